@@ -1,0 +1,109 @@
+"""Tripline's Chalice app: every route and trigger, each a translation around one service call.
+
+Nothing is built at import: Chalice imports this module to package it, and the test suite imports
+it with no AWS, database or network in reach.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Chalice, Request, Response, SQSEvent
+
+from chalicelib import bootstrap, observability, web
+from chalicelib.apidoc import openapi_document
+from chalicelib.domain.intake import ItemStatus
+from chalicelib.services.health import check_health
+from chalicelib.services.intake import accept_events
+from chalicelib.services.processing import process_event_messages
+from chalicelib.services.reads import get_event, list_events
+from chalicelib.topology import EVENTS_QUEUE
+from chalicelib.triggers import batch_item_failures, sqs_messages
+
+app = Chalice(app_name="tripline")
+
+
+def _request() -> Request:
+    request = app.current_request
+    if request is None:  # Chalice sets it before any route runs
+        raise RuntimeError("no current request")
+    return request
+
+
+@app.middleware("all")
+def observe(event: Any, get_response: Any) -> Any:
+    return observability.observe(event, get_response)
+
+
+@app.route("/events", methods=["POST"], content_types=["*/*"])
+@web.answers_errors
+def post_events() -> Response:
+    services = bootstrap.container()
+    request = _request()
+    payload = web.read_json_body(request.headers, request.raw_body, services.settings.max_body_bytes)
+    result = accept_events(
+        payload,
+        queue=services.events_queue,
+        clock=services.clock,
+        new_id=services.new_id,
+        limits=services.settings.limits,
+    )
+    counts = {str(status): result.count(status) for status in ItemStatus}
+    observability.count_intake(counts)
+    return web.intake_response(
+        [item.as_dict() for item in result.results],
+        {"accepted": counts["accepted"], "duplicates": counts["duplicate"],
+         "rejected": counts["rejected"], "not_queued": counts["not_queued"]},
+        result.nothing_queued_for_lack_of_queue,
+    )
+
+
+@app.route("/events", methods=["GET"])
+@web.answers_errors
+def get_events() -> Response:
+    services = bootstrap.container()
+    page = list_events(
+        _request().query_params or {},
+        reader=services.reader,
+        default_limit=services.settings.page_size,
+        max_limit=services.settings.max_page_size,
+    )
+    return web.json_response(
+        {"items": [view.as_dict() for view in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+@app.route("/events/{source}/{event_id}", methods=["GET"])
+@web.answers_errors
+def get_one_event(source: str, event_id: str) -> Response:
+    view = get_event(source, event_id, reader=bootstrap.container().reader)
+    return web.json_response(view.as_dict())
+
+
+@app.route("/health", methods=["GET"])
+@web.answers_errors
+def health() -> Response:
+    services = bootstrap.container()
+    report = check_health({"database": services.reader.ping, "queue": services.events_queue.ping})
+    status = "ok" if report.healthy else "degraded"
+    return web.json_response({"status": status, "checks": report.checks},
+                             200 if report.healthy else 503)
+
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    return web.json_response(openapi_document())
+
+
+@app.on_sqs_message(queue=EVENTS_QUEUE, batch_size=10, maximum_batching_window_in_seconds=1,
+                    name="process_events")
+def process_events(event: SQSEvent) -> dict[str, Any]:
+    services = bootstrap.container()
+    outcome = process_event_messages(
+        sqs_messages(event.to_dict()["Records"]),
+        store=services.store,
+        clock=services.clock,
+        limits=services.settings.limits,
+    )
+    observability.record_processing(outcome)
+    return batch_item_failures(outcome.failed_message_ids)

@@ -1,0 +1,99 @@
+"""Tripline's own errors: every failure a caller can act on has a class here.
+
+The tree::
+
+    TriplineError                 base; ``code`` is stable, ``details`` say where
+    ├── ConfigurationError        bad or missing settings, all listed at once
+    ├── RequestError              the caller sent something we cannot take (4xx)
+    │   ├── MalformedBody         not JSON, or not the shape we take; says line and column
+    │   ├── UnsupportedMediaType  a body that is not JSON
+    │   ├── PayloadTooLarge       body or batch over its limit
+    │   ├── InvalidQuery          a bad filter, cursor or limit on a read
+    │   └── NotFound              the thing asked for does not exist
+    ├── StorageError              the database refused a write (not an outage): look at the row
+    └── DependencyError           a system we need is down (database, queue): retry later
+
+Third-party exceptions never cross a module boundary: adapters catch them and raise one of these
+``from`` the original, so the HTTP edge can answer every error from one table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Where a problem is (``field`` as a dotted path, ``line``/``column``) and what is wrong."""
+
+    message: str
+    field: str | None = None
+    line: int | None = None
+    column: int | None = None
+    value: Any = None
+
+    def as_dict(self) -> dict[str, Any]:
+        shown = {"field": self.field, "line": self.line, "column": self.column, "value": self.value}
+        return {"message": self.message} | {k: v for k, v in shown.items() if v is not None}
+
+
+@dataclass
+class TriplineError(Exception):
+    """Base of every error we raise on purpose."""
+
+    message: str
+    details: list[Detail] = field(default_factory=list)
+    code = "error"
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        if not self.details:
+            return self.message
+        lines = [self.message, *(f"  - {_describe(detail)}" for detail in self.details)]
+        return "\n".join(lines)
+
+
+def _describe(detail: Detail) -> str:
+    where = detail.field or ""
+    if detail.line is not None:
+        where = f"line {detail.line}" + (f", column {detail.column}" if detail.column else "")
+    return f"{where}: {detail.message}" if where else detail.message
+
+
+class ConfigurationError(TriplineError):
+    code = "configuration_error"
+
+
+class RequestError(TriplineError):
+    code = "bad_request"
+
+
+class MalformedBody(RequestError):
+    code = "malformed_body"
+
+
+class UnsupportedMediaType(RequestError):
+    code = "unsupported_media_type"
+
+
+class PayloadTooLarge(RequestError):
+    code = "payload_too_large"
+
+
+class InvalidQuery(RequestError):
+    code = "invalid_query"
+
+
+class NotFound(RequestError):
+    code = "not_found"
+
+
+class StorageError(TriplineError):
+    code = "storage_error"
+
+
+class DependencyError(TriplineError):
+    code = "dependency_unavailable"

@@ -1,0 +1,188 @@
+"""What an event is, and the one function that decides whether an item is one.
+
+The API and the processor both call :func:`validate_event`: the API to answer the integrator at
+once, the processor because a queue can be fed by other hands (a redrive, a replay) and must never
+store what the API would have refused. Decisions are returned as values, never raised, so a batch
+always gets an answer per item.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.errors import Detail
+
+EVENT_FIELDS = ("source", "type", "id", "occurred_at", "data")
+SOURCE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+TYPE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}")
+MAX_EVENT_ID_LENGTH = 128
+FUTURE_TOLERANCE = timedelta(days=1)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request limits; defaults are the documented ones (settings may change them)."""
+
+    max_batch_events: int = 500
+    max_body_bytes: int = 1024 * 1024
+    max_event_bytes: int = 32 * 1024
+
+
+@dataclass(frozen=True)
+class Event:
+    """A validated, normalized event: strings trimmed, times in UTC, ``source`` lower case."""
+
+    source: str
+    type: str
+    event_id: str
+    occurred_at: datetime
+    received_at: datetime
+    data: Mapping[str, Any]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The idempotency key: one stored event per ``(source, event_id)``."""
+        return (self.source, self.event_id)
+
+
+def validate_event(
+    item: object,
+    *,
+    received_at: datetime,
+    assigned_id: str | None = None,
+    limits: Limits = Limits(),
+) -> Event | list[Detail]:
+    """Return the normalized event, or every problem with the item (never only the first)."""
+    if not isinstance(item, dict):
+        return [Detail(f"an event must be a JSON object, not {_json_type(item)}")]
+    size_problem = _size_problem(item, limits.max_event_bytes)
+    if size_problem is not None:
+        return [size_problem]
+    problems = [Detail("unknown field", field=name) for name in item if name not in EVENT_FIELDS]
+    source = _pattern_field(item, "source", SOURCE_PATTERN, problems, lower=True)
+    event_type = _pattern_field(item, "type", TYPE_PATTERN, problems)
+    given_id = item.get("id")
+    event_id = _event_id(assigned_id if given_id is None else given_id, problems)
+    occurred_at = _timestamp(item.get("occurred_at"), received_at, problems)
+    data = {} if item.get("data") is None else item["data"]
+    if not isinstance(data, dict):
+        problems.append(Detail(f"must be a JSON object, not {_json_type(data)}", field="data"))
+    if problems or source is None or event_type is None or event_id is None:
+        return problems
+    return Event(
+        source=source,
+        type=event_type,
+        event_id=event_id,
+        occurred_at=occurred_at or received_at,
+        received_at=received_at,
+        data=trim_strings(data),
+    )
+
+
+def _pattern_field(
+    item: Mapping[str, Any],
+    name: str,
+    pattern: re.Pattern[str],
+    problems: list[Detail],
+    *,
+    lower: bool = False,
+) -> str | None:
+    value = item.get(name)
+    if value is None:
+        problems.append(Detail("is required", field=name))
+        return None
+    if not isinstance(value, str):
+        problems.append(Detail(f"must be a string, not {_json_type(value)}", field=name))
+        return None
+    text = value.strip().lower() if lower else value.strip()
+    if not pattern.fullmatch(text):
+        problems.append(Detail(f"must match {pattern.pattern}", field=name, value=value))
+        return None
+    return text
+
+
+def _size_problem(item: dict[str, Any], limit: int) -> Detail | None:
+    """Too large, or holding NaN/Infinity (not JSON: a redriven message could carry them)."""
+    try:
+        text = json.dumps(item, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return Detail("holds NaN or Infinity, which JSON does not allow", field="data")
+    size = len(text.encode())
+    return Detail(f"event is {size} bytes; the limit is {limit}") if size > limit else None
+
+
+def _event_id(value: object, problems: list[Detail]) -> str | None:
+    if value is None:
+        problems.append(Detail("is required (the API assigns one when it is absent)", field="id"))
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        problems.append(Detail(f"must be a string or integer, not {_json_type(value)}", field="id"))
+        return None
+    text = str(value).strip()
+    if not text or len(text) > MAX_EVENT_ID_LENGTH or not text.isprintable():
+        problems.append(
+            Detail(f"must be 1 to {MAX_EVENT_ID_LENGTH} printable characters", field="id", value=value)
+        )
+        return None
+    return text
+
+
+def _timestamp(value: object, received_at: datetime, problems: list[Detail]) -> datetime | None:
+    if value is None:
+        return None
+    parsed = parse_timestamp(value)
+    if isinstance(parsed, str):
+        problems.append(Detail(parsed, field="occurred_at", value=value))
+        return None
+    if parsed > received_at + FUTURE_TOLERANCE:
+        problems.append(Detail("is more than a day in the future", field="occurred_at", value=value))
+        return None
+    if parsed < EARLIEST:
+        problems.append(Detail("is before 1970", field="occurred_at", value=value))
+        return None
+    return parsed
+
+
+def parse_timestamp(value: object) -> datetime | str:
+    """An ISO 8601 timestamp with an offset, in UTC; or the reason it is not one."""
+    if not isinstance(value, str):
+        return f"must be an ISO 8601 string, not {_json_type(value)}"
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return "is not an ISO 8601 timestamp (e.g. 2026-11-22T08:30:00Z)"
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        return "has no time zone; add Z or an offset such as +02:00"
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return "is out of range once converted to UTC"
+
+
+def trim_strings(value: Any) -> Any:
+    """Strip surrounding white space from every string value inside a JSON value.
+
+    Keys are left alone: trimming ``" k "`` and ``"k"`` to one key would silently drop a value.
+    """
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict):
+        return {key: trim_strings(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [trim_strings(inner) for inner in value]
+    return value
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "a number"
+    return names.get(type(value), type(value).__name__)

@@ -1,0 +1,97 @@
+"""What the local runtime shows a person: a short banner on stdout, one-line logs on stderr.
+
+Logs keep their keys (``queue_url=… error=…``) visible instead of hiding ``extra`` as the default
+formatter does, and the chatty libraries (werkzeug logs every moto request, botocore announces
+where it found credentials) are held to warnings so the console stays readable.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.engine import make_url
+
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({})))
+QUIET_LOGGERS = ("werkzeug", "botocore", "boto3", "urllib3", "alembic")
+
+
+class KeyValueFormatter(logging.Formatter):
+    """``time level logger: message key=value …``; the keys are the ones passed in ``extra``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        extras = {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES}
+        extras.pop("message", None)
+        extras.pop("asctime", None)
+        pairs = " ".join(f"{key}={value}" for key, value in extras.items())
+        if not pairs:
+            return text
+        head, newline, rest = text.partition("\n")
+        return f"{head} {pairs}{newline}{rest}"
+
+
+def configure_logging(stream: TextIO = sys.stderr) -> None:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
+                                           datefmt="%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def shown_database_url(url: str) -> str:
+    """The URL with its password hidden; a relative SQLite path also as the file it resolves to."""
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    database = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite" and database and not Path(database).is_absolute():
+        return f"{shown}  (file {Path(database).resolve()})"
+    return shown
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    queue: str
+    handler: str
+    batch_size: int
+    dead_letter_queue: str | None
+
+
+@dataclass(frozen=True)
+class Banner:
+    api_url: str
+    aws_url: str
+    region: str
+    database_url: str
+    queues: Sequence[QueueLine]
+    bucket: str
+    topic_arn: str
+
+    def lines(self) -> list[str]:
+        rows = [
+            "Tripline is running locally",
+            f"  API        {self.api_url}   (GET /health, POST|GET /events, /openapi.json)",
+            f"  AWS (moto) {self.aws_url}   region {self.region}",
+            f"  database   {shown_database_url(self.database_url)}",
+        ]
+        for line in self.queues:
+            dlq = f", dead letters to {line.dead_letter_queue}" if line.dead_letter_queue else ""
+            batch = f"batch {line.batch_size}"
+            rows.append(f"  queue      {line.queue} -> {line.handler} ({batch}){dlq}")
+        rows.append(f"  bucket     {self.bucket}   topic {self.topic_arn}")
+        rows.append("Press Ctrl-C to stop.")
+        return rows
+
+
+def show(lines: Sequence[str], stream: TextIO | None = None) -> None:
+    """Print and flush: the console may be a pipe (a test, a log collector) that buffers."""
+    out = stream or sys.stdout
+    out.write("\n".join(lines) + "\n")
+    out.flush()

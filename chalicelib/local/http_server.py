@@ -1,0 +1,49 @@
+"""The app's routes on localhost through Chalice's own dev server, as ``chalice local`` serves them.
+
+We reuse ``chalice.local`` (its API Gateway event conversion, Lambda context and threaded server)
+rather than a WSGI bridge, so a route behaves here exactly as under ``chalice local``. What we do
+not take from the ``chalice local`` command: the autoreloader (it forks a worker process, and the
+pumps and moto must live in this one) and ``.chalice/config.json`` (its stage variables are for
+AWS; the local runtime sets its own environment).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from chalice.app import Chalice
+from chalice.config import Config
+from chalice.deploy.validate import validate_routes
+from chalice.local import LocalDevServer, create_local_server
+
+LAMBDA_TIMEOUT_SECONDS = 30
+LAMBDA_MEMORY_MB = 512
+
+
+@dataclass
+class RunningServer:
+    server: LocalDevServer
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        """Stop accepting, finish the serve loop, release the socket."""
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+        self.server.server.server_close()
+
+
+def serve_app(app: Chalice, project_dir: Path, host: str, port: int) -> RunningServer:
+    """Bind now (a port in use fails here, in the caller's thread); serve on a daemon thread."""
+    validate_routes(app.routes)
+    config = Config(
+        chalice_stage="local",
+        user_provided_params={"chalice_app": app, "project_dir": str(project_dir)},
+        default_params={"lambda_timeout": LAMBDA_TIMEOUT_SECONDS,
+                        "lambda_memory_size": LAMBDA_MEMORY_MB},
+    )
+    server = create_local_server(app, config, host, port)
+    thread = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
+    thread.start()
+    return RunningServer(server, thread)

@@ -1,0 +1,169 @@
+"""``tripline local``: the whole pipeline in one process, with moto standing in for AWS.
+
+The order matters. The environment is set first and the container forgotten, because the app
+builds its clients and engine from the environment on first use; only then is anything built.
+Everything started is registered on one ``ExitStack`` as it starts, so a failure half-way through
+startup, Ctrl-C and SIGTERM all stop the same things in reverse order: pumps, HTTP, moto.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, MutableMapping
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from chalicelib import bootstrap
+from chalicelib.domain.errors import DependencyError
+from chalicelib.local import console
+from chalicelib.local.demo import start_demo
+from chalicelib.local.http_server import serve_app
+from chalicelib.local.moto_server import MOTO_HOST, ensure_port_free, start_moto
+from chalicelib.local.resources import CreatedResources, ensure_resources
+from chalicelib.local.triggers import Pumps, start_pumps
+from chalicelib.settings import DEFAULT_DATABASE_URL, Settings
+from chalicelib.topology import BUCKET
+
+log = logging.getLogger(__name__)
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+}
+ANY_ADDRESS = ("", "0.0.0.0")  # noqa: S104 (names the wildcard, binds nothing)
+SignalHandler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+
+
+@dataclass(frozen=True)
+class LocalOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    aws_port: int = 4566
+    demo: bool = False
+
+    @property
+    def api_url(self) -> str:
+        """Where a client on this machine reaches the API (the wildcard is no address to call)."""
+        host = "127.0.0.1" if self.host in ANY_ADDRESS else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def aws_url(self) -> str:
+        return f"http://{MOTO_HOST}:{self.aws_port}"
+
+
+def local_environment(env: MutableMapping[str, str], options: LocalOptions) -> None:
+    """Point the app at moto with fake credentials; keep the user's database and region.
+
+    Credentials are always replaced and a profile dropped: nothing started here may ever reach a
+    real account. Metrics are off unless asked for: there is no CloudWatch to read them, and their
+    JSON blobs on stdout would bury the console.
+    """
+    env["TRIPLINE_AWS_ENDPOINT_URL"] = options.aws_url
+    env.update(FAKE_CREDENTIALS)
+    env.pop("AWS_PROFILE", None)
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+    env["AWS_REGION"] = region
+    env.setdefault("AWS_DEFAULT_REGION", region)
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = DEFAULT_DATABASE_URL
+    env.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
+
+def run_local(options: LocalOptions) -> int:
+    """Start everything, wait for SIGINT or SIGTERM, stop everything; 0 on a clean stop."""
+    console.configure_logging()
+    stop = threading.Event()
+    previous = _stop_on_signals(stop)
+    try:
+        ensure_port_free(options.host, options.port, "--port")
+        local_environment(os.environ, options)
+        bootstrap.reset()
+        with ExitStack() as running:
+            running.callback(bootstrap.reset)
+            _start(options, stop, running)
+            while not stop.wait(0.5):
+                pass
+            log.info("stopping")
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    log.info("stopped")
+    return 0
+
+
+def _start(options: LocalOptions, stop: threading.Event, running: ExitStack) -> None:
+    """Start each part, registering how to stop it before the next one starts.
+
+    ``app`` is imported only now, once the environment is set: nothing in it reads the environment
+    at import today, and importing it late keeps that from ever mattering.
+    """
+    import app as app_module
+
+    moto = start_moto(options.aws_port)
+    running.callback(moto.stop)
+    services = bootstrap.container()
+    resources = create_resources(services.settings)
+    _migrate()
+    http = serve_app(app_module.app, Path(app_module.__file__).parent, options.host, options.port)
+    running.callback(http.stop)
+    pumps = start_pumps(app_module.app, services.settings, resources.queue_urls, stop)
+    running.callback(pumps.stop)
+    console.show(_banner(options, resources, pumps).lines())
+    if options.demo:
+        start_demo(options.api_url, stop)
+
+
+def _migrate() -> None:
+    """Bring the database to head; an unreachable server is a ``DependencyError`` naming it."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from chalicelib.adapters.db import migrations
+
+    engine = bootstrap.container().engine
+    try:
+        migrations.upgrade(engine)
+    except SQLAlchemyError as exc:
+        shown = engine.url.render_as_string(hide_password=True)
+        reason = str(exc).splitlines()[0]
+        raise DependencyError(f"database {shown} unavailable: {reason}") from exc
+
+
+def create_resources(settings: Settings) -> CreatedResources:
+    """The queues, bucket and topic of ``topology`` on the endpoint the app will use."""
+    from chalicelib.adapters.aws.clients import make_client
+
+    sqs, s3, sns = (make_client(name, settings) for name in ("sqs", "s3", "sns"))
+    return ensure_resources(sqs, s3, sns, BUCKET)
+
+
+def _banner(options: LocalOptions, resources: CreatedResources, pumps: Pumps) -> console.Banner:
+    settings = bootstrap.container().settings
+    return console.Banner(
+        api_url=options.api_url,
+        aws_url=options.aws_url,
+        region=settings.aws_region,
+        database_url=settings.database_url,
+        queues=pumps.describe(),
+        bucket=resources.bucket,
+        topic_arn=resources.topic_arn,
+    )
+
+
+def _stop_on_signals(stop: threading.Event) -> dict[int, SignalHandler]:
+    """SIGINT and SIGTERM set ``stop``; the previous handlers are returned to be put back."""
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            print("tripline: stopping already; a moment", file=sys.stderr, flush=True)
+        stop.set()
+
+    return {signum: signal.signal(signum, handle) for signum in (signal.SIGINT, signal.SIGTERM)}

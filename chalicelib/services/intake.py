@@ -1,0 +1,44 @@
+"""accept_events: from a parsed POST body to per-item answers, with the accepted ones on the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chalicelib.domain.envelopes import encode_envelope
+from chalicelib.domain.events import Limits
+from chalicelib.domain.intake import ItemResult, ItemStatus, extract_items, plan_intake, settle
+from chalicelib.ports import Clock, MessageQueue, OutgoingMessage
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    results: list[ItemResult]
+
+    def count(self, status: ItemStatus) -> int:
+        return sum(1 for result in self.results if result.status is status)
+
+    @property
+    def nothing_queued_for_lack_of_queue(self) -> bool:
+        """True when valid items exist but the queue took none of them: a 503, not a 202."""
+        return self.count(ItemStatus.NOT_QUEUED) > 0 and self.count(ItemStatus.ACCEPTED) == 0
+
+
+def accept_events(
+    payload: object,
+    *,
+    queue: MessageQueue,
+    clock: Clock,
+    new_id: Callable[[], str],
+    limits: Limits,
+) -> IntakeResult:
+    items = extract_items(payload, limits)
+    plan = plan_intake(items, received_at=clock.now(), new_id=new_id, limits=limits)
+    messages = [
+        OutgoingMessage(entry_id=str(admission.index), body=encode_envelope(admission.envelope))
+        for admission in plan.admissions
+    ]
+    receipts = queue.send(messages) if messages else []
+    queued = {int(receipt.entry_id) for receipt in receipts if receipt.queued}
+    failures = {int(r.entry_id): r.error or "not queued" for r in receipts if not r.queued}
+    return IntakeResult(settle(plan, queued, failures))

@@ -1,0 +1,102 @@
+"""process_event_messages: an SQS batch of envelopes to stored events, with partial failure.
+
+A message that can never succeed (not an envelope, or an event that fails validation) is stored as
+a rejected item and counts as done, so it does not loop. The batch is written in one transaction;
+if the database is unreachable every message goes back to the queue at once (retrying each alone
+would only multiply connection timeouts), and if the database refuses a row each message is
+written alone, so only the one it refuses is redelivered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from chalicelib.domain.envelopes import UndecodableMessage, decode_envelope
+from chalicelib.domain.errors import DependencyError, TriplineError
+from chalicelib.domain.events import Event, Limits, validate_event
+from chalicelib.ports import ArrivedEvent, Clock, EventStore, QueueMessage, RejectedItem
+
+
+@dataclass
+class BatchOutcome:
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    failure_reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed_message_ids(self) -> list[str]:
+        """The messages to hand back to the queue, in batch order."""
+        return list(self.failure_reasons)
+
+
+def process_event_messages(
+    messages: Sequence[QueueMessage], *, store: EventStore, clock: Clock, limits: Limits
+) -> BatchOutcome:
+    decided = [_decide(message, clock, limits) for message in messages]
+    outcome = BatchOutcome()
+    try:
+        _write(store, decided, outcome)
+    except DependencyError as exc:
+        _fail(outcome, decided, exc)
+    except TriplineError:
+        for one in decided:
+            try:
+                _write(store, [one], outcome)
+            except TriplineError as exc:
+                _fail(outcome, [one], exc)
+    return outcome
+
+
+def _fail(outcome: BatchOutcome, decided: Sequence[_Decision], error: TriplineError) -> None:
+    for one in decided:
+        outcome.failure_reasons[one.message_id] = str(error)
+
+
+@dataclass(frozen=True)
+class _Decision:
+    message_id: str
+    arrived: ArrivedEvent | None = None
+    rejected: RejectedItem | None = None
+
+
+def _decide(message: QueueMessage, clock: Clock, limits: Limits) -> _Decision:
+    try:
+        envelope = decode_envelope(message.body)
+    except UndecodableMessage as exc:
+        undecodable = RejectedItem(
+            item_key=f"sqs:{message.message_id}",
+            reason=str(exc),
+            errors=(),
+            payload=message.body,
+            received_at=clock.now(),
+        )
+        return _Decision(message.message_id, rejected=undecodable)
+    outcome = validate_event(
+        envelope.item, received_at=envelope.received_at, assigned_id=envelope.event_id, limits=limits
+    )
+    raw = json.dumps(envelope.item, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(outcome, Event):
+        return _Decision(message.message_id, arrived=ArrivedEvent(outcome, raw, message.message_id))
+    item_source = envelope.item.get("source")
+    rejected = RejectedItem(
+        item_key=f"sqs:{message.message_id}",
+        reason="invalid event",
+        errors=tuple(outcome),
+        payload=raw,
+        received_at=envelope.received_at,
+        source=item_source if isinstance(item_source, str) else None,
+        event_id=envelope.event_id,
+    )
+    return _Decision(message.message_id, rejected=rejected)
+
+
+def _write(store: EventStore, decided: Sequence[_Decision], outcome: BatchOutcome) -> None:
+    arrived = [one.arrived for one in decided if one.arrived is not None]
+    rejected = [one.rejected for one in decided if one.rejected is not None]
+    written = store.store(arrived, rejected)
+    outcome.stored += written.stored
+    outcome.duplicates += written.duplicates
+    outcome.rejected += written.rejected

@@ -1,0 +1,145 @@
+"""One frozen ``Settings`` built from a mapping (the environment, in production).
+
+Every variable is declared once in ``VARIABLES`` with its default and meaning; the README's table is
+checked against it. A bad or missing value never stops at the first: all problems are raised
+together in one ``ConfigurationError`` so a deploy needs one fix, not one per cold start.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalicelib.domain.errors import ConfigurationError, Detail
+from chalicelib.domain.events import Limits
+
+DEFAULT_DATABASE_URL = "sqlite:///var/tripline.db"
+DATABASE_SCHEMES = ("sqlite", "mysql+pymysql")
+MAX_TIMEOUT_SECONDS = 900  # Lambda's own limit: a longer wait can only be a mistake
+SECRET_IN_URL = re.compile(r"(?<=://)([^:/@]*):[^@/]*@")
+
+
+def _database_url(text: str) -> str:
+    scheme = text.split("://", 1)[0]
+    if "://" not in text or scheme not in DATABASE_SCHEMES:
+        raise ValueError(f"a URL starting with {' or '.join(s + '://' for s in DATABASE_SCHEMES)}")
+    return text
+
+
+def _http_url(text: str) -> str | None:
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("an http:// or https:// URL")
+    return text
+
+
+def _positive_int(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise ValueError("a whole number of at least 1")
+    return int(text)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_TIMEOUT_SECONDS:
+        raise ValueError(f"a number of seconds greater than 0 and at most {MAX_TIMEOUT_SECONDS}")
+    return value
+
+
+def _name(text: str) -> str:
+    if not text or not all(ch.isalnum() or ch in "-_" for ch in text) or len(text) > 80:
+        raise ValueError("1 to 80 letters, digits, '-' or '_'")
+    return text
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    attribute: str
+    parse: Callable[[str], Any]
+    default: str
+    meaning: str
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable("DATABASE_URL", "database_url", _database_url, DEFAULT_DATABASE_URL,
+             "SQLAlchemy URL: sqlite:///path or mysql+pymysql://user:pass@host/db"),
+    Variable("AWS_REGION", "aws_region", _name, "us-east-1", "AWS region of the queues and bucket"),
+    Variable("TRIPLINE_AWS_ENDPOINT_URL", "aws_endpoint_url", _http_url, "",
+             "endpoint for S3/SQS/SNS (moto locally; empty on AWS)"),
+    Variable("TRIPLINE_MAX_BATCH_EVENTS", "max_batch_events", _positive_int, "500",
+             "most events in one POST /events (413 past it)"),
+    Variable("TRIPLINE_MAX_BODY_BYTES", "max_body_bytes", _positive_int, str(1024 * 1024),
+             "largest POST /events body in bytes (413 past it)"),
+    Variable("TRIPLINE_MAX_EVENT_BYTES", "max_event_bytes", _positive_int, str(32 * 1024),
+             "largest single event in bytes, as compact JSON (that item is rejected)"),
+    Variable("TRIPLINE_PAGE_SIZE", "page_size", _positive_int, "50",
+             "events per page of GET /events when no limit is given"),
+    Variable("TRIPLINE_MAX_PAGE_SIZE", "max_page_size", _positive_int, "500",
+             "largest limit GET /events accepts"),
+    Variable("TRIPLINE_SQS_SEND_ATTEMPTS", "send_attempts", _positive_int, "3",
+             "tries per SQS entry before it is reported not_queued"),
+    Variable("TRIPLINE_AWS_CONNECT_TIMEOUT", "aws_connect_timeout", _positive_float, "2",
+             "seconds to connect to an AWS endpoint"),
+    Variable("TRIPLINE_AWS_READ_TIMEOUT", "aws_read_timeout", _positive_float, "5",
+             "seconds to wait for an AWS answer"),
+)
+
+
+def _cross_checks(values: dict[str, Any]) -> list[Detail]:
+    """Limits that only make sense together; checked whenever both sides parsed."""
+    pairs = (
+        ("page_size", "max_page_size", "TRIPLINE_PAGE_SIZE", "TRIPLINE_MAX_PAGE_SIZE"),
+        ("max_event_bytes", "max_body_bytes", "TRIPLINE_MAX_EVENT_BYTES", "TRIPLINE_MAX_BODY_BYTES"),
+    )
+    return [
+        Detail(f"must not exceed {upper_name}", field=lower_name)
+        for lower, upper, lower_name, upper_name in pairs
+        if lower in values and upper in values and values[lower] > values[upper]
+    ]
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+    max_batch_events: int = 500
+    max_body_bytes: int = 1024 * 1024
+    max_event_bytes: int = 32 * 1024
+    page_size: int = 50
+    max_page_size: int = 500
+    send_attempts: int = 3
+    aws_connect_timeout: float = 2.0
+    aws_read_timeout: float = 5.0
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_batch_events, self.max_body_bytes, self.max_event_bytes)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Parse every variable; raise one ``ConfigurationError`` naming each bad one."""
+        values: dict[str, Any] = {}
+        problems: list[Detail] = []
+        for variable in VARIABLES:
+            raw = env.get(variable.name, variable.default)
+            if variable.name == "AWS_REGION":
+                raw = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or variable.default
+            try:
+                values[variable.attribute] = variable.parse(raw.strip())
+            except ValueError as exc:
+                shown = SECRET_IN_URL.sub(r"\1:***@", raw)
+                problems.append(Detail(f"expected {exc}", field=variable.name, value=shown))
+        problems.extend(_cross_checks(values))
+        if problems:
+            raise ConfigurationError("invalid configuration", problems)
+        return cls(**values)

@@ -1,0 +1,154 @@
+"""The HTTP edge: request bodies to Python values, results and ``TriplineError`` to responses.
+
+Every error response has one shape, ``{"error": {"code", "message", "details"}}``, and its status
+comes from one table, so integrators can rely on both.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import json
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib import observability
+from chalicelib.domain.errors import (
+    ConfigurationError,
+    DependencyError,
+    Detail,
+    InvalidQuery,
+    MalformedBody,
+    NotFound,
+    PayloadTooLarge,
+    RequestError,
+    StorageError,
+    TriplineError,
+    UnsupportedMediaType,
+)
+
+STATUS_BY_ERROR: tuple[tuple[type[TriplineError], int], ...] = (
+    (UnsupportedMediaType, 415),
+    (PayloadTooLarge, 413),
+    (NotFound, 404),
+    (MalformedBody, 400),
+    (InvalidQuery, 400),
+    (RequestError, 400),
+    (DependencyError, 503),
+    (StorageError, 500),
+    (ConfigurationError, 500),
+    (TriplineError, 500),
+)
+JSON_TYPES = ("application/json",)
+
+
+def status_of(error: TriplineError) -> int:
+    return next(status for kind, status in STATUS_BY_ERROR if isinstance(error, kind))
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    all_headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
+    all_headers.update(headers or {})
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
+                    headers=all_headers)
+
+
+def error_response(error: TriplineError) -> Response:
+    """The error's own words for the caller's mistakes and outages; none of ours in a 500."""
+    status = status_of(error)
+    if status == 500:
+        observability.logger().error("internal error", extra={"error": str(error)})
+        hidden = "internal error; the details are in the service's logs"
+        return json_response({"error": {"code": "internal_error", "message": hidden,
+                                        "details": []}}, status)
+    details = [detail.as_dict() for detail in error.details]
+    body: dict[str, Any] = {
+        "error": {"code": error.code, "message": error.message, "details": details}
+    }
+    headers = {"Retry-After": "5"} if isinstance(error, DependencyError) else None
+    return json_response(body, status, headers)
+
+
+def answers_errors(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Turn our errors raised by a view into their JSON responses."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except TriplineError as error:
+            return error_response(error)
+
+    return wrapper
+
+
+def read_json_body(
+    headers: Mapping[str, str], body: str | bytes | None, max_bytes: int
+) -> object:
+    """Check media type and size, then parse; errors say where the JSON went wrong."""
+    header = next((value for name, value in headers.items() if name.lower() == "content-type"), "")
+    content_type = header.split(";")[0].strip().lower()
+    if content_type not in JSON_TYPES and not content_type.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"send Content-Type: application/json (got {content_type or 'none'!r})",
+            [Detail("must be application/json", field="Content-Type", value=content_type)],
+        )
+    raw = body.encode() if isinstance(body, str) else body or b""
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(
+            f"the body is {len(raw)} bytes; the limit is {max_bytes}",
+            [Detail(f"at most {max_bytes} bytes", field="body")],
+        )
+    return parse_json(raw)
+
+
+def parse_json(raw: bytes) -> object:
+    """Strict JSON: UTF-8 (a BOM is allowed), no NaN or Infinity, no number beyond a double."""
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    try:
+        text = raw[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = Detail(f"invalid byte at offset {exc.start + bom}", field="body")
+        raise MalformedBody("the body is not UTF-8", [where]) from exc
+    if not text.strip():
+        raise MalformedBody("the body is empty; send a JSON object", [Detail("empty", field="body")])
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as exc:
+        raise MalformedBody(
+            f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+            [Detail(exc.msg, line=exc.lineno, column=exc.colno)],
+        ) from exc
+    except (ValueError, RecursionError) as exc:  # NaN, 1e400, a 5,000-digit integer, [[[[...
+        reason = str(exc) if isinstance(exc, _NotJsonNumber) else _python_limit(exc)
+        raise MalformedBody(f"malformed JSON: {reason}", [Detail(reason, field="body")]) from exc
+
+
+class _NotJsonNumber(ValueError):
+    """Python's json module takes NaN, Infinity and 1e400; JSON (and MySQL's JSON type) do not."""
+
+
+def _reject_constant(name: str) -> object:
+    raise _NotJsonNumber(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJsonNumber(f"{text[:40]} is too large for a number")
+    return value
+
+
+def _python_limit(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return "an integer has too many digits"
+
+
+def intake_response(results: list[dict[str, Any]], counts: dict[str, int], queue_down: bool) -> Response:
+    """202 with per-item results; 503 when valid items exist but the queue took none."""
+    return json_response(counts | {"results": results}, 503 if queue_down else 202,
+                         {"Retry-After": "5"} if queue_down else None)

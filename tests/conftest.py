@@ -1,0 +1,121 @@
+"""Shared fixtures: a migrated database on SQLite and on MySQL, moto, and the app's test client.
+
+Every test that takes ``engine`` (or ``database_url``) runs twice, once per database. MySQL is the
+server on 127.0.0.1:3306 (``TRIPLINE_TEST_MYSQL_URL`` to point elsewhere); the test command makes
+sure it runs, and these tests fail rather than skip when it cannot be reached.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, delete, text
+
+from chalicelib import bootstrap
+from chalicelib.adapters.db import migrations
+from chalicelib.adapters.db.engine import make_engine
+from chalicelib.adapters.db.tables import metadata
+
+MYSQL_SERVER_URL = os.environ.get("TRIPLINE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture(scope="session")
+def mysql_database_url() -> Iterator[str]:
+    """A fresh MySQL database for this test session, migrated once, dropped at the end."""
+    name = f"tripline_test_{uuid.uuid4().hex[:8]}"
+    server = create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+    except Exception as exc:  # the server is part of the suite: say why, do not skip
+        pytest.fail(f"MySQL at {MYSQL_SERVER_URL} unreachable ({exc}); run `make test`, which starts it")
+    url = f"{MYSQL_SERVER_URL}/{name}"
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    engine.dispose()
+    yield url
+    with server.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+    server.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: a new SQLite file, or the session's MySQL database emptied."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tripline.db'}"
+        engine = make_engine(url)
+        migrations.upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("mysql_database_url")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(delete(table))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials so no test can reach a real account."""
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TRIPLINE_AWS_ENDPOINT_URL", raising=False)
+
+
+@pytest.fixture
+def aws(aws_env: None) -> Iterator[dict[str, Any]]:
+    """moto in process, with the queues, bucket and topic the app expects."""
+    import boto3
+    from moto import mock_aws
+
+    from chalicelib.local.resources import ensure_resources
+
+    with mock_aws():
+        clients = {name: boto3.client(name, region_name="us-east-1") for name in ("sqs", "s3", "sns")}
+        created = ensure_resources(clients["sqs"], clients["s3"], clients["sns"], "tripline-test")
+        yield {"clients": clients, "resources": created}
+
+
+@pytest.fixture
+def app_env(
+    aws: dict[str, Any], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, Any]]:
+    """The app's environment pointed at moto and the test database; a fresh container per test."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    bootstrap.reset()
+    yield aws | {"database_url": database_url}
+    bootstrap.reset()
+
+
+@pytest.fixture
+def client(app_env: dict[str, Any]) -> Iterator[Any]:
+    from chalice.test import Client
+
+    import app
+
+    with Client(app.app) as test_client:
+        yield test_client

@@ -1,0 +1,63 @@
+"""infra/, .chalice/ and app.py agree on the resources: names, DLQs, timeouts, batch sizes."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import app
+from chalicelib.topology import ALERTS_TOPIC, QUEUES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def resources(kind: str) -> dict[str, dict[str, Any]]:
+    template = json.loads((ROOT / "infra" / "resources.json").read_text())
+    return {name: r["Properties"] for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_infra_declares_every_queue_with_its_dead_letter_queue() -> None:
+    queues = resources("AWS::SQS::Queue")
+    by_name = {props["QueueName"]: (logical, props) for logical, props in queues.items()}
+    for spec in QUEUES:
+        _, props = by_name[spec.name]
+        dlq_logical, _ = by_name[spec.dead_letter_queue]
+        assert props["VisibilityTimeout"] == spec.visibility_timeout_seconds
+        assert props["RedrivePolicy"] == {
+            "deadLetterTargetArn": {"Fn::GetAtt": [dlq_logical, "Arn"]},
+            "maxReceiveCount": spec.max_receive_count,
+        }
+    assert set(by_name) == {q.name for q in QUEUES} | {q.dead_letter_queue for q in QUEUES}
+
+
+def test_infra_declares_the_alerts_topic() -> None:
+    assert [p["TopicName"] for p in resources("AWS::SNS::Topic").values()] == [ALERTS_TOPIC]
+
+
+def test_visibility_timeout_is_six_times_the_consumer_timeout() -> None:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    functions = config["stages"]["dev"]["lambda_functions"]
+    consumers = {source.queue: source.name for source in app.app.event_sources}
+    for spec in QUEUES:
+        timeout = functions[consumers[spec.name]]["lambda_timeout"]
+        assert spec.visibility_timeout_seconds >= 6 * timeout
+
+
+def test_sqs_triggers_take_batches_of_ten_not_chalices_default_of_one() -> None:
+    assert {source.name: source.batch_size for source in app.app.event_sources} == {
+        "process_events": 10
+    }
+
+
+def test_lambda_requirements_match_the_package_dependencies() -> None:
+    # GIVEN the dependencies in pyproject.toml and the Lambda bundle's requirements.txt
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    bundle = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
+              if line and not line.startswith("#")]
+    # THEN every bundled requirement is pinned as in pyproject, and only boto3, chalice and
+    # alembic (provided by Lambda, the deploy tool, the one-off migration command) are left out
+    assert set(bundle) <= set(project)
+    left_out = {spec.split(">")[0].split("<")[0] for spec in set(project) - set(bundle)}
+    assert left_out == {"boto3", "chalice", "alembic"}
