@@ -58,6 +58,9 @@ def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
     finally:
         if metrics().metric_set:
             metrics().flush_metrics()
+        # With POWERTOOLS_METRICS_DISABLED, flush neither prints nor clears, and Powertools' own
+        # overflow flush would print every 100 invocations anyway.
+        metrics().clear_metrics()
 
 
 def count_intake(counts: dict[str, int]) -> None:

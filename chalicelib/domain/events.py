@@ -26,6 +26,26 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
+class NamedField:
+    """``source`` and ``type``: checked against a pattern after trimming, in writes and filters."""
+
+    name: str
+    pattern: re.Pattern[str]
+    lower: bool = False
+
+    def normalize(self, value: str, problems: list[Detail]) -> str | None:
+        text = value.strip().lower() if self.lower else value.strip()
+        if self.pattern.fullmatch(text):
+            return text
+        problems.append(Detail(f"must match {self.pattern.pattern}", field=self.name, value=value))
+        return None
+
+
+SOURCE = NamedField("source", SOURCE_PATTERN, lower=True)
+TYPE = NamedField("type", TYPE_PATTERN)
+
+
+@dataclass(frozen=True)
 class Limits:
     """Request limits; defaults are the documented ones (settings may change them)."""
 
@@ -65,8 +85,8 @@ def validate_event(
     if size_problem is not None:
         return [size_problem]
     problems = [Detail("unknown field", field=name) for name in item if name not in EVENT_FIELDS]
-    source = _pattern_field(item, "source", SOURCE_PATTERN, problems, lower=True)
-    event_type = _pattern_field(item, "type", TYPE_PATTERN, problems)
+    source = _named_field(item, SOURCE, problems)
+    event_type = _named_field(item, TYPE, problems)
     given_id = item.get("id")
     event_id = _event_id(assigned_id if given_id is None else given_id, problems)
     occurred_at = _timestamp(item.get("occurred_at"), received_at, problems)
@@ -85,26 +105,15 @@ def validate_event(
     )
 
 
-def _pattern_field(
-    item: Mapping[str, Any],
-    name: str,
-    pattern: re.Pattern[str],
-    problems: list[Detail],
-    *,
-    lower: bool = False,
-) -> str | None:
-    value = item.get(name)
+def _named_field(item: Mapping[str, Any], field: NamedField, problems: list[Detail]) -> str | None:
+    value = item.get(field.name)
     if value is None:
-        problems.append(Detail("is required", field=name))
+        problems.append(Detail("is required", field=field.name))
         return None
     if not isinstance(value, str):
-        problems.append(Detail(f"must be a string, not {_json_type(value)}", field=name))
+        problems.append(Detail(f"must be a string, not {_json_type(value)}", field=field.name))
         return None
-    text = value.strip().lower() if lower else value.strip()
-    if not pattern.fullmatch(text):
-        problems.append(Detail(f"must match {pattern.pattern}", field=name, value=value))
-        return None
-    return text
+    return field.normalize(value, problems)
 
 
 def _size_problem(item: dict[str, Any], limit: int) -> Detail | None:

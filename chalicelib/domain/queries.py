@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.errors import Detail, InvalidQuery
-from chalicelib.domain.events import SOURCE_PATTERN, TYPE_PATTERN, parse_timestamp
+from chalicelib.domain.events import SOURCE, TYPE, NamedField, parse_timestamp
 
 QUERY_PARAMETERS = ("source", "type", "since", "until", "limit", "cursor")
 
@@ -93,8 +93,8 @@ def parse_event_query(params: Mapping[str, str], *, default_limit: int, max_limi
         for name in params
         if name not in QUERY_PARAMETERS
     ]
-    source = _matching(params, "source", SOURCE_PATTERN, problems, lower=True)
-    event_type = _matching(params, "type", TYPE_PATTERN, problems)
+    source = _matching(params, SOURCE, problems)
+    event_type = _matching(params, TYPE, problems)
     since, until = _time(params, "since", problems), _time(params, "until", problems)
     limit = _limit(params.get("limit"), default_limit, max_limit, problems)
     after = None
@@ -110,17 +110,9 @@ def parse_event_query(params: Mapping[str, str], *, default_limit: int, max_limi
     return EventQuery(source, event_type, since, until, limit, after)
 
 
-def _matching(
-    params: Mapping[str, str], name: str, pattern: Any, problems: list[Detail], *, lower: bool = False
-) -> str | None:
-    value = params.get(name)
-    if value is None:
-        return None
-    text = value.strip().lower() if lower else value.strip()
-    if not pattern.fullmatch(text):
-        problems.append(Detail(f"must match {pattern.pattern}", field=name, value=value))
-        return None
-    return text
+def _matching(params: Mapping[str, str], field: NamedField, problems: list[Detail]) -> str | None:
+    value = params.get(field.name)
+    return None if value is None else field.normalize(value, problems)
 
 
 def _time(params: Mapping[str, str], name: str, problems: list[Detail]) -> datetime | None:

