@@ -49,9 +49,11 @@ def post_events() -> Response:
         limits=services.settings.limits,
     )
     counts = {str(status): result.count(status) for status in ItemStatus}
+    results = [item.as_dict() for item in result.results]
     observability.count_intake(counts)
+    observability.log_intake(results)
     return web.intake_response(
-        [item.as_dict() for item in result.results],
+        results,
         {"accepted": counts["accepted"], "duplicates": counts["duplicate"],
          "rejected": counts["rejected"], "not_queued": counts["not_queued"]},
         result.nothing_queued_for_lack_of_queue,

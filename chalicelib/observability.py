@@ -79,3 +79,19 @@ def record_processing(outcome: BatchOutcome) -> None:
     for message_id, reason in outcome.failure_reasons.items():
         logger().warning("message left for redelivery", extra={"message_id": message_id,
                                                                 "reason": reason})
+    for message_id, rejected in outcome.rejections.items():
+        if message_id in outcome.failure_reasons:  # its write failed: it will come back
+            continue
+        logger().info("message stored as rejected", extra={
+            "message_id": message_id, "source": rejected.source, "event_id": rejected.event_id,
+            "reason": rejected.reason, "errors": [e.as_dict() for e in rejected.errors]})
+
+
+def log_intake(results: list[dict[str, Any]]) -> None:
+    """One line per item the API did not accept, with where it went wrong."""
+    for result in results:
+        if result["status"] not in ("accepted", "duplicate"):
+            logger().info("event not accepted", extra={
+                "index": result["index"], "status": result["status"],
+                "source": result.get("source"), "event_id": result.get("id"),
+                "errors": result.get("errors", [])})

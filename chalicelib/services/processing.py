@@ -25,6 +25,7 @@ class BatchOutcome:
     duplicates: int = 0
     rejected: int = 0
     failure_reasons: dict[str, str] = field(default_factory=dict)
+    rejections: dict[str, RejectedItem] = field(default_factory=dict)
 
     @property
     def failed_message_ids(self) -> list[str]:
@@ -36,7 +37,9 @@ def process_event_messages(
     messages: Sequence[QueueMessage], *, store: EventStore, clock: Clock, limits: Limits
 ) -> BatchOutcome:
     decided = [_decide(message, clock, limits) for message in messages]
-    outcome = BatchOutcome()
+    outcome = BatchOutcome(
+        rejections={one.message_id: one.rejected for one in decided if one.rejected is not None}
+    )
     try:
         _write(store, decided, outcome)
     except DependencyError as exc:
