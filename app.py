@@ -12,7 +12,6 @@ from chalice.app import Chalice, Request, Response, SQSEvent
 
 from chalicelib import bootstrap, observability, web
 from chalicelib.apidoc import openapi_document
-from chalicelib.domain.intake import ItemStatus
 from chalicelib.services.health import check_health
 from chalicelib.services.intake import accept_events
 from chalicelib.services.processing import process_event_messages
@@ -48,16 +47,8 @@ def post_events() -> Response:
         new_id=services.new_id,
         limits=services.settings.limits,
     )
-    counts = {str(status): result.count(status) for status in ItemStatus}
-    results = [item.as_dict() for item in result.results]
-    observability.count_intake(counts)
-    observability.log_intake(results)
-    return web.intake_response(
-        results,
-        {"accepted": counts["accepted"], "duplicates": counts["duplicate"],
-         "rejected": counts["rejected"], "not_queued": counts["not_queued"]},
-        result.nothing_queued_for_lack_of_queue,
-    )
+    observability.record_intake(result)
+    return web.intake_response(result)
 
 
 @app.route("/events", methods=["GET"])

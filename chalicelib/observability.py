@@ -11,9 +11,12 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.intake import ItemStatus
+
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Metrics
 
+    from chalicelib.services.intake import IntakeResult
     from chalicelib.services.processing import BatchOutcome
 
 SERVICE = "tripline"
@@ -63,11 +66,18 @@ def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
         metrics().clear_metrics()
 
 
-def count_intake(counts: dict[str, int]) -> None:
-    count("EventsAccepted", counts.get("accepted", 0))
-    count("EventsDuplicate", counts.get("duplicate", 0))
-    count("EventsRejected", counts.get("rejected", 0))
-    count("EventsNotQueued", counts.get("not_queued", 0))
+def record_intake(result: IntakeResult) -> None:
+    """Counts of one POST, and one log line per item the API did not accept, saying where."""
+    summary = result.summary()
+    count("EventsAccepted", summary["accepted"])
+    count("EventsDuplicate", summary["duplicates"])
+    count("EventsRejected", summary["rejected"])
+    count("EventsNotQueued", summary["not_queued"])
+    for item in result.results:
+        if item.status in (ItemStatus.REJECTED, ItemStatus.NOT_QUEUED):
+            logger().info("event not accepted", extra={
+                "index": item.index, "status": str(item.status), "source": item.source,
+                "event_id": item.event_id, "errors": [e.as_dict() for e in item.errors]})
 
 
 def record_processing(outcome: BatchOutcome) -> None:
@@ -86,12 +96,3 @@ def record_processing(outcome: BatchOutcome) -> None:
             "message_id": message_id, "source": rejected.source, "event_id": rejected.event_id,
             "reason": rejected.reason, "errors": [e.as_dict() for e in rejected.errors]})
 
-
-def log_intake(results: list[dict[str, Any]]) -> None:
-    """One line per item the API did not accept, with where it went wrong."""
-    for result in results:
-        if result["status"] not in ("accepted", "duplicate"):
-            logger().info("event not accepted", extra={
-                "index": result["index"], "status": result["status"],
-                "source": result.get("source"), "event_id": result.get("id"),
-                "errors": result.get("errors", [])})

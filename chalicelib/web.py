@@ -29,6 +29,7 @@ from chalicelib.domain.errors import (
     TriplineError,
     UnsupportedMediaType,
 )
+from chalicelib.services.intake import IntakeResult
 
 STATUS_BY_ERROR: tuple[tuple[type[TriplineError], int], ...] = (
     (UnsupportedMediaType, 415),
@@ -148,7 +149,9 @@ def _python_limit(exc: BaseException) -> str:
     return "an integer has too many digits"
 
 
-def intake_response(results: list[dict[str, Any]], counts: dict[str, int], queue_down: bool) -> Response:
+def intake_response(result: IntakeResult) -> Response:
     """202 with per-item results; 503 when valid items exist but the queue took none."""
-    return json_response(counts | {"results": results}, 503 if queue_down else 202,
-                         {"Retry-After": "5"} if queue_down else None)
+    body = result.summary() | {"results": [item.as_dict() for item in result.results]}
+    if result.nothing_queued_for_lack_of_queue:
+        return json_response(body, 503, {"Retry-After": "5"})
+    return json_response(body, 202)

@@ -18,6 +18,15 @@ class IntakeResult:
     def count(self, status: ItemStatus) -> int:
         return sum(1 for result in self.results if result.status is status)
 
+    def summary(self) -> dict[str, int]:
+        """The counts an integrator reads first, under the names the API answers with."""
+        return {
+            "accepted": self.count(ItemStatus.ACCEPTED),
+            "duplicates": self.count(ItemStatus.DUPLICATE),
+            "rejected": self.count(ItemStatus.REJECTED),
+            "not_queued": self.count(ItemStatus.NOT_QUEUED),
+        }
+
     @property
     def nothing_queued_for_lack_of_queue(self) -> bool:
         """True when valid items exist but the queue took none of them: a 503, not a 202."""
