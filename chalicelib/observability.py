@@ -95,4 +95,3 @@ def record_processing(outcome: BatchOutcome) -> None:
         logger().info("message stored as rejected", extra={
             "message_id": message_id, "source": rejected.source, "event_id": rejected.event_id,
             "reason": rejected.reason, "errors": [e.as_dict() for e in rejected.errors]})
-
