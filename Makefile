@@ -23,6 +23,7 @@ unit: $(STAMP)
 
 bench: $(STAMP) mariadb
 	$(BIN)/python -m bench.processor --backend both
+	$(BIN)/python -m bench.csv_pipeline --rows 1000000 --memory-gib 1
 
 db-sql: $(STAMP)
 	$(BIN)/tripline db sql

@@ -12,11 +12,15 @@ from chalice.app import Chalice, Request, Response, SQSEvent
 
 from chalicelib import bootstrap, observability, web
 from chalicelib.apidoc import openapi_document
+from chalicelib.domain.upload_records import upload_view
+from chalicelib.services.chunks import process_chunks
+from chalicelib.services.fanout import fan_out_uploads
 from chalicelib.services.health import check_health
 from chalicelib.services.intake import accept_events
 from chalicelib.services.processing import process_event_messages
 from chalicelib.services.reads import get_event, list_events
-from chalicelib.topology import EVENTS_QUEUE
+from chalicelib.services.uploads import describe_upload, grant_upload, list_uploads
+from chalicelib.topology import EVENTS_QUEUE, ROWS_QUEUE, UPLOADS_QUEUE
 from chalicelib.triggers import batch_item_failures, sqs_messages
 
 app = Chalice(app_name="tripline")
@@ -73,6 +77,40 @@ def get_one_event(source: str, event_id: str) -> Response:
     return web.json_response(view.as_dict())
 
 
+@app.route("/uploads", methods=["POST"], content_types=["*/*"])
+@web.answers_errors
+def post_uploads() -> Response:
+    services = bootstrap.container()
+    request = _request()
+    payload = web.read_json_body(request.headers, request.raw_body, services.settings.max_body_bytes)
+    grant = grant_upload(payload, sources=services.sources, objects=services.objects,
+                         uploads=services.uploads, clock=services.clock,
+                         new_id=services.new_upload_id, limits=services.upload_limits)
+    return web.json_response(grant.as_dict(), 201,
+                             {"Location": f"/uploads/{grant.upload.id}"})
+
+
+@app.route("/uploads", methods=["GET"])
+@web.answers_errors
+def get_uploads() -> Response:
+    services = bootstrap.container()
+    page = list_uploads(_request().query_params or {}, uploads=services.uploads,
+                        default_limit=services.settings.page_size,
+                        max_limit=services.settings.max_page_size)
+    return web.json_response({"items": [upload_view(record, progress)
+                                        for record, progress in page.items],
+                              "next_cursor": page.next_cursor})
+
+
+@app.route("/uploads/{upload_id}", methods=["GET"])
+@web.answers_errors
+def get_upload(upload_id: str) -> Response:
+    services = bootstrap.container()
+    return web.json_response(describe_upload(upload_id, uploads=services.uploads,
+                                             objects=services.objects,
+                                             limits=services.upload_limits))
+
+
 @app.route("/health", methods=["GET"])
 @web.answers_errors
 def health() -> Response:
@@ -99,4 +137,22 @@ def process_events(event: SQSEvent) -> dict[str, Any]:
         limits=services.settings.limits,
     )
     observability.record_processing(outcome)
+    return batch_item_failures(outcome.failed_message_ids)
+
+
+@app.on_sqs_message(queue=UPLOADS_QUEUE, batch_size=1, name="fan_out_uploads")
+def fan_out(event: SQSEvent) -> dict[str, Any]:
+    services = bootstrap.container()
+    outcome = fan_out_uploads(sqs_messages(event.to_dict()["Records"]),
+                              services=services.upload_services,
+                              settings=services.fan_out_settings)
+    return batch_item_failures(outcome.failed_message_ids)
+
+
+@app.on_sqs_message(queue=ROWS_QUEUE, batch_size=4, name="process_rows")
+def process_rows(event: SQSEvent) -> dict[str, Any]:
+    services = bootstrap.container()
+    outcome = process_chunks(sqs_messages(event.to_dict()["Records"]),
+                             services=services.upload_services,
+                             settings=services.chunk_settings)
     return batch_item_failures(outcome.failed_message_ids)

@@ -16,12 +16,24 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from chalicelib.settings import Settings
-from chalicelib.topology import EVENTS_QUEUE
+from chalicelib.topology import EVENTS_QUEUE, QUEUES, ROWS_QUEUE, UPLOADS_QUEUE
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from chalicelib.ports import EventReader, EventStore, MessageQueue
+    from chalicelib.domain.sources import SourceCatalog
+    from chalicelib.ports import (
+        ChunkStore,
+        EventReader,
+        EventStore,
+        MessageQueue,
+        ObjectStore,
+        UploadStore,
+    )
+    from chalicelib.services.chunks import ChunkSettings
+    from chalicelib.services.completion import UploadServices
+    from chalicelib.services.fanout import FanOutSettings
+    from chalicelib.services.uploads import UploadLimits
 
 
 class SystemClock:
@@ -40,6 +52,7 @@ class Container:
         self.settings = settings
         self.clock = SystemClock()
         self.new_id: Callable[[], str] = new_event_id
+        self.new_upload_id: Callable[[], str] = new_event_id
 
     @cached_property
     def engine(self) -> Engine:
@@ -67,9 +80,78 @@ class Container:
         client = make_client("sqs", self.settings)
         return SqsQueue(client, EVENTS_QUEUE, attempts=self.settings.send_attempts)
 
+    @cached_property
+    def sources(self) -> SourceCatalog:
+        """Loaded once per container: a bad source file fails the first use, naming file:line."""
+        from pathlib import Path
+
+        from chalicelib.adapters.rule_files.sources import load_sources
+
+        return load_sources(Path(self.settings.rules_dir))
+
+    @cached_property
+    def objects(self) -> ObjectStore:
+        from chalicelib.adapters.aws.clients import make_client
+        from chalicelib.adapters.aws.s3_objects import S3Objects
+
+        return S3Objects(make_client("s3", self.settings), self.settings.bucket)
+
+    @cached_property
+    def uploads(self) -> UploadStore:
+        from chalicelib.adapters.db.upload_store import SqlUploadStore
+
+        return SqlUploadStore(self.engine)
+
+    @cached_property
+    def chunks(self) -> ChunkStore:
+        from chalicelib.adapters.db.chunk_store import SqlChunkStore
+
+        return SqlChunkStore(self.engine, self.clock.now)
+
+    @cached_property
+    def rows_queue(self) -> MessageQueue:
+        from chalicelib.adapters.aws.clients import make_client
+        from chalicelib.adapters.aws.sqs_queue import SqsQueue
+
+        client = make_client("sqs", self.settings)
+        return SqsQueue(client, ROWS_QUEUE, attempts=self.settings.send_attempts)
+
+    @cached_property
+    def upload_services(self) -> UploadServices:
+        from chalicelib.services.completion import UploadServices
+
+        return UploadServices(self.uploads, self.chunks, self.store, self.objects, self.sources,
+                              self.clock, self.rows_queue)
+
+    @property
+    def upload_limits(self) -> UploadLimits:
+        from chalicelib.services.uploads import UploadLimits
+
+        settings = self.settings
+        return UploadLimits(settings.max_upload_bytes, settings.upload_expiry_seconds,
+                            settings.report_link_seconds)
+
+    @property
+    def fan_out_settings(self) -> FanOutSettings:
+        from chalicelib.services.fanout import FanOutSettings
+
+        return FanOutSettings(self.settings.bucket, self.settings.chunk_bytes,
+                              self.settings.max_record_bytes, _max_receive(UPLOADS_QUEUE))
+
+    @property
+    def chunk_settings(self) -> ChunkSettings:
+        from chalicelib.services.chunks import ChunkSettings
+
+        return ChunkSettings(self.settings.max_record_bytes, self.settings.max_event_bytes,
+                             _max_receive(ROWS_QUEUE))
+
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def _max_receive(queue: str) -> int:
+    return next(spec.max_receive_count for spec in QUEUES if spec.name == queue)
 
 
 _lock = threading.Lock()

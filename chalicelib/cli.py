@@ -3,11 +3,13 @@
 ``tripline db upgrade``   apply the schema history in sql/ to DATABASE_URL
 ``tripline db sql``       print the MySQL DDL of that history, for a DBA to review (no server needed)
 ``tripline local``        run everything on this machine (moto + SQLite by default); ``--demo``
+``tripline upload FILE``  send a CSV file through a presigned upload and wait for its report
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -39,6 +41,20 @@ def _local(args: argparse.Namespace) -> int:
     )
 
 
+def _upload(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from chalicelib.upload_client import UploadOptions, run_upload
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"tripline: {path}: no such file", file=sys.stderr)
+        return 2
+    options = UploadOptions(path, args.source, args.api_url.rstrip("/"), wait=not args.no_wait,
+                            timeout_seconds=args.timeout)
+    return run_upload(options, say=lambda line: print(line, flush=True))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tripline", description="Tripline event monitoring")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -53,6 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--aws-port", type=int, default=4566, help="moto server port (default 4566)")
     local.add_argument("--demo", action="store_true", help="post sample events once it is up")
     local.set_defaults(run=_local)
+    upload = commands.add_parser(
+        "upload", help="upload a CSV file and wait for its report",
+        description="Exit status: 0 complete, 3 complete with rejected rows, 4 failed, "
+                    "5 still importing when --timeout ran out, 2 a request error.")
+    upload.add_argument("file", help="the CSV file")
+    upload.add_argument("--source", required=True, help="the source its rows belong to")
+    upload.add_argument("--api-url", default=os.environ.get("TRIPLINE_API_URL",
+                                                           "http://127.0.0.1:8000"),
+                        help="the API (default $TRIPLINE_API_URL or http://127.0.0.1:8000)")
+    upload.add_argument("--no-wait", action="store_true", help="return once the file is sent")
+    upload.add_argument("--timeout", type=float, default=600.0,
+                        help="seconds to wait for the import (default 600)")
+    upload.set_defaults(run=_upload)
     return parser
 
 

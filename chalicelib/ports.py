@@ -6,7 +6,7 @@ sees a boto3 or SQLAlchemy type and never needs to know which database or queue 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -14,6 +14,14 @@ from typing import Protocol
 from chalicelib.domain.errors import Detail
 from chalicelib.domain.events import Event
 from chalicelib.domain.queries import EventPage, EventQuery, EventView
+from chalicelib.domain.reports import RejectedRow
+from chalicelib.domain.upload_records import (
+    ChunkRecord,
+    UploadPage,
+    UploadProgress,
+    UploadQuery,
+    UploadRecord,
+)
 
 
 class Clock(Protocol):
@@ -76,6 +84,17 @@ class RejectedItem:
     received_at: datetime
     source: str | None = None
     event_id: str | None = None
+    upload_id: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class RowEvent:
+    """A valid event read from line ``line`` of an upload; the raw row is the stored chunk."""
+
+    event: Event
+    upload_id: str
+    line: int
 
 
 @dataclass(frozen=True)
@@ -97,3 +116,74 @@ class EventReader(Protocol):
 
     def ping(self) -> None:
         """Raise ``DependencyError`` when the database cannot be reached."""
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    """A browser-form upload: POST ``fields`` and the file (last) to ``url`` before ``expires_at``."""
+
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+
+
+class ObjectStore(Protocol):
+    """The bucket. Reads pin the object version; a missing or replaced object is
+    ``ObjectUnavailable`` (it will never come back), an outage ``DependencyError``."""
+
+    def blocks(self, key: str, *, version_id: str | None, etag: str | None) -> Iterator[bytes]: ...
+
+    def read_range(
+        self, key: str, *, version_id: str | None, etag: str | None, start: int, end: int
+    ) -> bytes: ...
+
+    def put_text(self, key: str, pieces: Iterable[str], content_type: str) -> None: ...
+
+    def presign_post(
+        self, key: str, *, content_type: str, max_bytes: int, expires_seconds: int
+    ) -> PresignedPost: ...
+
+    def presign_get(self, key: str, *, expires_seconds: int) -> str: ...
+
+
+class UploadStore(Protocol):
+    """Uploads and their lifecycle; every change is conditional, so a replay changes nothing."""
+
+    def add(self, upload: UploadRecord) -> bool:
+        """Insert unless the id exists; whether it was inserted."""
+
+    def get(self, upload_id: str) -> UploadRecord | None: ...
+
+    def claim(self, upload_id: str, *, identity: str, size: int, landed_at: datetime,
+              message_id: str, at: datetime) -> bool:
+        """``awaiting_upload`` → ``importing`` for this object version and notification message.
+
+        True also when this same message claimed it before (a redelivery after a crash must
+        redo the work); False when another message or another version holds it.
+        """
+
+    def record_header(self, upload_id: str, header: Sequence[str]) -> None: ...
+
+    def finish_fanout(self, upload_id: str, chunks_total: int, rows_seen: int,
+                      at: datetime) -> None: ...
+
+    def fail(self, upload_id: str, reason: str, problems: Sequence[Detail], at: datetime) -> None: ...
+
+    def finish(self, upload_id: str, status: str, progress: UploadProgress,
+               reason: str | None, at: datetime) -> bool:
+        """Record the final status and counts once; False when it was already final."""
+
+    def progress(self, upload_id: str) -> UploadProgress: ...
+
+    def rejected_rows(self, upload_id: str) -> Iterator[RejectedRow]:
+        """In line order, streamed: an upload may have a million of them."""
+
+    def list_uploads(self, query: UploadQuery) -> UploadPage: ...
+
+
+class ChunkStore(Protocol):
+    def is_done(self, upload_id: str, chunk: int) -> bool: ...
+
+    def store_chunk(self, chunk: ChunkRecord, rows: Sequence[RowEvent],
+                    rejected: Sequence[RejectedItem]) -> StoreOutcome:
+        """Events, rejected rows and the chunk's record in one transaction; a replay adds nothing."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,11 @@ DEFAULT_DATABASE_URL = "sqlite:///var/tripline.db"
 DATABASE_SCHEMES = ("sqlite", "mysql+pymysql")
 MAX_TIMEOUT_SECONDS = 900  # Lambda's own limit: a longer wait can only be a mistake
 SECRET_IN_URL = re.compile(r"(?<=://)([^:/@]*):[^@/]*@")
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+GIB = 1024**3
+MIB = 1024**2
+MAX_CHUNK_BYTES = 8 * MIB
 
 
 def _database_url(text: str) -> str:
@@ -52,6 +58,16 @@ def _positive_float(text: str) -> float:
     if not 0 < value <= MAX_TIMEOUT_SECONDS:
         raise ValueError(f"a number of seconds greater than 0 and at most {MAX_TIMEOUT_SECONDS}")
     return value
+
+
+def _bucket(text: str) -> str:
+    if not BUCKET_NAME.fullmatch(text):
+        raise ValueError("an S3 bucket name: 3 to 63 lower-case letters, digits, '.' or '-'")
+    return text
+
+
+def _directory(text: str) -> str:
+    return text or str(DEFAULT_RULES_DIR)
 
 
 def _name(text: str) -> str:
@@ -91,6 +107,20 @@ VARIABLES: tuple[Variable, ...] = (
              "seconds to connect to an AWS endpoint"),
     Variable("TRIPLINE_AWS_READ_TIMEOUT", "aws_read_timeout", _positive_float, "5",
              "seconds to wait for an AWS answer"),
+    Variable("TRIPLINE_BUCKET", "bucket", _bucket, "tripline-data",
+             "S3 bucket for incoming/ CSV files and reports/"),
+    Variable("TRIPLINE_RULES_DIR", "rules_dir", _directory, "",
+             "folder of rule and source files (empty: rules/ beside the code)"),
+    Variable("TRIPLINE_MAX_UPLOAD_BYTES", "max_upload_bytes", _positive_int, str(GIB),
+             "largest CSV file a presigned upload accepts (413 past it)"),
+    Variable("TRIPLINE_UPLOAD_EXPIRY_SECONDS", "upload_expiry_seconds", _positive_int, "900",
+             "how long a presigned upload stays usable"),
+    Variable("TRIPLINE_REPORT_LINK_SECONDS", "report_link_seconds", _positive_int, "3600",
+             "how long the report links of GET /uploads/{id} stay usable"),
+    Variable("TRIPLINE_CSV_CHUNK_BYTES", "chunk_bytes", _positive_int, str(MIB),
+             "bytes of CSV per chunk sent to the rows queue (as a byte range)"),
+    Variable("TRIPLINE_CSV_MAX_RECORD_BYTES", "max_record_bytes", _positive_int, str(MIB),
+             "longest CSV record; past it the upload fails (an unclosed quote, usually)"),
 )
 
 
@@ -100,11 +130,16 @@ def _cross_checks(values: dict[str, Any]) -> list[Detail]:
         ("page_size", "max_page_size", "TRIPLINE_PAGE_SIZE", "TRIPLINE_MAX_PAGE_SIZE"),
         ("max_event_bytes", "max_body_bytes", "TRIPLINE_MAX_EVENT_BYTES", "TRIPLINE_MAX_BODY_BYTES"),
     )
-    return [
+    problems = [
         Detail(f"must not exceed {upper_name}", field=lower_name)
         for lower, upper, lower_name, upper_name in pairs
         if lower in values and upper in values and values[lower] > values[upper]
     ]
+    for attribute, name in (("chunk_bytes", "TRIPLINE_CSV_CHUNK_BYTES"),
+                            ("max_record_bytes", "TRIPLINE_CSV_MAX_RECORD_BYTES")):
+        if values.get(attribute, 0) > MAX_CHUNK_BYTES:  # a chunk is stored raw in a MEDIUMBLOB
+            problems.append(Detail(f"must be at most {MAX_CHUNK_BYTES}", field=name))
+    return problems
 
 
 @dataclass(frozen=True)
@@ -120,6 +155,13 @@ class Settings:
     send_attempts: int = 3
     aws_connect_timeout: float = 2.0
     aws_read_timeout: float = 5.0
+    bucket: str = "tripline-data"
+    rules_dir: str = str(DEFAULT_RULES_DIR)
+    max_upload_bytes: int = GIB
+    upload_expiry_seconds: int = 900
+    report_link_seconds: int = 3600
+    chunk_bytes: int = MIB
+    max_record_bytes: int = MIB
 
     @property
     def limits(self) -> Limits:

@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 EVENTS_QUEUE = "tripline-events"
+UPLOADS_QUEUE = "tripline-uploads"  # S3 ObjectCreated notifications for incoming/
+ROWS_QUEUE = "tripline-rows"  # CSV chunks: byte ranges of an uploaded object
+INCOMING_PREFIX = "incoming/"
+REPORTS_PREFIX = "reports/"
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,14 @@ class QueueSpec:
 
 
 QUEUES: tuple[QueueSpec, ...] = (
-    # Six times the processor's 30 s timeout, as AWS advises for SQS event sources.
+    # Each visibility timeout is six times its consumer's timeout, as AWS advises for SQS event
+    # sources: process_events 30 s, fan_out_uploads 900 s (a 1 GiB file), process_rows 60 s.
     QueueSpec(EVENTS_QUEUE, f"{EVENTS_QUEUE}-dlq", max_receive_count=5,
               visibility_timeout_seconds=180),
+    QueueSpec(UPLOADS_QUEUE, f"{UPLOADS_QUEUE}-dlq", max_receive_count=5,
+              visibility_timeout_seconds=5400),
+    QueueSpec(ROWS_QUEUE, f"{ROWS_QUEUE}-dlq", max_receive_count=5,
+              visibility_timeout_seconds=360),
 )
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 BUCKET = "tripline-data"

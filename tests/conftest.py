@@ -106,6 +106,7 @@ def app_env(
     """The app's environment pointed at moto and the test database; a fresh container per test."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    monkeypatch.setenv("TRIPLINE_BUCKET", aws["resources"].bucket)
     bootstrap.reset()
     yield aws | {"database_url": database_url}
     bootstrap.reset()

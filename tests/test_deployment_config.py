@@ -45,9 +45,10 @@ def test_visibility_timeout_is_six_times_the_consumer_timeout() -> None:
         assert spec.visibility_timeout_seconds >= 6 * timeout
 
 
-def test_sqs_triggers_take_batches_of_ten_not_chalices_default_of_one() -> None:
+def test_sqs_triggers_set_their_batch_size_instead_of_chalices_default_of_one() -> None:
+    # events are small: ten a batch; a fan-out may scan a gigabyte: one; a chunk is 1 MiB: four
     assert {source.name: source.batch_size for source in app.app.event_sources} == {
-        "process_events": 10
+        "process_events": 10, "fan_out_uploads": 1, "process_rows": 4,
     }
 
 

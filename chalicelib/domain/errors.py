@@ -4,6 +4,7 @@ The tree::
 
     TriplineError                 base; ``code`` is stable, ``details`` say where
     ├── ConfigurationError        bad or missing settings, all listed at once
+    │   └── SourceDefinitionError a rules/sources/*.yaml file is wrong; every problem, file:line
     ├── RequestError              the caller sent something we cannot take (4xx)
     │   ├── MalformedBody         not JSON, or not the shape we take; says line and column
     │   ├── UnsupportedMediaType  a body that is not JSON
@@ -11,6 +12,7 @@ The tree::
     │   ├── InvalidQuery          a bad filter, cursor or limit on a read
     │   └── NotFound              the thing asked for does not exist
     ├── StorageError              the database refused a write (not an outage): look at the row
+    ├── ObjectUnavailable         an uploaded object was deleted or replaced before it was read
     └── DependencyError           a system we need is down (database, queue): retry later
 
 Third-party exceptions never cross a module boundary: adapters catch them and raise one of these
@@ -25,16 +27,22 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Detail:
-    """Where a problem is (``field`` as a dotted path, ``line``/``column``) and what is wrong."""
+    """Where a problem is (``file``, ``field`` as a dotted path, ``line``/``column``) and what is wrong.
+
+    ``column`` is a 1-based character position in JSON and YAML, and the column's name as the file
+    wrote it in CSV, where a number would send the operator counting commas.
+    """
 
     message: str
     field: str | None = None
     line: int | None = None
-    column: int | None = None
+    column: int | str | None = None
     value: Any = None
+    file: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        shown = {"field": self.field, "line": self.line, "column": self.column, "value": self.value}
+        shown = {"file": self.file, "field": self.field, "line": self.line,
+                 "column": self.column, "value": self.value}
         return {"message": self.message} | {k: v for k, v in shown.items() if v is not None}
 
 
@@ -57,6 +65,11 @@ class TriplineError(Exception):
 
 
 def _describe(detail: Detail) -> str:
+    """``file:line: field: message`` for files, ``line 3, column 7: message`` for bodies."""
+    if detail.file is not None:
+        place = detail.file + (f":{detail.line}" if detail.line is not None else "")
+        inner = f"{detail.field}: {detail.message}" if detail.field else detail.message
+        return f"{place}: {inner}"
     where = detail.field or ""
     if detail.line is not None:
         where = f"line {detail.line}" + (f", column {detail.column}" if detail.column else "")
@@ -65,6 +78,10 @@ def _describe(detail: Detail) -> str:
 
 class ConfigurationError(TriplineError):
     code = "configuration_error"
+
+
+class SourceDefinitionError(ConfigurationError):
+    code = "source_definition_error"
 
 
 class RequestError(TriplineError):
@@ -93,6 +110,12 @@ class NotFound(RequestError):
 
 class StorageError(TriplineError):
     code = "storage_error"
+
+
+class ObjectUnavailable(TriplineError):
+    """An uploaded object is gone, or was replaced since S3 notified us: reading again won't help."""
+
+    code = "object_unavailable"
 
 
 class DependencyError(TriplineError):

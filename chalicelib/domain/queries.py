@@ -9,15 +9,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.domain.errors import Detail, InvalidQuery
 from chalicelib.domain.events import SOURCE, TYPE, NamedField, parse_timestamp
 
 QUERY_PARAMETERS = ("source", "type", "since", "until", "limit", "cursor")
+C = TypeVar("C")
 
 
 @dataclass(frozen=True)
@@ -28,20 +29,32 @@ class Cursor:
     row_id: int
 
     def encode(self) -> str:
-        raw = json.dumps([self.occurred_at.isoformat(), self.row_id]).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return encode_keyset(self.occurred_at, self.row_id)
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
-        try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-            stamp, row_id = json.loads(raw)
-            occurred_at = parse_timestamp(stamp)
-        except (binascii.Error, ValueError, TypeError) as exc:
-            raise _invalid("cursor", "is not a cursor this API returned", text) from exc
-        if isinstance(occurred_at, str) or type(row_id) is not int:
-            raise _invalid("cursor", "is not a cursor this API returned", text)
+        occurred_at, row_id = decode_keyset(text)
+        if type(row_id) is not int:
+            raise invalid_parameter("cursor", "is not a cursor this API returned", text)
         return cls(occurred_at, row_id)
+
+
+def encode_keyset(stamp: datetime, key: int | str) -> str:
+    """An opaque cursor: the time and tie-breaking key of the last row of a page."""
+    raw = json.dumps([stamp.isoformat(), key]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_keyset(text: str) -> tuple[datetime, object]:
+    """The time and key of :func:`encode_keyset`; ``InvalidQuery`` for anything else."""
+    try:
+        stamp, key = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        moment = parse_timestamp(stamp)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise invalid_parameter("cursor", "is not a cursor this API returned", text) from exc
+    if isinstance(moment, str):
+        raise invalid_parameter("cursor", "is not a cursor this API returned", text)
+    return moment, key
 
 
 @dataclass(frozen=True)
@@ -65,7 +78,8 @@ class EventView:
     received_at: datetime
     processed_at: datetime
     data: Mapping[str, Any]
-    raw: Mapping[str, Any] | None = None
+    raw: Mapping[str, Any] | None = None  # the item as posted; CSV rows keep theirs in the chunk
+    origin: Mapping[str, Any] | None = None  # CSV rows: the upload and line they came from
 
     def as_dict(self) -> dict[str, Any]:
         shown = {
@@ -77,6 +91,8 @@ class EventView:
             "processed_at": self.processed_at.isoformat(),
             "data": dict(self.data),
         }
+        if self.origin is not None:
+            shown["origin"] = dict(self.origin)
         return shown if self.raw is None else shown | {"raw": dict(self.raw)}
 
 
@@ -88,26 +104,35 @@ class EventPage:
 
 def parse_event_query(params: Mapping[str, str], *, default_limit: int, max_limit: int) -> EventQuery:
     """Query-string parameters to a query; every bad parameter is reported at once."""
-    problems = [
-        Detail(f"unknown parameter; expected one of {', '.join(QUERY_PARAMETERS)}", field=name)
-        for name in params
-        if name not in QUERY_PARAMETERS
-    ]
+    problems: list[Detail] = []
+    since, until, limit, after = page_window(params, QUERY_PARAMETERS, Cursor.decode, problems,
+                                             default_limit=default_limit, max_limit=max_limit)
     source = _matching(params, SOURCE, problems)
     event_type = _matching(params, TYPE, problems)
-    since, until = _time(params, "since", problems), _time(params, "until", problems)
-    limit = _limit(params.get("limit"), default_limit, max_limit, problems)
+    if problems:
+        raise InvalidQuery("invalid query parameters", problems)
+    return EventQuery(source, event_type, since, until, limit, after)
+
+
+def page_window(
+    params: Mapping[str, str], allowed: tuple[str, ...], decode: Callable[[str], C],
+    problems: list[Detail], *, default_limit: int, max_limit: int,
+) -> tuple[datetime | None, datetime | None, int, C | None]:
+    """What every keyset-paginated list takes: known parameters only, ``since`` before ``until``,
+    a bounded ``limit`` and a cursor this API issued. Problems are added to ``problems``."""
+    problems.extend(Detail(f"unknown parameter; expected one of {', '.join(allowed)}", field=name)
+                    for name in params if name not in allowed)
+    since, until = time_parameter(params, "since", problems), time_parameter(params, "until", problems)
+    limit = limit_parameter(params.get("limit"), default_limit, max_limit, problems)
     after = None
     if params.get("cursor"):
         try:
-            after = Cursor.decode(params["cursor"])
+            after = decode(params["cursor"])
         except InvalidQuery as exc:
             problems.extend(exc.details)
     if since and until and since >= until:
         problems.append(Detail("must be before 'until'", field="since"))
-    if problems:
-        raise InvalidQuery("invalid query parameters", problems)
-    return EventQuery(source, event_type, since, until, limit, after)
+    return since, until, limit, after
 
 
 def _matching(params: Mapping[str, str], field: NamedField, problems: list[Detail]) -> str | None:
@@ -115,7 +140,7 @@ def _matching(params: Mapping[str, str], field: NamedField, problems: list[Detai
     return None if value is None else field.normalize(value, problems)
 
 
-def _time(params: Mapping[str, str], name: str, problems: list[Detail]) -> datetime | None:
+def time_parameter(params: Mapping[str, str], name: str, problems: list[Detail]) -> datetime | None:
     if name not in params:
         return None
     parsed = parse_timestamp(params[name])
@@ -125,7 +150,7 @@ def _time(params: Mapping[str, str], name: str, problems: list[Detail]) -> datet
     return parsed
 
 
-def _limit(value: str | None, default: int, maximum: int, problems: list[Detail]) -> int:
+def limit_parameter(value: str | None, default: int, maximum: int, problems: list[Detail]) -> int:
     if value is None:
         return default
     if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= maximum:
@@ -134,5 +159,5 @@ def _limit(value: str | None, default: int, maximum: int, problems: list[Detail]
     return int(value)
 
 
-def _invalid(name: str, message: str, value: str) -> InvalidQuery:
+def invalid_parameter(name: str, message: str, value: str) -> InvalidQuery:
     return InvalidQuery("invalid query parameters", [Detail(message, field=name, value=value)])

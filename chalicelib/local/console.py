@@ -77,7 +77,7 @@ class Banner:
     def lines(self) -> list[str]:
         rows = [
             "Tripline is running locally",
-            f"  API        {self.api_url}   (GET /health, POST|GET /events, /openapi.json)",
+            f"  API        {self.api_url}   (GET /health, POST|GET /events, POST|GET /uploads, /openapi.json)",
             f"  AWS (moto) {self.aws_url}   region {self.region}",
             f"  database   {shown_database_url(self.database_url)}",
         ]
@@ -86,6 +86,9 @@ class Banner:
             batch = f"batch {line.batch_size}"
             rows.append(f"  queue      {line.queue} -> {line.handler} ({batch}){dlq}")
         rows.append(f"  bucket     {self.bucket}   topic {self.topic_arn}")
+        rows.append(f"  CSV        tripline upload FILE --source shop --api-url {self.api_url}")
+        rows.append(f"             aws --endpoint-url {self.aws_url} s3 cp FILE "
+                    f"s3://{self.bucket}/incoming/<source>/")
         rows.append("Press Ctrl-C to stop.")
         return rows
 

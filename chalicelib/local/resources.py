@@ -6,7 +6,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.topology import ALERTS_TOPIC, DLQ_RETENTION_SECONDS, QUEUES
+from chalicelib.topology import (
+    ALERTS_TOPIC,
+    DLQ_RETENTION_SECONDS,
+    INCOMING_PREFIX,
+    QUEUES,
+    UPLOADS_QUEUE,
+)
 
 
 @dataclass(frozen=True)
@@ -17,7 +23,8 @@ class CreatedResources:
 
 
 def ensure_resources(sqs: Any, s3: Any, sns: Any, bucket: str) -> CreatedResources:
-    """Each queue with its DLQ and redrive policy, the bucket, the alerts topic."""
+    """Each queue with its DLQ and redrive policy, the bucket notifying the uploads queue of
+    every object created under ``incoming/`` (as infra/ configures it on AWS), the alerts topic."""
     urls: dict[str, str] = {}
     for spec in QUEUES:
         dlq_url = sqs.create_queue(
@@ -39,5 +46,15 @@ def ensure_resources(sqs: Any, s3: Any, sns: Any, bucket: str) -> CreatedResourc
     existing = {entry["Name"] for entry in s3.list_buckets().get("Buckets", [])}
     if bucket not in existing:
         s3.create_bucket(Bucket=bucket)
+    uploads_arn = sqs.get_queue_attributes(QueueUrl=urls[UPLOADS_QUEUE],
+                                           AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{
+            "Id": "incoming-to-uploads-queue",
+            "QueueArn": uploads_arn,
+            "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": INCOMING_PREFIX}]}},
+        }],
+    })
     topic_arn = sns.create_topic(Name=ALERTS_TOPIC)["TopicArn"]
     return CreatedResources(urls, bucket, topic_arn)

@@ -10,9 +10,11 @@ on a queue nobody created.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from chalice.app import Chalice, SQSEventConfig
 
@@ -24,6 +26,20 @@ from chalicelib.settings import Settings
 from chalicelib.topology import QUEUES
 
 JOIN_SECONDS = LAMBDA_TIMEOUT_SECONDS + WAIT_SECONDS
+MAX_LOCAL_CONCURRENCY = 4  # one process, one GIL: more pollers only add contention
+CHALICE_CONFIG = Path(__file__).resolve().parents[2] / ".chalice" / "config.json"
+
+
+def local_concurrency(config_path: Path = CHALICE_CONFIG, stage: str = "dev") -> dict[str, int]:
+    """Pollers per function, as Lambda would run them: each function's reserved concurrency in the
+    stage's configuration, capped for one process. A function without one gets one poller."""
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    functions = config.get("stages", {}).get(stage, {}).get("lambda_functions", {})
+    return {name: max(1, min(int(settings.get("reserved_concurrency", 1)), MAX_LOCAL_CONCURRENCY))
+            for name, settings in functions.items()}
 
 
 @dataclass(frozen=True)
@@ -67,10 +83,12 @@ class Pumps:
 def start_pumps(
     app: Chalice, settings: Settings, queue_urls: Mapping[str, str], stop: threading.Event
 ) -> Pumps:
-    """One pump per SQS trigger, each with its own client (boto3 sessions are not thread-safe)."""
+    """Pumps per SQS trigger (its local concurrency), each with its own client (boto3 sessions are
+    not thread-safe)."""
     from chalicelib.adapters.aws.clients import make_client
 
     dead_letters = {spec.name: spec.dead_letter_queue for spec in QUEUES}
+    concurrency = local_concurrency()
     pumps = Pumps(stop)
     for trigger in sqs_triggers(app):
         if trigger.queue not in queue_urls:
@@ -80,9 +98,10 @@ def start_pumps(
             )
         function = LambdaSettings(f"{app.app_name}-local-{trigger.name}", LAMBDA_MEMORY_MB,
                                   LAMBDA_TIMEOUT_SECONDS, settings.aws_region)
-        pump = SqsPump(make_client("sqs", settings), queue_urls[trigger.queue], trigger.handler,
-                       batch_size=trigger.batch_size, function=function)
-        pumps.threads.append(start_pump(pump, stop, trigger.name))
+        for copy in range(concurrency.get(trigger.name, 1)):
+            pump = SqsPump(make_client("sqs", settings), queue_urls[trigger.queue],
+                           trigger.handler, batch_size=trigger.batch_size, function=function)
+            pumps.threads.append(start_pump(pump, stop, f"{trigger.name}-{copy + 1}"))
         pumps.lines.append(QueueLine(trigger.queue, trigger.name, min(trigger.batch_size, 10),
                                      dead_letters.get(trigger.queue)))
     return pumps

@@ -106,13 +106,14 @@ def messages_on(run: LocalRun, queue: str) -> int:
 
 
 @pytest.fixture
-def start_local(tmp_path: Path) -> Iterator[Callable[[str], LocalRun]]:
+def start_local(tmp_path: Path) -> Iterator[Callable[..., LocalRun]]:
     """Start `tripline local` in tmp_path on free ports; always killed at the end."""
     runs: list[LocalRun] = []
 
-    def start(database_url: str) -> LocalRun:
+    def start(database_url: str, extra_env: dict[str, str] | None = None) -> LocalRun:
         port, aws_port = free_port(), free_port()
         env = os.environ | {"DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
+        env |= extra_env or {}
         stdout, stderr = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
         with stdout.open("wb") as out, stderr.open("wb") as err:
             process = subprocess.Popen(

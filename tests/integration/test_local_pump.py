@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chalicelib.local.pump import LambdaSettings, SqsPump, start_pump
-from chalicelib.local.triggers import sqs_triggers
-from chalicelib.topology import EVENTS_QUEUE, QUEUES
+from chalicelib.local.triggers import MAX_LOCAL_CONCURRENCY, local_concurrency, sqs_triggers
+from chalicelib.topology import EVENTS_QUEUE, QUEUES, ROWS_QUEUE, UPLOADS_QUEUE
 
 RECORD_KEYS = {
     "messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
@@ -198,15 +200,28 @@ def test_the_loop_polls_until_stopped(sqs: Any, queue_url: str) -> None:
     assert not thread.is_alive()
 
 
-def test_the_apps_sqs_trigger_is_pumped_with_its_queue_and_batch_size() -> None:
+def test_the_apps_sqs_triggers_are_pumped_with_their_queues_and_batch_sizes() -> None:
     # GIVEN the Chalice app
     import app
 
     # WHEN its SQS triggers are read
     triggers = sqs_triggers(app.app)
 
-    # THEN the processor is found with the callable Lambda would invoke
+    # THEN each processor is found with the callable Lambda would invoke
     assert [(t.name, t.queue, t.batch_size) for t in triggers] == [
-        ("process_events", EVENTS_QUEUE, 10)
+        ("process_events", EVENTS_QUEUE, 10),
+        ("fan_out_uploads", UPLOADS_QUEUE, 1),
+        ("process_rows", ROWS_QUEUE, 4),
     ]
-    assert triggers[0].handler is app.process_events
+    assert [t.handler for t in triggers] == [app.process_events, app.fan_out, app.process_rows]
+
+
+def test_local_pollers_follow_each_functions_reserved_concurrency(tmp_path: Path) -> None:
+    # GIVEN a stage where one function reserves 2, one 50 and one nothing
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"stages": {"dev": {"lambda_functions": {
+        "a": {"reserved_concurrency": 2}, "b": {"reserved_concurrency": 50}, "c": {}}}}}))
+    # WHEN the local concurrency is read THEN it follows it, capped for one process
+    assert local_concurrency(config) == {"a": 2, "b": MAX_LOCAL_CONCURRENCY, "c": 1}
+    # AND a missing file means one poller each
+    assert local_concurrency(tmp_path / "missing.json") == {}

@@ -21,5 +21,10 @@ def make_client(service: str, settings: Settings) -> Any:
         read_timeout=settings.aws_read_timeout,
         retries={"mode": "standard", "max_attempts": 3},
     )
+    if service == "s3":
+        # SigV4 everywhere (SigV2 presigned POSTs are refused in newer regions); path-style URLs
+        # when an endpoint is set, since moto and most S3-compatible servers have no wildcard DNS.
+        style: Any = "path" if settings.aws_endpoint_url else "auto"
+        config = config.merge(Config(signature_version="s3v4", s3={"addressing_style": style}))
     session: Any = boto3.session.Session()  # untyped on purpose: the service name is a variable
     return session.client(service, endpoint_url=settings.aws_endpoint_url, config=config)

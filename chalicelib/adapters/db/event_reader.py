@@ -44,7 +44,7 @@ class SqlEventReader:
     def get_event(self, source: str, event_id: str) -> EventView | None:
         statement = (
             select(events, raw_events.c.payload)
-            .join(
+            .outerjoin(
                 raw_events,
                 and_(raw_events.c.source == events.c.source,
                      raw_events.c.event_id == events.c.event_id),
@@ -53,7 +53,9 @@ class SqlEventReader:
         )
         with database_errors("reading an event"), self._engine.connect() as conn:
             row = conn.execute(statement).first()
-        return None if row is None else _view(row, raw=json.loads(row.payload))
+        if row is None:
+            return None
+        return _view(row, raw=json.loads(row.payload) if row.payload is not None else None)
 
     def ping(self) -> None:
         with database_errors("checking the database"), self._engine.connect() as conn:
@@ -70,4 +72,5 @@ def _view(row: Row[Any], raw: dict[str, Any] | None = None) -> EventView:
         processed_at=row.processed_at,
         data=row.data,
         raw=raw,
+        origin={"upload_id": row.upload_id, "line": row.line} if row.upload_id else None,
     )

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
-from chalicelib.adapters.db.types import BigId, LongText, UtcDateTime
+from chalicelib.adapters.db.types import BigId, LongBlob, LongText, UtcDateTime
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -46,6 +57,8 @@ events = Table(
     Column("received_at", UtcDateTime, nullable=False),
     Column("processed_at", UtcDateTime, nullable=False),
     Column("data", JSON, nullable=False),
+    Column("upload_id", String(32), nullable=True),  # CSV rows: the upload and line they came from
+    Column("line", Integer, nullable=True),
     UniqueConstraint("source", "event_id"),
     Index(None, "occurred_at", "id"),
     Index(None, "source", "occurred_at", "id"),
@@ -64,6 +77,57 @@ rejected_items = Table(
     Column("payload", LongText, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("rejected_at", UtcDateTime, nullable=False),
+    Column("upload_id", String(32), nullable=True),
+    Column("line", Integer, nullable=True),
     UniqueConstraint("item_key"),
+    Index(None, "upload_id", "line"),
+    **MYSQL_OPTIONS,
+)
+
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", String(32), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("object_key", String(1024), nullable=False),
+    Column("origin", String(16), nullable=False),  # presigned | direct
+    Column("status", String(32), nullable=False),
+    Column("status_reason", String(1000), nullable=True),
+    Column("problems", JSON, nullable=True),  # file-level details: the header, the encoding
+    Column("object_version", String(255), nullable=True),  # versionId, sequencer or ETag
+    Column("object_size", BigInteger, nullable=True),
+    Column("claimed_by", String(128), nullable=True),  # the notification message importing it
+    Column("header", JSON, nullable=True),
+    Column("chunks_total", Integer, nullable=True),
+    Column("rows_seen", BigInteger, nullable=True),  # the final counts, once it has finished
+    Column("rows_stored", BigInteger, nullable=True),
+    Column("rows_duplicate", BigInteger, nullable=True),
+    Column("rows_rejected", BigInteger, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("landed_at", UtcDateTime, nullable=True),
+    Column("fanout_started_at", UtcDateTime, nullable=True),
+    Column("fanout_finished_at", UtcDateTime, nullable=True),
+    Column("completed_at", UtcDateTime, nullable=True),
+    PrimaryKeyConstraint("id"),
+    Index(None, "created_at", "id"),
+    Index(None, "source", "created_at", "id"),
+    **MYSQL_OPTIONS,
+)
+
+upload_chunks = Table(
+    "upload_chunks",
+    metadata,
+    Column("upload_id", String(32), nullable=False),
+    Column("chunk", Integer, nullable=False),
+    Column("first_line", Integer, nullable=False),
+    Column("last_line", Integer, nullable=False),
+    Column("rows_seen", Integer, nullable=False),
+    Column("rows_stored", Integer, nullable=False),
+    Column("rows_duplicate", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("raw", LongBlob, nullable=False),  # the chunk's bytes as the file had them
+    Column("processed_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("upload_id", "chunk"),
     **MYSQL_OPTIONS,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, Text
+from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, Text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -16,6 +16,9 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 # Up to 16 MiB on MySQL (TEXT stops at 64 KiB); plain TEXT on SQLite.
 LongText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+# Up to 16 MiB of bytes on MySQL (BLOB stops at 64 KiB): a CSV chunk, stored as the file had it.
+LongBlob = LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb")
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -1,0 +1,164 @@
+"""process_chunks: chunk tasks from the rows queue to stored events and rejected rows.
+
+Each task names a byte range of an uploaded object. The processor reads that range (pinned to the
+version the fan-out read), turns each row into an event through the source's definition, and
+stores events, rejected rows and the chunk's own record in one transaction keyed by
+``(upload id, chunk)``: a redelivered chunk is seen as done before S3 is even read, and two
+processors racing on one chunk still store each row once. Then it completes the upload if this
+was the last chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from chalicelib.domain.csv_scan import CsvFormat, read_records
+from chalicelib.domain.errors import DependencyError, ObjectUnavailable, TriplineError
+from chalicelib.domain.rows import RowReader, RowRejection
+from chalicelib.domain.sources import match_header
+from chalicelib.domain.upload_records import ChunkRecord
+from chalicelib.domain.uploads import ChunkTask
+from chalicelib.ports import QueueMessage, RejectedItem, RowEvent
+from chalicelib.services.completion import UploadServices, complete_if_done, fail_upload
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    max_record_bytes: int
+    max_row_bytes: int
+    max_receive_count: int
+
+
+@dataclass
+class ChunkOutcome:
+    chunks_done: int = 0
+    chunks_skipped: int = 0
+    rows_stored: int = 0
+    rows_duplicate: int = 0
+    rows_rejected: int = 0
+    failure_reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed_message_ids(self) -> list[str]:
+        return list(self.failure_reasons)
+
+
+def process_chunks(messages: Sequence[QueueMessage], *, services: UploadServices,
+                   settings: ChunkSettings) -> ChunkOutcome:
+    """Each chunk in its own transaction; a database outage hands back the rest of the batch."""
+    outcome = ChunkOutcome()
+    for position, message in enumerate(messages):
+        try:
+            _process(message, services, settings, outcome)
+        except DependencyError as exc:
+            _give_up_if_last(message, exc, services, settings)
+            for left in messages[position:]:
+                outcome.failure_reasons[left.message_id] = str(exc)
+            break
+        except TriplineError as exc:
+            _give_up_if_last(message, exc, services, settings)
+            outcome.failure_reasons[message.message_id] = str(exc)
+    return outcome
+
+
+def _give_up_if_last(message: QueueMessage, error: TriplineError, services: UploadServices,
+                     settings: ChunkSettings) -> None:
+    """On the last delivery before the DLQ, say so on the upload instead of leaving it importing.
+
+    Best effort: when the database is what failed, this fails too, and the chunk's place in the
+    DLQ is the record. Redriving it later still completes the upload's rows, idempotently.
+    """
+    if message.receive_count < settings.max_receive_count:
+        return
+    try:
+        task = ChunkTask.decode(message.body)
+        upload = services.uploads.get(task.upload_id)
+        if upload is not None:
+            fail_upload(services, upload, f"chunk {task.chunk} (lines from {task.first_line}) "
+                        f"failed {message.receive_count} times and went to the dead-letter "
+                        f"queue: {error}", [])
+    except (ValueError, TriplineError):
+        log.warning("could not mark the upload failed", extra={"message_id": message.message_id})
+
+
+def _process(message: QueueMessage, services: UploadServices, settings: ChunkSettings,
+             outcome: ChunkOutcome) -> None:
+    try:
+        task = ChunkTask.decode(message.body)
+    except ValueError as exc:
+        _reject_message(message, str(exc), services)
+        return
+    if services.chunks.is_done(task.upload_id, task.chunk):
+        outcome.chunks_skipped += 1
+        complete_if_done(services, task.upload_id)
+        return
+    try:
+        chunk, rows, rejected = _read_chunk(task, services, settings)
+    except ObjectUnavailable as exc:
+        upload = services.uploads.get(task.upload_id)
+        if upload is not None:
+            fail_upload(services, upload, str(exc), [])
+        return
+    if chunk is None:
+        return
+    stored = services.chunks.store_chunk(chunk, rows, rejected)
+    outcome.chunks_done += 1
+    outcome.rows_stored += stored.stored
+    outcome.rows_duplicate += stored.duplicates
+    outcome.rows_rejected += len(rejected)
+    complete_if_done(services, task.upload_id)
+
+
+def _read_chunk(task: ChunkTask, services: UploadServices, settings: ChunkSettings
+                ) -> tuple[ChunkRecord | None, list[RowEvent], list[RejectedItem]]:
+    definition = services.sources.get(task.source)
+    upload = services.uploads.get(task.upload_id)
+    if definition is None or upload is None:
+        if upload is not None:
+            fail_upload(services, upload, f"source {task.source!r} is no longer declared", [])
+        return None, [], []
+    match = match_header(definition, task.header)
+    if isinstance(match, list):  # the definition changed since the fan-out checked the header
+        fail_upload(services, upload, f"the header no longer fits source {task.source!r}", match)
+        return None, [], []
+    raw = services.objects.read_range(task.key, version_id=task.version_id, etag=task.etag,
+                                      start=task.start, end=task.end)
+    fmt = CsvFormat(definition.delimiter, definition.encoding, settings.max_record_bytes)
+    records, clean = read_records(raw, task.first_line, fmt)
+    reader = RowReader(definition, match, len(task.header), task.landed_at, settings.max_row_bytes)
+    read = reader.read(records, clean)
+    now = services.clock.now()
+    rows = [RowEvent(event, task.upload_id, line) for line, event in read.events]
+    rejected = [_rejected_item(task, one) for one in read.rejections]
+    last_line = records[-1].line if records else task.first_line
+    chunk = ChunkRecord(task.upload_id, task.chunk, task.first_line, last_line, len(records),
+                        0, 0, len(rejected), raw, now)
+    return chunk, rows, rejected
+
+
+def _rejected_item(task: ChunkTask, rejection: RowRejection) -> RejectedItem:
+    return RejectedItem(
+        item_key=f"upload:{task.upload_id}:{rejection.line}",
+        reason="invalid row",
+        errors=rejection.errors,
+        payload=json.dumps(rejection.cells, ensure_ascii=False),
+        received_at=task.landed_at,
+        source=task.source,
+        event_id=rejection.event_id,
+        upload_id=task.upload_id,
+        line=rejection.line,
+    )
+
+
+def _reject_message(message: QueueMessage, reason: str, services: UploadServices) -> None:
+    """A message that is no chunk task is kept as a rejected item, not looped or dropped."""
+    log.warning("not a chunk task; recorded as rejected", extra={"message_id": message.message_id,
+                                                                 "error": reason})
+    item = RejectedItem(item_key=f"sqs:{message.message_id}", reason=f"not a chunk task: {reason}",
+                        errors=(), payload=message.body, received_at=services.clock.now())
+    services.events.store([], [item])

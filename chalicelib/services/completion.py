@@ -1,0 +1,113 @@
+"""Finishing an upload: the reports next to it, then its final status, each at most once.
+
+Whoever notices that every chunk is done (the last chunk's processor, or the fan-out when it
+records the count after the chunks already finished) completes the upload. Both may notice at
+once: the reports are deterministic (their times come from the stored chunks, not from the clock
+of whoever writes them), so writing them twice writes the same bytes, and the status changes only
+from ``importing``, so only one of them records it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from chalicelib.domain.errors import Detail
+from chalicelib.domain.reports import UploadReport, first_errors, rejects_csv
+from chalicelib.domain.sources import SourceCatalog
+from chalicelib.domain.upload_records import UploadProgress, UploadRecord
+from chalicelib.domain.uploads import UploadStatus, report_keys
+from chalicelib.ports import ChunkStore, Clock, EventStore, MessageQueue, ObjectStore, UploadStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UploadServices:
+    """What the upload flows share: the stores, the bucket, the sources, the rows queue."""
+
+    uploads: UploadStore
+    chunks: ChunkStore
+    events: EventStore
+    objects: ObjectStore
+    sources: SourceCatalog
+    clock: Clock
+    rows_queue: MessageQueue
+
+
+def complete_if_done(services: UploadServices, upload_id: str, note: str | None = None) -> bool:
+    """Write the reports and record the final status if every chunk is done; whether it did."""
+    upload = services.uploads.get(upload_id)
+    if upload is None or upload.status != UploadStatus.IMPORTING or upload.chunks_total is None:
+        return False
+    progress = services.uploads.progress(upload_id)
+    if progress.chunks_done < upload.chunks_total:
+        return False
+    status = (UploadStatus.COMPLETE_WITH_ERRORS if progress.rows_rejected
+              else UploadStatus.COMPLETE)
+    completed_at = max(filter(None, (progress.last_processed_at, upload.fanout_finished_at,
+                                     upload.landed_at)), default=services.clock.now())
+    finished = _finished(upload, status, note, completed_at)
+    _write_reports(services, finished, progress)
+    if services.uploads.finish(upload_id, status, progress, note, completed_at):
+        log.info("upload complete", extra={"upload_id": upload_id, "status": status,
+                                           **progress.counts()})
+    return True
+
+
+def fail_upload(services: UploadServices, upload: UploadRecord, reason: str,
+                problems: Sequence[Detail]) -> None:
+    """Record why the file as a whole cannot be imported, and say so in ``report.json``."""
+    now = services.clock.now()
+    services.uploads.fail(upload.id, reason, problems, now)
+    log.warning("upload failed", extra={"upload_id": upload.id, "reason": reason})
+    failed = _finished(upload, UploadStatus.FAILED, reason, now, problems=tuple(problems))
+    _, report_key = report_keys(upload.source, upload.id)
+    report = _report(failed, UploadProgress(), [], include_rejects=False)
+    services.objects.put_text(report_key, [_json(report)], "application/json")
+
+
+def _finished(upload: UploadRecord, status: str, reason: str | None, at: datetime,
+              problems: tuple[Detail, ...] = ()) -> UploadRecord:
+    return replace(upload, status=status, status_reason=reason, completed_at=at,
+                   problems=problems or upload.problems)
+
+
+def _write_reports(services: UploadServices, upload: UploadRecord,
+                   progress: UploadProgress) -> None:
+    rejects_key, report_key = report_keys(upload.source, upload.id)
+    definition = services.sources.get(upload.source)
+    delimiter = definition.delimiter if definition is not None else ","
+    header = list(upload.header or ())
+    services.objects.put_text(
+        rejects_key, rejects_csv(header, services.uploads.rejected_rows(upload.id), delimiter),
+        "text/csv; charset=utf-8",
+    )
+    errors = first_errors(services.uploads.rejected_rows(upload.id))
+    services.objects.put_text(report_key, [_json(_report(upload, progress, errors))],
+                              "application/json")
+
+
+def _report(upload: UploadRecord, progress: UploadProgress, errors: list[dict[str, object]],
+            include_rejects: bool = True) -> UploadReport:
+    rejects_key, report_key = report_keys(upload.source, upload.id)
+    return UploadReport(
+        upload_id=upload.id, source=upload.source, filename=upload.filename, key=upload.key,
+        status=upload.status, reason=upload.status_reason, rows=progress.counts(),
+        chunks=upload.chunks_total or 0,
+        timings={"created_at": upload.created_at, "landed_at": upload.landed_at,
+                 "fanout_started_at": upload.fanout_started_at,
+                 "fanout_finished_at": upload.fanout_finished_at,
+                 "completed_at": upload.completed_at},
+        first_errors=errors,
+        problems=[detail.as_dict() for detail in upload.problems],
+        reports={"report_json": report_key} | ({"rejects_csv": rejects_key} if include_rejects
+                                               else {}),
+    )
+
+
+def _json(report: UploadReport) -> str:
+    return json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"

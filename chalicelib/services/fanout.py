@@ -1,0 +1,220 @@
+"""fan_out_csv: an object that landed under ``incoming/`` to chunk tasks on the rows queue.
+
+The object is streamed once, never held: the header is checked first (a file whose columns do not
+fit its source fails at once, naming them), then the records are cut into byte ranges of whole
+records, each sent as a chunk task as soon as it is found, so processors start while the scan goes
+on. The number of chunks is recorded last; whichever finishes last, the fan-out or the final chunk,
+completes the upload.
+
+Idempotency: an upload is claimed by one notification message for one object version. A duplicate
+notification (another message, same version) finds it claimed and does nothing; a redelivery of
+the claiming message (the function died half-way) redoes the scan and resends every chunk, which
+the processors then recognise as done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from chalicelib.domain.csv_scan import ChunkSpan, CsvFormat, CsvScanner, Header, MalformedFile
+from chalicelib.domain.errors import (
+    DependencyError,
+    Detail,
+    ObjectUnavailable,
+    StorageError,
+)
+from chalicelib.domain.s3_notifications import NotANotification, landed_objects
+from chalicelib.domain.sources import SourceDefinition, match_header
+from chalicelib.domain.upload_records import UploadRecord
+from chalicelib.domain.uploads import (
+    ChunkTask,
+    LandedObject,
+    Origin,
+    UploadStatus,
+    direct_upload_id,
+    parse_incoming_key,
+    source_problem,
+)
+from chalicelib.ports import MessageQueue, OutgoingMessage, QueueMessage
+from chalicelib.services.completion import UploadServices, complete_if_done, fail_upload
+
+log = logging.getLogger(__name__)
+SEND_BATCH = 10
+
+
+@dataclass(frozen=True)
+class FanOutSettings:
+    bucket: str
+    chunk_bytes: int
+    max_record_bytes: int
+    max_receive_count: int
+
+
+@dataclass
+class FanOutOutcome:
+    uploads_started: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    failure_reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed_message_ids(self) -> list[str]:
+        return list(self.failure_reasons)
+
+
+def fan_out_uploads(messages: Sequence[QueueMessage], *, services: UploadServices,
+                    settings: FanOutSettings) -> FanOutOutcome:
+    """Each notification message on its own: one object's outage never holds back another's."""
+    outcome = FanOutOutcome()
+    for message in messages:
+        try:
+            objects = landed_objects(message.body)
+        except NotANotification as exc:
+            log.warning("not an S3 notification; dropped", extra={"message_id": message.message_id,
+                                                                   "error": str(exc)})
+            outcome.ignored.append(message.message_id)
+            continue
+        for landed in objects:
+            try:
+                started = _import(landed, message, services, settings)
+            except (DependencyError, StorageError) as exc:
+                outcome.failure_reasons[message.message_id] = str(exc)
+                break
+            (outcome.uploads_started if started else outcome.ignored).append(started or landed.key)
+    return outcome
+
+
+def _import(landed: LandedObject, message: QueueMessage, services: UploadServices,
+            settings: FanOutSettings) -> str | None:
+    """The upload id this message imported, or ``None`` when it had nothing to do."""
+    if landed.bucket != settings.bucket:
+        log.warning("notification for another bucket; ignored", extra={"bucket": landed.bucket})
+        return None
+    upload = _upload_for(landed, services)
+    if upload is None:
+        return None
+    if not services.uploads.claim(upload.id, identity=landed.identity, size=landed.size,
+                                  landed_at=landed.landed_at, message_id=message.message_id,
+                                  at=services.clock.now()):
+        log.info("upload already claimed; duplicate notification ignored",
+                 extra={"upload_id": upload.id, "key": landed.key})
+        return None
+    try:
+        _scan_and_send(upload, landed, services, settings)
+    except ObjectUnavailable as exc:
+        fail_upload(services, upload, str(exc), [])
+    except (DependencyError, StorageError) as exc:
+        if message.receive_count >= settings.max_receive_count:
+            fail_upload(services, upload, f"gave up after {message.receive_count} attempts: {exc}", [])
+        raise
+    return upload.id
+
+
+def _upload_for(landed: LandedObject, services: UploadServices) -> UploadRecord | None:
+    """The granted upload the key names, or a direct drop's upload (created once, by identity)."""
+    where = parse_incoming_key(landed.key)
+    if where is None:
+        log.info("not an upload key; ignored", extra={"key": landed.key})
+        return None
+    uploads = services.uploads
+    if where.upload_id is not None:
+        granted = uploads.get(where.upload_id)
+        if granted is not None and granted.key == landed.key and (
+            granted.status == UploadStatus.AWAITING_UPLOAD
+            or granted.object_version == landed.identity
+        ):
+            return granted
+    direct = UploadRecord(
+        id=direct_upload_id(landed.key, landed.identity), source=where.source[:64],
+        filename=where.filename[:255], key=landed.key, origin=Origin.DIRECT,
+        status=UploadStatus.AWAITING_UPLOAD, created_at=landed.landed_at,
+    )
+    uploads.add(direct)
+    return uploads.get(direct.id)
+
+
+def _scan_and_send(upload: UploadRecord, landed: LandedObject, services: UploadServices,
+                   settings: FanOutSettings) -> None:
+    definition = _definition(upload, services)
+    if definition is None:
+        return
+    fmt = CsvFormat(definition.delimiter, definition.encoding, settings.max_record_bytes)
+    blocks = services.objects.blocks(landed.key, version_id=landed.version_id, etag=landed.etag)
+    scanner = CsvScanner(blocks, fmt)
+    try:
+        header = scanner.header()
+        if header is None:
+            _finish_scan(upload, services, 0, 0, "the file is empty")
+            return
+        if not _header_fits(upload, header, definition, services, fmt):
+            return
+        services.uploads.record_header(upload.id, header.cells)
+        chunks, rows = _send_chunks(upload, landed, header, scanner.chunks(settings.chunk_bytes),
+                                    services)
+    except MalformedFile as exc:
+        fail_upload(services, upload, f"the file cannot be read as CSV: {exc.message}",
+                        [Detail(exc.message, line=exc.line)])
+        return
+    note = "the file has a header and no rows" if rows == 0 else None
+    _finish_scan(upload, services, chunks, rows, note)
+
+
+def _definition(upload: UploadRecord, services: UploadServices) -> SourceDefinition | None:
+    problem = source_problem(upload.source)
+    definition = None if problem else services.sources.get(upload.source)
+    if definition is None:
+        reason = problem or (f"no source {upload.source!r}: declare it in "
+                             f"rules/sources/{upload.source}.yaml and upload the file again")
+        fail_upload(services, upload, reason, [Detail(reason, field="source", value=upload.source)])
+    return definition
+
+
+def _header_fits(upload: UploadRecord, header: Header, definition: SourceDefinition,
+                 services: UploadServices, fmt: CsvFormat) -> bool:
+    if any("\udc80" <= ch <= "\udcff" for cell in header.cells for ch in cell):
+        fail_upload(services, upload, f"the header is not valid {fmt.encoding}",
+                        [Detail(f"not valid {fmt.encoding}; declare encoding: in the source",
+                                line=1)])
+        return False
+    matched = match_header(definition, header.cells)
+    if isinstance(matched, list):
+        fail_upload(services, upload, f"the header does not fit source {definition.source!r}", matched)
+        return False
+    return True
+
+
+def _send_chunks(upload: UploadRecord, landed: LandedObject, header: Header,
+                 spans: Iterable[ChunkSpan], services: UploadServices) -> tuple[int, int]:
+    """Send tasks ten at a time as the scan finds them; a task SQS will not take fails the run."""
+    queue = services.rows_queue
+    pending: list[OutgoingMessage] = []
+    chunks = rows = 0
+    for span in spans:
+        task = ChunkTask(upload.id, upload.source, landed.key, landed.version_id, landed.etag,
+                         span.number, span.start, span.end, span.first_line, span.rows,
+                         tuple(header.cells), landed.landed_at)
+        pending.append(OutgoingMessage(str(span.number), task.encode()))
+        chunks, rows = chunks + 1, rows + span.rows
+        if len(pending) == SEND_BATCH:
+            _send(queue, pending)
+            pending = []
+    _send(queue, pending)
+    return chunks, rows
+
+
+def _send(queue: MessageQueue, messages: list[OutgoingMessage]) -> None:
+    if not messages:
+        return
+    receipts = queue.send(messages)
+    refused = [receipt for receipt in receipts if not receipt.queued]
+    if refused:
+        raise DependencyError(f"the rows queue took {len(receipts) - len(refused)} of "
+                              f"{len(receipts)} chunk tasks: {refused[0].error}")
+
+
+def _finish_scan(upload: UploadRecord, services: UploadServices, chunks: int, rows: int,
+                 note: str | None) -> None:
+    services.uploads.finish_fanout(upload.id, chunks, rows, services.clock.now())
+    complete_if_done(services, upload.id, note=note)
+
