@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -113,7 +113,6 @@ class UploadPage:
 class UploadLinks:
     rejects_csv: str | None = None
     report_json: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def upload_view(record: UploadRecord, progress: UploadProgress,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, Row, and_, func, or_, select, update
@@ -145,16 +145,11 @@ def _progress_of(conn: Any, upload_ids: list[str]) -> dict[str, UploadProgress]:
         func.max(upload_chunks.c.processed_at),
     ).where(upload_chunks.c.upload_id.in_(upload_ids)).group_by(upload_chunks.c.upload_id)
     found = {}
+    # max() keeps the column's type (UtcDateTime), so the last time comes back aware UTC.
     for upload_id, done, seen, stored, duplicate, rejected, last in conn.execute(query):
-        last_at = last if last is None or isinstance(last, datetime) else None
         found[upload_id] = UploadProgress(done, int(seen), int(stored), int(duplicate),
-                                          int(rejected), _aware(last_at))
+                                          int(rejected), last)
     return found
-
-
-def _aware(stamp: datetime | None) -> datetime | None:
-    """``max()`` keeps the column's type on both dialects today; naive would be stored UTC."""
-    return None if stamp is None or stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def _row(upload: UploadRecord) -> dict[str, Any]:
