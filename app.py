@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice, Request, Response, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEvent
 
 from chalicelib import bootstrap, observability, web
 from chalicelib.apidoc import openapi_document
 from chalicelib.domain.upload_records import upload_view
 from chalicelib.services.chunks import process_chunks
+from chalicelib.services.dry_run import dry_run_rule
 from chalicelib.services.fanout import fan_out_uploads
 from chalicelib.services.health import check_health
 from chalicelib.services.intake import accept_events
 from chalicelib.services.processing import process_event_messages
 from chalicelib.services.reads import get_event, list_events
+from chalicelib.services.rules import check_absences, list_rules
 from chalicelib.services.uploads import describe_upload, grant_upload, list_uploads
 from chalicelib.topology import EVENTS_QUEUE, ROWS_QUEUE, UPLOADS_QUEUE
 from chalicelib.triggers import batch_item_failures, sqs_messages
@@ -50,6 +52,7 @@ def post_events() -> Response:
         clock=services.clock,
         new_id=services.new_id,
         limits=services.settings.limits,
+        sources=services.sources,
     )
     observability.record_intake(result)
     return web.intake_response(result)
@@ -111,6 +114,26 @@ def get_upload(upload_id: str) -> Response:
                                              limits=services.upload_limits))
 
 
+@app.route("/rules", methods=["GET"])
+@web.answers_errors
+def get_rules() -> Response:
+    services = bootstrap.container()
+    return web.json_response({"items": list_rules(book=services.rulebook,
+                                                  reader=services.rule_reader)})
+
+
+@app.route("/rules/test", methods=["POST"], content_types=["*/*"])
+@web.answers_errors
+def post_rules_test() -> Response:
+    services = bootstrap.container()
+    request = _request()
+    payload = web.read_json_body(request.headers, request.raw_body, services.settings.max_body_bytes)
+    return web.json_response(dry_run_rule(payload, pipeline=services.pipeline,
+                                          reader=services.rule_reader, clock=services.clock,
+                                          limits=services.settings.limits,
+                                          parse_rule=services.parse_rule))
+
+
 @app.route("/health", methods=["GET"])
 @web.answers_errors
 def health() -> Response:
@@ -135,6 +158,7 @@ def process_events(event: SQSEvent) -> dict[str, Any]:
         store=services.store,
         clock=services.clock,
         limits=services.settings.limits,
+        pipeline=services.pipeline,
     )
     observability.record_processing(outcome)
     return batch_item_failures(outcome.failed_message_ids)
@@ -156,3 +180,12 @@ def process_rows(event: SQSEvent) -> dict[str, Any]:
                              services=services.upload_services,
                              settings=services.chunk_settings)
     return batch_item_failures(outcome.failed_message_ids)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="check_rules")
+def check_rules(event: CloudWatchEvent) -> dict[str, Any]:
+    """The clock-driven half of the rules: absence rules' silences, recorded once each."""
+    services = bootstrap.container()
+    recorded = check_absences(book=services.rulebook, state=services.absence_state,
+                              clock=services.clock)
+    return {"absences_recorded": recorded}

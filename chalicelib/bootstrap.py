@@ -21,13 +21,18 @@ from chalicelib.topology import EVENTS_QUEUE, QUEUES, ROWS_QUEUE, UPLOADS_QUEUE
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from chalicelib.domain.event_pipeline import EventPipeline
+    from chalicelib.domain.rulebook import RuleBook
     from chalicelib.domain.sources import SourceCatalog
     from chalicelib.ports import (
+        AbsenceState,
         ChunkStore,
         EventReader,
         EventStore,
         MessageQueue,
         ObjectStore,
+        RuleParser,
+        RuleReader,
         UploadStore,
     )
     from chalicelib.services.chunks import ChunkSettings
@@ -81,13 +86,42 @@ class Container:
         return SqsQueue(client, EVENTS_QUEUE, attempts=self.settings.send_attempts)
 
     @cached_property
-    def sources(self) -> SourceCatalog:
-        """Loaded once per container: a bad source file fails the first use, naming file:line."""
+    def rulebook(self) -> RuleBook:
+        """``rules/`` loaded and compiled once per container: a bad file fails the first use,
+        naming every problem with file:line:col (``tripline rules check`` finds them first)."""
         from pathlib import Path
 
-        from chalicelib.adapters.rule_files.sources import load_sources
+        from chalicelib.adapters.rule_files.rules import load_rulebook
 
-        return load_sources(Path(self.settings.rules_dir))
+        return load_rulebook(Path(self.settings.rules_dir))
+
+    @property
+    def sources(self) -> SourceCatalog:
+        return self.rulebook.sources
+
+    @cached_property
+    def pipeline(self) -> EventPipeline:
+        from chalicelib.domain.event_pipeline import EventPipeline
+
+        return EventPipeline(self.rulebook)
+
+    @property
+    def parse_rule(self) -> RuleParser:
+        from chalicelib.adapters.rule_files.rules import parse_inline_rule
+
+        return parse_inline_rule
+
+    @cached_property
+    def rule_reader(self) -> RuleReader:
+        from chalicelib.adapters.db.rule_reader import SqlRuleReader
+
+        return SqlRuleReader(self.engine)
+
+    @cached_property
+    def absence_state(self) -> AbsenceState:
+        from chalicelib.adapters.db.rule_reader import SqlAbsenceState
+
+        return SqlAbsenceState(self.engine)
 
     @cached_property
     def objects(self) -> ObjectStore:
@@ -121,7 +155,7 @@ class Container:
         from chalicelib.services.completion import UploadServices
 
         return UploadServices(self.uploads, self.chunks, self.store, self.objects, self.sources,
-                              self.clock, self.rows_queue)
+                              self.clock, self.rows_queue, self.pipeline)
 
     @property
     def upload_limits(self) -> UploadLimits:

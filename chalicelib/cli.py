@@ -4,6 +4,7 @@
 ``tripline db sql``       print the MySQL DDL of that history, for a DBA to review (no server needed)
 ``tripline local``        run everything on this machine (moto + SQLite by default); ``--demo``
 ``tripline upload FILE``  send a CSV file through a presigned upload and wait for its report
+``tripline rules check``  lint rules/ (or PATH): every problem as file:line:col, exit 1 if any
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 from collections.abc import Sequence
 
 from chalicelib.domain.errors import TriplineError
+from chalicelib.rule_dry_run_cli import add_arguments as add_dry_run_arguments
+from chalicelib.rule_dry_run_cli import run_rules_test
 
 
 def _db_upgrade(_: argparse.Namespace) -> int:
@@ -55,6 +58,60 @@ def _upload(args: argparse.Namespace) -> int:
     return run_upload(options, say=lambda line: print(line, flush=True))
 
 
+def _rules_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from chalicelib.adapters.rule_files.rules import read_rulebook
+    from chalicelib.domain.errors import RuleFileError
+    from chalicelib.settings import DEFAULT_RULES_DIR
+
+    directory = Path(args.path or os.environ.get("TRIPLINE_RULES_DIR") or DEFAULT_RULES_DIR)
+    if not directory.is_dir():
+        print(f"tripline: {directory}: no such directory", file=sys.stderr)
+        return 2
+    book, details = read_rulebook(directory)
+    for detail in details:
+        print(RuleFileError.describe(detail))
+    loaded = (f"{_count(len(book.rules), 'rule')}, {_count(len(book.sources.definitions), 'source')}"
+              f", {_count(len(book.references), 'reference table')}")
+    if not details:
+        print(f"{directory.name}/: {loaded}: no problems")
+        return 0
+    files = len({detail.file for detail in details})
+    print(f"{directory.name}/: {_count(len(details), 'problem')} in {_count(files, 'file')} "
+          f"({loaded} loaded)")
+    return 1
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _add_rules_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``tripline rules <command>``: the rule author's tools."""
+    rules = commands.add_parser("rules", help="check and try the rules in rules/")
+    group = rules.add_subparsers(dest="rules", required=True)
+    check = group.add_parser(
+        "check", help="lint the rules, sources and reference tables",
+        description="Print every problem as file:line:col: field: message, then a summary. "
+                    "Exit status: 0 no problems, 1 problems, 2 no such directory.")
+    check.add_argument("path", nargs="?", help="the rules folder (default $TRIPLINE_RULES_DIR, "
+                                               "else rules/ beside the code)")
+    check.set_defaults(run=_rules_check)
+    test = group.add_parser(
+        "test", help="dry-run a rule over listed or stored events (nothing is stored or sent)",
+        description="RULE is a rule file or the id of a loaded rule. Give --events FILE (a JSON "
+                    "list of events) or --since [--until] to read stored events from "
+                    "DATABASE_URL. Prints the matches, the alerts it would have opened and their "
+                    "email text. Exit status: 0 done, 2 a bad rule or request.")
+    add_dry_run_arguments(test)
+    test.set_defaults(run=_rules_test)
+
+
+def _rules_test(args: argparse.Namespace) -> int:
+    return run_rules_test(args, say=lambda line: print(line, flush=True))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tripline", description="Tripline event monitoring")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--timeout", type=float, default=600.0,
                         help="seconds to wait for the import (default 600)")
     upload.set_defaults(run=_upload)
+    _add_rules_commands(commands)
     return parser
 
 

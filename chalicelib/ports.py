@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.domain.errors import Detail
 from chalicelib.domain.events import Event
@@ -22,6 +22,12 @@ from chalicelib.domain.upload_records import (
     UploadQuery,
     UploadRecord,
 )
+
+if TYPE_CHECKING:  # the rule engine is imported where rules run, not by every route
+    from chalicelib.domain.rule_absence import Sighting
+    from chalicelib.domain.rule_model import Rule
+    from chalicelib.domain.rule_verdicts import GroupValues, RuleMatch, Verdicts
+    from chalicelib.domain.rulebook import RuleBook
 
 
 class Clock(Protocol):
@@ -102,11 +108,15 @@ class StoreOutcome:
     stored: int
     duplicates: int
     rejected: int
+    matched: int = 0  # rule matches recorded for the events this call stored
 
 
 class EventStore(Protocol):
-    def store(self, arrived: Sequence[ArrivedEvent], rejected: Sequence[RejectedItem]) -> StoreOutcome:
-        """Write raw and processed rows and rejections in one transaction; replays change nothing."""
+    def store(self, arrived: Sequence[ArrivedEvent], rejected: Sequence[RejectedItem],
+              verdicts: Verdicts | None = None) -> StoreOutcome:
+        """Write raw and processed rows, rejections and the rules' verdicts on the events it
+        stores, in one transaction; replays change nothing (an event already stored keeps the
+        verdicts recorded when it was)."""
 
 
 class EventReader(Protocol):
@@ -185,5 +195,44 @@ class ChunkStore(Protocol):
     def is_done(self, upload_id: str, chunk: int) -> bool: ...
 
     def store_chunk(self, chunk: ChunkRecord, rows: Sequence[RowEvent],
-                    rejected: Sequence[RejectedItem]) -> StoreOutcome:
-        """Events, rejected rows and the chunk's record in one transaction; a replay adds nothing."""
+                    rejected: Sequence[RejectedItem],
+                    verdicts: Verdicts | None = None) -> StoreOutcome:
+        """Events, rejected rows, the rules' verdicts and the chunk's record in one transaction;
+        a replay adds nothing."""
+
+
+@dataclass(frozen=True)
+class MatchCount:
+    """How often one version of a rule matched, and when it last did."""
+
+    rule_id: str
+    rule_version: str
+    matches: int
+    last_matched_at: datetime | None
+
+
+class RuleReader(Protocol):
+    def match_counts(self) -> list[MatchCount]: ...
+
+    def failure_counts(self) -> dict[str, int]:
+        """Rule failures recorded, by rule id."""
+
+    def events_between(self, since: datetime, until: datetime, sources: Sequence[str],
+                       limit: int) -> list[Event]:
+        """Stored events with ``since <= occurred_at < until`` (of ``sources``, or all when
+        empty), oldest first, at most ``limit``."""
+
+
+class RuleParser(Protocol):
+    def __call__(self, text: str, book: RuleBook) -> Rule:
+        """One rule's YAML checked against the loaded book; ``ConfigurationError`` with every
+        problem (file, line, column) when it does not check."""
+
+
+class AbsenceState(Protocol):
+    def sightings(self, rule_id: str, state_version: str,
+                  expected: Sequence[tuple[str, GroupValues]], now: datetime) -> list[Sighting]:
+        """Every group the rule tracks; ``expected`` groups not tracked yet start at ``now``."""
+
+    def record_matches(self, matches: Sequence[RuleMatch], at: datetime) -> int:
+        """Record matches keyed by ``(rule, match_key)``; how many were new."""

@@ -13,7 +13,7 @@ _counter = itertools.count(1)
 def event_item(**overrides: Any) -> dict[str, Any]:
     """A valid event item as an integrator would post it; override any field, or drop it with None."""
     item: dict[str, Any] = {
-        "source": "shop",
+        "source": "checkout",  # declares no columns: its data is free-form
         "type": "order.created",
         "id": f"evt-{next(_counter)}",
         "occurred_at": "2026-11-22T08:30:00Z",
@@ -58,3 +58,30 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+
+def rule(**overrides: Any) -> Any:
+    """A checked rule as the rule parser would build it: a match rule on every event by default.
+
+    ``when`` may be given as expression text, compiled against ``field_types`` (default: any).
+    """
+    from dataclasses import replace
+
+    from chalicelib.domain.expressions import compile_expression
+    from chalicelib.domain.rule_model import Rule
+    from chalicelib.domain.rule_templates import literal_template
+
+    types = overrides.pop("field_types", {})
+    when = overrides.pop("when", None)
+    if isinstance(when, str):
+        names = {"source": "string", "type": "string", "id": "string",
+                 "occurred_at": "timestamp", "received_at": "timestamp"}
+        compiled = compile_expression(when, names | types)
+        assert not isinstance(compiled, list), compiled
+        when = compiled
+    base = Rule(id="r", description="A test rule", enabled=True, kind="match", sources=(),
+                types=(), severity="high", group_by=(), labels={}, runbook=None,
+                message=literal_template("fired"), when=when, threshold=None, absence=None,
+                resolve_after=None, version="v1", state_version="s1", file="rules/r.yaml",
+                line=1)
+    return replace(base, **overrides)

@@ -7,6 +7,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from chalice.app import ScheduledEventConfig, SQSEventConfig
+
 import app
 from chalicelib.topology import ALERTS_TOPIC, QUEUES
 
@@ -39,7 +41,7 @@ def test_infra_declares_the_alerts_topic() -> None:
 def test_visibility_timeout_is_six_times_the_consumer_timeout() -> None:
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     functions = config["stages"]["dev"]["lambda_functions"]
-    consumers = {source.queue: source.name for source in app.app.event_sources}
+    consumers = {source.queue: source.name for source in sqs_sources()}
     for spec in QUEUES:
         timeout = functions[consumers[spec.name]]["lambda_timeout"]
         assert spec.visibility_timeout_seconds >= 6 * timeout
@@ -47,9 +49,20 @@ def test_visibility_timeout_is_six_times_the_consumer_timeout() -> None:
 
 def test_sqs_triggers_set_their_batch_size_instead_of_chalices_default_of_one() -> None:
     # events are small: ten a batch; a fan-out may scan a gigabyte: one; a chunk is 1 MiB: four
-    assert {source.name: source.batch_size for source in app.app.event_sources} == {
+    assert {source.name: source.batch_size for source in sqs_sources()} == {
         "process_events": 10, "fan_out_uploads": 1, "process_rows": 4,
     }
+
+
+def test_the_rules_are_checked_every_minute() -> None:
+    schedules = [source for source in app.app.event_sources
+                 if isinstance(source, ScheduledEventConfig)]
+    assert [(one.name, one.schedule_expression.to_string()) for one in schedules  # type: ignore[union-attr]
+            ] == [("check_rules", "rate(1 minute)")]
+
+
+def sqs_sources() -> list[SQSEventConfig]:
+    return [source for source in app.app.event_sources if isinstance(source, SQSEventConfig)]
 
 
 def test_lambda_requirements_match_the_package_dependencies() -> None:

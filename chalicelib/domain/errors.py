@@ -4,7 +4,9 @@ The tree::
 
     TriplineError                 base; ``code`` is stable, ``details`` say where
     ├── ConfigurationError        bad or missing settings, all listed at once
-    │   └── SourceDefinitionError a rules/sources/*.yaml file is wrong; every problem, file:line
+    │   ├── SourceDefinitionError a rules/sources/*.yaml file is wrong; every problem, file:line
+    │   └── RuleFileError         a rule (rules/*.yaml, an inline rule) or reference table is
+    │                             wrong; every problem, file:line:column
     ├── RequestError              the caller sent something we cannot take (4xx)
     │   ├── MalformedBody         not JSON, or not the shape we take; says line and column
     │   ├── UnsupportedMediaType  a body that is not JSON
@@ -82,6 +84,29 @@ class ConfigurationError(TriplineError):
 
 class SourceDefinitionError(ConfigurationError):
     code = "source_definition_error"
+
+
+class RuleFileError(ConfigurationError):
+    """Problems in rule files, printed the way editors jump to them: ``file:line:col: field: ...``.
+
+    Every problem in every file is listed (the linter and the loader say the same thing).
+    """
+
+    code = "rule_file_error"
+
+    def __str__(self) -> str:
+        return "\n".join([self.message, *(f"  - {self.describe(one)}" for one in self.details)])
+
+    @staticmethod
+    def describe(detail: Detail) -> str:
+        """``rules/large.yaml:7:12: when: unknown field 'amout'`` (``:col`` only when known)."""
+        place = detail.file or "<rules>"
+        if detail.line is not None:
+            place += f":{detail.line}"
+            if isinstance(detail.column, int):
+                place += f":{detail.column}"
+        inner = f"{detail.field}: {detail.message}" if detail.field else detail.message
+        return f"{place}: {inner}"
 
 
 class RequestError(TriplineError):

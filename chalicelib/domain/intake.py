@@ -15,7 +15,9 @@ from typing import Any
 
 from chalicelib.domain.envelopes import EventEnvelope
 from chalicelib.domain.errors import Detail, MalformedBody, PayloadTooLarge
+from chalicelib.domain.event_schema import conform_data
 from chalicelib.domain.events import Event, Limits, validate_event
+from chalicelib.domain.source_model import SourceCatalog
 
 
 class ItemStatus(StrEnum):
@@ -93,13 +95,18 @@ def plan_intake(
     received_at: datetime,
     new_id: Callable[[], str],
     limits: Limits,
+    sources: SourceCatalog | None = None,
 ) -> IntakePlan:
+    """Decide each item; an event of a declared source must also fit its declared fields, so the
+    integrator hears about a string in a number field now, not from a rejected row later."""
     plan = IntakePlan()
     first_index: dict[tuple[str, str], int] = {}
     for index, item in enumerate(items):
         given_id = item.get("id") if isinstance(item, dict) else None
         assigned = new_id() if given_id is None else None
         outcome = validate_event(item, received_at=received_at, assigned_id=assigned, limits=limits)
+        if isinstance(outcome, Event) and sources is not None:
+            outcome = _conformed(outcome, sources)
         if not isinstance(outcome, Event):
             plan.decided.append(ItemResult(index, ItemStatus.REJECTED, errors=tuple(outcome)))
             continue
@@ -113,6 +120,14 @@ def plan_intake(
         envelope = EventEnvelope(item=item, event_id=outcome.event_id, received_at=received_at)
         plan.admissions.append(Admission(index, outcome, envelope))
     return plan
+
+
+def _conformed(event: Event, sources: SourceCatalog) -> Event | list[Detail]:
+    definition = sources.get(event.source)
+    if definition is None:
+        return event
+    checked = conform_data(definition, event.data)
+    return checked if isinstance(checked, list) else event
 
 
 def settle(plan: IntakePlan, queued: set[int], failures: dict[int, str]) -> list[ItemResult]:

@@ -36,10 +36,20 @@ class Located:
     Values in a mapping carry their key's line (where an operator looks for ``columns:``); list
     items carry their own. Mappings are ``Mapping[str, Located]``, lists ``tuple[Located, ...]``,
     scalars are YAML's own (YAML timestamps arrive as their text, to be read like a cell).
+
+    A problem inside a value (a rule's expression) is reported at its own column, so the value
+    also says where it starts: ``column`` (1-based) and, when that is not its key's line,
+    ``value_line``. ``style`` says how a scalar was written, as far as mapping a position in its
+    text back to the file needs: ``plain``, ``quoted`` (the text starts one column later),
+    ``block`` (``|`` or ``>``: the text starts on the next line), or ``inexact`` (written over
+    several lines, or with escapes: only the line is known). None for lists and mappings.
     """
 
     value: LocatedValue
     line: int
+    column: int | None = None
+    value_line: int | None = None
+    style: str | None = None
 
 
 LocatedValue: TypeAlias = "Scalar | tuple[Located, ...] | Mapping[str, Located]"

@@ -19,7 +19,8 @@ from chalicelib.domain.source_model import ColumnSpec, Located, LocatedMapping, 
 from chalicelib.domain.source_problems import Problems
 
 SOURCE_KEYS = ("source", "description", "type", "type_column", "id", "occurred_at", "encoding",
-               "delimiter", "decimal_separator", "columns")
+               "delimiter", "decimal_separator", "columns",
+               "derived", "lookups")  # enrichment: checked by rule_parsing_enrichment
 
 
 def parse_source_definition(file: str, document: LocatedMapping) -> SourceDefinition:

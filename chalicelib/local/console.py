@@ -73,11 +73,13 @@ class Banner:
     queues: Sequence[QueueLine]
     bucket: str
     topic_arn: str
+    schedules: Sequence[tuple[str, float]] = ()
 
     def lines(self) -> list[str]:
         rows = [
             "Tripline is running locally",
-            f"  API        {self.api_url}   (GET /health, POST|GET /events, POST|GET /uploads, /openapi.json)",
+            f"  API        {self.api_url}   (GET /health, POST|GET /events, POST|GET /uploads, "
+            "GET /rules, POST /rules/test, /openapi.json)",
             f"  AWS (moto) {self.aws_url}   region {self.region}",
             f"  database   {shown_database_url(self.database_url)}",
         ]
@@ -85,6 +87,7 @@ class Banner:
             dlq = f", dead letters to {line.dead_letter_queue}" if line.dead_letter_queue else ""
             batch = f"batch {line.batch_size}"
             rows.append(f"  queue      {line.queue} -> {line.handler} ({batch}){dlq}")
+        rows.extend(f"  schedule   {name} every {period:g} s" for name, period in self.schedules)
         rows.append(f"  bucket     {self.bucket}   topic {self.topic_arn}")
         rows.append(f"  CSV        tripline upload FILE --source shop --api-url {self.api_url}")
         rows.append(f"             aws --endpoint-url {self.aws_url} s3 cp FILE "

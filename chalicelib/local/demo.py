@@ -3,7 +3,7 @@
 It goes through the public API only (urllib, no shortcut into the services), so what it shows is
 what an integrator gets: the per-item answer at once, including one item deliberately wrong to
 show a rejection with its reasons, then the accepted events in ``GET /events`` once the queue and
-the processor have carried them to the database.
+the processor have carried them to the database, and the sample rules they tripped (``GET /rules``).
 """
 
 from __future__ import annotations
@@ -29,22 +29,41 @@ def say_now(text: str) -> None:
 
 
 def sample_events(run: str, now: datetime) -> list[dict[str, Any]]:
-    """Four events from three sources, and one item that breaks two rules."""
+    """Events that trip the sample rules in rules/, and one item that breaks two checks.
 
-    def ago(minutes: int) -> str:
+    A large payment (large-payment), five declines on one card (declined-card-burst), failed
+    sign-ins to one account from three addresses (failed-login-burst), and a heartbeat from each
+    store (store-feed-silent stays quiet for them).
+    """
+
+    def ago(minutes: float) -> str:
         moment = now - timedelta(minutes=minutes)
         return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
+    def payment(number: int, minutes: float, **data: Any) -> dict[str, Any]:
+        payment_id = f"demo-{run}-p{number}"
+        fields = {"payment_id": payment_id, "paid_at": ago(minutes), "amount": 25.0,
+                  "card": "card-7f3a", "merchant": "acme-books", "status": "declined"} | data
+        return {"source": "payments", "type": "payment.attempted", "id": payment_id,
+                "occurred_at": ago(minutes), "data": fields}
+
+    def login(number: int, ip: str) -> dict[str, Any]:
+        login_id = f"demo-{run}-l{number}"
+        return {"source": "logins", "type": "login.attempted", "id": login_id,
+                "occurred_at": ago(3 - number / 10), "data": {
+                    "login_id": login_id, "attempted_at": ago(3 - number / 10), "user": "maria",
+                    "role": "user", "ip": ip, "outcome": "failure", "country": "DE"}}
+
+    heartbeats = [{"source": "stores", "type": "heartbeat", "id": f"demo-{run}-{store}",
+                   "occurred_at": ago(1), "data": {"store": store, "sent_at": ago(1),
+                                                   "kind": "heartbeat"}}
+                  for store in ("s-001", "s-002", "s-003", "s-004")]
     return [
-        {"source": "shop", "type": "order.created", "id": f"demo-{run}-1", "occurred_at": ago(4),
-         "data": {"order": "A-1001", "amount": 42.5, "currency": "EUR", "store": "berlin-1"}},
-        {"source": "shop", "type": "payment.failed", "id": f"demo-{run}-2", "occurred_at": ago(3),
-         "data": {"order": "A-1002", "reason": "card_declined"}},
-        {"source": "sensors", "type": "temperature.reading", "id": f"demo-{run}-3",
-         "occurred_at": ago(2), "data": {"sensor": "cold-room-3", "celsius": 9.4}},
-        {"source": "billing", "type": "invoice.overdue", "id": f"demo-{run}-4",
-         "occurred_at": ago(1), "data": {"invoice": "INV-778", "days_overdue": 12}},
-        {"source": "Sensors!", "type": "temperature.reading", "id": f"demo-{run}-5",
+        payment(1, 6, amount=7250.0, status="captured", card="card-11c0"),
+        *[payment(2 + n, 5 - n) for n in range(5)],
+        *[login(n, f"203.0.113.{10 + n}") for n in range(3)],
+        *heartbeats,
+        {"source": "Sensors!", "type": "temperature.reading", "id": f"demo-{run}-bad",
          "occurred_at": "last tuesday", "data": {"sensor": "cold-room-4", "celsius": 31}},
     ]
 
@@ -62,7 +81,7 @@ def run_demo(base_url: str, stop: threading.Event, say: Say = say_now) -> None:
     expected = {(i["source"], i["id"]) for i in results if i["status"] == "accepted"}
     if not expected:
         return
-    since = min(event["occurred_at"] for event in events[:4])
+    since = min(event["occurred_at"] for event in events[:-1])
     say(f"demo: waiting for the processor to store {len(expected)} events ...")
     started = time.monotonic()
     stored = _wait_for_stored(f"{base_url}/events?{urlencode({'since': since})}", expected, stop)
@@ -73,6 +92,18 @@ def run_demo(base_url: str, stop: threading.Event, say: Say = say_now) -> None:
         say(f"demo: all {len(stored)} stored after {took:.1f} s (GET /events):")
     for view in stored:
         say(f"  {view['source']}/{view['id']}  {view['type']}  {json.dumps(view['data'])}")
+    _show_rules(base_url, say)
+
+
+def _show_rules(base_url: str, say: Say) -> None:
+    """What the sample rules made of it (GET /rules): each rule that matched, and how often."""
+    status, answer = request_json("GET", f"{base_url}/rules")
+    rules = answer.get("items", []) if status == 200 else []
+    fired = [rule for rule in rules if rule["matches"]["this_version"]]
+    say(f"demo: GET /rules -> {status}: {len(rules)} rules loaded, {len(fired)} matched:")
+    for rule in fired:
+        say(f"  {rule['id']} ({rule['severity']}): {rule['matches']['this_version']} match(es)"
+            f"  [{rule['condition']}]")
 
 
 def describe_item(item: dict[str, Any]) -> str:

@@ -27,6 +27,7 @@ from chalicelib.local.demo import start_demo
 from chalicelib.local.http_server import serve_app
 from chalicelib.local.moto_server import MOTO_HOST, ensure_port_free, start_moto
 from chalicelib.local.resources import CreatedResources, ensure_resources
+from chalicelib.local.schedules import Schedules, start_schedules
 from chalicelib.local.triggers import Pumps, start_pumps
 from chalicelib.settings import DEFAULT_DATABASE_URL, Settings
 from chalicelib.topology import BUCKET
@@ -117,7 +118,9 @@ def _start(options: LocalOptions, stop: threading.Event, running: ExitStack) -> 
     running.callback(http.stop)
     pumps = start_pumps(app_module.app, services.settings, resources.queue_urls, stop)
     running.callback(pumps.stop)
-    console.show(_banner(options, resources, pumps).lines())
+    schedules = start_schedules(app_module.app, services.settings.aws_region, stop)
+    running.callback(schedules.stop)
+    console.show(_banner(options, resources, pumps, schedules).lines())
     if options.demo:
         start_demo(options.api_url, stop)
 
@@ -145,7 +148,8 @@ def create_resources(settings: Settings) -> CreatedResources:
     return ensure_resources(sqs, s3, sns, BUCKET)
 
 
-def _banner(options: LocalOptions, resources: CreatedResources, pumps: Pumps) -> console.Banner:
+def _banner(options: LocalOptions, resources: CreatedResources, pumps: Pumps,
+            schedules: Schedules) -> console.Banner:
     settings = bootstrap.container().settings
     return console.Banner(
         api_url=options.api_url,
@@ -155,6 +159,7 @@ def _banner(options: LocalOptions, resources: CreatedResources, pumps: Pumps) ->
         queues=pumps.describe(),
         bucket=resources.bucket,
         topic_arn=resources.topic_arn,
+        schedules=schedules.describe(),
     )
 
 

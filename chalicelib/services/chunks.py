@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chalicelib.domain.csv_scan import CsvFormat, read_records
 from chalicelib.domain.errors import DependencyError, ObjectUnavailable, TriplineError
@@ -41,6 +41,7 @@ class ChunkOutcome:
     rows_stored: int = 0
     rows_duplicate: int = 0
     rows_rejected: int = 0
+    matched: int = 0
     failure_reasons: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -106,8 +107,11 @@ def _process(message: QueueMessage, services: UploadServices, settings: ChunkSet
         return
     if chunk is None:
         return
-    stored = services.chunks.store_chunk(chunk, rows, rejected)
+    rows = [_prepared(row, services) for row in rows]
+    verdicts = services.pipeline.judge((row.event for row in rows), services.clock.now())
+    stored = services.chunks.store_chunk(chunk, rows, rejected, verdicts)
     outcome.chunks_done += 1
+    outcome.matched += stored.matched
     outcome.rows_stored += stored.stored
     outcome.rows_duplicate += stored.duplicates
     outcome.rows_rejected += len(rejected)
@@ -139,6 +143,13 @@ def _read_chunk(task: ChunkTask, services: UploadServices, settings: ChunkSettin
     chunk = ChunkRecord(task.upload_id, task.chunk, task.first_line, last_line, len(records),
                         0, 0, len(rejected), raw, now)
     return chunk, rows, rejected
+
+
+def _prepared(row: RowEvent, services: UploadServices) -> RowEvent:
+    """A row's event with its source's derived and looked-up fields (its cells were read
+    through the source's columns already, so there is nothing to conform)."""
+    event = services.pipeline.enrich(row.event)
+    return row if event is row.event else replace(row, event=event)
 
 
 def _rejected_item(task: ChunkTask, rejection: RowRejection) -> RejectedItem:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from chalicelib.domain.errors import Detail
+from chalicelib.domain.event_pipeline import EventPipeline
 from chalicelib.domain.reports import UploadReport, first_errors, rejects_csv
 from chalicelib.domain.sources import SourceCatalog
 from chalicelib.domain.upload_records import UploadProgress, UploadRecord
@@ -36,6 +37,7 @@ class UploadServices:
     sources: SourceCatalog
     clock: Clock
     rows_queue: MessageQueue
+    pipeline: EventPipeline
 
 
 def complete_if_done(services: UploadServices, upload_id: str, note: str | None = None) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from chalicelib.domain.envelopes import encode_envelope
 from chalicelib.domain.events import Limits
 from chalicelib.domain.intake import ItemResult, ItemStatus, extract_items, plan_intake, settle
+from chalicelib.domain.source_model import SourceCatalog
 from chalicelib.ports import Clock, MessageQueue, OutgoingMessage
 
 
@@ -40,9 +41,11 @@ def accept_events(
     clock: Clock,
     new_id: Callable[[], str],
     limits: Limits,
+    sources: SourceCatalog | None = None,
 ) -> IntakeResult:
     items = extract_items(payload, limits)
-    plan = plan_intake(items, received_at=clock.now(), new_id=new_id, limits=limits)
+    plan = plan_intake(items, received_at=clock.now(), new_id=new_id, limits=limits,
+                       sources=sources)
     messages = [
         OutgoingMessage(entry_id=str(admission.index), body=encode_envelope(admission.envelope))
         for admission in plan.admissions

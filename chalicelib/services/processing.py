@@ -1,5 +1,8 @@
 """process_event_messages: an SQS batch of envelopes to stored events, with partial failure.
 
+Each valid event is conformed to its source's declared fields, enriched, and judged by the rules;
+the rules' verdicts are written in the same transaction as the events they judge.
+
 A message that can never succeed (not an envelope, or an event that fails validation) is stored as
 a rejected item and counts as done, so it does not loop. The batch is written in one transaction;
 if the database is unreachable every message goes back to the queue at once (retrying each alone
@@ -15,7 +18,9 @@ from dataclasses import dataclass, field
 
 from chalicelib.domain.envelopes import UndecodableMessage, decode_envelope
 from chalicelib.domain.errors import DependencyError, TriplineError
+from chalicelib.domain.event_pipeline import EventPipeline
 from chalicelib.domain.events import Event, Limits, validate_event
+from chalicelib.domain.rule_verdicts import Verdicts
 from chalicelib.ports import ArrivedEvent, Clock, EventStore, QueueMessage, RejectedItem
 
 
@@ -24,6 +29,8 @@ class BatchOutcome:
     stored: int = 0
     duplicates: int = 0
     rejected: int = 0
+    matched: int = 0
+    rule_failures: int = 0
     failure_reasons: dict[str, str] = field(default_factory=dict)
     rejections: dict[str, RejectedItem] = field(default_factory=dict)
 
@@ -34,20 +41,24 @@ class BatchOutcome:
 
 
 def process_event_messages(
-    messages: Sequence[QueueMessage], *, store: EventStore, clock: Clock, limits: Limits
+    messages: Sequence[QueueMessage], *, store: EventStore, clock: Clock, limits: Limits,
+    pipeline: EventPipeline,
 ) -> BatchOutcome:
-    decided = [_decide(message, clock, limits) for message in messages]
+    decided = [_decide(message, clock, limits, pipeline) for message in messages]
     outcome = BatchOutcome(
         rejections={one.message_id: one.rejected for one in decided if one.rejected is not None}
     )
+    verdicts = pipeline.judge((one.arrived.event for one in decided if one.arrived is not None),
+                              clock.now())
+    outcome.rule_failures = len(verdicts.failures)
     try:
-        _write(store, decided, outcome)
+        _write(store, decided, verdicts, outcome)
     except DependencyError as exc:
         _fail(outcome, decided, exc)
     except TriplineError:
         for one in decided:
             try:
-                _write(store, [one], outcome)
+                _write(store, [one], verdicts, outcome)
             except TriplineError as exc:
                 _fail(outcome, [one], exc)
     return outcome
@@ -65,7 +76,8 @@ class _Decision:
     rejected: RejectedItem | None = None
 
 
-def _decide(message: QueueMessage, clock: Clock, limits: Limits) -> _Decision:
+def _decide(message: QueueMessage, clock: Clock, limits: Limits,
+            pipeline: EventPipeline) -> _Decision:
     try:
         envelope = decode_envelope(message.body)
     except UndecodableMessage as exc:
@@ -82,6 +94,9 @@ def _decide(message: QueueMessage, clock: Clock, limits: Limits) -> _Decision:
     )
     raw = json.dumps(envelope.item, ensure_ascii=False, separators=(",", ":"))
     if isinstance(outcome, Event):
+        outcome = pipeline.conform(outcome)
+    if isinstance(outcome, Event):
+        outcome = pipeline.enrich(outcome)
         return _Decision(message.message_id, arrived=ArrivedEvent(outcome, raw, message.message_id))
     item_source = envelope.item.get("source")
     rejected = RejectedItem(
@@ -96,10 +111,13 @@ def _decide(message: QueueMessage, clock: Clock, limits: Limits) -> _Decision:
     return _Decision(message.message_id, rejected=rejected)
 
 
-def _write(store: EventStore, decided: Sequence[_Decision], outcome: BatchOutcome) -> None:
+def _write(store: EventStore, decided: Sequence[_Decision], verdicts: Verdicts,
+           outcome: BatchOutcome) -> None:
+    """The store keeps only the verdicts on the events it stores, so passing all is safe."""
     arrived = [one.arrived for one in decided if one.arrived is not None]
     rejected = [one.rejected for one in decided if one.rejected is not None]
-    written = store.store(arrived, rejected)
+    written = store.store(arrived, rejected, verdicts)
     outcome.stored += written.stored
+    outcome.matched += written.matched
     outcome.duplicates += written.duplicates
     outcome.rejected += written.rejected

@@ -146,6 +146,13 @@ def fresh_mysql_url() -> Iterator[str]:
     server.dispose()
 
 
+def large_payment_matches(run: LocalRun) -> int:
+    _, answer = http("GET", f"{run.api}/rules")
+    rule = next(rule for rule in answer["items"] if rule["id"] == "large-payment")
+    matches: int = rule["matches"]["this_version"]
+    return matches
+
+
 def check_the_pipeline_end_to_end(run: LocalRun) -> None:
     source = f"e2e{uuid.uuid4().hex[:8]}"
     batch = [event_item(source=source, type=kind) for kind in ("order.created", "order.paid",
@@ -165,6 +172,13 @@ def check_the_pipeline_end_to_end(run: LocalRun) -> None:
     wait_until(lambda: messages_on(run, EVENTS_QUEUE) == 0, PROCESSING_SECONDS, "drained", run)
     assert stored(run, source) == first
     assert messages_on(run, DEAD_LETTERS) == 0, run.output()
+
+    # WHEN a payment breaks a sample rule of rules/, THEN GET /rules counts its match
+    large = {"source": "payments", "type": "payment.attempted", "id": f"{source}-pay",
+             "data": {"amount": 9000, "card": "c-e2e", "merchant": "e2e", "status": "captured"}}
+    status, answer = post_events(run, [large])
+    assert answer["results"][0]["status"] == "accepted", answer
+    wait_until(lambda: large_payment_matches(run) == 1, PROCESSING_SECONDS, "matched", run)
 
     # WHEN the body is malformed JSON, THEN a 400 says where
     status, error = http("POST", f"{run.api}/events", b'{"events": [\n  {"source": "shop",,}]}')

@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib import bootstrap
 from chalicelib.domain.errors import StorageError
+from chalicelib.domain.rule_verdicts import Verdicts
 from chalicelib.ports import ArrivedEvent, EventStore, RejectedItem, StoreOutcome
 from chalicelib.topology import EVENTS_QUEUE
 from tests.builders import event_item
@@ -23,10 +24,11 @@ class StoreFailingFor:
         self._real = real
         self._failing_ids = failing_ids
 
-    def store(self, arrived: Sequence[ArrivedEvent], rejected: Sequence[RejectedItem]) -> StoreOutcome:
+    def store(self, arrived: Sequence[ArrivedEvent], rejected: Sequence[RejectedItem],
+              verdicts: Verdicts | None = None) -> StoreOutcome:
         if any(one.event.event_id in self._failing_ids for one in arrived):
             raise StorageError("injected: the database refused a row")
-        return self._real.store(arrived, rejected)
+        return self._real.store(arrived, rejected, verdicts)
 
 
 def test_one_failing_record_is_the_only_one_redelivered(client: Any, app_env: dict[str, Any]) -> None:

@@ -1,6 +1,8 @@
-"""`tripline db upgrade` and `tripline db sql`, as an operator runs them."""
+"""`tripline db upgrade`, `tripline db sql` and `tripline rules check`, as an operator runs them."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
@@ -43,3 +45,65 @@ def test_db_upgrade_with_bad_settings_names_each_and_exits_2(
 def test_db_sql_prints_mysql_ddl(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "sql"]) == 0
     assert "ENGINE=InnoDB" in capsys.readouterr().out
+
+
+# --- tripline rules check ------------------------------------------------------------------------
+
+BROKEN_RULE = """\
+id: large
+severity: high
+kind: match
+when: amout > 5000
+"""
+SOURCE = """\
+type: payment
+id: payment_id
+columns:
+  - {name: payment_id, type: string}
+  - {name: amount, type: number}
+"""
+
+
+def test_rules_check_passes_the_repos_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN the rules/ folder of this repository, WHEN it is linted
+    code = main(["rules", "check", str(Path(__file__).resolve().parents[2] / "rules")])
+    # THEN it says what it loaded and that nothing is wrong
+    assert code == 0
+    assert capsys.readouterr().out == (
+        "rules/: 7 rules, 5 sources, 1 reference table: no problems\n")
+
+
+def test_rules_check_prints_each_problem_as_file_line_column_and_exits_1(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a rules folder with a misspelt field and a duplicate key in a source definition
+    directory = tmp_path / "rules"
+    (directory / "sources").mkdir(parents=True)
+    (directory / "sources" / "payments.yaml").write_text(SOURCE + "type: again\n")
+    (directory / "large.yaml").write_text(BROKEN_RULE)
+    # WHEN it is linted
+    code = main(["rules", "check", str(directory)])
+    # THEN each problem is one line an editor can jump to, then a summary
+    assert code == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "rules/sources/payments.yaml:6: duplicate key 'type' (first at line 1)",
+        "rules/large.yaml:4:7: when: unknown field 'amout'; the fields are: id, occurred_at, "
+        "received_at, source, type",
+        "rules/: 2 problems in 2 files (0 rules, 0 sources, 0 reference tables loaded)"]
+
+
+def test_rules_check_defaults_to_the_configured_rules_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    directory = tmp_path / "mine"
+    (directory / "sources").mkdir(parents=True)
+    (directory / "sources" / "payments.yaml").write_text(SOURCE)
+    (directory / "large.yaml").write_text(BROKEN_RULE.replace("amout", "amount"))
+    monkeypatch.setenv("TRIPLINE_RULES_DIR", str(directory))
+    assert main(["rules", "check"]) == 0
+    assert capsys.readouterr().out == "mine/: 1 rule, 1 source, 0 reference tables: no problems\n"
+
+
+def test_rules_check_of_a_missing_folder_exits_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "check", str(tmp_path / "nowhere")]) == 2
+    assert "no such directory" in capsys.readouterr().err

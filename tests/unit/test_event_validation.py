@@ -44,13 +44,13 @@ def test_valid_item_becomes_an_event_with_its_fields() -> None:
     # WHEN it is validated
     event = valid(item)
     # THEN the event carries its fields and the time of receipt
-    assert event.source == "shop"
+    assert event.source == "checkout"
     assert event.type == "order.created"
     assert event.event_id == "order-1"
     assert event.occurred_at == datetime(2026, 11, 22, 8, 30, tzinfo=UTC)
     assert event.received_at == RECEIVED
     assert event.data == {"amount": 12.5}
-    assert event.key == ("shop", "order-1")
+    assert event.key == ("checkout", "order-1")
 
 
 def test_source_is_lower_cased_and_trimmed() -> None:

@@ -88,9 +88,9 @@ def test_a_batch_over_the_limit_raises_payload_too_large_naming_the_limit() -> N
     [
         ({"events": []}, ["events"]),
         ({"events": "not a list"}, ["events"]),
-        ({"events": {"source": "shop"}}, ["events"]),
+        ({"events": {"source": "checkout"}}, ["events"]),
         ({"events": None}, ["events"]),
-        ({"events": [event_item()], "source": "shop", "meta": 1}, ["meta", "source"]),
+        ({"events": [event_item()], "source": "checkout", "meta": 1}, ["meta", "source"]),
         ([event_item()], ["$"]),
         ("text", ["$"]),
         (None, ["$"]),
@@ -114,13 +114,13 @@ def test_a_payload_of_the_wrong_shape_raises_malformed_body_naming_the_field(
 
 def test_valid_items_are_admitted_with_an_envelope_carrying_the_raw_item() -> None:
     # GIVEN two valid items, one with padding that normalization will remove
-    items = [event_item(id="a", source=" Shop "), event_item(id="b")]
+    items = [event_item(id="a", source=" Checkout "), event_item(id="b")]
     # WHEN the intake is planned
     result = plan(items)
     # THEN both are admitted in order; each envelope holds the item as sent
     assert [admission.index for admission in result.admissions] == [0, 1]
     first = result.admissions[0]
-    assert first.event.key == ("shop", "a")
+    assert first.event.key == ("checkout", "a")
     assert first.envelope.item is items[0]
     assert first.envelope.event_id == "a"
     assert first.envelope.received_at == RECEIVED
@@ -142,7 +142,7 @@ def test_duplicate_inside_one_request_is_marked_naming_the_earlier_index() -> No
     # GIVEN a batch where items 1 and 3 repeat item 0's key (after normalization)
     items = [
         event_item(id="order-1"),
-        event_item(id="order-1", source="SHOP"),
+        event_item(id="order-1", source="CHECKOUT"),
         event_item(id="order-2"),
         event_item(id=" order-1 "),
     ]
@@ -155,7 +155,7 @@ def test_duplicate_inside_one_request_is_marked_naming_the_earlier_index() -> No
         (3, ItemStatus.DUPLICATE),
     ]
     for duplicate in result.decided:
-        assert (duplicate.source, duplicate.event_id) == ("shop", "order-1")
+        assert (duplicate.source, duplicate.event_id) == ("checkout", "order-1")
         assert duplicate.errors[0].field == "id"
         assert "repeats item 0" in duplicate.errors[0].message
 
@@ -171,7 +171,7 @@ def test_integer_and_string_ids_with_the_same_digits_are_the_same_event() -> Non
 
 def test_same_id_from_different_sources_is_not_a_duplicate() -> None:
     # GIVEN one id used by two sources
-    items = [event_item(id="x", source="shop"), event_item(id="x", source="billing")]
+    items = [event_item(id="x", source="checkout"), event_item(id="x", source="billing")]
     # WHEN the intake is planned
     result = plan(items)
     # THEN both are admitted
@@ -218,7 +218,7 @@ def test_item_results_serialize_to_the_documented_shape() -> None:
         {
             "index": 1,
             "status": "duplicate",
-            "source": "shop",
+            "source": "checkout",
             "id": "a",
             "errors": [{"message": "repeats item 0 of this request", "field": "id"}],
         },
@@ -240,7 +240,7 @@ def test_settle_accepts_what_the_queue_holds_and_keeps_the_order_of_items() -> N
         (1, ItemStatus.REJECTED),
         (2, ItemStatus.ACCEPTED),
     ]
-    assert (results[2].source, results[2].event_id) == ("shop", "c")
+    assert (results[2].source, results[2].event_id) == ("checkout", "c")
 
 
 def test_settle_reports_not_queued_with_the_queue_reason() -> None:
@@ -256,7 +256,7 @@ def test_settle_reports_not_queued_with_the_queue_reason() -> None:
     ]
     assert results[1].errors[0].message == "throttled by SQS; send again"
     assert results[2].errors[0].message == "the queue did not confirm it; send again"
-    assert (results[1].source, results[1].event_id) == ("shop", "b")
+    assert (results[1].source, results[1].event_id) == ("checkout", "b")
 
 
 def test_settle_orders_results_by_index_whatever_order_decisions_were_made_in() -> None:

@@ -17,8 +17,10 @@ from sqlalchemy import Engine, select
 from chalicelib.adapters.db.bulk_events import insert_row_events
 from chalicelib.adapters.db.errors import database_errors
 from chalicelib.adapters.db.event_store import existing_event_keys, rejection_row, unrecorded
+from chalicelib.adapters.db.rule_state import record_verdicts
 from chalicelib.adapters.db.tables import rejected_items, upload_chunks
 from chalicelib.adapters.db.upsert import insert_missing
+from chalicelib.domain.rule_verdicts import Verdicts
 from chalicelib.domain.upload_records import ChunkRecord
 from chalicelib.ports import RejectedItem, RowEvent, StoreOutcome
 
@@ -35,18 +37,21 @@ class SqlChunkStore:
             return conn.scalar(query) is not None
 
     def store_chunk(self, chunk: ChunkRecord, rows: Sequence[RowEvent],
-                    rejected: Sequence[RejectedItem]) -> StoreOutcome:
+                    rejected: Sequence[RejectedItem],
+                    verdicts: Verdicts | None = None) -> StoreOutcome:
         unique = list({one.event.key: one for one in reversed(rows)}.values())[::-1]
         with database_errors("storing a chunk"), self._engine.begin() as conn:
             known = existing_event_keys(conn, [one.event.key for one in unique])
             fresh = [one for one in unique if one.event.key not in known]
             insert_row_events(conn, fresh, chunk.processed_at)
+            matched = record_verdicts(conn, verdicts.only_for({one.event.key for one in fresh}),
+                                      chunk.processed_at) if verdicts else 0
             new_rejections = unrecorded(conn, rejected)
             insert_missing(conn, rejected_items,
                            [rejection_row(one, chunk.processed_at) for one in new_rejections],
                            ("item_key",))
             outcome = StoreOutcome(stored=len(fresh), duplicates=len(rows) - len(fresh),
-                                   rejected=len(new_rejections))
+                                   rejected=len(new_rejections), matched=matched)
             insert_missing(conn, upload_chunks, [_chunk_row(chunk, outcome, len(rejected))],
                            ("upload_id", "chunk"))
         return outcome

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from chalicelib.adapters.db.errors import database_errors
+from chalicelib.adapters.db.rule_state import record_verdicts
 from chalicelib.adapters.db.tables import events, raw_events, rejected_items
 from chalicelib.adapters.db.upsert import insert_missing
+from chalicelib.domain.rule_verdicts import Verdicts
 from chalicelib.ports import ArrivedEvent, RejectedItem, StoreOutcome
 
 
@@ -20,7 +22,8 @@ class SqlEventStore:
         self._now = now
 
     def store(
-        self, arrived: Sequence[ArrivedEvent], rejected: Sequence[RejectedItem]
+        self, arrived: Sequence[ArrivedEvent], rejected: Sequence[RejectedItem],
+        verdicts: Verdicts | None = None,
     ) -> StoreOutcome:
         """Raw first, processed after, rejections beside, in one transaction.
 
@@ -36,6 +39,8 @@ class SqlEventStore:
             insert_missing(
                 conn, events, [_event_row(one, processed_at) for one in fresh], ("source", "event_id")
             )
+            matched = record_verdicts(conn, verdicts.only_for({one.event.key for one in fresh}),
+                                      processed_at) if verdicts else 0
             new_rejections = unrecorded(conn, rejected)
             insert_missing(
                 conn,
@@ -43,9 +48,8 @@ class SqlEventStore:
                 [rejection_row(one, processed_at) for one in new_rejections],
                 ("item_key",),
             )
-        return StoreOutcome(
-            stored=len(fresh), duplicates=len(arrived) - len(fresh), rejected=len(new_rejections)
-        )
+        return StoreOutcome(stored=len(fresh), duplicates=len(arrived) - len(fresh),
+                            rejected=len(new_rejections), matched=matched)
 
 
 def existing_event_keys(conn: Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:

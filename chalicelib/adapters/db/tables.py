@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Double,
     Index,
     Integer,
     MetaData,
@@ -129,5 +130,76 @@ upload_chunks = Table(
     Column("raw", LongBlob, nullable=False),  # the chunk's bytes as the file had them
     Column("processed_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("upload_id", "chunk"),
+    **MYSQL_OPTIONS,
+)
+
+# --- rules: what fired, and the state of window and absence rules --------------------------------
+
+rule_matches = Table(
+    "rule_matches",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("rule_id", String(64), nullable=False),
+    Column("rule_version", String(16), nullable=False),  # the content hash of the rule that fired
+    Column("kind", String(16), nullable=False),
+    Column("match_key", String(255), nullable=False),  # event:…, window:… or absence:…
+    Column("fingerprint", String(32), nullable=False),  # rule and group: the alert's identity
+    Column("group_values", JSON, nullable=False),
+    Column("source", String(64), nullable=True),
+    Column("event_id", String(128), nullable=True),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("observed", Double, nullable=True),  # the window's aggregate, the seconds of silence
+    Column("matched_at", UtcDateTime, nullable=False),
+    UniqueConstraint("rule_id", "match_key"),
+    Index(None, "rule_id", "occurred_at"),
+    **MYSQL_OPTIONS,
+)
+
+rule_window_entries = Table(
+    "rule_window_entries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("rule_id", String(64), nullable=False),
+    Column("state_version", String(16), nullable=False),
+    Column("fingerprint", String(32), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("number", Double, nullable=True),  # sum, avg, min, max
+    Column("token", String(32), nullable=True),  # distinct
+    # explicit names: the conventional ones pass MySQL's 64-character limit
+    UniqueConstraint("rule_id", "state_version", "source", "event_id",
+                     name="uq_rule_window_entries_event"),
+    Index("ix_rule_window_entries_group", "rule_id", "state_version", "fingerprint", "occurred_at"),
+    **MYSQL_OPTIONS,
+)
+
+# One row per group of a threshold or absence rule: writers lock it, so a group's window is
+# decided by one transaction at a time; absence rules read its last sighting.
+rule_groups = Table(
+    "rule_groups",
+    metadata,
+    Column("rule_id", String(64), nullable=False),
+    Column("state_version", String(16), nullable=False),
+    Column("fingerprint", String(32), nullable=False),
+    Column("group_values", JSON, nullable=False),
+    Column("since", UtcDateTime, nullable=False),  # when tracking of this group began
+    Column("last_seen_at", UtcDateTime, nullable=True),  # only ever moves forward
+    PrimaryKeyConstraint("rule_id", "state_version", "fingerprint"),
+    **MYSQL_OPTIONS,
+)
+
+rule_failures = Table(
+    "rule_failures",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("rule_id", String(64), nullable=False),
+    Column("rule_version", String(16), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("failed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("rule_id", "source", "event_id"),
+    Index(None, "rule_id", "failed_at"),
     **MYSQL_OPTIONS,
 )

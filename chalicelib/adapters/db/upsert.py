@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, func
 from sqlalchemy.dialects import mysql, sqlite
 
 
@@ -28,3 +28,27 @@ def insert_missing(
         conn.execute(statement.on_duplicate_key_update({key[0]: table.c[key[0]]}), rows)
     else:
         raise NotImplementedError(f"no keyed insert for the {dialect} dialect")
+
+
+def insert_or_advance(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
+                      key: Sequence[str], column: str) -> None:
+    """Insert ``rows``; where the key exists, move ``column`` forward to the row's value if it is
+    later (a NULL is behind everything). One statement, and on MySQL it locks each row it meets,
+    in the order given: callers sort ``rows`` by key so two writers never wait on each other in a
+    circle."""
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        lite = sqlite.insert(table)
+        new = lite.excluded[column]
+        latest = func.max(func.coalesce(table.c[column], new), new)
+        conn.execute(lite.on_conflict_do_update(index_elements=list(key), set_={column: latest}),
+                     rows)
+    elif dialect in ("mysql", "mariadb"):
+        my = mysql.insert(table)
+        new = my.inserted[column]
+        greatest = func.greatest(func.coalesce(table.c[column], new), new)
+        conn.execute(my.on_duplicate_key_update({column: greatest}), rows)
+    else:
+        raise NotImplementedError(f"no keyed upsert for the {dialect} dialect")

@@ -9,7 +9,7 @@ the real mistake under consequences of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
@@ -38,13 +38,24 @@ def load_sources(directory: Path) -> SourceCatalog:
     Raises :class:`SourceDefinitionError` with the Details of all bad files together, each naming
     its file relative to ``directory``'s parent (``rules/sources/shop.yaml``).
     """
-    folder = directory / "sources"
-    paths = sorted(folder.glob("*.y*ml")) if folder.is_dir() else []
-    definitions: dict[str, SourceDefinition] = {}
-    files: dict[str, str] = {}
     details: list[Detail] = []
+    definitions = {one.source: one for _, _, one in read_definitions(directory, details)}
+    if details:
+        bad = len({detail.file for detail in details})
+        raise SourceDefinitionError(
+            f"{len(details)} problem(s) in {bad} source definition file(s)", details)
+    return SourceCatalog(MappingProxyType(definitions))
+
+
+def read_definitions(directory: Path, details: list[Detail]
+                     ) -> Iterator[tuple[str, LocatedMapping, SourceDefinition]]:
+    """Each good definition with its file and document (for a second pass, such as enrichment);
+    the problems of the others, and a source defined twice, are added to ``details``."""
+    folder = directory / "sources"
+    paths = sorted(folder.iterdir()) if folder.is_dir() else []
+    files: dict[str, str] = {}
     for path in (p for p in paths if p.suffix in (".yaml", ".yml") and p.is_file()):
-        file = _display_name(path, directory)
+        file = display_name(path, directory)
         document = read_located_yaml(path, file)
         if isinstance(document, list):
             details.extend(document)
@@ -58,16 +69,12 @@ def load_sources(directory: Path) -> SourceCatalog:
             details.append(Detail(f"source '{definition.source}' is also defined in "
                                   f"{files[definition.source]}", field="source", file=file))
             continue
-        definitions[definition.source] = definition
         files[definition.source] = file
-    if details:
-        bad = len({detail.file for detail in details})
-        raise SourceDefinitionError(
-            f"{len(details)} problem(s) in {bad} source definition file(s)", details)
-    return SourceCatalog(MappingProxyType(definitions))
+        yield file, document, definition
 
 
-def _display_name(path: Path, directory: Path) -> str:
+def display_name(path: Path, directory: Path) -> str:
+    """A rules file named relative to the rules folder's parent: ``rules/sources/shop.yaml``."""
     try:
         return path.relative_to(directory.parent).as_posix()
     except ValueError:
@@ -122,6 +129,19 @@ def _syntax_detail(exc: yaml.YAMLError, text: str, file: str) -> Detail:
     return Detail(f"YAML error: {' '.join(str(exc).split())}", line=line, file=file)
 
 
+def _style(node: Node) -> str | None:
+    """How a scalar was written, for mapping positions inside its text back to the file."""
+    if not isinstance(node, ScalarNode):
+        return None
+    if node.style in ("|", ">"):
+        return "block"
+    quotes = 2 if node.style in ("'", '"') else 0
+    start, end = node.start_mark, node.end_mark
+    if start.line != end.line or end.column - start.column - quotes != len(node.value):
+        return "inexact"  # folded over several lines, or escapes: columns no longer line up
+    return "quoted" if quotes else "plain"
+
+
 class _NodeConverter:
     """Nodes → Located values. Aliased nodes are converted once (no billion laughs), and an alias
     inside its own anchor is refused instead of recursing forever."""
@@ -146,7 +166,9 @@ class _NodeConverter:
             self.done[key] = self.value(node)
             self.active.discard(key)
         value = self.done[key]
-        return Located(value, line or node.start_mark.line + 1)
+        start = node.start_mark.line + 1
+        return Located(value, line or start, node.start_mark.column + 1,
+                       start if line is not None and line != start else None, _style(node))
 
     def value(self, node: Node) -> LocatedValue:
         if isinstance(node, MappingNode) and node.tag == _TAG + "map":

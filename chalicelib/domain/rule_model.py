@@ -1,0 +1,83 @@
+"""Rules as checked values: what ``rules/*.yaml`` says, compiled once when the rules load.
+
+A :class:`Rule` is parsed and type-checked by :mod:`~chalicelib.domain.rule_parsing` before any
+event reaches it, so the per-event path (:mod:`~chalicelib.domain.rule_engine`) trusts these values:
+its condition is a compiled expression, its window a ``timedelta``, its filters plain tuples.
+
+``version`` is a hash of the rule's content (not of its file's bytes: a comment or a reordered key
+is not a new rule), recorded with every match so an operator can tell which rule said what.
+``state_version`` hashes only what window and absence state depend on (filters, condition, group,
+aggregate, window): changing a rule's severity or message keeps its counts, changing its condition
+starts its windows empty, because counts gathered under another condition would be wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from chalicelib.domain.expressions import CompiledExpression
+from chalicelib.domain.rule_templates import MessageTemplate
+
+KINDS = ("match", "threshold", "absence")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+AGGREGATES = ("count", "sum", "avg", "min", "max", "distinct")
+COMPARATORS = (">", ">=", "<", "<=", "==", "!=")
+EXPECTATIONS = ("source", "seen", "listed")  # absence: the whole source, each group seen, a list
+NEVER_SEEN = ("alert", "ignore")
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """``aggregate`` of ``field`` (None for ``count``) over ``within``, compared with ``value``."""
+
+    aggregate: str
+    field: str | None
+    comparator: str
+    value: float
+    within: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """No matching event for ``within``: for the source, per group seen, or per listed entity.
+
+    ``entities`` holds, for ``expect: listed``, one tuple of group values per entity, in
+    ``group_by`` order. ``never_seen`` says what a group never seen means: ``alert`` (silent from
+    the moment tracking began) or ``ignore`` (nothing to miss yet).
+    """
+
+    within: timedelta
+    expect: str
+    entities: tuple[tuple[object, ...], ...] = ()
+    never_seen: str = "alert"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One checked rule; exactly one of ``threshold`` and ``absence`` is set for those kinds."""
+
+    id: str
+    description: str
+    enabled: bool
+    kind: str
+    sources: tuple[str, ...]  # empty: every source
+    types: tuple[str, ...]  # empty: every type
+    severity: str
+    group_by: tuple[str, ...]
+    labels: Mapping[str, str]
+    runbook: str | None
+    message: MessageTemplate
+    when: CompiledExpression | None  # None: every event of the filtered sources and types
+    threshold: Threshold | None
+    absence: Absence | None
+    resolve_after: timedelta | None
+    version: str
+    state_version: str
+    file: str
+    line: int
+
+    def applies_to(self, source: str, event_type: str) -> bool:
+        return (not self.sources or source in self.sources) and (
+            not self.types or event_type in self.types)
