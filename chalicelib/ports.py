@@ -224,7 +224,7 @@ class RuleReader(Protocol):
 
 
 class RuleParser(Protocol):
-    def __call__(self, text: str, book: RuleBook) -> Rule:
+    def __call__(self, text: str, book: RuleBook, file: str = "<inline>") -> Rule:
         """One rule's YAML checked against the loaded book; ``ConfigurationError`` with every
         problem (file, line, column) when it does not check."""
 

@@ -40,7 +40,7 @@ def run_rules_test(args: argparse.Namespace, say: Callable[[str], None]) -> int:
         report = dry_run_rule(payload, pipeline=services.pipeline,
                               reader=services.rule_reader if args.since else None,
                               clock=services.clock, limits=services.settings.limits,
-                              parse_rule=services.parse_rule)
+                              parse_rule=services.parse_rule, rule_file=args.rule)
     except TriplineError as error:
         print(f"tripline: {error}", file=sys.stderr)
         return 2

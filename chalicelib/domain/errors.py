@@ -70,6 +70,8 @@ def _describe(detail: Detail) -> str:
     """``file:line: field: message`` for files, ``line 3, column 7: message`` for bodies."""
     if detail.file is not None:
         place = detail.file + (f":{detail.line}" if detail.line is not None else "")
+        if detail.line is not None and isinstance(detail.column, int):
+            place += f":{detail.column}"
         inner = f"{detail.field}: {detail.message}" if detail.field else detail.message
         return f"{place}: {inner}"
     where = detail.field or ""

@@ -25,11 +25,13 @@ MAX_STORED_EVENTS = 200_000
 
 
 def dry_run_rule(payload: object, *, pipeline: EventPipeline, reader: RuleReader | None,
-                 clock: Clock, limits: Limits, parse_rule: RuleParser) -> dict[str, Any]:
-    """``parse_rule`` checks an inline rule's YAML against the book (the rule-file adapter)."""
+                 clock: Clock, limits: Limits, parse_rule: RuleParser,
+                 rule_file: str = "<inline>") -> dict[str, Any]:
+    """``parse_rule`` checks an inline rule's YAML against the book (the rule-file adapter);
+    ``rule_file`` names it in problems (the CLI passes the file it read)."""
     now = clock.now()
     request = parse_dry_run_request(payload, now)
-    rule = replace(_rule(request, pipeline.book, parse_rule), enabled=True)
+    rule = replace(_rule(request, pipeline.book, parse_rule, rule_file), enabled=True)
     if request.events is not None:
         events, rejected = _listed_events(request.events, pipeline, now, limits)
         outcome = replay(rule, events, pipeline.book.catalog, None)
@@ -47,7 +49,7 @@ def dry_run_rule(payload: object, *, pipeline: EventPipeline, reader: RuleReader
                    since=request.since, until=request.until)
 
 
-def _rule(request: DryRunRequest, book: RuleBook, parse_rule: RuleParser) -> Rule:
+def _rule(request: DryRunRequest, book: RuleBook, parse_rule: RuleParser, file: str) -> Rule:
     if request.rule_id is not None:
         rule = book.rule(request.rule_id)
         if rule is None:
@@ -55,7 +57,7 @@ def _rule(request: DryRunRequest, book: RuleBook, parse_rule: RuleParser) -> Rul
             raise NotFound(f"no rule '{request.rule_id}' is loaded (loaded: {known})")
         return rule
     try:
-        return parse_rule(request.rule_text or "", book)
+        return parse_rule(request.rule_text or "", book, file)
     except ConfigurationError as exc:
         raise RequestError("the rule has problems", exc.details) from exc
 

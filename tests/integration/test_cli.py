@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,47 @@ def test_rules_check_of_a_missing_folder_exits_2(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "check", str(tmp_path / "nowhere")]) == 2
     assert "no such directory" in capsys.readouterr().err
+
+
+def declines(count: int) -> list[dict[str, object]]:
+    return [{"source": "payments", "type": "payment.attempted", "id": f"d-{n}",
+             "occurred_at": f"2026-11-22T08:0{n}:00Z",
+             "data": {"amount": 20, "card": "c-1", "merchant": "acme", "status": "declined"}}
+            for n in range(count)]
+
+
+def test_rules_test_dry_runs_a_loaded_rule_over_listed_events(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN the repository's rules and five declines on one card in a JSON file
+    monkeypatch.setenv("TRIPLINE_RULES_DIR", str(Path(__file__).resolve().parents[2] / "rules"))
+    bootstrap.reset()
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps({"events": declines(5)}))
+    # WHEN declined-card-burst is dry-run over them
+    code = main(["rules", "test", "declined-card-burst", "--events", str(events)])
+    bootstrap.reset()
+    # THEN it reports the one alert it would have opened, with the email it would have sent
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "5 events read, 5 judged, 1 matches, 1 alerts would open" in out
+    assert "alert 1: [MEDIUM] declined-card-burst: card=c-1" in out
+    assert "    Card c-1 was declined 5 times in 10 minutes (last at acme)" in out
+
+
+def test_rules_test_of_a_broken_rule_file_names_file_line_and_column(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    directory = tmp_path / "rules"
+    (directory / "sources").mkdir(parents=True)
+    (directory / "sources" / "payments.yaml").write_text(SOURCE)
+    monkeypatch.setenv("TRIPLINE_RULES_DIR", str(directory))
+    bootstrap.reset()
+    rule = tmp_path / "draft.yaml"
+    rule.write_text(BROKEN_RULE)
+    events = tmp_path / "events.json"
+    events.write_text("[]")
+    code = main(["rules", "test", str(rule), "--events", str(events)])
+    bootstrap.reset()
+    assert code == 2
+    assert f"{rule}:4:7: when: unknown field 'amout'" in capsys.readouterr().err
