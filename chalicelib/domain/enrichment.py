@@ -85,8 +85,9 @@ class DerivedField:
 
 @dataclass(frozen=True)
 class Enrichment:
-    """Everything one source adds to its events; ``timestamps`` are the fields (declared
-    columns and derived timestamps) that expressions read as times rather than as stored text."""
+    """Everything one source adds to its events; ``timestamps`` are the declared timestamp
+    columns the derived expressions read, which they compare as times, not as stored text (only
+    those are parsed, once per event)."""
 
     source: str
     lookups: tuple[Lookup, ...] = ()

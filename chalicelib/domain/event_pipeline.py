@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.domain.errors import Detail
-from chalicelib.domain.event_schema import conform_data
+from chalicelib.domain.event_schema import conform_event
 from chalicelib.domain.events import Event
 from chalicelib.domain.rule_engine import RuleEngine
 from chalicelib.domain.rule_verdicts import Verdicts
@@ -25,16 +25,12 @@ class EventPipeline:
         self.book = book
         self.engine = RuleEngine.of(book)
 
-    def conform(self, event: Event) -> Event | list[Detail]:
-        """A JSON event checked against its source's declared fields; or every field that is off.
-
-        CSV rows skip this: their cells were read through the same columns.
-        """
-        definition = self.book.sources.get(event.source)
-        if definition is None:
-            return event
-        checked = conform_data(definition, event.data)
-        return checked if isinstance(checked, list) else replace(event, data=checked)
+    def prepare(self, event: Event) -> Event | list[Detail]:
+        """A JSON event conformed to its source's declared fields and enriched; or every field
+        that is off. CSV rows only need :meth:`enrich`: their cells were read through the same
+        columns."""
+        conformed = conform_event(event, self.book.sources)
+        return conformed if isinstance(conformed, list) else self.enrich(conformed)
 
     def enrich(self, event: Event) -> Event:
         """The event with its source's derived and looked-up fields, which are stored with it."""

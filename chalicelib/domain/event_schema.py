@@ -16,13 +16,24 @@ carries those in its envelope.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date
 from typing import Any
 
 from chalicelib.domain.cells import INT64_MAX, INT64_MIN
 from chalicelib.domain.errors import Detail
-from chalicelib.domain.events import parse_timestamp
-from chalicelib.domain.source_model import ColumnSpec, SourceDefinition
+from chalicelib.domain.events import Event, parse_timestamp
+from chalicelib.domain.source_model import ColumnSpec, SourceCatalog, SourceDefinition
+
+
+def conform_event(event: Event, sources: SourceCatalog) -> Event | list[Detail]:
+    """The event with its data conformed to its source's columns (unchanged when the source
+    declares none); or every field that does not fit. The API and the processor both ask."""
+    definition = sources.get(event.source)
+    if definition is None:
+        return event
+    checked = conform_data(definition, event.data)
+    return checked if isinstance(checked, list) else replace(event, data=checked)
 
 
 def conform_data(definition: SourceDefinition, data: Mapping[str, Any]

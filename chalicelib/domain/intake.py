@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.domain.envelopes import EventEnvelope
 from chalicelib.domain.errors import Detail, MalformedBody, PayloadTooLarge
-from chalicelib.domain.event_schema import conform_data
+from chalicelib.domain.event_schema import conform_event
 from chalicelib.domain.events import Event, Limits, validate_event
 from chalicelib.domain.source_model import SourceCatalog
 
@@ -106,7 +106,7 @@ def plan_intake(
         assigned = new_id() if given_id is None else None
         outcome = validate_event(item, received_at=received_at, assigned_id=assigned, limits=limits)
         if isinstance(outcome, Event) and sources is not None:
-            outcome = _conformed(outcome, sources)
+            outcome = conform_event(outcome, sources)
         if not isinstance(outcome, Event):
             plan.decided.append(ItemResult(index, ItemStatus.REJECTED, errors=tuple(outcome)))
             continue
@@ -120,14 +120,6 @@ def plan_intake(
         envelope = EventEnvelope(item=item, event_id=outcome.event_id, received_at=received_at)
         plan.admissions.append(Admission(index, outcome, envelope))
     return plan
-
-
-def _conformed(event: Event, sources: SourceCatalog) -> Event | list[Detail]:
-    definition = sources.get(event.source)
-    if definition is None:
-        return event
-    checked = conform_data(definition, event.data)
-    return checked if isinstance(checked, list) else event
 
 
 def settle(plan: IntakePlan, queued: set[int], failures: dict[int, str]) -> list[ItemResult]:

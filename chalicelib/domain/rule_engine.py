@@ -42,6 +42,8 @@ class RuleEngine:
         for rule in live:
             for source in rule.sources:
                 self._by_source.setdefault(source, []).append(rule)
+        for listed in self._by_source.values():  # joined once here, not per event
+            listed.extend(self._everywhere)
         self._catalog = catalog
         self._timestamps: dict[str, tuple[str, ...]] = {}
 
@@ -50,8 +52,7 @@ class RuleEngine:
         return cls(book.rules, book.catalog)
 
     def rules_for(self, source: str) -> list[Rule]:
-        found = self._by_source.get(source)
-        return self._everywhere if found is None else found + self._everywhere
+        return self._by_source.get(source, self._everywhere)
 
     def evaluate(self, event: Event, now: datetime, into: Verdicts) -> None:
         """Add what every rule says about ``event`` to ``into``; ``now`` is when it is judged

@@ -41,7 +41,8 @@ def parse_enrichment(file: str, document: LocatedMapping, definition: SourceDefi
         raise SourceDefinitionError(
             f"{file}: {count} problem{'s' if count != 1 else ''} in lookups and derived fields",
             sorted(problems.details, key=lambda one: one.line or 0))
-    timestamps = frozenset(name for name, declared in fields.items() if declared == "timestamp")
+    read = {name for one in derived for name in one.expression.fields}
+    timestamps = frozenset(name for name in read if fields.get(name) == "timestamp")
     return Enrichment(definition.source, tuple(lookups), tuple(derived), timestamps)
 
 

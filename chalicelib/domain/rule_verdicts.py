@@ -95,12 +95,6 @@ class Verdicts:
     def __bool__(self) -> bool:
         return bool(self.matches or self.window_hits or self.sightings or self.failures)
 
-    def extend(self, other: Verdicts) -> None:
-        self.matches.extend(other.matches)
-        self.window_hits.extend(other.window_hits)
-        self.sightings.extend(other.sightings)
-        self.failures.extend(other.failures)
-
     def only_for(self, keys: set[tuple[str, str]]) -> Verdicts:
         """The verdicts on the events whose ``(source, event_id)`` is in ``keys`` (the fresh ones:
         an event already stored had its verdicts recorded when it was)."""

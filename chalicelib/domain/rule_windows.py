@@ -16,7 +16,7 @@ import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from chalicelib.domain.rule_model import Threshold
 
@@ -104,7 +104,3 @@ def aggregate(name: str, window: Sequence[WindowEntry]) -> float | None:
         return sum(numbers) / len(numbers)
     return float(min(numbers) if name == "min" else max(numbers))
 
-
-def window_start(end: datetime, within: timedelta) -> datetime:
-    """The window ending at ``end`` holds entries strictly after this instant."""
-    return end - within

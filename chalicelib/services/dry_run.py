@@ -71,9 +71,9 @@ def _listed_events(items: list[Any], pipeline: EventPipeline, now: datetime,
         outcome = validate_event(item, received_at=now, assigned_id=f"dry-run-{index}",
                                  limits=limits)
         if isinstance(outcome, Event):
-            outcome = pipeline.conform(outcome)
+            outcome = pipeline.prepare(outcome)
         if isinstance(outcome, Event):
-            events.append(pipeline.enrich(outcome))
+            events.append(outcome)
             continue
         rejected.extend(replace(detail, field=f"events[{index}].{detail.field}"
                                 if detail.field else f"events[{index}]") for detail in outcome)

@@ -94,9 +94,8 @@ def _decide(message: QueueMessage, clock: Clock, limits: Limits,
     )
     raw = json.dumps(envelope.item, ensure_ascii=False, separators=(",", ":"))
     if isinstance(outcome, Event):
-        outcome = pipeline.conform(outcome)
+        outcome = pipeline.prepare(outcome)
     if isinstance(outcome, Event):
-        outcome = pipeline.enrich(outcome)
         return _Decision(message.message_id, arrived=ArrivedEvent(outcome, raw, message.message_id))
     item_source = envelope.item.get("source")
     rejected = RejectedItem(
