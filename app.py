@@ -12,7 +12,14 @@ from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEv
 
 from chalicelib import bootstrap, observability, web
 from chalicelib.apidoc import openapi_document
+from chalicelib.domain.alert_views import alert_view
 from chalicelib.domain.upload_records import upload_view
+from chalicelib.services.alerts import (
+    acknowledge_alert,
+    describe_alert,
+    list_alerts,
+    resolve_alert,
+)
 from chalicelib.services.chunks import process_chunks
 from chalicelib.services.dry_run import dry_run_rule
 from chalicelib.services.fanout import fan_out_uploads
@@ -20,7 +27,14 @@ from chalicelib.services.health import check_health
 from chalicelib.services.intake import accept_events
 from chalicelib.services.processing import process_event_messages
 from chalicelib.services.reads import get_event, list_events
-from chalicelib.services.rules import check_absences, list_rules
+from chalicelib.services.rules import list_rules
+from chalicelib.services.silences import (
+    create_silence,
+    expire_silence,
+    get_silence,
+    list_silences,
+)
+from chalicelib.services.tick import tick
 from chalicelib.services.uploads import describe_upload, grant_upload, list_uploads
 from chalicelib.topology import EVENTS_QUEUE, ROWS_QUEUE, UPLOADS_QUEUE
 from chalicelib.triggers import batch_item_failures, sqs_messages
@@ -134,6 +148,81 @@ def post_rules_test() -> Response:
                                           parse_rule=services.parse_rule))
 
 
+@app.route("/alerts", methods=["GET"])
+@web.answers_errors
+def get_alerts() -> Response:
+    services = bootstrap.container()
+    page = list_alerts(_request().query_params or {}, store=services.alerts,
+                       default_limit=services.settings.page_size,
+                       max_limit=services.settings.max_page_size)
+    return web.json_response({"items": [alert_view(alert) for alert in page.items],
+                              "next_cursor": page.next_cursor})
+
+
+@app.route("/alerts/{alert_id}", methods=["GET"])
+@web.answers_errors
+def get_alert(alert_id: str) -> Response:
+    return web.json_response(describe_alert(alert_id, store=bootstrap.container().alerts))
+
+
+@app.route("/alerts/{alert_id}/ack", methods=["POST"], content_types=["*/*"])
+@web.answers_errors
+def post_alert_ack(alert_id: str) -> Response:
+    services = bootstrap.container()
+    request = _request()
+    payload = web.read_json_body(request.headers, request.raw_body, services.settings.max_body_bytes)
+    return web.json_response(acknowledge_alert(alert_id, payload, store=services.alerts,
+                                               book=services.rulebook, clock=services.clock))
+
+
+@app.route("/alerts/{alert_id}/resolve", methods=["POST"], content_types=["*/*"])
+@web.answers_errors
+def post_alert_resolve(alert_id: str) -> Response:
+    services = bootstrap.container()
+    request = _request()
+    payload = web.read_json_body(request.headers, request.raw_body, services.settings.max_body_bytes)
+    return web.json_response(resolve_alert(alert_id, payload, store=services.alerts,
+                                           book=services.rulebook, clock=services.clock))
+
+
+@app.route("/silences", methods=["POST"], content_types=["*/*"])
+@web.answers_errors
+def post_silences() -> Response:
+    services = bootstrap.container()
+    request = _request()
+    payload = web.read_json_body(request.headers, request.raw_body, services.settings.max_body_bytes)
+    silence = create_silence(payload, store=services.silences, clock=services.clock,
+                             new_id=services.new_id, book=services.rulebook)
+    return web.json_response(silence.as_dict(services.clock.now()), 201,
+                             {"Location": f"/silences/{silence.id}"})
+
+
+@app.route("/silences", methods=["GET"])
+@web.answers_errors
+def get_silences() -> Response:
+    services = bootstrap.container()
+    found = list_silences(_request().query_params or {}, store=services.silences,
+                          clock=services.clock)
+    now = services.clock.now()
+    return web.json_response({"items": [silence.as_dict(now) for silence in found]})
+
+
+@app.route("/silences/{silence_id}", methods=["GET"])
+@web.answers_errors
+def get_one_silence(silence_id: str) -> Response:
+    services = bootstrap.container()
+    silence = get_silence(silence_id, store=services.silences)
+    return web.json_response(silence.as_dict(services.clock.now()))
+
+
+@app.route("/silences/{silence_id}", methods=["DELETE"])
+@web.answers_errors
+def delete_silence(silence_id: str) -> Response:
+    services = bootstrap.container()
+    silence = expire_silence(silence_id, store=services.silences, clock=services.clock)
+    return web.json_response(silence.as_dict(services.clock.now()))
+
+
 @app.route("/health", methods=["GET"])
 @web.answers_errors
 def health() -> Response:
@@ -159,6 +248,7 @@ def process_events(event: SQSEvent) -> dict[str, Any]:
         clock=services.clock,
         limits=services.settings.limits,
         pipeline=services.pipeline,
+        notifier=services.notifier,
     )
     observability.record_processing(outcome)
     return batch_item_failures(outcome.failed_message_ids)
@@ -182,10 +272,10 @@ def process_rows(event: SQSEvent) -> dict[str, Any]:
     return batch_item_failures(outcome.failed_message_ids)
 
 
-@app.schedule(Rate(1, unit=Rate.MINUTES), name="check_rules")
-def check_rules(event: CloudWatchEvent) -> dict[str, Any]:
-    """The clock-driven half of the rules: absence rules' silences, recorded once each."""
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="tick")
+def run_tick(event: CloudWatchEvent) -> dict[str, Any]:
+    """What only a clock notices: absences, alerts to resolve or repeat, the outbox to retry."""
     services = bootstrap.container()
-    recorded = check_absences(book=services.rulebook, state=services.absence_state,
-                              clock=services.clock)
-    return {"absences_recorded": recorded}
+    return tick(book=services.rulebook, absence_state=services.absence_state,
+                alerts=services.alerts, silences=services.silences, notifier=services.notifier,
+                clock=services.clock)

@@ -22,10 +22,14 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from chalicelib.domain.event_pipeline import EventPipeline
+    from chalicelib.domain.outgoing import OutgoingAlert
     from chalicelib.domain.rulebook import RuleBook
     from chalicelib.domain.sources import SourceCatalog
     from chalicelib.ports import (
         AbsenceState,
+        AlertOutbox,
+        AlertStore,
+        AlertTopic,
         ChunkStore,
         EventReader,
         EventStore,
@@ -33,11 +37,13 @@ if TYPE_CHECKING:
         ObjectStore,
         RuleParser,
         RuleReader,
+        SilenceStore,
         UploadStore,
     )
     from chalicelib.services.chunks import ChunkSettings
     from chalicelib.services.completion import UploadServices
     from chalicelib.services.fanout import FanOutSettings
+    from chalicelib.services.notifications import NotificationDelivery
     from chalicelib.services.uploads import UploadLimits
 
 
@@ -124,6 +130,43 @@ class Container:
         return SqlAbsenceState(self.engine)
 
     @cached_property
+    def alerts(self) -> AlertStore:
+        from chalicelib.adapters.db.alert_store import SqlAlertStore
+
+        return SqlAlertStore(self.engine)
+
+    @cached_property
+    def alert_outbox(self) -> AlertOutbox:
+        from chalicelib.adapters.db.alert_outbox import SqlAlertOutbox
+
+        return SqlAlertOutbox(self.engine)
+
+    @cached_property
+    def silences(self) -> SilenceStore:
+        from chalicelib.adapters.db.silence_store import SqlSilenceStore
+
+        return SqlSilenceStore(self.engine)
+
+    @cached_property
+    def alerts_topic(self) -> AlertTopic:
+        from chalicelib.adapters.aws.clients import make_client
+        from chalicelib.adapters.aws.sns_topic import SnsTopic
+
+        return SnsTopic(make_client("sns", self.settings), self.settings.alerts_topic_arn)
+
+    @cached_property
+    def notifier(self) -> NotificationDelivery:
+        """The outbox's notifier; built with the processor, but its SNS client only on the
+        first publish."""
+        from chalicelib.services.notifications import NotificationDelivery, NotifySettings
+
+        settings = self.settings
+        return NotificationDelivery(
+            self.alert_outbox, _LazyTopic(self), self.silences, self.rulebook, self.clock,
+            NotifySettings(settings.api_url, settings.notify_group_at,
+                           settings.notify_per_second, settings.notify_retry_seconds))
+
+    @cached_property
     def objects(self) -> ObjectStore:
         from chalicelib.adapters.aws.clients import make_client
         from chalicelib.adapters.aws.s3_objects import S3Objects
@@ -155,7 +198,7 @@ class Container:
         from chalicelib.services.completion import UploadServices
 
         return UploadServices(self.uploads, self.chunks, self.store, self.objects, self.sources,
-                              self.clock, self.rows_queue, self.pipeline)
+                              self.clock, self.rows_queue, self.pipeline, self.notifier)
 
     @property
     def upload_limits(self) -> UploadLimits:
@@ -182,6 +225,16 @@ class Container:
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+class _LazyTopic:
+    """The alerts topic, built on the first publish: most processor batches queue nothing."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    def publish(self, message: OutgoingAlert) -> str:
+        return self._container.alerts_topic.publish(message)
 
 
 def _max_receive(queue: str) -> int:

@@ -39,9 +39,9 @@ def _db_sql(_: argparse.Namespace) -> int:
 def _local(args: argparse.Namespace) -> int:
     from chalicelib.local.runtime import LocalOptions, run_local
 
-    return run_local(
-        LocalOptions(host=args.host, port=args.port, aws_port=args.aws_port, demo=args.demo)
-    )
+    return run_local(LocalOptions(host=args.host, port=args.port, aws_port=args.aws_port,
+                                  demo=args.demo, mailbox_dir=args.mailbox,
+                                  schedule_seconds=args.schedule_every))
 
 
 def _upload(args: argparse.Namespace) -> int:
@@ -112,6 +112,16 @@ def _rules_test(args: argparse.Namespace) -> int:
     return run_rules_test(args, say=lambda line: print(line, flush=True))
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0.1 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"expected seconds from 0.1 to 86400, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tripline", description="Tripline event monitoring")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
     local.add_argument("--aws-port", type=int, default=4566, help="moto server port (default 4566)")
     local.add_argument("--demo", action="store_true", help="post sample events once it is up")
+    local.add_argument("--mailbox", metavar="DIR", default="var/mailbox",
+                       help="where alert emails are written, one .eml each (default var/mailbox)")
+    local.add_argument("--schedule-every", metavar="SECONDS", type=_seconds, default=None,
+                       help="run scheduled functions this often instead of their rate "
+                            "(to watch repeats and expiries without waiting minutes)")
     local.set_defaults(run=_local)
     upload = commands.add_parser(
         "upload", help="upload a CSV file and wait for its report",

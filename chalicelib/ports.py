@@ -6,13 +6,14 @@ sees a boto3 or SQLAlchemy type and never needs to know which database or queue 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.errors import Detail
 from chalicelib.domain.events import Event
+from chalicelib.domain.outgoing import OutgoingAlert
 from chalicelib.domain.queries import EventPage, EventQuery, EventView
 from chalicelib.domain.reports import RejectedRow
 from chalicelib.domain.upload_records import (
@@ -24,10 +25,13 @@ from chalicelib.domain.upload_records import (
 )
 
 if TYPE_CHECKING:  # the rule engine is imported where rules run, not by every route
+    from chalicelib.domain.alert_model import Alert, AlertChange, FlapState
+    from chalicelib.domain.alert_queries import AlertPage, AlertQuery
     from chalicelib.domain.rule_absence import Sighting
-    from chalicelib.domain.rule_model import Rule
+    from chalicelib.domain.rule_model import AlertPolicy, Rule
     from chalicelib.domain.rule_verdicts import GroupValues, RuleMatch, Verdicts
     from chalicelib.domain.rulebook import RuleBook
+    from chalicelib.domain.silences import Silence
 
 
 class Clock(Protocol):
@@ -109,6 +113,7 @@ class StoreOutcome:
     duplicates: int
     rejected: int
     matched: int = 0  # rule matches recorded for the events this call stored
+    notices: int = 0  # alert notifications those matches queued in the outbox
 
 
 class EventStore(Protocol):
@@ -234,5 +239,118 @@ class AbsenceState(Protocol):
                   expected: Sequence[tuple[str, GroupValues]], now: datetime) -> list[Sighting]:
         """Every group the rule tracks; ``expected`` groups not tracked yet start at ``now``."""
 
-    def record_matches(self, matches: Sequence[RuleMatch], at: datetime) -> int:
-        """Record matches keyed by ``(rule, match_key)``; how many were new."""
+    def record_matches(self, rule: Rule, matches: Sequence[RuleMatch], at: datetime) -> int:
+        """Record ``rule``'s matches keyed by ``(rule, match_key)``, and open or add to their
+        alerts, in one transaction; how many were new."""
+
+
+class AlertTopic(Protocol):
+    def publish(self, message: OutgoingAlert) -> str:
+        """Publish once (no retry: the outbox retries); the topic's message id.
+        ``DependencyError`` when the message did not go out."""
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    """An outbox row a notifier has claimed: what to say about which alert, and how often it
+    was tried before. ``sample`` is the data of the alert's latest matching event, if stored."""
+
+    outbox_id: int
+    kind: str
+    transition: str
+    attempts: int
+    alert: Alert
+    sample: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    at: datetime
+    kind: str
+    detail: str
+    actor: str | None = None
+    comment: str | None = None
+    outbox_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    """An outbox row as the alert's page shows it: what was (or will be) sent, and how it went."""
+
+    outbox_id: int
+    transition: str
+    kind: str
+    status: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    settled_at: datetime | None
+    last_error: str | None
+    message_id: str | None
+    silence_id: str | None
+
+
+class AlertStore(Protocol):
+    """Alerts; every change locks the alert's fingerprint first, decides, and writes the alert,
+    its timeline and its notices in one transaction."""
+
+    def list_alerts(self, query: AlertQuery) -> AlertPage: ...
+
+    def get(self, alert_id: int) -> Alert | None: ...
+
+    def history(self, alert_id: int) -> tuple[list[TimelineLine], list[NoticeRecord]]: ...
+
+    def change(self, alert_id: int, decide: Callable[[Alert, FlapState], AlertChange],
+               policy: AlertPolicy, now: datetime) -> Alert | None:
+        """Apply ``decide`` to the alert as it is under the lock; None when there is no such
+        alert. Errors ``decide`` raises roll everything back."""
+
+    def active_alerts(self) -> list[Alert]: ...
+
+    def sweep(self, alert_id: int, rule: Rule | None, silenced: Callable[[Alert], bool],
+              now: datetime) -> AlertChange | None:
+        """The schedule's turn on one alert: its condition read and judged, the change written."""
+
+    def settle_flapping(self, policies: Mapping[str, AlertPolicy], now: datetime) -> int:
+        """End the flapping spells that calmed down, of fingerprints without an active alert;
+        how many ended."""
+
+
+class AlertOutbox(Protocol):
+    def claim_due(self, now: datetime, limit: int, lease_seconds: int) -> list[PendingNotice]:
+        """Pending notices due by ``now``, each held for ``lease_seconds`` so that two notifiers
+        never send one twice; oldest first."""
+
+    def settle(self, outbox_id: int, status: str, at: datetime, detail: str, *,
+               message_id: str | None = None, silence_id: str | None = None) -> None:
+        """``sent``, ``grouped`` or ``silenced``, once, with a timeline line; a silenced notice
+        leaves its alert owing on-call its state when the silence ends."""
+
+    def retry(self, outbox_id: int, next_attempt_at: datetime, error: str,
+              at: datetime) -> None: ...
+
+
+class Notifier(Protocol):
+    def deliver_due(self) -> object:
+        """Send the notifications due now; ``DependencyError`` only when the outbox itself
+        cannot be read (a failed publish is kept for a retry, not raised)."""
+
+
+class LiveSilences(Protocol):
+    def live(self, now: datetime) -> list[Silence]:
+        """Every silence that may be active at ``now`` (its weekly windows are checked by the
+        caller)."""
+
+
+class SilenceStore(LiveSilences, Protocol):
+    """Silences kept with their history: ``DELETE`` ends one early, it is never removed."""
+
+    def add(self, silence: Silence) -> None: ...
+
+    def get(self, silence_id: str) -> Silence | None: ...
+
+    def list_silences(self, include_ended: bool, now: datetime) -> list[Silence]:
+        """Newest created first; ended and expired ones only with ``include_ended``."""
+
+    def expire(self, silence_id: str, now: datetime) -> Silence | None:
+        """End it at ``now`` unless already ended; the silence afterwards, None if unknown."""

@@ -44,6 +44,14 @@ def _http_url(text: str) -> str | None:
     return text
 
 
+def _topic_arn(text: str) -> str | None:
+    if not text:
+        return None
+    if not re.fullmatch(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}", text):
+        raise ValueError("an SNS topic ARN, arn:aws:sns:<region>:<account>:<name>")
+    return text
+
+
 def _positive_int(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise ValueError("a whole number of at least 1")
@@ -121,6 +129,16 @@ VARIABLES: tuple[Variable, ...] = (
              "bytes of CSV per chunk sent to the rows queue (as a byte range)"),
     Variable("TRIPLINE_CSV_MAX_RECORD_BYTES", "max_record_bytes", _positive_int, str(MIB),
              "longest CSV record; past it the upload fails (an unclosed quote, usually)"),
+    Variable("TRIPLINE_ALERTS_TOPIC_ARN", "alerts_topic_arn", _topic_arn, "",
+             "SNS topic alerts are published to (the local runtime sets it)"),
+    Variable("TRIPLINE_API_URL", "api_url", _http_url, "",
+             "the API's public base URL, for the acknowledge and resolve calls in alert emails"),
+    Variable("TRIPLINE_NOTIFY_GROUP_AT", "notify_group_at", _positive_int, "3",
+             "this many alerts of one rule opening at once are sent as one grouped email"),
+    Variable("TRIPLINE_NOTIFY_PER_SECOND", "notify_per_second", _positive_int, "10",
+             "most SNS publishes per second (SNS email delivery is rate limited)"),
+    Variable("TRIPLINE_NOTIFY_RETRY_SECONDS", "notify_retry_seconds", _positive_int, "30",
+             "first wait before a failed publish is retried; doubles each time, up to an hour"),
 )
 
 
@@ -162,6 +180,11 @@ class Settings:
     report_link_seconds: int = 3600
     chunk_bytes: int = MIB
     max_record_bytes: int = MIB
+    alerts_topic_arn: str | None = None
+    api_url: str | None = None
+    notify_group_at: int = 3
+    notify_per_second: int = 10
+    notify_retry_seconds: int = 30
 
     @property
     def limits(self) -> Limits:

@@ -18,6 +18,7 @@ from chalice.app import Response
 from chalicelib import observability
 from chalicelib.domain.errors import (
     ConfigurationError,
+    Conflict,
     DependencyError,
     Detail,
     InvalidQuery,
@@ -35,6 +36,7 @@ STATUS_BY_ERROR: tuple[tuple[type[TriplineError], int], ...] = (
     (UnsupportedMediaType, 415),
     (PayloadTooLarge, 413),
     (NotFound, 404),
+    (Conflict, 409),
     (MalformedBody, 400),
     (InvalidQuery, 400),
     (RequestError, 400),

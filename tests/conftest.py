@@ -107,6 +107,9 @@ def app_env(
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.setenv("TRIPLINE_BUCKET", aws["resources"].bucket)
+    monkeypatch.setenv("TRIPLINE_ALERTS_TOPIC_ARN", aws["resources"].topic_arn)
+    monkeypatch.setenv("TRIPLINE_API_URL", "https://tripline.test")
+    monkeypatch.setenv("TRIPLINE_NOTIFY_PER_SECOND", "1000")
     bootstrap.reset()
     yield aws | {"database_url": database_url}
     bootstrap.reset()

@@ -54,11 +54,11 @@ def test_sqs_triggers_set_their_batch_size_instead_of_chalices_default_of_one() 
     }
 
 
-def test_the_rules_are_checked_every_minute() -> None:
+def test_the_clock_driven_work_runs_every_minute() -> None:
     schedules = [source for source in app.app.event_sources
                  if isinstance(source, ScheduledEventConfig)]
     assert [(one.name, one.schedule_expression.to_string()) for one in schedules  # type: ignore[union-attr]
-            ] == [("check_rules", "rate(1 minute)")]
+            ] == [("tick", "rate(1 minute)")]
 
 
 def sqs_sources() -> list[SQSEventConfig]:

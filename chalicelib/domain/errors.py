@@ -12,7 +12,9 @@ The tree::
     │   ├── UnsupportedMediaType  a body that is not JSON
     │   ├── PayloadTooLarge       body or batch over its limit
     │   ├── InvalidQuery          a bad filter, cursor or limit on a read
-    │   └── NotFound              the thing asked for does not exist
+    │   ├── NotFound              the thing asked for does not exist
+    │   └── Conflict              the thing is in a state that does not allow it (a resolved
+    │                             alert cannot be acknowledged)
     ├── StorageError              the database refused a write (not an outage): look at the row
     ├── ObjectUnavailable         an uploaded object was deleted or replaced before it was read
     └── DependencyError           a system we need is down (database, queue): retry later
@@ -133,6 +135,10 @@ class InvalidQuery(RequestError):
 
 class NotFound(RequestError):
     code = "not_found"
+
+
+class Conflict(RequestError):
+    code = "conflict"
 
 
 class StorageError(TriplineError):

@@ -80,7 +80,7 @@ def validate_event(
 ) -> Event | list[Detail]:
     """Return the normalized event, or every problem with the item (never only the first)."""
     if not isinstance(item, dict):
-        return [Detail(f"an event must be a JSON object, not {_json_type(item)}")]
+        return [Detail(f"an event must be a JSON object, not {json_kind(item)}")]
     size_problem = _size_problem(item, limits.max_event_bytes)
     if size_problem is not None:
         return [size_problem]
@@ -92,7 +92,7 @@ def validate_event(
     occurred_at = _timestamp(item.get("occurred_at"), received_at, problems)
     data = {} if item.get("data") is None else item["data"]
     if not isinstance(data, dict):
-        problems.append(Detail(f"must be a JSON object, not {_json_type(data)}", field="data"))
+        problems.append(Detail(f"must be a JSON object, not {json_kind(data)}", field="data"))
     if problems or source is None or event_type is None or event_id is None:
         return problems
     return Event(
@@ -111,7 +111,7 @@ def _named_field(item: Mapping[str, Any], field: NamedField, problems: list[Deta
         problems.append(Detail("is required", field=field.name))
         return None
     if not isinstance(value, str):
-        problems.append(Detail(f"must be a string, not {_json_type(value)}", field=field.name))
+        problems.append(Detail(f"must be a string, not {json_kind(value)}", field=field.name))
         return None
     return field.normalize(value, problems)
 
@@ -131,7 +131,7 @@ def _event_id(value: object, problems: list[Detail]) -> str | None:
         problems.append(Detail("is required (the API assigns one when it is absent)", field="id"))
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        problems.append(Detail(f"must be a string or integer, not {_json_type(value)}", field="id"))
+        problems.append(Detail(f"must be a string or integer, not {json_kind(value)}", field="id"))
         return None
     text = str(value).strip()
     if not text or len(text) > MAX_EVENT_ID_LENGTH or not text.isprintable():
@@ -161,7 +161,7 @@ def _timestamp(value: object, received_at: datetime, problems: list[Detail]) -> 
 def parse_timestamp(value: object) -> datetime | str:
     """An ISO 8601 timestamp with an offset, in UTC; or the reason it is not one."""
     if not isinstance(value, str):
-        return f"must be an ISO 8601 string, not {_json_type(value)}"
+        return f"must be an ISO 8601 string, not {json_kind(value)}"
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -188,7 +188,8 @@ def trim_strings(value: Any) -> Any:
     return value
 
 
-def _json_type(value: object) -> str:
+def json_kind(value: object) -> str:
+    """``a string``, ``an object``, ``null``: how an error names the JSON it got."""
     names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
     if value is None:
         return "null"

@@ -106,6 +106,7 @@ def _hit(rule: Rule, event: Event, fields: Mapping[str, Any], into: Verdicts) ->
     group = group_values(rule.group_by, fields)
     print_ = fingerprint(rule.id, group)
     if rule.kind == "match":
+        into.rules[rule.id] = rule
         into.matches.append(RuleMatch(
             rule.id, rule.version, "match", f"event:{event.source}:{event.event_id}", print_,
             group, event.occurred_at, event.source, event.event_id))

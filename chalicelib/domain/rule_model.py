@@ -27,6 +27,29 @@ COMPARATORS = (">", ">=", "<", "<=", "==", "!=")
 EXPECTATIONS = ("source", "seen", "listed")  # absence: the whole source, each group seen, a list
 NEVER_SEEN = ("alert", "ignore")
 
+DEFAULT_REPEAT_EVERY = timedelta(hours=4)
+DEFAULT_FLAP_OPENS = 3
+DEFAULT_FLAP_WITHIN = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPolicy:
+    """How a rule's alerts behave, from its file (``keep_firing_for``, ``repeat_every``,
+    ``flapping``) and its kind.
+
+    ``quiet_after`` is for match rules: the alert's condition clears once no match came for that
+    long. Threshold alerts clear when the window ending now no longer crosses, absence alerts when
+    the group is heard from again. ``keep_firing_for`` then holds a cleared alert open that much
+    longer, so a condition that blinks off for a minute does not resolve and reopen.
+    ``flap_opens`` opens within ``flap_within`` are allowed; one more makes the group flapping.
+    """
+
+    quiet_after: timedelta | None = None
+    keep_firing_for: timedelta = timedelta(0)
+    repeat_every: timedelta | None = DEFAULT_REPEAT_EVERY
+    flap_opens: int = DEFAULT_FLAP_OPENS
+    flap_within: timedelta = DEFAULT_FLAP_WITHIN
+
 
 @dataclass(frozen=True, slots=True)
 class Threshold:
@@ -77,6 +100,7 @@ class Rule:
     state_version: str
     file: str
     line: int
+    alerting: AlertPolicy = AlertPolicy()
 
     def applies_to(self, source: str, event_type: str) -> bool:
         return (not self.sources or source in self.sources) and (

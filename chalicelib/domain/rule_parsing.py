@@ -19,6 +19,7 @@ from chalicelib.domain.errors import RuleFileError
 from chalicelib.domain.events import TYPE_PATTERN
 from chalicelib.domain.expressions import CompiledExpression, compile_expression
 from chalicelib.domain.rule_model import KINDS, SEVERITIES, Rule
+from chalicelib.domain.rule_parsing_alerting import ALERTING_KEYS, parse_alerting
 from chalicelib.domain.rule_parsing_fields import RuleCatalog
 from chalicelib.domain.rule_parsing_kinds import KIND_KEYS, parse_absence, parse_threshold
 from chalicelib.domain.rule_parsing_problems import RuleProblems, did_you_mean
@@ -29,7 +30,7 @@ from chalicelib.domain.source_problems import kind
 
 RULE_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 COMMON_KEYS = ("id", "description", "enabled", "source", "type", "severity", "group_by", "labels",
-               "runbook", "message", "kind", "when", "resolve_after")
+               "runbook", "message", "kind", "when", "resolve_after", *ALERTING_KEYS)
 ALL_KEYS = tuple(dict.fromkeys((*COMMON_KEYS, *(k for keys in KIND_KEYS.values() for k in keys))))
 CONDITION_TYPES = ("boolean", "any", "null")
 
@@ -61,13 +62,14 @@ def parse_rule(file: str, document: LocatedMapping, catalog: RuleCatalog) -> Rul
                if rule_kind == "absence" else None)
     message = _message(document, rule_kind, fields, group_by, common, problems)
     resolve_after = problems.duration(document.get("resolve_after"), "resolve_after")
+    alerting = parse_alerting(document, problems)
     if problems.details or rule_kind is None or common.id is None or common.severity is None:
         raise _error(file, problems)
     assert message is not None
     return Rule(common.id, common.description, common.enabled, rule_kind, sources, types,
                 common.severity, group_by, MappingProxyType(dict(common.labels)), common.runbook,
                 message, when, threshold, absence, resolve_after, content_version(document),
-                state_version(document), file, _first_line(document))
+                state_version(document), file, _first_line(document), alerting)
 
 
 def _error(file: str, problems: RuleProblems) -> RuleFileError:

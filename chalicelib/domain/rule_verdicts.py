@@ -91,6 +91,7 @@ class Verdicts:
     window_hits: list[WindowHit] = field(default_factory=list)
     sightings: list[SightingHit] = field(default_factory=list)
     failures: list[RuleFailure] = field(default_factory=list)
+    rules: dict[str, Rule] = field(default_factory=dict)  # the rules of ``matches``, by id
 
     def __bool__(self) -> bool:
         return bool(self.matches or self.window_hits or self.sightings or self.failures)
@@ -103,6 +104,7 @@ class Verdicts:
             [one for one in self.window_hits if (one.source, one.event_id) in keys],
             [one for one in self.sightings if (one.source, one.event_id) in keys],
             [one for one in self.failures if (one.source, one.event_id) in keys],
+            self.rules,
         )
 
 

@@ -74,12 +74,14 @@ class Banner:
     bucket: str
     topic_arn: str
     schedules: Sequence[tuple[str, float]] = ()
+    mailbox: str = ""
 
     def lines(self) -> list[str]:
         rows = [
             "Tripline is running locally",
             f"  API        {self.api_url}   (GET /health, POST|GET /events, POST|GET /uploads, "
-            "GET /rules, POST /rules/test, /openapi.json)",
+            "GET /rules, POST /rules/test, GET /alerts, POST /alerts/{id}/ack|resolve, "
+            "POST|GET|DELETE /silences, /openapi.json)",
             f"  AWS (moto) {self.aws_url}   region {self.region}",
             f"  database   {shown_database_url(self.database_url)}",
         ]
@@ -89,6 +91,9 @@ class Banner:
             rows.append(f"  queue      {line.queue} -> {line.handler} ({batch}){dlq}")
         rows.extend(f"  schedule   {name} every {period:g} s" for name, period in self.schedules)
         rows.append(f"  bucket     {self.bucket}   topic {self.topic_arn}")
+        if self.mailbox:
+            rows.append(f"  mailbox    {self.mailbox} (one .eml per alert email; the topic's "
+                        "messages land here)")
         rows.append(f"  CSV        tripline upload FILE --source shop --api-url {self.api_url}")
         rows.append(f"             aws --endpoint-url {self.aws_url} s3 cp FILE "
                     f"s3://{self.bucket}/incoming/<source>/")

@@ -3,7 +3,8 @@
 It goes through the public API only (urllib, no shortcut into the services), so what it shows is
 what an integrator gets: the per-item answer at once, including one item deliberately wrong to
 show a rejection with its reasons, then the accepted events in ``GET /events`` once the queue and
-the processor have carried them to the database, and the sample rules they tripped (``GET /rules``).
+the processor have carried them to the database, the sample rules they tripped (``GET /rules``)
+and the alerts those opened (``GET /alerts``), whose emails land in the local mailbox.
 """
 
 from __future__ import annotations
@@ -93,6 +94,23 @@ def run_demo(base_url: str, stop: threading.Event, say: Say = say_now) -> None:
     for view in stored:
         say(f"  {view['source']}/{view['id']}  {view['type']}  {json.dumps(view['data'])}")
     _show_rules(base_url, say)
+    _show_alerts(base_url, say)
+
+
+def _show_alerts(base_url: str, say: Say) -> None:
+    """The alerts the matches opened (GET /alerts), and how on-call acts on one."""
+    status, answer = request_json("GET", f"{base_url}/alerts?status=open")
+    opened = answer.get("items", []) if status == 200 else []
+    say(f"demo: GET /alerts?status=open -> {status}: {len(opened)} open; each was emailed "
+        "(see the mailbox line above and the 'mail' lines of the log):")
+    for alert in opened:
+        group = ", ".join(f"{name}={value}" for name, value in alert["group"].items())
+        say(f"  #{alert['id']} [{alert['severity']}] {alert['rule']}: {group or 'all events'}"
+            f"  ({alert['count']} match(es))")
+    if opened:
+        say(f"demo: acknowledge one to stop its repeats: curl -X POST "
+            f"{base_url}/alerts/{opened[0]['id']}/ack -H 'Content-Type: application/json' "
+            "-d '{\"comment\": \"on it\"}'")
 
 
 def _show_rules(base_url: str, say: Say) -> None:

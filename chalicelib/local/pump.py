@@ -34,6 +34,18 @@ WAIT_SECONDS = 1
 PAUSE_AFTER_SQS_ERROR_SECONDS = 1.0
 
 
+def keep_polling(poll_once: Callable[[], object], stop: threading.Event, queue_url: str,
+                 warning: str) -> None:
+    """Poll until ``stop`` is set; an SQS outage pauses the loop instead of ending it."""
+    while not stop.is_set():
+        try:
+            poll_once()
+        except (BotoCoreError, ClientError) as exc:
+            if not stop.is_set():
+                log.warning(warning, extra={"queue_url": queue_url, "error": str(exc)})
+                stop.wait(PAUSE_AFTER_SQS_ERROR_SECONDS)
+
+
 @dataclass(frozen=True)
 class PollResult:
     """What one poll did: ids deleted, ids left for redelivery, and why the whole batch was left."""
@@ -100,15 +112,7 @@ class SqsPump:
         return PollResult(len(ids), tuple(m["MessageId"] for m in done), left, problem)
 
     def run(self, stop: threading.Event) -> None:
-        """Poll until ``stop`` is set; an SQS outage pauses the loop instead of ending it."""
-        while not stop.is_set():
-            try:
-                self.poll_once()
-            except (BotoCoreError, ClientError) as exc:
-                if not stop.is_set():
-                    log.warning("SQS poll failed; retrying",
-                                extra={"queue_url": self.queue_url, "error": str(exc)})
-                    stop.wait(PAUSE_AFTER_SQS_ERROR_SECONDS)
+        keep_polling(self.poll_once, stop, self.queue_url, "SQS poll failed; retrying")
 
     def queue_arn(self) -> str:
         if self._queue_arn is None:

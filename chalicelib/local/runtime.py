@@ -1,9 +1,12 @@
 """``tripline local``: the whole pipeline in one process, with moto standing in for AWS.
 
 The order matters. The environment is set first and the container forgotten, because the app
-builds its clients and engine from the environment on first use; only then is anything built.
+builds its clients and engine from the environment on first use. The resources are created next,
+from settings read for the purpose, since the alerts topic's ARN exists only once its topic does;
+that ARN and the API's URL join the environment, and only then is the container built.
 Everything started is registered on one ``ExitStack`` as it starts, so a failure half-way through
-startup, Ctrl-C and SIGTERM all stop the same things in reverse order: pumps, HTTP, moto.
+startup, Ctrl-C and SIGTERM all stop the same things in reverse order: pumps, HTTP, mailbox,
+moto.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from chalicelib.domain.errors import DependencyError
 from chalicelib.local import console
 from chalicelib.local.demo import start_demo
 from chalicelib.local.http_server import serve_app
+from chalicelib.local.mailbox import DEFAULT_MAILBOX_DIR, Mailbox, start_mailbox, subscribe_mailbox
 from chalicelib.local.moto_server import MOTO_HOST, ensure_port_free, start_moto
 from chalicelib.local.resources import CreatedResources, ensure_resources
 from chalicelib.local.schedules import Schedules, start_schedules
@@ -49,6 +53,8 @@ class LocalOptions:
     port: int = 8000
     aws_port: int = 4566
     demo: bool = False
+    mailbox_dir: str = DEFAULT_MAILBOX_DIR
+    schedule_seconds: float | None = None  # every schedule's period, instead of its rate
 
     @property
     def api_url(self) -> str:
@@ -111,16 +117,22 @@ def _start(options: LocalOptions, stop: threading.Event, running: ExitStack) -> 
 
     moto = start_moto(options.aws_port)
     running.callback(moto.stop)
+    resources = create_resources(Settings.from_env(os.environ))
+    for name in announce_resources(os.environ, resources, options):
+        running.callback(os.environ.pop, name, None)
+    bootstrap.reset()
     services = bootstrap.container()
-    resources = create_resources(services.settings)
     _migrate()
+    mailbox = _start_mailbox(services.settings, Path(options.mailbox_dir), stop)
+    running.callback(mailbox.stop)
     http = serve_app(app_module.app, Path(app_module.__file__).parent, options.host, options.port)
     running.callback(http.stop)
     pumps = start_pumps(app_module.app, services.settings, resources.queue_urls, stop)
     running.callback(pumps.stop)
-    schedules = start_schedules(app_module.app, services.settings.aws_region, stop)
+    schedules = start_schedules(app_module.app, services.settings.aws_region, stop,
+                                period_override=options.schedule_seconds)
     running.callback(schedules.stop)
-    console.show(_banner(options, resources, pumps, schedules).lines())
+    console.show(_banner(options, resources, pumps, schedules, mailbox).lines())
     if options.demo:
         start_demo(options.api_url, stop)
 
@@ -140,6 +152,36 @@ def _migrate() -> None:
         raise DependencyError(f"database {shown} unavailable: {reason}") from exc
 
 
+def announce_resources(env: MutableMapping[str, str], resources: CreatedResources,
+                       options: LocalOptions) -> list[str]:
+    """Tell the app where the alerts topic and the API are, unless the user already did; the
+    names set, to be taken out again when the runtime stops (a second run in this process may
+    serve on another port)."""
+    wanted = {"TRIPLINE_ALERTS_TOPIC_ARN": resources.topic_arn, "TRIPLINE_API_URL": options.api_url}
+    chosen = [name for name in wanted if not env.get(name)]
+    env.update({name: wanted[name] for name in chosen})
+    return chosen
+
+
+def _start_mailbox(settings: Settings, directory: Path, stop: threading.Event) -> Mailbox:
+    """Alert emails as files: a queue subscribed to the topic the app publishes to (the one
+    created here unless the user named another), and its pump. It starts before anything can
+    publish: SNS delivers only to the subscribers a topic has when a message arrives."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.adapters.aws.clients import make_client
+
+    topic_arn = settings.alerts_topic_arn or ""
+    sqs = make_client("sqs", settings)
+    try:
+        queue_url = subscribe_mailbox(sqs, make_client("sns", settings), topic_arn)
+    except (BotoCoreError, ClientError) as exc:
+        reason = str(exc).splitlines()[0]
+        raise DependencyError(
+            f"cannot subscribe the local mailbox to {topic_arn}: {reason}") from exc
+    return start_mailbox(sqs, queue_url, directory, stop)
+
+
 def create_resources(settings: Settings) -> CreatedResources:
     """The queues, bucket and topic of ``topology`` on the endpoint the app will use."""
     from chalicelib.adapters.aws.clients import make_client
@@ -149,7 +191,7 @@ def create_resources(settings: Settings) -> CreatedResources:
 
 
 def _banner(options: LocalOptions, resources: CreatedResources, pumps: Pumps,
-            schedules: Schedules) -> console.Banner:
+            schedules: Schedules, mailbox: Mailbox) -> console.Banner:
     settings = bootstrap.container().settings
     return console.Banner(
         api_url=options.api_url,
@@ -158,8 +200,9 @@ def _banner(options: LocalOptions, resources: CreatedResources, pumps: Pumps,
         database_url=settings.database_url,
         queues=pumps.describe(),
         bucket=resources.bucket,
-        topic_arn=resources.topic_arn,
+        topic_arn=settings.alerts_topic_arn or resources.topic_arn,
         schedules=schedules.describe(),
+        mailbox=str(mailbox.directory),
     )
 
 

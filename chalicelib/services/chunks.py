@@ -23,6 +23,7 @@ from chalicelib.domain.upload_records import ChunkRecord
 from chalicelib.domain.uploads import ChunkTask
 from chalicelib.ports import QueueMessage, RejectedItem, RowEvent
 from chalicelib.services.completion import UploadServices, complete_if_done, fail_upload
+from chalicelib.services.notifications import notify_now
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,8 @@ def _process(message: QueueMessage, services: UploadServices, settings: ChunkSet
     stored = services.chunks.store_chunk(chunk, rows, rejected, verdicts)
     outcome.chunks_done += 1
     outcome.matched += stored.matched
+    if stored.notices and services.notifier is not None:
+        notify_now(services.notifier)
     outcome.rows_stored += stored.stored
     outcome.rows_duplicate += stored.duplicates
     outcome.rows_rejected += len(rejected)

@@ -21,7 +21,15 @@ from chalicelib.domain.reports import UploadReport, first_errors, rejects_csv
 from chalicelib.domain.sources import SourceCatalog
 from chalicelib.domain.upload_records import UploadProgress, UploadRecord
 from chalicelib.domain.uploads import UploadStatus, report_keys
-from chalicelib.ports import ChunkStore, Clock, EventStore, MessageQueue, ObjectStore, UploadStore
+from chalicelib.ports import (
+    ChunkStore,
+    Clock,
+    EventStore,
+    MessageQueue,
+    Notifier,
+    ObjectStore,
+    UploadStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +46,7 @@ class UploadServices:
     clock: Clock
     rows_queue: MessageQueue
     pipeline: EventPipeline
+    notifier: Notifier | None = None
 
 
 def complete_if_done(services: UploadServices, upload_id: str, note: str | None = None) -> bool:

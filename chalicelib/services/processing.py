@@ -21,7 +21,15 @@ from chalicelib.domain.errors import DependencyError, TriplineError
 from chalicelib.domain.event_pipeline import EventPipeline
 from chalicelib.domain.events import Event, Limits, validate_event
 from chalicelib.domain.rule_verdicts import Verdicts
-from chalicelib.ports import ArrivedEvent, Clock, EventStore, QueueMessage, RejectedItem
+from chalicelib.ports import (
+    ArrivedEvent,
+    Clock,
+    EventStore,
+    Notifier,
+    QueueMessage,
+    RejectedItem,
+)
+from chalicelib.services.notifications import notify_now
 
 
 @dataclass
@@ -30,6 +38,7 @@ class BatchOutcome:
     duplicates: int = 0
     rejected: int = 0
     matched: int = 0
+    notices: int = 0
     rule_failures: int = 0
     failure_reasons: dict[str, str] = field(default_factory=dict)
     rejections: dict[str, RejectedItem] = field(default_factory=dict)
@@ -42,7 +51,7 @@ class BatchOutcome:
 
 def process_event_messages(
     messages: Sequence[QueueMessage], *, store: EventStore, clock: Clock, limits: Limits,
-    pipeline: EventPipeline,
+    pipeline: EventPipeline, notifier: Notifier | None = None,
 ) -> BatchOutcome:
     decided = [_decide(message, clock, limits, pipeline) for message in messages]
     outcome = BatchOutcome(
@@ -61,7 +70,11 @@ def process_event_messages(
                 _write(store, [one], verdicts, outcome)
             except TriplineError as exc:
                 _fail(outcome, [one], exc)
+    if outcome.notices and notifier is not None:
+        notify_now(notifier)
     return outcome
+
+
 
 
 def _fail(outcome: BatchOutcome, decided: Sequence[_Decision], error: TriplineError) -> None:
@@ -118,5 +131,6 @@ def _write(store: EventStore, decided: Sequence[_Decision], verdicts: Verdicts,
     written = store.store(arrived, rejected, verdicts)
     outcome.stored += written.stored
     outcome.matched += written.matched
+    outcome.notices += written.notices
     outcome.duplicates += written.duplicates
     outcome.rejected += written.rejected

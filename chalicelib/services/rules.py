@@ -58,5 +58,5 @@ def check_absences(*, book: RuleBook, state: AbsenceState, clock: Clock) -> int:
         if not rule.enabled or rule.absence is None:
             continue
         sightings = state.sightings(rule.id, rule.state_version, expected_groups(rule), now)
-        recorded += state.record_matches(silences(rule, sightings, now), now)
+        recorded += state.record_matches(rule, silences(rule, sightings, now), now)
     return recorded

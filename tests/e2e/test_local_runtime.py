@@ -48,6 +48,11 @@ class LocalRun:
     def output(self) -> str:
         return f"--- stdout\n{self.stdout.read_text()}\n--- stderr\n{self.stderr.read_text()}"
 
+    def mails(self) -> list[Path]:
+        """The alert emails in the runtime's mailbox (``var/mailbox`` under its working folder,
+        where the output files are too)."""
+        return sorted((self.stdout.parent / "var" / "mailbox").glob("*.eml"))
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -110,7 +115,8 @@ def start_local(tmp_path: Path) -> Iterator[Callable[..., LocalRun]]:
     """Start `tripline local` in tmp_path on free ports; always killed at the end."""
     runs: list[LocalRun] = []
 
-    def start(database_url: str, extra_env: dict[str, str] | None = None) -> LocalRun:
+    def start(database_url: str, extra_env: dict[str, str] | None = None,
+              options: tuple[str, ...] = ()) -> LocalRun:
         port, aws_port = free_port(), free_port()
         env = os.environ | {"DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
         env |= extra_env or {}
@@ -118,7 +124,7 @@ def start_local(tmp_path: Path) -> Iterator[Callable[..., LocalRun]]:
         with stdout.open("wb") as out, stderr.open("wb") as err:
             process = subprocess.Popen(
                 [sys.executable, "-m", "chalicelib.cli", "local", "--port", str(port),
-                 "--aws-port", str(aws_port)],
+                 "--aws-port", str(aws_port), *options],
                 cwd=tmp_path, env=env, stdout=out, stderr=err,
             )
         run = LocalRun(process, f"http://127.0.0.1:{port}", aws_port, stdout, stderr)
@@ -179,6 +185,12 @@ def check_the_pipeline_end_to_end(run: LocalRun) -> None:
     status, answer = post_events(run, [large])
     assert answer["results"][0]["status"] == "accepted", answer
     wait_until(lambda: large_payment_matches(run) == 1, PROCESSING_SECONDS, "matched", run)
+    # AND on-call's email lands in the local mailbox, its links on this runtime's API
+    wait_until(lambda: len(run.mails()) == 1, PROCESSING_SECONDS, "mailed", run)
+    [mail] = run.mails()
+    text = mail.read_text(encoding="utf-8")
+    assert "X-Tripline-Rule: large-payment" in text and f"{run.api}/alerts/" in text
+    assert "mail subject=" in run.stderr.read_text(), run.output()
 
     # WHEN the body is malformed JSON, THEN a 400 says where
     status, error = http("POST", f"{run.api}/events", b'{"events": [\n  {"source": "shop",,}]}')

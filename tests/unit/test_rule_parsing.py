@@ -467,3 +467,25 @@ def test_what_windows_depend_on_changes_the_state_version(old: str, new: str) ->
             "[card]", "[user]")
     changed = parse(text)
     assert changed.state_version != original.state_version
+
+
+def test_alert_keys_default_to_four_hourly_repeats_and_a_flapping_guard() -> None:
+    policy = parse(MATCH).alerting
+    assert (policy.keep_firing_for, policy.repeat_every, policy.flap_opens,
+            policy.flap_within) == (timedelta(0), timedelta(hours=4), 3, timedelta(hours=1))
+
+
+def test_alert_keys_say_how_long_to_keep_firing_how_often_to_repeat_and_when_it_flaps() -> None:
+    policy = parse(MATCH + "keep_firing_for: 5m\nrepeat_every: 30m\n"
+                           "flapping: {opens: 5, within: 2h}\n").alerting
+    assert (policy.keep_firing_for, policy.repeat_every, policy.flap_opens,
+            policy.flap_within) == (timedelta(minutes=5), timedelta(minutes=30), 5,
+                                    timedelta(hours=2))
+    quiet = parse(MATCH + "repeat_every: never\nflapping: false\n").alerting
+    assert quiet.repeat_every is None and quiet.flap_opens > 10**6
+
+
+def test_bad_alert_keys_are_named_with_their_lines() -> None:
+    found = problems(MATCH + "keep_firing_for: soon\nflapping: {opens: 0, every: 1h}\n")
+    assert [(line, text.split(":")[0]) for line, _, text in found] == [
+        (12, "keep_firing_for"), (13, "flapping.every"), (13, "flapping.opens")]

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from chalicelib.adapters.db.bulk_events import insert_row_events
 from chalicelib.adapters.db.errors import database_errors
 from chalicelib.adapters.db.event_store import existing_event_keys, rejection_row, unrecorded
-from chalicelib.adapters.db.rule_state import record_verdicts
+from chalicelib.adapters.db.rule_state import Recorded, record_verdicts
 from chalicelib.adapters.db.tables import rejected_items, upload_chunks
 from chalicelib.adapters.db.upsert import insert_missing
 from chalicelib.domain.rule_verdicts import Verdicts
@@ -44,14 +44,15 @@ class SqlChunkStore:
             known = existing_event_keys(conn, [one.event.key for one in unique])
             fresh = [one for one in unique if one.event.key not in known]
             insert_row_events(conn, fresh, chunk.processed_at)
-            matched = record_verdicts(conn, verdicts.only_for({one.event.key for one in fresh}),
-                                      chunk.processed_at) if verdicts else 0
+            recorded = record_verdicts(conn, verdicts.only_for({one.event.key for one in fresh}),
+                                       chunk.processed_at) if verdicts else Recorded()
             new_rejections = unrecorded(conn, rejected)
             insert_missing(conn, rejected_items,
                            [rejection_row(one, chunk.processed_at) for one in new_rejections],
                            ("item_key",))
             outcome = StoreOutcome(stored=len(fresh), duplicates=len(rows) - len(fresh),
-                                   rejected=len(new_rejections), matched=matched)
+                                   rejected=len(new_rejections), matched=recorded.matches,
+                                   notices=recorded.notices)
             insert_missing(conn, upload_chunks, [_chunk_row(chunk, outcome, len(rejected))],
                            ("upload_id", "chunk"))
         return outcome

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from chalicelib.adapters.db.errors import database_errors
-from chalicelib.adapters.db.rule_state import record_verdicts
+from chalicelib.adapters.db.rule_state import Recorded, record_verdicts
 from chalicelib.adapters.db.tables import events, raw_events, rejected_items
 from chalicelib.adapters.db.upsert import insert_missing
 from chalicelib.domain.rule_verdicts import Verdicts
@@ -39,8 +39,8 @@ class SqlEventStore:
             insert_missing(
                 conn, events, [_event_row(one, processed_at) for one in fresh], ("source", "event_id")
             )
-            matched = record_verdicts(conn, verdicts.only_for({one.event.key for one in fresh}),
-                                      processed_at) if verdicts else 0
+            recorded = record_verdicts(conn, verdicts.only_for({one.event.key for one in fresh}),
+                                       processed_at) if verdicts else Recorded()
             new_rejections = unrecorded(conn, rejected)
             insert_missing(
                 conn,
@@ -49,7 +49,8 @@ class SqlEventStore:
                 ("item_key",),
             )
         return StoreOutcome(stored=len(fresh), duplicates=len(arrived) - len(fresh),
-                            rejected=len(new_rejections), matched=matched)
+                            rejected=len(new_rejections), matched=recorded.matches,
+                            notices=recorded.notices)
 
 
 def existing_event_keys(conn: Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:

@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, func, select
 
+from chalicelib.adapters.db.alert_state import apply_matches, fresh_matches
 from chalicelib.adapters.db.errors import database_errors
 from chalicelib.adapters.db.rule_state import insert_matches
 from chalicelib.adapters.db.tables import events, rule_failures, rule_groups, rule_matches
 from chalicelib.adapters.db.upsert import insert_missing
 from chalicelib.domain.events import Event
 from chalicelib.domain.rule_absence import Sighting
+from chalicelib.domain.rule_model import Rule
 from chalicelib.domain.rule_verdicts import GroupValues, RuleMatch
 from chalicelib.ports import MatchCount
 
@@ -66,16 +68,15 @@ class SqlAbsenceState:
         return [Sighting(row.fingerprint, tuple((name, value) for name, value in row.group_values),
                          row.since, row.last_seen_at) for row in rows]
 
-    def record_matches(self, matches: Sequence[RuleMatch], at: datetime) -> int:
+    def record_matches(self, rule: Rule, matches: Sequence[RuleMatch], at: datetime) -> int:
+        """The silences of one absence rule, and the alerts they open, in one transaction."""
         if not matches:
             return 0
-        by_rule = {(one.rule_id, one.match_key) for one in matches}
         with database_errors("recording absences"), self._engine.begin() as conn:
-            known = {(row.rule_id, row.match_key) for row in conn.execute(
-                select(rule_matches.c.rule_id, rule_matches.c.match_key).where(
-                    rule_matches.c.match_key.in_([key for _, key in by_rule])))}
+            fresh = fresh_matches(conn, matches)
             insert_matches(conn, matches, at)
-        return len(by_rule - known)
+            apply_matches(conn, fresh, {rule.id: rule}, at)
+        return len(fresh)
 
 
 def _event(row: Row[Any]) -> Event:

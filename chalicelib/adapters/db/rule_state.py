@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, union_all
 
+from chalicelib.adapters.db.alert_state import apply_matches, fresh_matches
 from chalicelib.adapters.db.tables import (
     rule_failures,
     rule_groups,
@@ -44,11 +45,18 @@ class _Group:
     last: datetime
 
 
-def record_verdicts(conn: Connection, verdicts: Verdicts, at: datetime) -> int:
-    """Write ``verdicts`` (of freshly stored events only) and decide the windows they changed.
+@dataclass(frozen=True)
+class Recorded:
+    """What recording verdicts did: matches recorded (threshold crossings included) and
+    notifications queued by the alerts they opened."""
 
-    Returns how many matches were recorded, threshold crossings included.
-    """
+    matches: int = 0
+    notices: int = 0
+
+
+def record_verdicts(conn: Connection, verdicts: Verdicts, at: datetime) -> Recorded:
+    """Write ``verdicts`` (of freshly stored events only), decide the windows they changed, and
+    open or add to the alerts of the matches that are new."""
     groups = _groups(verdicts)
     if groups:
         _lock_groups(conn, groups)
@@ -61,8 +69,10 @@ def record_verdicts(conn: Connection, verdicts: Verdicts, at: datetime) -> int:
         {"rule_id": one.rule_id, "rule_version": one.rule_version, "source": one.source,
          "event_id": one.event_id, "reason": one.reason[:500], "failed_at": at}
         for one in verdicts.failures], ("rule_id", "source", "event_id"))
+    fresh = fresh_matches(conn, matches)
     insert_matches(conn, matches, at)
-    return len(matches)
+    rules = verdicts.rules | {hit.rule.id: hit.rule for hit in verdicts.window_hits}
+    return Recorded(len(matches), apply_matches(conn, fresh, rules, at))
 
 
 def insert_matches(conn: Connection, matches: Sequence[RuleMatch], at: datetime) -> None:

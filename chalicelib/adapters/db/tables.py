@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Double,
     Index,
@@ -201,5 +202,120 @@ rule_failures = Table(
     Column("failed_at", UtcDateTime, nullable=False),
     UniqueConstraint("rule_id", "source", "event_id"),
     Index(None, "rule_id", "failed_at"),
+    **MYSQL_OPTIONS,
+)
+
+# --- alerts: one row per problem, its timeline, the outbox of notifications, silences ------------
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(32), nullable=False),  # rule and group
+    # the fingerprint while the alert is open or acknowledged, NULL once resolved: at most one
+    # active alert per fingerprint, enforced by the database
+    Column("active_key", String(32), nullable=True),
+    Column("rule_id", String(64), nullable=False),
+    Column("rule_version", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("source", String(64), nullable=True),
+    Column("group_values", JSON, nullable=False),
+    Column("labels", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # open | acknowledged | resolved
+    Column("flapping", Boolean, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("first_seen_at", UtcDateTime, nullable=False),  # event time of the first match
+    Column("last_seen_at", UtcDateTime, nullable=False),  # event time of the latest match
+    Column("last_matched_at", UtcDateTime, nullable=False),  # when the latest match was recorded
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("observed", Double, nullable=True),
+    Column("sample_source", String(64), nullable=True),  # the latest matching event
+    Column("sample_event_id", String(128), nullable=True),
+    Column("clear_since", UtcDateTime, nullable=True),  # its condition has been clear since
+    Column("acknowledged_at", UtcDateTime, nullable=True),
+    Column("acknowledged_by", String(200), nullable=True),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("resolved_by", String(200), nullable=True),
+    Column("resolution", String(1000), nullable=True),
+    Column("notified_at", UtcDateTime, nullable=True),  # the latest notice queued
+    Column("repeats", Integer, nullable=False),
+    Column("reminders", Integer, nullable=False),
+    Column("owed", Boolean, nullable=False),  # a notice was withheld: the state is owed once
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("active_key"),
+    Index(None, "opened_at", "id"),
+    Index(None, "status", "opened_at", "id"),
+    Index(None, "rule_id", "opened_at", "id"),
+    Index(None, "fingerprint", "opened_at"),
+    **MYSQL_OPTIONS,
+)
+
+# One row per fingerprint ever alerted on: every change to its alerts locks this row first, so
+# the processor, the schedule and the API change one fingerprint's alerts one at a time.
+alert_fingerprints = Table(
+    "alert_fingerprints",
+    metadata,
+    Column("fingerprint", String(32), nullable=False),
+    Column("rule_id", String(64), nullable=False),
+    Column("flapping", Boolean, nullable=False),
+    Column("flapping_since", UtcDateTime, nullable=True),
+    Column("touched_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("fingerprint"),
+    **MYSQL_OPTIONS,
+)
+
+alert_timeline = Table(
+    "alert_timeline",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("alert_id", BigInteger, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(32), nullable=False),  # opened, acknowledged, sent, silenced, retried…
+    Column("detail", String(1000), nullable=False),
+    Column("actor", String(200), nullable=True),
+    Column("comment", String(1000), nullable=True),
+    Column("outbox_id", BigInteger, nullable=True),
+    Index(None, "alert_id", "id"),
+    **MYSQL_OPTIONS,
+)
+
+alert_outbox = Table(
+    "alert_outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("alert_id", BigInteger, nullable=False),
+    Column("transition", String(64), nullable=False),  # opened, resolved, repeat:2, reminder:1…
+    Column("kind", String(16), nullable=False),  # opened | repeat | reminder | resolved | flapping
+    Column("rule_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | sent | grouped | silenced
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_until", UtcDateTime, nullable=True),  # a notifier holds it until then
+    Column("last_error", String(500), nullable=True),
+    Column("message_id", String(128), nullable=True),
+    Column("silence_id", String(32), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("settled_at", UtcDateTime, nullable=True),
+    UniqueConstraint("alert_id", "transition"),
+    Index(None, "status", "next_attempt_at"),
+    **MYSQL_OPTIONS,
+)
+
+silences = Table(
+    "silences",
+    metadata,
+    Column("id", String(32), nullable=False),
+    Column("matchers", JSON, nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("recurrence", JSON, nullable=True),  # weekly windows in the silence's time zone
+    Column("comment", String(1000), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expired_at", UtcDateTime, nullable=True),  # DELETE ends a silence early; kept as history
+    PrimaryKeyConstraint("id"),
+    Index(None, "ends_at"),
     **MYSQL_OPTIONS,
 )

@@ -1,0 +1,62 @@
+"""SnsTopic: the alerts topic, published to once per call.
+
+It retries nothing beyond botocore's standard mode: a notification that did not go out stays in
+the outbox, which retries it with its own backoff and records each attempt, so a retry loop here
+would only hold a notifier (and its lease) longer. A missing topic ARN is an outage too, not a
+configuration error at startup: the processor must keep storing events and queuing notices while
+the topic is being set up, and the outbox sends them once it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.domain.errors import DependencyError, Detail
+from chalicelib.domain.outgoing import OutgoingAlert
+
+NO_TOPIC = "no alerts topic configured: set TRIPLINE_ALERTS_TOPIC_ARN"
+
+
+class SnsTopic:
+    def __init__(self, client: Any, topic_arn: str | None) -> None:
+        self._client = client
+        self._topic_arn = topic_arn
+
+    def publish(self, message: OutgoingAlert) -> str:
+        """Publish once; the message id SNS gave it. Attributes become String message
+        attributes (what subscription filter policies select on); empty ones are left out
+        because SNS refuses an empty value and would refuse the whole message."""
+        topic_arn = self._require_topic()
+        attributes = {name: {"DataType": "String", "StringValue": value}
+                      for name, value in message.attributes.items() if value}
+        try:
+            answer = self._client.publish(TopicArn=topic_arn, Subject=message.subject,
+                                          Message=message.body, MessageAttributes=attributes)
+        except (BotoCoreError, ClientError) as exc:
+            raise DependencyError(f"alerts topic {topic_arn} did not take the message: "
+                                  f"{_reason(exc)}") from exc
+        return str(answer["MessageId"])
+
+    def ping(self) -> None:
+        """``DependencyError`` unless the topic exists and answers (for a health check)."""
+        topic_arn = self._require_topic()
+        try:
+            self._client.get_topic_attributes(TopicArn=topic_arn)
+        except (BotoCoreError, ClientError) as exc:
+            raise DependencyError(f"alerts topic {topic_arn} unavailable: {_reason(exc)}") from exc
+
+    def _require_topic(self) -> str:
+        if not self._topic_arn:
+            raise DependencyError(NO_TOPIC, [Detail("not set", field="TRIPLINE_ALERTS_TOPIC_ARN")])
+        return self._topic_arn
+
+
+def _reason(exc: BotoCoreError | ClientError) -> str:
+    """``NotFound: Topic does not exist`` for an AWS answer; the first line of anything else."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code, text = error.get("Code", "Unknown"), error.get("Message", "")
+        return f"{code}: {text}"[:300] if text else str(code)
+    return str(exc).splitlines()[0][:300]

@@ -1,0 +1,179 @@
+"""deliver_due: the outbox to the alerts topic, once per transition, paced and grouped.
+
+The processor calls it right after a batch that queued notices (so on-call hears within seconds)
+and the schedule calls it every minute (so a failed publish is retried). Each run claims what is
+due; a notice covered by a silence is settled ``silenced`` and never sent; several alerts of one
+rule that opened at once go out as one grouped email; a failed publish is retried later with
+doubling backoff; after three failures in a row the run stops (the topic is down, and the rest
+would only wait out timeouts: their claims lapse and a later run takes them), while a single
+message SNS refuses never holds back the ones behind it. Publishes are paced under
+``per_second``: SNS delivers email at a limited rate, and a burst past it is throttled.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.domain.alert_messages import grouped_message, notice_message
+from chalicelib.domain.errors import DependencyError, TriplineError
+from chalicelib.domain.outgoing import OutgoingAlert
+from chalicelib.domain.rulebook import RuleBook
+from chalicelib.domain.silences import Silence, SilenceTarget, silencing
+from chalicelib.ports import (
+    AlertOutbox,
+    AlertTopic,
+    Clock,
+    LiveSilences,
+    Notifier,
+    PendingNotice,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=1)
+GIVE_UP_AFTER = 3  # failures in a row: the topic is down, the rest would fail too
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    api_url: str | None = None
+    group_at: int = 3
+    per_second: int = 10
+    retry_seconds: int = 30
+    batch: int = 200
+    lease_seconds: int = 120
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    grouped: int = 0
+    silenced: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"sent": self.sent, "grouped": self.grouped, "silenced": self.silenced,
+                "failed": self.failed}
+
+
+@dataclass(frozen=True)
+class _Send:
+    message: OutgoingAlert
+    notices: tuple[PendingNotice, ...]
+
+
+class NotificationDelivery:
+    """The notifier: everything it needs to turn due outbox rows into emails."""
+
+    def __init__(self, outbox: AlertOutbox, topic: AlertTopic, silences: LiveSilences,
+                 book: RuleBook, clock: Clock, settings: NotifySettings,
+                 pause: Callable[[float], None] = time.sleep,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._outbox, self._topic, self._silences = outbox, topic, silences
+        self._book, self._clock, self._settings = book, clock, settings
+        self._pause, self._monotonic = pause, monotonic
+        self._last_publish: float | None = None
+
+    def deliver_due(self) -> DeliveryReport:
+        now = self._clock.now()
+        report = DeliveryReport()
+        due = self._outbox.claim_due(now, self._settings.batch, self._settings.lease_seconds)
+        if not due:
+            return report
+        live = [one for one in self._silences.live(now) if one.active_at(now)]
+        unsilenced = [one for one in due if not self._withheld(one, live, now, report)]
+        failures = 0
+        for send in self._plan(unsilenced):
+            failures = 0 if self._publish(send, report) else failures + 1
+            if failures >= GIVE_UP_AFTER:
+                break
+        return report
+
+    def _withheld(self, notice: PendingNotice, live: Sequence[Silence], now: datetime,
+                  report: DeliveryReport) -> bool:
+        alert = notice.alert
+        target = SilenceTarget(alert.rule_id, alert.source, alert.labels, alert.group)
+        silence = silencing(live, target, now)
+        if silence is None:
+            return False
+        detail = (f"{notice.kind} notice withheld by silence {silence.id} "
+                  f"({silence.comment}, by {silence.author}, until {silence.ends_at.isoformat()})")
+        self._outbox.settle(notice.outbox_id, "silenced", now, detail, silence_id=silence.id)
+        report.silenced += 1
+        return True
+
+    def _plan(self, notices: Sequence[PendingNotice]) -> list[_Send]:
+        """Opened notices of one rule, ``group_at`` or more of them, become one email."""
+        opened: dict[str, list[PendingNotice]] = {}
+        for notice in notices:
+            if notice.kind == "opened":
+                opened.setdefault(notice.alert.rule_id, []).append(notice)
+        grouped = {rule_id for rule_id, found in opened.items()
+                   if len(found) >= self._settings.group_at}
+        plan: list[_Send] = []
+        for rule_id in sorted(grouped):
+            found = opened[rule_id]
+            message = grouped_message([one.alert for one in found], self._book.rule(rule_id),
+                                      self._settings.api_url)
+            plan.append(_Send(message, tuple(found)))
+        for notice in notices:
+            if notice.kind == "opened" and notice.alert.rule_id in grouped:
+                continue
+            message = notice_message(notice.kind, notice.alert,
+                                     self._book.rule(notice.alert.rule_id), notice.sample,
+                                     self._settings.api_url)
+            plan.append(_Send(message, (notice,)))
+        return plan
+
+    def _publish(self, send: _Send, report: DeliveryReport) -> bool:
+        self._pace()
+        try:
+            message_id = self._topic.publish(send.message)
+        except DependencyError as exc:
+            now = self._clock.now()
+            for notice in send.notices:
+                self._outbox.retry(notice.outbox_id, now + self._backoff(notice.attempts),
+                                   str(exc), now)
+            report.failed += len(send.notices)
+            log.warning("alert notification not published; retried later",
+                        extra={"error": str(exc), "notices": len(send.notices)})
+            return False
+        now = self._clock.now()
+        single = len(send.notices) == 1
+        for notice in send.notices:
+            detail = (f"{notice.kind} notice sent: {send.message.subject}" if single else
+                      f"{notice.kind} notice sent in one email with {len(send.notices) - 1} "
+                      f"other alert(s) of {notice.alert.rule_id}: {send.message.subject}")
+            self._outbox.settle(notice.outbox_id, "sent" if single else "grouped", now, detail,
+                                message_id=message_id)
+        if single:
+            report.sent += 1
+        else:
+            report.grouped += len(send.notices)
+        return True
+
+    def _backoff(self, attempts: int) -> timedelta:
+        wait = timedelta(seconds=self._settings.retry_seconds * 2 ** min(attempts, 16))
+        return min(wait, MAX_BACKOFF)
+
+    def _pace(self) -> None:
+        gap = 1.0 / self._settings.per_second
+        if self._last_publish is not None:
+            wait = self._last_publish + gap - self._monotonic()
+            if wait > 0:
+                self._pause(wait)
+        self._last_publish = self._monotonic()
+
+
+def notify_now(notifier: Notifier) -> None:
+    """Send what the batch queued while on-call can still act on it. The events are stored and
+    the notices are in the outbox already: a failure here is the schedule's to retry, never a
+    reason to hand the batch back."""
+    try:
+        notifier.deliver_due()
+    except TriplineError as exc:
+        log.warning("notifications left for the schedule", extra={"error": str(exc)})

@@ -1,0 +1,99 @@
+"""Alerts written with their events, on SQLite and MySQL: writers racing on one fingerprint open
+one alert, a redelivered event adds nothing, and two notifiers never claim one notice."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+
+from chalicelib.adapters.db.alert_outbox import SqlAlertOutbox
+from chalicelib.adapters.db.event_store import SqlEventStore
+from chalicelib.adapters.db.tables import alert_outbox, alerts
+from chalicelib.domain.events import Event
+from chalicelib.domain.rule_engine import RuleEngine
+from chalicelib.domain.rule_parsing_fields import RuleCatalog
+from chalicelib.domain.rule_verdicts import Verdicts
+from chalicelib.ports import ArrivedEvent
+from tests.builders import FixedClock, rule
+
+T0 = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+LARGE = rule(id="large", group_by=("merchant",), when="amount > 100",
+             field_types={"amount": "number", "merchant": "string"})
+
+
+def arrived(event_id: str, merchant: str = "acme", amount: float = 500) -> ArrivedEvent:
+    event = Event("payments", "payment", event_id, T0, T0,
+                  {"merchant": merchant, "amount": amount})
+    return ArrivedEvent(event, json.dumps({"id": event_id}), f"m-{event_id}")
+
+
+def store(engine: Engine, *items: ArrivedEvent) -> int:
+    verdicts = Verdicts()
+    judge = RuleEngine([LARGE], RuleCatalog())
+    for item in items:
+        judge.evaluate(item.event, T0, verdicts)
+    return SqlEventStore(engine, FixedClock(T0).now).store(list(items), [], verdicts).notices
+
+
+def alert_rows(engine: Engine) -> list[tuple[str, int, str]]:
+    with engine.connect() as conn:
+        return [(row.status, row._mapping["count"], row.group_values[0][1]) for row in
+                conn.execute(select(alerts).order_by(alerts.c.id))]
+
+
+def test_a_redelivered_event_adds_nothing_to_its_alert(engine: Engine) -> None:
+    assert store(engine, arrived("p-1")) == 1
+    assert store(engine, arrived("p-1")) == 0
+    assert store(engine, arrived("p-2")) == 0  # counts on the open alert, notifies nobody
+    assert alert_rows(engine) == [("open", 2, "acme")]
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(alert_outbox)) == 1
+
+
+def test_writers_racing_on_one_fingerprint_open_one_alert(engine: Engine) -> None:
+    # GIVEN eight transactions, each storing one match of the same merchant at the same moment
+    items = [arrived(f"r-{n}") for n in range(8)]
+    start = threading.Barrier(len(items))
+    errors: list[BaseException] = []
+
+    def write(item: ArrivedEvent) -> None:
+        start.wait()
+        try:
+            store(engine, item)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # THEN one alert counts all eight, and one opened notice was queued
+    assert errors == []
+    assert alert_rows(engine) == [("open", 8, "acme")]
+    with engine.connect() as conn:
+        assert conn.scalars(select(alert_outbox.c.transition)).all() == ["opened"]
+
+
+def test_two_notifiers_never_claim_the_same_notice(engine: Engine) -> None:
+    for merchant in ("a", "b", "c"):
+        store(engine, arrived(f"p-{merchant}", merchant=merchant))
+    outbox = SqlAlertOutbox(engine)
+    first = outbox.claim_due(T0, 2, 60)
+    second = outbox.claim_due(T0, 10, 60)
+    assert [one.alert.group for one in first] == [(("merchant", "a"),), (("merchant", "b"),)]
+    assert [one.alert.group for one in second] == [(("merchant", "c"),)]
+    # WHEN a claim lapses unsettled THEN the notice is due again; once settled it never is
+    assert outbox.claim_due(T0 + timedelta(seconds=30), 10, 60) == []
+    again = outbox.claim_due(T0 + timedelta(seconds=61), 10, 60)
+    assert len(again) == 3
+    outbox.settle(again[0].outbox_id, "sent", T0, "sent", message_id="m-1")
+    outbox.settle(again[0].outbox_id, "sent", T0, "sent twice", message_id="m-2")
+    later = outbox.claim_due(T0 + timedelta(minutes=5), 10, 60)
+    assert sorted(one.outbox_id for one in later) == sorted(one.outbox_id for one in again[1:])
+    with engine.connect() as conn:
+        assert conn.scalar(select(alert_outbox.c.message_id)
+                           .where(alert_outbox.c.id == again[0].outbox_id)) == "m-1"
