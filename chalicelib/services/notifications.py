@@ -77,6 +77,7 @@ class NotificationDelivery:
         self._book, self._clock, self._settings = book, clock, settings
         self._pause, self._monotonic = pause, monotonic
         self._last_publish: float | None = None
+        self._tokens = float(settings.per_second)
 
     def deliver_due(self) -> DeliveryReport:
         now = self._clock.now()
@@ -161,12 +162,20 @@ class NotificationDelivery:
         return min(wait, MAX_BACKOFF)
 
     def _pace(self) -> None:
-        gap = 1.0 / self._settings.per_second
+        """A token bucket of ``per_second`` tokens: a burst up to that many goes out at once,
+        a longer one at that rate. The bucket lives as long as the container, so a processor
+        sending a few notices after each batch never waits."""
+        rate = float(self._settings.per_second)
+        now = self._monotonic()
         if self._last_publish is not None:
-            wait = self._last_publish + gap - self._monotonic()
-            if wait > 0:
-                self._pause(wait)
-        self._last_publish = self._monotonic()
+            self._tokens = min(rate, self._tokens + (now - self._last_publish) * rate)
+        self._last_publish = now
+        if self._tokens < 1:
+            self._pause((1 - self._tokens) / rate)
+            self._last_publish = self._monotonic()
+            self._tokens = 1.0
+        self._tokens -= 1
+
 
 
 def notify_now(notifier: Notifier) -> None:
