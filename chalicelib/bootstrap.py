@@ -213,7 +213,8 @@ class Container:
         from chalicelib.services.fanout import FanOutSettings
 
         return FanOutSettings(self.settings.bucket, self.settings.chunk_bytes,
-                              self.settings.max_record_bytes, _max_receive(UPLOADS_QUEUE))
+                              self.settings.max_record_bytes, _max_receive(UPLOADS_QUEUE),
+                              self.settings.max_columns)
 
     @property
     def chunk_settings(self) -> ChunkSettings:

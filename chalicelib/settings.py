@@ -105,6 +105,12 @@ VARIABLES: tuple[Variable, ...] = (
              "largest POST /events body in bytes (413 past it)"),
     Variable("TRIPLINE_MAX_EVENT_BYTES", "max_event_bytes", _positive_int, str(32 * 1024),
              "largest single event in bytes, as compact JSON (that item is rejected)"),
+    Variable("TRIPLINE_MAX_FIELDS", "max_fields", _positive_int, "200",
+             "most field names in an event's data, nested ones included (that item is rejected)"),
+    Variable("TRIPLINE_MAX_DEPTH", "max_depth", _positive_int, "8",
+             "deepest nesting of objects and arrays in an event's data"),
+    Variable("TRIPLINE_MAX_STRING_CHARS", "max_string_chars", _positive_int, "8192",
+             "longest string value in an event's data, in characters"),
     Variable("TRIPLINE_PAGE_SIZE", "page_size", _positive_int, "50",
              "events per page of GET /events when no limit is given"),
     Variable("TRIPLINE_MAX_PAGE_SIZE", "max_page_size", _positive_int, "500",
@@ -129,6 +135,8 @@ VARIABLES: tuple[Variable, ...] = (
              "bytes of CSV per chunk sent to the rows queue (as a byte range)"),
     Variable("TRIPLINE_CSV_MAX_RECORD_BYTES", "max_record_bytes", _positive_int, str(MIB),
              "longest CSV record; past it the upload fails (an unclosed quote, usually)"),
+    Variable("TRIPLINE_CSV_MAX_COLUMNS", "max_columns", _positive_int, "500",
+             "most columns in a CSV header; past it the upload fails"),
     Variable("TRIPLINE_ALERTS_TOPIC_ARN", "alerts_topic_arn", _topic_arn, "",
              "SNS topic alerts are published to (the local runtime sets it)"),
     Variable("TRIPLINE_API_URL", "api_url", _http_url, "",
@@ -168,6 +176,9 @@ class Settings:
     max_batch_events: int = 500
     max_body_bytes: int = 1024 * 1024
     max_event_bytes: int = 32 * 1024
+    max_fields: int = 200
+    max_depth: int = 8
+    max_string_chars: int = 8192
     page_size: int = 50
     max_page_size: int = 500
     send_attempts: int = 3
@@ -180,6 +191,7 @@ class Settings:
     report_link_seconds: int = 3600
     chunk_bytes: int = MIB
     max_record_bytes: int = MIB
+    max_columns: int = 500
     alerts_topic_arn: str | None = None
     api_url: str | None = None
     notify_group_at: int = 3
@@ -188,7 +200,8 @@ class Settings:
 
     @property
     def limits(self) -> Limits:
-        return Limits(self.max_batch_events, self.max_body_bytes, self.max_event_bytes)
+        return Limits(self.max_batch_events, self.max_body_bytes, self.max_event_bytes,
+                      self.max_fields, self.max_depth, self.max_string_chars)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

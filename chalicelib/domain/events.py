@@ -52,7 +52,13 @@ class Limits:
     max_batch_events: int = 500
     max_body_bytes: int = 1024 * 1024
     max_event_bytes: int = 32 * 1024
+    max_fields: int = 200  # names in ``data``, nested objects' names included
+    max_depth: int = 8  # objects and arrays inside ``data``
+    max_string_chars: int = 8192  # any one string value in ``data``
 
+
+MAX_FIELD_NAME_CHARS = 128
+SHOWN_SHAPE_PROBLEMS = 10  # a hostile item could have thousands; the first ten say enough
 
 @dataclass(frozen=True)
 class Event:
@@ -93,6 +99,8 @@ def validate_event(
     data = {} if item.get("data") is None else item["data"]
     if not isinstance(data, dict):
         problems.append(Detail(f"must be a JSON object, not {json_kind(data)}", field="data"))
+    else:
+        problems.extend(shape_problems(data, limits))
     if problems or source is None or event_type is None or event_id is None:
         return problems
     return Event(
@@ -103,6 +111,39 @@ def validate_event(
         received_at=received_at,
         data=trim_strings(data),
     )
+
+
+def shape_problems(data: Mapping[str, Any], limits: Limits) -> list[Detail]:
+    """What makes ``data`` too big to store or to judge, by field path: too many names, too
+    deep, a name or a string too long. Walked without recursion, so depth costs no stack."""
+    problems: list[Detail] = []
+    names = 0
+    pending: list[tuple[str, object, int]] = [("data", data, 0)]
+    while pending and len(problems) < SHOWN_SHAPE_PROBLEMS:
+        path, value, depth = pending.pop()
+        if isinstance(value, str) and len(value) > limits.max_string_chars:
+            problems.append(Detail(f"is {len(value)} characters; the limit is "
+                                   f"{limits.max_string_chars}", field=path))
+        if not isinstance(value, dict | list):
+            continue
+        if depth >= limits.max_depth:
+            problems.append(Detail(f"nests deeper than {limits.max_depth} levels", field=path))
+            continue
+        if isinstance(value, list):
+            pending.extend((f"{path}[{index}]", inner, depth + 1)
+                           for index, inner in reversed(list(enumerate(value))))
+            continue
+        names += len(value)
+        for name in value:
+            if len(name) > MAX_FIELD_NAME_CHARS:
+                problems.append(Detail(f"a field name is longer than {MAX_FIELD_NAME_CHARS} "
+                                       "characters", field=path, value=name[:40] + "…"))
+        pending.extend((f"{path}.{name}", inner, depth + 1)
+                       for name, inner in reversed(list(value.items())))
+    if names > limits.max_fields:
+        problems.append(Detail(f"has {names} fields; the limit is {limits.max_fields}",
+                               field="data"))
+    return problems[:SHOWN_SHAPE_PROBLEMS]
 
 
 def _named_field(item: Mapping[str, Any], field: NamedField, problems: list[Detail]) -> str | None:

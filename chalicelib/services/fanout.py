@@ -50,6 +50,7 @@ class FanOutSettings:
     chunk_bytes: int
     max_record_bytes: int
     max_receive_count: int
+    max_columns: int = 500
 
 
 @dataclass
@@ -147,7 +148,7 @@ def _scan_and_send(upload: UploadRecord, landed: LandedObject, services: UploadS
         if header is None:
             _finish_scan(upload, services, 0, 0, "the file is empty")
             return
-        if not _header_fits(upload, header, definition, services, fmt):
+        if not _header_fits(upload, header, definition, services, fmt, settings.max_columns):
             return
         services.uploads.record_header(upload.id, header.cells)
         chunks, rows = _send_chunks(upload, landed, header, scanner.chunks(settings.chunk_bytes),
@@ -171,7 +172,11 @@ def _definition(upload: UploadRecord, services: UploadServices) -> SourceDefinit
 
 
 def _header_fits(upload: UploadRecord, header: Header, definition: SourceDefinition,
-                 services: UploadServices, fmt: CsvFormat) -> bool:
+                 services: UploadServices, fmt: CsvFormat, max_columns: int) -> bool:
+    if len(header.cells) > max_columns:
+        reason = f"the header has {len(header.cells)} columns; the limit is {max_columns}"
+        fail_upload(services, upload, reason, [Detail(reason, line=1)])
+        return False
     if any("\udc80" <= ch <= "\udcff" for cell in header.cells for ch in cell):
         fail_upload(services, upload, f"the header is not valid {fmt.encoding}",
                         [Detail(f"not valid {fmt.encoding}; declare encoding: in the source",

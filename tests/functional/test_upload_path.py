@@ -232,3 +232,21 @@ def test_a_chunk_whose_object_was_deleted_fails_its_upload_with_the_reason(
     assert answer.payload["batchItemFailures"] == []
     status = upload_status(client, only_upload_id(client))
     assert status["status"] == "failed" and "gone" in status["status_reason"]
+
+
+def test_a_header_with_more_columns_than_the_limit_fails_the_upload_at_once(
+    client: Any, app_env: dict[str, Any], monkeypatch: Any
+) -> None:
+    # GIVEN a limit of 10 columns and a file whose header has 12
+    monkeypatch.setenv("TRIPLINE_CSV_MAX_COLUMNS", "10")
+    header = SHOP_HEADER.strip() + ",extra_1,extra_2,extra_3,extra_4\r\n"
+    put(app_env, "incoming/shop/wide.csv", (header + shop_rows(1)).encode())
+    # WHEN it is imported
+    run_pipeline(client, app_env)
+    # THEN it failed, saying how many columns it had, and stored nothing
+    [item] = json.loads(client.http.get("/uploads").body)["items"]
+    assert (item["status"], item["status_reason"]) == (
+        "failed", "the header has 12 columns; the limit is 10")
+    assert item["problems"] == [{"message": "the header has 12 columns; the limit is 10",
+                                 "line": 1}]
+    assert json.loads(client.http.get("/events?source=shop").body)["items"] == []
