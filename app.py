@@ -6,14 +6,34 @@ it with no AWS, database or network in reach.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response, SQSEvent
+from chalice.app import (
+    AuthRequest,
+    AuthResponse,
+    AuthRoute,
+    Chalice,
+    CloudWatchEvent,
+    Rate,
+    Request,
+    Response,
+    SQSEvent,
+)
 
-from chalicelib import bootstrap, observability, web
+from chalicelib import access_edge, bootstrap, observability, web
 from chalicelib.apidoc import openapi_document
 from chalicelib.domain.alert_views import alert_view
+from chalicelib.domain.errors import TriplineError
 from chalicelib.domain.upload_records import upload_view
+from chalicelib.services.access import (
+    AUTH_CACHE_SECONDS,
+    allowed_routes,
+    authenticate,
+    list_audit,
+    principal_context,
+    record_action,
+)
 from chalicelib.services.alerts import (
     acknowledge_alert,
     describe_alert,
@@ -54,12 +74,57 @@ def observe(event: Any, get_response: Any) -> Any:
     return observability.observe(event, get_response)
 
 
-@app.route("/events", methods=["POST"], content_types=["*/*"])
+@app.middleware("http")
+def audit(event: Request, get_response: Any) -> Response:
+    return access_edge.audit_trail(event, get_response, _record_action)
+
+
+def _record_action(*args: Any, **kwargs: Any) -> None:
+    """Built on use: most requests are not audited, and /health must answer without a
+    container when the configuration is broken."""
+    services = bootstrap.container()
+    record_action(*args, audit=services.audit, clock=services.clock, **kwargs)
+
+
+@app.authorizer(ttl_seconds=AUTH_CACHE_SECONDS)
+def api_key(auth_request: AuthRequest) -> AuthResponse:
+    """Every route but /health and /openapi.json: a known, unrevoked key, and the routes its
+    role reaches (API Gateway keeps this answer per key for ``AUTH_CACHE_SECONDS``)."""
+    try:
+        principal = authenticate(auth_request.token, keys=bootstrap.container().keys)
+    except TriplineError as error:  # the key store is down or misconfigured: not the caller's
+        observability.logger().error("authorizer failed", extra={"error": str(error)})
+        raise _gateway_error(500) from error
+    if principal is None:
+        raise _gateway_error(401)
+    routes: list[str | AuthRoute] = [AuthRoute(path, methods)
+                                     for path, methods in allowed_routes(principal.role)]
+    return AuthResponse(routes=routes, principal_id=principal.key_id,
+                        context=principal_context(principal))
+
+
+def _gateway_error(status: int) -> Exception:
+    """API Gateway answers 401 when an authorizer raises ``Exception("Unauthorized")`` and 500
+    for any other exception; Chalice's local gateway (the local runtime, the test client) only
+    knows its own errors for them."""
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return Exception("Unauthorized" if status == 401 else "authorizer failed")
+    from chalice.local import InvalidAuthorizerError, NotAuthorizedError
+
+    if status == 401:
+        return NotAuthorizedError({"x-amzn-ErrorType": "UnauthorizedException"},
+                                  b'{"message":"Unauthorized"}')
+    return InvalidAuthorizerError({"x-amzn-ErrorType": "AuthorizerConfigurationException"},
+                                  b'{"message":null}')
+
+
+@app.route("/events", methods=["POST"], content_types=["*/*"], authorizer=api_key)
 @web.answers_errors
 def post_events() -> Response:
     services = bootstrap.container()
     request = _request()
     payload = web.read_json_body(request.headers, request.raw_body, services.settings.max_body_bytes)
+    access_edge.principal(request).check_sources(access_edge.written_sources(payload))
     result = accept_events(
         payload,
         queue=services.events_queue,
@@ -72,7 +137,7 @@ def post_events() -> Response:
     return web.intake_response(result)
 
 
-@app.route("/events", methods=["GET"])
+@app.route("/events", methods=["GET"], authorizer=api_key)
 @web.answers_errors
 def get_events() -> Response:
     services = bootstrap.container()
@@ -87,19 +152,20 @@ def get_events() -> Response:
     )
 
 
-@app.route("/events/{source}/{event_id}", methods=["GET"])
+@app.route("/events/{source}/{event_id}", methods=["GET"], authorizer=api_key)
 @web.answers_errors
 def get_one_event(source: str, event_id: str) -> Response:
     view = get_event(source, event_id, reader=bootstrap.container().reader)
     return web.json_response(view.as_dict())
 
 
-@app.route("/uploads", methods=["POST"], content_types=["*/*"])
+@app.route("/uploads", methods=["POST"], content_types=["*/*"], authorizer=api_key)
 @web.answers_errors
 def post_uploads() -> Response:
     services = bootstrap.container()
     request = _request()
     payload = web.read_json_body(request.headers, request.raw_body, services.settings.max_body_bytes)
+    access_edge.principal(request).check_sources(access_edge.written_sources(payload))
     grant = grant_upload(payload, sources=services.sources, objects=services.objects,
                          uploads=services.uploads, clock=services.clock,
                          new_id=services.new_upload_id, limits=services.upload_limits)
@@ -107,7 +173,7 @@ def post_uploads() -> Response:
                              {"Location": f"/uploads/{grant.upload.id}"})
 
 
-@app.route("/uploads", methods=["GET"])
+@app.route("/uploads", methods=["GET"], authorizer=api_key)
 @web.answers_errors
 def get_uploads() -> Response:
     services = bootstrap.container()
@@ -119,7 +185,7 @@ def get_uploads() -> Response:
                               "next_cursor": page.next_cursor})
 
 
-@app.route("/uploads/{upload_id}", methods=["GET"])
+@app.route("/uploads/{upload_id}", methods=["GET"], authorizer=api_key)
 @web.answers_errors
 def get_upload(upload_id: str) -> Response:
     services = bootstrap.container()
@@ -128,7 +194,7 @@ def get_upload(upload_id: str) -> Response:
                                              limits=services.upload_limits))
 
 
-@app.route("/rules", methods=["GET"])
+@app.route("/rules", methods=["GET"], authorizer=api_key)
 @web.answers_errors
 def get_rules() -> Response:
     services = bootstrap.container()
@@ -136,7 +202,7 @@ def get_rules() -> Response:
                                                   reader=services.rule_reader)})
 
 
-@app.route("/rules/test", methods=["POST"], content_types=["*/*"])
+@app.route("/rules/test", methods=["POST"], content_types=["*/*"], authorizer=api_key)
 @web.answers_errors
 def post_rules_test() -> Response:
     services = bootstrap.container()
@@ -148,7 +214,7 @@ def post_rules_test() -> Response:
                                           parse_rule=services.parse_rule))
 
 
-@app.route("/alerts", methods=["GET"])
+@app.route("/alerts", methods=["GET"], authorizer=api_key)
 @web.answers_errors
 def get_alerts() -> Response:
     services = bootstrap.container()
@@ -159,33 +225,35 @@ def get_alerts() -> Response:
                               "next_cursor": page.next_cursor})
 
 
-@app.route("/alerts/{alert_id}", methods=["GET"])
+@app.route("/alerts/{alert_id}", methods=["GET"], authorizer=api_key)
 @web.answers_errors
 def get_alert(alert_id: str) -> Response:
     return web.json_response(describe_alert(alert_id, store=bootstrap.container().alerts))
 
 
-@app.route("/alerts/{alert_id}/ack", methods=["POST"], content_types=["*/*"])
+@app.route("/alerts/{alert_id}/ack", methods=["POST"], content_types=["*/*"], authorizer=api_key)
 @web.answers_errors
 def post_alert_ack(alert_id: str) -> Response:
     services = bootstrap.container()
     request = _request()
     payload = web.read_json_body(request.headers, request.raw_body, services.settings.max_body_bytes)
     return web.json_response(acknowledge_alert(alert_id, payload, store=services.alerts,
-                                               book=services.rulebook, clock=services.clock))
+                                               book=services.rulebook, clock=services.clock,
+                                               actor=access_edge.principal(request).actor))
 
 
-@app.route("/alerts/{alert_id}/resolve", methods=["POST"], content_types=["*/*"])
+@app.route("/alerts/{alert_id}/resolve", methods=["POST"], content_types=["*/*"], authorizer=api_key)
 @web.answers_errors
 def post_alert_resolve(alert_id: str) -> Response:
     services = bootstrap.container()
     request = _request()
     payload = web.read_json_body(request.headers, request.raw_body, services.settings.max_body_bytes)
     return web.json_response(resolve_alert(alert_id, payload, store=services.alerts,
-                                           book=services.rulebook, clock=services.clock))
+                                           book=services.rulebook, clock=services.clock,
+                                           actor=access_edge.principal(request).actor))
 
 
-@app.route("/silences", methods=["POST"], content_types=["*/*"])
+@app.route("/silences", methods=["POST"], content_types=["*/*"], authorizer=api_key)
 @web.answers_errors
 def post_silences() -> Response:
     services = bootstrap.container()
@@ -197,7 +265,7 @@ def post_silences() -> Response:
                              {"Location": f"/silences/{silence.id}"})
 
 
-@app.route("/silences", methods=["GET"])
+@app.route("/silences", methods=["GET"], authorizer=api_key)
 @web.answers_errors
 def get_silences() -> Response:
     services = bootstrap.container()
@@ -207,7 +275,7 @@ def get_silences() -> Response:
     return web.json_response({"items": [silence.as_dict(now) for silence in found]})
 
 
-@app.route("/silences/{silence_id}", methods=["GET"])
+@app.route("/silences/{silence_id}", methods=["GET"], authorizer=api_key)
 @web.answers_errors
 def get_one_silence(silence_id: str) -> Response:
     services = bootstrap.container()
@@ -215,12 +283,23 @@ def get_one_silence(silence_id: str) -> Response:
     return web.json_response(silence.as_dict(services.clock.now()))
 
 
-@app.route("/silences/{silence_id}", methods=["DELETE"])
+@app.route("/silences/{silence_id}", methods=["DELETE"], authorizer=api_key)
 @web.answers_errors
 def delete_silence(silence_id: str) -> Response:
     services = bootstrap.container()
     silence = expire_silence(silence_id, store=services.silences, clock=services.clock)
     return web.json_response(silence.as_dict(services.clock.now()))
+
+
+@app.route("/audit", methods=["GET"], authorizer=api_key)
+@web.answers_errors
+def get_audit() -> Response:
+    services = bootstrap.container()
+    page = list_audit(_request().query_params or {}, audit=services.audit,
+                      default_limit=services.settings.page_size,
+                      max_limit=services.settings.max_page_size)
+    return web.json_response({"items": [entry.view() for entry in page.items],
+                              "next_cursor": page.next_cursor})
 
 
 @app.route("/health", methods=["GET"])

@@ -30,9 +30,11 @@ if TYPE_CHECKING:
         AlertOutbox,
         AlertStore,
         AlertTopic,
+        AuditLog,
         ChunkStore,
         EventReader,
         EventStore,
+        KeyStore,
         MessageQueue,
         ObjectStore,
         RuleParser,
@@ -128,6 +130,18 @@ class Container:
         from chalicelib.adapters.db.rule_reader import SqlAbsenceState
 
         return SqlAbsenceState(self.engine)
+
+    @cached_property
+    def keys(self) -> KeyStore:
+        from chalicelib.adapters.db.access_store import SqlKeyStore
+
+        return SqlKeyStore(self.engine)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        from chalicelib.adapters.db.access_store import SqlAuditLog
+
+        return SqlAuditLog(self.engine)
 
     @cached_property
     def alerts(self) -> AlertStore:

@@ -5,6 +5,7 @@
 ``tripline local``        run everything on this machine (moto + SQLite by default); ``--demo``
 ``tripline upload FILE``  send a CSV file through a presigned upload and wait for its report
 ``tripline rules check``  lint rules/ (or PATH): every problem as file:line:col, exit 1 if any
+``tripline keys create``  an API key (ingest, operator or admin), printed once; ``list``, ``revoke``
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from chalicelib.domain.errors import TriplineError
+from chalicelib.keys_cli import add_arguments as add_keys_commands
 from chalicelib.rule_dry_run_cli import add_arguments as add_dry_run_arguments
 from chalicelib.rule_dry_run_cli import run_rules_test
 
@@ -53,7 +55,8 @@ def _upload(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"tripline: {path}: no such file", file=sys.stderr)
         return 2
-    options = UploadOptions(path, args.source, args.api_url.rstrip("/"), wait=not args.no_wait,
+    options = UploadOptions(path, args.source, args.api_url.rstrip("/"), args.api_key,
+                            wait=not args.no_wait,
                             timeout_seconds=args.timeout)
     return run_upload(options, say=lambda line: print(line, flush=True))
 
@@ -141,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run scheduled functions this often instead of their rate "
                             "(to watch repeats and expiries without waiting minutes)")
     local.set_defaults(run=_local)
+    add_keys_commands(commands)
     upload = commands.add_parser(
         "upload", help="upload a CSV file and wait for its report",
         description="Exit status: 0 complete, 3 complete with rejected rows, 4 failed, "
@@ -150,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--api-url", default=os.environ.get("TRIPLINE_API_URL",
                                                            "http://127.0.0.1:8000"),
                         help="the API (default $TRIPLINE_API_URL or http://127.0.0.1:8000)")
+    upload.add_argument("--api-key", default=os.environ.get("TRIPLINE_API_KEY", ""),
+                        help="an ingest, operator or admin key (default $TRIPLINE_API_KEY)")
     upload.add_argument("--no-wait", action="store_true", help="return once the file is sent")
     upload.add_argument("--timeout", type=float, default=600.0,
                         help="seconds to wait for the import (default 600)")

@@ -25,8 +25,10 @@ from chalicelib.domain.upload_records import (
 )
 
 if TYPE_CHECKING:  # the rule engine is imported where rules run, not by every route
+    from chalicelib.domain.access import ApiKey
     from chalicelib.domain.alert_model import Alert, AlertChange, FlapState
     from chalicelib.domain.alert_queries import AlertPage, AlertQuery
+    from chalicelib.domain.audit import AuditEntry, AuditPage, AuditQuery
     from chalicelib.domain.rule_absence import Sighting
     from chalicelib.domain.rule_model import AlertPolicy, Rule
     from chalicelib.domain.rule_verdicts import GroupValues, RuleMatch, Verdicts
@@ -354,3 +356,21 @@ class SilenceStore(LiveSilences, Protocol):
 
     def expire(self, silence_id: str, now: datetime) -> Silence | None:
         """End it at ``now`` unless already ended; the silence afterwards, None if unknown."""
+
+
+class KeyStore(Protocol):
+    def add(self, key: ApiKey) -> None: ...
+
+    def find(self, key_id: str) -> ApiKey | None: ...
+
+    def list_keys(self) -> list[ApiKey]: ...
+
+    def revoke(self, key_id: str, at: datetime) -> ApiKey | None:
+        """Revoked once (a second call keeps the first time); None for an unknown id."""
+
+
+class AuditLog(Protocol):
+    def record(self, entry: AuditEntry) -> None: ...
+
+    def list_entries(self, query: AuditQuery) -> AuditPage:
+        """Newest first, keyset-paginated."""

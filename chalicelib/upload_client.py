@@ -35,6 +35,7 @@ class UploadOptions:
     path: Path
     source: str
     api_url: str
+    api_key: str = ""
     wait: bool = True
     timeout_seconds: float = 600.0
     poll_seconds: float = 0.5
@@ -43,8 +44,8 @@ class UploadOptions:
 def run_upload(options: UploadOptions, say: Say, progress: IO[str] = sys.stderr) -> int:
     """0 complete, 3 complete with rejected rows, 4 failed, 5 still running at the timeout."""
     size = options.path.stat().st_size
-    grant = call_api("POST", f"{options.api_url}/uploads",
-                     {"source": options.source, "filename": options.path.name, "size": size})
+    request = {"source": options.source, "filename": options.path.name, "size": size}
+    grant = call_api("POST", f"{options.api_url}/uploads", request, key=options.api_key)
     upload_id = grant["upload_id"]
     say(f"upload {upload_id}: sending {options.path.name} ({size:,} bytes) to {grant['key']}")
     post_form(grant["upload"], options.path, _ProgressBar(size, progress))
@@ -56,11 +57,15 @@ def run_upload(options: UploadOptions, say: Say, progress: IO[str] = sys.stderr)
     return EXIT_BY_STATUS.get(status["status"], 5)
 
 
-def call_api(method: str, url: str, body: object | None = None) -> dict[str, Any]:
-    """One JSON call; an error answer becomes a ``RequestError`` carrying the API's own details."""
+def call_api(method: str, url: str, body: object | None = None, *,
+             key: str = "") -> dict[str, Any]:
+    """One JSON call with the caller's key; an error answer becomes a ``RequestError``
+    carrying the API's own details."""
     data = None if body is None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"} | (
+        {"Authorization": f"Bearer {key}"} if key else {})
     request = Request(url, data=data, method=method,  # noqa: S310 (the operator's own API URL)
-                      headers={"Content-Type": "application/json"})
+                      headers=headers)
     try:
         with urlopen(request, timeout=30) as response:  # noqa: S310
             answer: dict[str, Any] = json.loads(response.read())
@@ -135,7 +140,7 @@ def _s3_message(xml: str) -> str:
 def _wait(options: UploadOptions, upload_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + options.timeout_seconds
     while True:
-        status = call_api("GET", f"{options.api_url}/uploads/{upload_id}")
+        status = call_api("GET", f"{options.api_url}/uploads/{upload_id}", key=options.api_key)
         if status["status"] in FINAL or time.monotonic() > deadline:
             return status
         time.sleep(options.poll_seconds)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -116,10 +117,39 @@ def app_env(
 
 
 @pytest.fixture
-def client(app_env: dict[str, Any]) -> Iterator[Any]:
+def make_key(app_env: dict[str, Any]) -> Callable[..., str]:
+    """A key stored in the test database, as ``tripline keys create`` makes one; its text."""
+    from chalicelib.adapters.db.access_store import SqlKeyStore
+    from chalicelib.domain.access import ApiKey, hash_secret, new_key_text
+
+    def make(role: str = "admin", sources: tuple[str, ...] = (), name: str = "test") -> str:
+        key_id, secret, text = new_key_text()
+        engine = make_engine(app_env["database_url"])
+        SqlKeyStore(engine).add(ApiKey(key_id, name, role, sources, hash_secret(secret),
+                                       datetime.now(UTC), "tests"))
+        engine.dispose()
+        return text
+
+    return make
+
+
+@pytest.fixture
+def client(app_env: dict[str, Any], make_key: Callable[..., str]) -> Iterator[Any]:
+    """The Chalice test client, calling as an admin key unless a test sends its own
+    ``Authorization`` (``None`` sends none)."""
     from chalice.test import Client
 
     import app
 
+    admin = f"Bearer {make_key('admin', name='test-admin')}"
     with Client(app.app) as test_client:
+        send = test_client.http.request
+
+        def request(method: str, path: str, headers: dict[str, Any] | None = None,
+                    body: bytes | str = b"") -> Any:
+            given = {"Authorization": admin} | dict(headers or {})
+            return send(method, path, headers={name: value for name, value in given.items()
+                                               if value is not None}, body=body)
+
+        test_client.http.request = request  # type: ignore[method-assign]
         yield test_client

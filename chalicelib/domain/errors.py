@@ -13,6 +13,7 @@ The tree::
     │   ├── PayloadTooLarge       body or batch over its limit
     │   ├── InvalidQuery          a bad filter, cursor or limit on a read
     │   ├── NotFound              the thing asked for does not exist
+    │   ├── Forbidden             the caller's key does not allow it (another source's events)
     │   └── Conflict              the thing is in a state that does not allow it (a resolved
     │                             alert cannot be acknowledged)
     ├── StorageError              the database refused a write (not an outage): look at the row
@@ -135,6 +136,10 @@ class InvalidQuery(RequestError):
 
 class NotFound(RequestError):
     code = "not_found"
+
+
+class Forbidden(RequestError):
+    code = "forbidden"
 
 
 class Conflict(RequestError):

@@ -75,6 +75,8 @@ class Banner:
     topic_arn: str
     schedules: Sequence[tuple[str, float]] = ()
     mailbox: str = ""
+    admin_key: str = ""
+    admin_key_file: str = ""
 
     def lines(self) -> list[str]:
         rows = [
@@ -97,6 +99,11 @@ class Banner:
         rows.append(f"  CSV        tripline upload FILE --source shop --api-url {self.api_url}")
         rows.append(f"             aws --endpoint-url {self.aws_url} s3 cp FILE "
                     f"s3://{self.bucket}/incoming/<source>/")
+        if self.admin_key:
+            kept = f"   (also in {self.admin_key_file})" if self.admin_key_file else ""
+            rows.append(f"  admin key  {self.admin_key}{kept}")
+            rows.append("             every route but /health: -H 'Authorization: Bearer <key>';"
+                        " tripline keys create --role ingest|operator|admin for others")
         rows.append("Press Ctrl-C to stop.")
         return rows
 

@@ -69,8 +69,11 @@ def sample_events(run: str, now: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def run_demo(base_url: str, stop: threading.Event, say: Say = say_now) -> None:
-    """Post the sample batch, report each item, then list the stored ones (bounded wait)."""
+def run_demo(base_url: str, stop: threading.Event, say: Say = say_now, key: str = "") -> None:
+    """Post the sample batch, report each item, then list the stored ones (bounded wait);
+    ``key`` is the runtime's admin key, sent as every route but /health wants."""
+    global _key
+    _key = key
     now = datetime.now(UTC)
     events = sample_events(now.strftime("%H%M%S"), now)
     status, answer = request_json("POST", f"{base_url}/events", {"events": events})
@@ -110,6 +113,7 @@ def _show_alerts(base_url: str, say: Say) -> None:
     if opened:
         say(f"demo: acknowledge one to stop its repeats: curl -X POST "
             f"{base_url}/alerts/{opened[0]['id']}/ack -H 'Content-Type: application/json' "
+            "-H \"Authorization: Bearer $(cat var/local-admin.key)\" "
             "-d '{\"comment\": \"on it\"}'")
 
 
@@ -149,13 +153,18 @@ def _wait_for_stored(
     return stored
 
 
+_key = ""  # the demo's key: one demo runs per process
+
+
 def request_json(method: str, url: str, body: object = None) -> tuple[int, dict[str, Any]]:
-    """One HTTP exchange; an error status is an answer to show, not an exception."""
+    """One HTTP exchange, with the demo's key; an error status is an answer to show, not an
+    exception."""
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"not an http URL: {url}")
     data = None if body is None else json.dumps(body).encode()
     request = Request(url, data=data, method=method,  # noqa: S310 (scheme checked above)
-                      headers={"Content-Type": "application/json"})
+                      headers={"Content-Type": "application/json"}
+                      | ({"Authorization": f"Bearer {_key}"} if _key else {}))
     try:
         with urlopen(request, timeout=10) as response:  # noqa: S310 (scheme checked above)
             return int(response.status), json.loads(response.read() or b"{}")
@@ -163,16 +172,17 @@ def request_json(method: str, url: str, body: object = None) -> tuple[int, dict[
         return error.code, json.loads(error.read() or b"{}")
 
 
-def start_demo(base_url: str, stop: threading.Event, say: Say = say_now) -> threading.Thread:
+def start_demo(base_url: str, stop: threading.Event, say: Say = say_now,
+               admin_key: str = "") -> threading.Thread:
     """The demo on a daemon thread, so Ctrl-C during it stops the runtime at once."""
-    thread = threading.Thread(target=_demo_or_report, args=(base_url, stop, say), name="demo",
+    thread = threading.Thread(target=_demo_or_report, args=(base_url, stop, say, admin_key), name="demo",
                               daemon=True)
     thread.start()
     return thread
 
 
-def _demo_or_report(base_url: str, stop: threading.Event, say: Say) -> None:
+def _demo_or_report(base_url: str, stop: threading.Event, say: Say, key: str) -> None:
     try:
-        run_demo(base_url, stop, say)
+        run_demo(base_url, stop, say, key)
     except (OSError, ValueError, KeyError) as exc:
         say(f"demo: stopped: {type(exc).__name__}: {exc}")

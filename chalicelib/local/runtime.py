@@ -26,6 +26,7 @@ from typing import Any
 from chalicelib import bootstrap
 from chalicelib.domain.errors import DependencyError
 from chalicelib.local import console
+from chalicelib.local.admin_key import KEY_FILE, local_admin_key
 from chalicelib.local.demo import start_demo
 from chalicelib.local.http_server import serve_app
 from chalicelib.local.mailbox import DEFAULT_MAILBOX_DIR, Mailbox, start_mailbox, subscribe_mailbox
@@ -123,6 +124,7 @@ def _start(options: LocalOptions, stop: threading.Event, running: ExitStack) -> 
     bootstrap.reset()
     services = bootstrap.container()
     _migrate()
+    admin_key = local_admin_key(services.keys, os.environ)
     mailbox = _start_mailbox(services.settings, Path(options.mailbox_dir), stop)
     running.callback(mailbox.stop)
     http = serve_app(app_module.app, Path(app_module.__file__).parent, options.host, options.port)
@@ -132,9 +134,9 @@ def _start(options: LocalOptions, stop: threading.Event, running: ExitStack) -> 
     schedules = start_schedules(app_module.app, services.settings.aws_region, stop,
                                 period_override=options.schedule_seconds)
     running.callback(schedules.stop)
-    console.show(_banner(options, resources, pumps, schedules, mailbox).lines())
+    console.show(_banner(options, resources, pumps, schedules, mailbox, admin_key).lines())
     if options.demo:
-        start_demo(options.api_url, stop)
+        start_demo(options.api_url, stop, admin_key=admin_key)
 
 
 def _migrate() -> None:
@@ -191,7 +193,7 @@ def create_resources(settings: Settings) -> CreatedResources:
 
 
 def _banner(options: LocalOptions, resources: CreatedResources, pumps: Pumps,
-            schedules: Schedules, mailbox: Mailbox) -> console.Banner:
+            schedules: Schedules, mailbox: Mailbox, admin_key: str) -> console.Banner:
     settings = bootstrap.container().settings
     return console.Banner(
         api_url=options.api_url,
@@ -203,6 +205,8 @@ def _banner(options: LocalOptions, resources: CreatedResources, pumps: Pumps,
         topic_arn=settings.alerts_topic_arn or resources.topic_arn,
         schedules=schedules.describe(),
         mailbox=str(mailbox.directory),
+        admin_key=admin_key,
+        admin_key_file="" if os.environ.get("TRIPLINE_LOCAL_ADMIN_KEY") else str(KEY_FILE),
     )
 
 

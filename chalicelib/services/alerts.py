@@ -15,6 +15,7 @@ from chalicelib.domain.alert_lifecycle import acknowledge, resolve
 from chalicelib.domain.alert_model import Alert, AlertChange, FlapState
 from chalicelib.domain.alert_queries import AlertPage, parse_alert_query
 from chalicelib.domain.alert_views import (
+    DEFAULT_ACTOR,
     alert_view,
     parse_alert_action,
     parse_alert_id,
@@ -57,8 +58,9 @@ def describe_alert(alert_id: str, *, store: AlertStore) -> dict[str, Any]:
 
 
 def acknowledge_alert(alert_id: str, payload: object, *, store: AlertStore, book: RuleBook,
-                      clock: Clock) -> dict[str, Any]:
-    action = parse_alert_action(payload)
+                      clock: Clock, actor: str = DEFAULT_ACTOR) -> dict[str, Any]:
+    """``actor`` is the caller's key; the body's ``by`` (a person) goes before it."""
+    action = parse_alert_action(payload, actor)
     now = clock.now()
 
     def decide(alert: Alert, _flap: FlapState) -> AlertChange:
@@ -68,8 +70,8 @@ def acknowledge_alert(alert_id: str, payload: object, *, store: AlertStore, book
 
 
 def resolve_alert(alert_id: str, payload: object, *, store: AlertStore, book: RuleBook,
-                  clock: Clock) -> dict[str, Any]:
-    action = parse_alert_action(payload)
+                  clock: Clock, actor: str = DEFAULT_ACTOR) -> dict[str, Any]:
+    action = parse_alert_action(payload, actor)
     now = clock.now()
 
     def decide(alert: Alert, flap: FlapState) -> AlertChange:

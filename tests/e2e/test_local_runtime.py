@@ -35,6 +35,8 @@ EXIT_SECONDS = 10.0
 DEAD_LETTERS = next(spec.dead_letter_queue for spec in QUEUES if spec.name == EVENTS_QUEUE)
 
 pytestmark = pytest.mark.slow
+# the runtime's admin key, pinned so the tests can call with it (TRIPLINE_LOCAL_ADMIN_KEY)
+ADMIN_KEY = "tl_e2e0e2e0e2e0_" + "e2e-admin-key-for-local-runtime0"
 
 
 @dataclass
@@ -60,8 +62,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def http(method: str, url: str, body: bytes | None = None) -> tuple[int, Any]:
-    request = Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
+def http(method: str, url: str, body: bytes | None = None,
+         key: str | None = ADMIN_KEY) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"} | (
+        {"Authorization": f"Bearer {key}"} if key else {})
+    request = Request(url, data=body, method=method, headers=headers)
     try:
         with urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -118,7 +123,8 @@ def start_local(tmp_path: Path) -> Iterator[Callable[..., LocalRun]]:
     def start(database_url: str, extra_env: dict[str, str] | None = None,
               options: tuple[str, ...] = ()) -> LocalRun:
         port, aws_port = free_port(), free_port()
-        env = os.environ | {"DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
+        env = os.environ | {"DATABASE_URL": database_url, "PYTHONPATH": str(REPO),
+                            "TRIPLINE_LOCAL_ADMIN_KEY": ADMIN_KEY}
         env |= extra_env or {}
         stdout, stderr = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
         with stdout.open("wb") as out, stderr.open("wb") as err:

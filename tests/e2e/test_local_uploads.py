@@ -20,7 +20,7 @@ from urllib.request import urlopen
 import pytest
 
 from chalicelib.upload_client import call_api, post_form
-from tests.e2e.test_local_runtime import REPO, LocalRun, http, wait_until
+from tests.e2e.test_local_runtime import ADMIN_KEY, REPO, LocalRun, http, wait_until
 
 pytestmark = pytest.mark.slow
 LIMITS = {"TRIPLINE_MAX_UPLOAD_BYTES": "4096", "TRIPLINE_UPLOAD_EXPIRY_SECONDS": "3"}
@@ -33,7 +33,7 @@ ORDERS = ("order_id,ordered_at,store,unit_price\n"
 def tripline_upload(run: LocalRun, path: Path, *options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "chalicelib.cli", "upload", str(path), "--source", "shop",
-         "--api-url", run.api, "--timeout", "30", *options],
+         "--api-url", run.api, "--api-key", ADMIN_KEY, "--timeout", "30", *options],
         cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
 
 
@@ -83,12 +83,14 @@ def check_uploads_end_to_end(run: LocalRun, tmp_path: Path) -> None:
     assert refused.returncode == 2
     assert "413" in refused.stderr and "limited to 4096" in refused.stderr
     # AND a form granted without a size still cannot carry it: S3 (the local guard) refuses it
-    grant = call_api("POST", f"{run.api}/uploads", {"source": "shop", "filename": "big.csv"})
+    grant = call_api("POST", f"{run.api}/uploads", {"source": "shop", "filename": "big.csv"},
+                     key=ADMIN_KEY)
     with pytest.raises(Exception, match="EntityTooLarge"):
         post_form(grant["upload"], big, lambda sent: None)
 
     # WHEN a granted form is used after it expired
-    grant = call_api("POST", f"{run.api}/uploads", {"source": "shop", "filename": "late.csv"})
+    grant = call_api("POST", f"{run.api}/uploads", {"source": "shop", "filename": "late.csv"},
+                     key=ADMIN_KEY)
     time.sleep(4)
     late = tmp_path / "late.csv"
     late.write_text(ORDERS)

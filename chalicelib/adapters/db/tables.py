@@ -319,3 +319,35 @@ silences = Table(
     Index(None, "ends_at"),
     **MYSQL_OPTIONS,
 )
+
+# --- access: API keys (hashes only) and the audit log ---------------------------------------------
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(16), nullable=False),  # the public part of the key, shown in lists
+    Column("name", String(100), nullable=False),
+    Column("role", String(16), nullable=False),  # ingest | operator | admin
+    Column("sources", JSON, nullable=False),  # ingest keys: the sources it may write
+    Column("secret_hash", String(64), nullable=False),  # SHA-256 of the secret part, hex
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    PrimaryKeyConstraint("id"),
+    **MYSQL_OPTIONS,
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),  # the key's name and id, or cli:<user>
+    Column("role", String(16), nullable=True),
+    Column("action", String(64), nullable=False),  # alert.acknowledged, key.created, ...
+    Column("target", String(255), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("origin", String(255), nullable=True),  # the caller's address, or the host of a CLI
+    Index(None, "at", "id"),
+    **MYSQL_OPTIONS,
+)

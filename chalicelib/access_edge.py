@@ -1,0 +1,86 @@
+"""Access at the HTTP edge: the caller the authorizer let in, the sources a request writes, and
+the audit trail of operator actions.
+
+The trail is one middleware over a table of audited routes, so no handler can forget it: after a
+route answers 2xx, an entry records who (the key), what (the action and its target, with the
+comment given), when, and from where (the caller's address as API Gateway saw it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from chalice.app import Request, Response
+
+from chalicelib.domain.access import Principal
+from chalicelib.domain.errors import Detail, Forbidden
+from chalicelib.services.access import principal_from_context, record_action
+
+# (method, route as app.py declares it) -> (action, target pattern from the URI parameters)
+AUDITED: Mapping[tuple[str, str], tuple[str, str]] = {
+    ("POST", "/alerts/{alert_id}/ack"): ("alert.acknowledged", "alert {alert_id}"),
+    ("POST", "/alerts/{alert_id}/resolve"): ("alert.resolved", "alert {alert_id}"),
+    ("POST", "/silences"): ("silence.created", "silence {id}"),
+    ("DELETE", "/silences/{silence_id}"): ("silence.ended", "silence {silence_id}"),
+    ("POST", "/uploads"): ("upload.granted", "upload {upload_id}"),
+}
+DETAIL_FIELDS = ("comment", "by", "source", "filename", "matchers", "starts_at", "ends_at",
+                 "author")
+
+
+def principal(request: Request) -> Principal:
+    """The caller; a route behind the authorizer always has one."""
+    found = principal_from_context((request.context or {}).get("authorizer"))
+    if found is None:
+        raise Forbidden("no API key was checked for this request",
+                        [Detail("send Authorization: Bearer <key>", field="Authorization")])
+    return found
+
+
+def origin(request: Request) -> str | None:
+    identity = (request.context or {}).get("identity") or {}
+    address = identity.get("sourceIp")
+    return str(address) if address else None
+
+
+def written_sources(payload: object) -> set[str]:
+    """The sources a ``POST /events`` or ``POST /uploads`` body names (as intake will read
+    them: trimmed, lower case); items that name none are intake's to reject."""
+    items: list[object] = [payload]
+    if isinstance(payload, dict) and isinstance(payload.get("events"), list):
+        items = list(payload["events"])
+    return {item["source"].strip().lower() for item in items
+            if isinstance(item, dict) and isinstance(item.get("source"), str)}
+
+
+def audit_trail(request: Request, get_response: Callable[[Request], Response],
+                record: Callable[..., None]) -> Response:
+    """Answer, then record an audited route's success (``record`` is ``record_action`` bound
+    to the audit log, the clock and nothing else)."""
+    response = get_response(request)
+    route = (request.context or {}).get("resourcePath", "")
+    audited = AUDITED.get((request.method, route))
+    if audited is None or not 200 <= response.status_code < 300:
+        return response
+    action, pattern = audited
+    answer = _json(response.body)
+    names = dict(request.uri_params or {}) | {
+        "id": answer.get("id", ""), "upload_id": answer.get("upload_id", "")}
+    body = _json(request.raw_body)
+    detail = {name: body[name] for name in DETAIL_FIELDS if name in body}
+    record(principal_from_context((request.context or {}).get("authorizer")), action,
+           pattern.format(**names), detail, origin=origin(request))
+    return response
+
+
+def _json(raw: object) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if isinstance(raw, str | bytes) and raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+__all__ = ["audit_trail", "origin", "principal", "record_action", "written_sources"]
