@@ -38,16 +38,19 @@ def policy_of(rule: Rule) -> AlertPolicy:
 
 def open_or_add(active: Alert | None, matches: Sequence[RuleMatch], rule: Rule, flap: FlapState,
                 now: datetime) -> AlertChange:
-    """New matches of one fingerprint: they count on the active alert, or open a new one."""
-    latest = max(matches, key=lambda one: one.occurred_at)
+    """New matches of one fingerprint: they count on the active alert, or open a new one.
+
+    Matches arrive in any order (SQS redelivers, a late event lands in an older window): the
+    alert's first and last times, its sample and its observed value follow event time, never
+    the order the batches came in, so any delivery order leaves the same alert.
+    """
+    latest = max(matches, key=_event_order)
     first = min(one.occurred_at for one in matches)
     if active is not None:
-        return AlertChange(replace(
-            active, count=active.count + len(matches),
-            last_seen_at=max(active.last_seen_at, latest.occurred_at), last_matched_at=now,
-            observed=latest.observed if latest.observed is not None else active.observed,
-            sample_source=latest.source or active.sample_source,
-            sample_event_id=latest.event_id or active.sample_event_id, clear_since=None))
+        added = replace(active, count=active.count + len(matches),
+                        first_seen_at=min(active.first_seen_at, first), last_matched_at=now,
+                        clear_since=None)
+        return AlertChange(_seen(added, latest))
     alert = Alert(
         id=None, fingerprint=latest.fingerprint, rule_id=rule.id, rule_version=rule.version,
         kind=rule.kind, severity=rule.severity, source=latest.source or _only_source(rule),
@@ -57,6 +60,21 @@ def open_or_add(active: Alert | None, matches: Sequence[RuleMatch], rule: Rule, 
         sample_event_id=latest.event_id, notified_at=now)
     opened = Happening("opened", f"{rule.id} fired for {describe_group(alert.group)}")
     return _flap_guard(alert, opened, rule.alerting, flap)
+
+
+def _event_order(match: RuleMatch) -> tuple[datetime, str, str]:
+    return (match.occurred_at, match.source or "", match.event_id or "")
+
+
+def _seen(alert: Alert, match: RuleMatch) -> Alert:
+    """The alert's latest sighting moved to ``match``, unless the alert has seen a later one."""
+    if _event_order(match) < (alert.last_seen_at, alert.sample_source or "",
+                              alert.sample_event_id or ""):
+        return alert
+    return replace(alert, last_seen_at=match.occurred_at,
+                   observed=match.observed if match.observed is not None else alert.observed,
+                   sample_source=match.source or alert.sample_source,
+                   sample_event_id=match.event_id or alert.sample_event_id)
 
 
 def _flap_guard(alert: Alert, opened: Happening, policy: AlertPolicy,
