@@ -228,7 +228,7 @@ class Container:
 
         return FanOutSettings(self.settings.bucket, self.settings.chunk_bytes,
                               self.settings.max_record_bytes, _max_receive(UPLOADS_QUEUE),
-                              self.settings.max_columns)
+                              self.settings.max_columns, self.settings.max_rows)
 
     @property
     def chunk_settings(self) -> ChunkSettings:

@@ -137,6 +137,8 @@ VARIABLES: tuple[Variable, ...] = (
              "longest CSV record; past it the upload fails (an unclosed quote, usually)"),
     Variable("TRIPLINE_CSV_MAX_COLUMNS", "max_columns", _positive_int, "500",
              "most columns in a CSV header; past it the upload fails"),
+    Variable("TRIPLINE_CSV_MAX_ROWS", "max_rows", _positive_int, "10000000",
+             "most rows in a CSV file; past it the upload fails, naming the lines imported"),
     Variable("TRIPLINE_ALERTS_TOPIC_ARN", "alerts_topic_arn", _topic_arn, "",
              "SNS topic alerts are published to (the local runtime sets it)"),
     Variable("TRIPLINE_API_URL", "api_url", _http_url, "",
@@ -192,6 +194,7 @@ class Settings:
     chunk_bytes: int = MIB
     max_record_bytes: int = MIB
     max_columns: int = 500
+    max_rows: int = 10_000_000
     alerts_topic_arn: str | None = None
     api_url: str | None = None
     notify_group_at: int = 3

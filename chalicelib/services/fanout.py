@@ -51,6 +51,15 @@ class FanOutSettings:
     max_record_bytes: int
     max_receive_count: int
     max_columns: int = 500
+    max_rows: int = 10_000_000
+
+
+class TooManyRows(Exception):
+    """The scan passed the rows limit; ``chunks`` and ``rows`` were sent before it did."""
+
+    def __init__(self, chunks: int, rows: int, line: int) -> None:
+        super().__init__(f"more rows than allowed, from line {line}")
+        self.chunks, self.rows, self.line = chunks, rows, line
 
 
 @dataclass
@@ -152,7 +161,10 @@ def _scan_and_send(upload: UploadRecord, landed: LandedObject, services: UploadS
             return
         services.uploads.record_header(upload.id, header.cells)
         chunks, rows = _send_chunks(upload, landed, header, scanner.chunks(settings.chunk_bytes),
-                                    services)
+                                    services, settings.max_rows)
+    except TooManyRows as exc:
+        _too_many_rows(upload, services, exc, settings.max_rows)
+        return
     except MalformedFile as exc:
         fail_upload(services, upload, f"the file cannot be read as CSV: {exc.message}",
                         [Detail(exc.message, line=exc.line)])
@@ -190,12 +202,17 @@ def _header_fits(upload: UploadRecord, header: Header, definition: SourceDefinit
 
 
 def _send_chunks(upload: UploadRecord, landed: LandedObject, header: Header,
-                 spans: Iterable[ChunkSpan], services: UploadServices) -> tuple[int, int]:
-    """Send tasks ten at a time as the scan finds them; a task SQS will not take fails the run."""
+                 spans: Iterable[ChunkSpan], services: UploadServices,
+                 max_rows: int) -> tuple[int, int]:
+    """Send tasks ten at a time as the scan finds them; a task SQS will not take fails the run,
+    and the first chunk that would pass ``max_rows`` stops it (``TooManyRows``)."""
     queue = services.rows_queue
     pending: list[OutgoingMessage] = []
     chunks = rows = 0
     for span in spans:
+        if rows + span.rows > max_rows:
+            _send(queue, pending)
+            raise TooManyRows(chunks, rows, span.first_line)
         task = ChunkTask(upload.id, upload.source, landed.key, landed.version_id, landed.etag,
                          span.number, span.start, span.end, span.first_line, span.rows,
                          tuple(header.cells), landed.landed_at)
@@ -206,6 +223,18 @@ def _send_chunks(upload: UploadRecord, landed: LandedObject, header: Header,
             pending = []
     _send(queue, pending)
     return chunks, rows
+
+
+def _too_many_rows(upload: UploadRecord, services: UploadServices, exc: TooManyRows,
+                   max_rows: int) -> None:
+    """The file fails, saying how far it was imported: the chunks sent before the limit are
+    whole, valid rows, and they are stored (a streaming import cannot take them back)."""
+    imported = (f"lines up to {exc.line - 1} ({exc.rows} rows) were imported" if exc.rows
+                else "nothing was imported")
+    reason = (f"the file has more than {max_rows} rows (TRIPLINE_CSV_MAX_ROWS); {imported}, "
+              f"the rest from line {exc.line} was not: split the file")
+    fail_upload(services, upload, reason, [Detail(reason, line=exc.line)])
+    services.uploads.finish_fanout(upload.id, exc.chunks, exc.rows, services.clock.now())
 
 
 def _send(queue: MessageQueue, messages: list[OutgoingMessage]) -> None:

@@ -250,3 +250,23 @@ def test_a_header_with_more_columns_than_the_limit_fails_the_upload_at_once(
     assert item["problems"] == [{"message": "the header has 12 columns; the limit is 10",
                                  "line": 1}]
     assert json.loads(client.http.get("/events?source=shop").body)["items"] == []
+
+
+def test_a_file_past_the_rows_limit_fails_naming_the_lines_it_imported(
+    client: Any, app_env: dict[str, Any], monkeypatch: Any
+) -> None:
+    # GIVEN at most 3 rows a file, chunks of about one row, and a file of 5 rows
+    monkeypatch.setenv("TRIPLINE_CSV_MAX_ROWS", "3")
+    monkeypatch.setenv("TRIPLINE_CSV_CHUNK_BYTES", "60")
+    put(app_env, "incoming/shop/long.csv", (SHOP_HEADER + shop_rows(5)).encode())
+    # WHEN it is imported
+    run_pipeline(client, app_env)
+    # THEN it failed at the first chunk that would pass the limit, saying which lines were
+    # imported (whole chunks: here 2 rows, as the chunk after them holds two) and which were not
+    [item] = json.loads(client.http.get("/uploads").body)["items"]
+    assert item["status"] == "failed"
+    assert item["status_reason"] == (
+        "the file has more than 3 rows (TRIPLINE_CSV_MAX_ROWS); lines up to 3 (2 rows) were "
+        "imported, the rest from line 4 was not: split the file")
+    stored = json.loads(client.http.get("/events?source=shop").body)["items"]
+    assert sorted(one["id"] for one in stored) == ["A-1", "A-2"]
