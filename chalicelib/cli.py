@@ -6,6 +6,7 @@
 ``tripline upload FILE``  send a CSV file through a presigned upload and wait for its report
 ``tripline rules check``  lint rules/ (or PATH): every problem as file:line:col, exit 1 if any
 ``tripline keys create``  an API key (ingest, operator or admin), printed once; ``list``, ``revoke``
+``tripline dlq list``     what waits on each DLQ; ``dlq show QUEUE``, ``dlq redrive QUEUE`` (back)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from chalicelib.dead_letter_cli import add_arguments as add_dlq_commands
 from chalicelib.domain.errors import TriplineError
 from chalicelib.keys_cli import add_arguments as add_keys_commands
 from chalicelib.rule_dry_run_cli import add_arguments as add_dry_run_arguments
@@ -161,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seconds to wait for the import (default 600)")
     upload.set_defaults(run=_upload)
     _add_rules_commands(commands)
+    add_dlq_commands(commands)
     return parser
 
 
