@@ -68,6 +68,7 @@ def parse(text: str) -> tuple[ast.Expression, Locator] | list[ExpressionProblem]
                                   f"the limit is {MAX_TEXT:,}", 1, 1)]
     if not text.strip():
         return [ExpressionProblem("the expression is empty", 1, 1)]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # Python ends lines at a lone \r too
     locator = Locator(text)
     wrapped = "(\n" + text + "\n)"
     try:
