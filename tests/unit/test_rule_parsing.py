@@ -489,3 +489,11 @@ def test_bad_alert_keys_are_named_with_their_lines() -> None:
     found = problems(MATCH + "keep_firing_for: soon\nflapping: {opens: 0, every: 1h}\n")
     assert [(line, text.split(":")[0]) for line, _, text in found] == [
         (12, "keep_firing_for"), (13, "flapping.every"), (13, "flapping.opens")]
+
+
+def test_a_control_character_in_a_rule_is_a_yaml_problem_with_its_line_not_a_crash() -> None:
+    # GIVEN rule text with a control character (as a POST /rules/test body may carry)
+    # WHEN it is read THEN the reader answers a problem naming the file and line
+    [problem] = located_yaml("id: large\x01payment\n", FILE)  # type: ignore[misc]
+    assert (problem.file, problem.line) == (FILE, 1)
+    assert "unacceptable character #x0001" in problem.message

@@ -98,7 +98,10 @@ def read_located_yaml(path: Path, file: str) -> LocatedMapping | list[Detail]:
 
 def located_yaml(text: str, file: str) -> LocatedMapping | list[Detail]:
     """Compose ``text`` with SafeLoader and convert it; YAML errors become Details with lines."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # reading a str refuses control characters right here
+    except yaml.YAMLError as exc:
+        return [_syntax_detail(exc, text, file)]
     try:
         node = loader.get_single_node()
         if node is None:
