@@ -236,4 +236,6 @@ class _Generator:
             held = Held(code, 2, self.temporary)
             value = held.take()
             text = f"({held.take()} if {value} is not None else {text})"
-        return Code(text, nullable=codes[-1].nullable)
+        # a lone literal stays one, so `coalesce('', x) == null` is false, not `'' is None`
+        literal = codes[0].literal if len(codes) == 1 else NOT_LITERAL
+        return Code(text, nullable=codes[-1].nullable, literal=literal)

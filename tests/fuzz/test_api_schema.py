@@ -207,8 +207,8 @@ def _seed(api: Api) -> dict[str, str]:
     assert process(api.client, queued_records(api.aws)) == []
     alerts = json.loads(send(api, "GET", "/alerts").body)["items"]
     silence = json.loads(send(api, "POST", "/silences", JSON, json.dumps({
-        "matchers": {"rule": "large-order"}, "ends_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
-        "comment": "fuzzing", "author": "fuzz"}).encode()).body)
+        "matchers": {"rule": "large-order"}, "comment": "fuzzing", "author": "fuzz",
+        "ends_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()}).encode()).body)
     upload = json.loads(send(api, "POST", "/uploads", JSON, json.dumps({
         "source": "shop", "filename": "orders.csv"}).encode()).body)
     return {"alert_id": str(alerts[0]["id"]), "silence_id": str(silence["id"]),
@@ -227,6 +227,9 @@ KNOWN_GOOD: list[tuple[str, str, object]] = [
     ("DELETE", "/silences/{silence_id}", None),
     ("GET", "/uploads/{upload_id}", None),
     ("POST", "/uploads", {"source": "shop", "filename": "more.csv", "size": 10}),
+    # null is the same as absent for an event's id, time and data (the document once said no)
+    ("POST", "/events", {"source": "checkout", "type": "order.created", "id": None,
+                         "occurred_at": None, "data": None}),
     ("POST", "/rules/test", {"rule_id": "large-order", "events": [{
         "source": "shop", "type": "order.created", "id": "dry-1", "data": {
             "order_id": "dry-1", "ordered_at": "2026-11-22T08:30:00Z", "store": "b-2",
@@ -236,6 +239,24 @@ KNOWN_GOOD: list[tuple[str, str, object]] = [
                            "timezone": "Europe/Berlin", "comment": "maintenance",
                            "author": "fuzz"}),
 ]
+
+
+# Requests fuzzing found answered wrongly (found, what was wrong): each is refused as documented.
+KNOWN_BAD: list[tuple[str, str, object]] = [
+    ("POST", "/rules/test", {"rule": "id: x\u0019", "since": "2026-11-22T08:00:00Z"}),  # a 500
+    ("POST", "/rules/test", {"rule_id": "large-order", "events": [], "rule": "\x0c"}),  # a 500
+]
+
+
+def test_requests_fuzzing_found_are_refused_as_documented(api: Api) -> None:
+    for method, path, body in KNOWN_BAD:
+        # GIVEN a request fuzzing once found answered with a 5xx or off the document
+        case = schema[path][method].Case(body=body, headers=default_headers())
+        # WHEN it is sent
+        response = call(api, case)
+        # THEN it is refused with a 4xx that matches the document
+        assert 400 <= response.status_code < 500, (method, path, response.text)
+        case.validate_response(response, checks=CHECKS)
 
 
 def test_known_good_requests_are_answered_2xx_as_documented(api: Api) -> None:

@@ -115,9 +115,9 @@ def _reader(definition: SourceDefinition, match: HeaderMatch, header: list[str])
     return RowReader(definition, match, len(header), RECEIVED, MAX_ROW_BYTES)
 
 
-def stored(value: object) -> str:
-    """The value as the event store writes it: strict JSON in UTF-8."""
-    return json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8").decode()
+def stored(value: object) -> bytes:
+    """The value as the event store writes it: strict JSON in UTF-8 (else ValueError)."""
+    return json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
 
 
 # --- any bytes --------------------------------------------------------------------------------
@@ -135,16 +135,14 @@ def body_bytes(encoding: str) -> st.SearchStrategy[bytes]:
         lambda text: text.encode(encoding, errors="replace"))
 
 
-def spelled_header(definition: SourceDefinition) -> st.SearchStrategy[str]:
+@st.composite
+def spelled_header(draw: st.DrawFn, definition: SourceDefinition) -> str:
     """A header that fits: every required column, some optional ones, any order and spelling."""
-    def header(draw: st.DrawFn) -> str:
-        columns = [column for column in definition.columns
-                   if column.required or draw(st.booleans())]
-        names = [draw(st.sampled_from(column.spellings)) for column in columns]
-        names = [draw(st.sampled_from([name, name.upper(), name.lower(), f" {name} "]))
-                 for name in names]
-        return definition.delimiter.join(draw(st.permutations(names)))
-    return st.composite(header)()
+    columns = [column for column in definition.columns if column.required or draw(st.booleans())]
+    names = [draw(st.sampled_from(column.spellings)) for column in columns]
+    names = [draw(st.sampled_from([name, name.upper(), name.lower(), f" {name} "]))
+             for name in names]
+    return definition.delimiter.join(draw(st.permutations(names)))
 
 
 @st.composite
@@ -271,7 +269,7 @@ def shop_rows(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, object], str]:
 
 
 def _unambiguous_in_berlin(moment: datetime) -> bool:
-    return moment.replace(tzinfo=BERLIN).utcoffset() == moment.replace(
+    return moment.replace(tzinfo=BERLIN, fold=0).utcoffset() == moment.replace(
         tzinfo=BERLIN, fold=1).utcoffset()
 
 
@@ -280,7 +278,7 @@ def sensor_rows(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, object], str
     """One reading in the cold-room logger's Latin-1, ";", decimal-comma file."""
     sensor = draw(LATIN1_ID_TEXT)
     local = draw(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2026, 11, 21))
-                 .map(lambda moment: moment.replace(second=0, microsecond=0))
+                 .map(lambda moment: moment.replace(second=0, microsecond=0, fold=0))
                  .filter(_unambiguous_in_berlin))
     celsius = draw(st.floats(allow_nan=False, allow_infinity=False))
     battery = draw(st.none() | st.integers(-(2**63), 2**63 - 1))

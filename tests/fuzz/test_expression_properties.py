@@ -190,8 +190,18 @@ KINDS = sorted(COMPOUNDS)
 
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(
     allow_nan=False, allow_infinity=False) | st.text(max_size=20)
-JSON = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-    st.text(max_size=8), inner, max_size=4), max_leaves=12)
+
+
+def _json(depth: int) -> st.SearchStrategy[object]:
+    """JSON values: scalars, and lists and objects of them nested ``depth`` deep at most."""
+    if depth == 0:
+        return JSON_SCALARS
+    inner = _json(depth - 1)
+    return JSON_SCALARS | st.lists(inner, max_size=4) | st.dictionaries(
+        st.text(max_size=8), inner, max_size=4)
+
+
+JSON = _json(3)
 TIMESTAMPS = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
                           timezones=st.just(UTC))
 ANYTHING = JSON | TIMESTAMPS | st.datetimes() | st.timedeltas() | st.dates().map(date.isoformat)
@@ -203,7 +213,8 @@ DECLARED: dict[str, st.SearchStrategy[object]] = {
 }
 
 
-def events(values: Callable[[str], st.SearchStrategy[object]]) -> st.SearchStrategy[dict[str, object]]:
+def events(values: Callable[[str], st.SearchStrategy[object]]
+           ) -> st.SearchStrategy[dict[str, object]]:
     """Events whose fields are each missing or drawn from ``values(declared type)``."""
     return st.fixed_dictionaries({}, optional={name: values(kind) for name, kind in FIELDS.items()})
 
@@ -300,6 +311,8 @@ TEXTS = st.text(max_size=60) | st.lists(TOKENS, max_size=16).map(" ".join) | st.
 @given(text=TEXTS, event=ANY_EVENT)
 @example(text="\ri", event={})  # found here: Python ends a line at a lone CR, the locator did not
 @example(text="i > 1 and\r zz", event={})
+@example(text="coalesce('', s) == null", event={})  # found here: compiled as `'' is None`,
+@example(text="coalesce(coalesce(1, a), a) + n", event={})  # which Python warns about
 def test_any_text_compiles_or_is_refused_with_placed_problems(
         text: str, event: dict[str, object]) -> None:
     # GIVEN any text: random characters, or tokens of the language and of Python
@@ -337,13 +350,18 @@ def test_a_well_typed_expression_compiles_to_its_type_and_answers_any_event(
 
 
 INTEGER_LITERALS = st.integers(-(2**63) + 1, 2**63 - 1).map(lambda value: f"({value})")
-ARITHMETIC = st.recursive(INTEGER_LITERALS, lambda inner: st.tuples(
-    inner, st.sampled_from(["+", "-", "*", "//", "%"]), inner).map(_join("({} {} {})"))
-    | inner.map("(-{})".format), max_leaves=8)
+@cache
+def arithmetic(depth: int = 3) -> st.SearchStrategy[str]:
+    """Integer literals under + - * // % and unary minus, nested ``depth`` deep at most."""
+    if depth == 0:
+        return INTEGER_LITERALS
+    inner = arithmetic(depth - 1)
+    return INTEGER_LITERALS | inner.map("(-{})".format) | st.tuples(
+        inner, st.sampled_from(["+", "-", "*", "//", "%"]), inner).map(_join("({} {} {})"))
 
 
 @PROPERTY
-@given(text=ARITHMETIC)
+@given(text=arithmetic())
 def test_integer_arithmetic_means_what_python_means(text: str) -> None:
     # GIVEN integer arithmetic on literals, as Python reads it
     expression = compile_expression(text, FIELDS)
@@ -358,8 +376,7 @@ def test_integer_arithmetic_means_what_python_means(text: str) -> None:
     except ZeroDivisionError:
         found = ZeroDivisionError
     except EvaluationError as error:  # a product past 128 bits, as documented
-        assert error.message == "number too large"
-        assert expected is ZeroDivisionError or abs(expected).bit_length() > 64  # type: ignore[arg-type]
+        assert error.message == "number too large" and "*" in text, (text, error)
         return
     # THEN it gives Python's answer, or the same division by zero
     assert found == expected and type(found) is type(expected), (text, found, expected)
