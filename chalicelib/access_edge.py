@@ -16,7 +16,7 @@ from chalice.app import Request, Response
 
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Detail, Forbidden
-from chalicelib.services.access import principal_from_context, record_action
+from chalicelib.services.access import principal_from_context
 
 # (method, route as app.py declares it) -> (action, target pattern from the URI parameters)
 AUDITED: Mapping[tuple[str, str], tuple[str, str]] = {
@@ -57,8 +57,8 @@ def written_sources(payload: object) -> set[str]:
 
 def audit_trail(request: Request, get_response: Callable[[Request], Response],
                 record: Callable[..., None]) -> Response:
-    """Answer, then record an audited route's success (``record`` is ``record_action`` bound
-    to the audit log, the clock and nothing else)."""
+    """Answer, then record an audited route's success (``record`` is
+    ``services.access.record_action`` bound to the audit log and the clock)."""
     response = get_response(request)
     route = (request.context or {}).get("resourcePath", "")
     audited = AUDITED.get((request.method, route))
@@ -82,5 +82,3 @@ def _json(raw: object) -> dict[str, Any]:
         return {}
     return value if isinstance(value, dict) else {}
 
-
-__all__ = ["audit_trail", "origin", "principal", "record_action", "written_sources"]

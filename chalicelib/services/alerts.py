@@ -7,7 +7,7 @@ are idempotent: a retried request changes nothing the second time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,8 +81,8 @@ def resolve_alert(alert_id: str, payload: object, *, store: AlertStore, book: Ru
     return _changed(alert_id, decide, store, book, clock)
 
 
-def _changed(alert_id: str, decide: Any, store: AlertStore, book: RuleBook,
-             clock: Clock) -> dict[str, Any]:
+def _changed(alert_id: str, decide: Callable[[Alert, FlapState], AlertChange],
+             store: AlertStore, book: RuleBook, clock: Clock) -> dict[str, Any]:
     number = parse_alert_id(alert_id)
     found = store.get(number)
     if found is None:
