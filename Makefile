@@ -4,13 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 BENCH_STAMP := $(VENV)/.bench-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# the template checkers (checkov pins an older boto3 than the app's: a virtualenv of their own)
+CHECKS := .venv-checks
+CHECKS_STAMP := $(CHECKS)/.installed-$(shell cksum infra/requirements-checks.txt | cut -d' ' -f1)
+# Lambda-platform wheels of requirements.txt: the one download; `make package` then builds offline
+WHEELHOUSE := var/wheelhouse
+WHEELHOUSE_STAMP := $(WHEELHOUSE)/.complete-$(shell cksum requirements.txt | cut -d' ' -f1)
+STAGE ?= prod
 
-.PHONY: run test lint typecheck unit bench mariadb db-sql clean
+.PHONY: run test lint typecheck unit bench mariadb db-sql clean wheelhouse package checks
 
 run: $(STAMP)
 	$(BIN)/tripline local --demo
 
-test: $(STAMP) mariadb lint typecheck
+test: $(STAMP) $(CHECKS_STAMP) $(WHEELHOUSE_STAMP) mariadb lint typecheck
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -27,6 +34,14 @@ bench: $(BENCH_STAMP) mariadb
 	$(BIN)/python -m bench.processor --backend both
 	$(BIN)/python -m bench.csv_pipeline --rows 1000000 --memory-gib 1
 	$(BIN)/python -m bench.rules_overhead --backend both
+
+# dist/$(STAGE)/: deployment.zip, sam.json (sam.yaml with a YAML merge template), cloudformation.json
+package: $(STAMP) $(CHECKS_STAMP) $(WHEELHOUSE_STAMP)
+	$(BIN)/python -m scripts.package build --stage $(STAGE) --out dist/$(STAGE)
+
+wheelhouse: $(WHEELHOUSE_STAMP)
+
+checks: $(CHECKS_STAMP)
 
 db-sql: $(STAMP)
 	$(BIN)/tripline db sql
@@ -47,5 +62,15 @@ $(BENCH_STAMP): $(STAMP)
 	rm -f $(VENV)/.bench-installed-*
 	touch $@
 
+$(WHEELHOUSE_STAMP): requirements.txt | $(STAMP)
+	$(BIN)/python -m scripts.package wheelhouse
+	touch $@
+
+$(CHECKS_STAMP): infra/requirements-checks.txt
+	test -x $(CHECKS)/bin/python || $(PYTHON) -m venv $(CHECKS)
+	$(CHECKS)/bin/python -m pip install --quiet -r infra/requirements-checks.txt
+	rm -f $(CHECKS)/.installed-*
+	touch $@
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKS) var dist .pytest_cache .mypy_cache .ruff_cache

@@ -24,7 +24,7 @@ from chalice.app import (
 from chalicelib import access_edge, bootstrap, observability, web
 from chalicelib.apidoc import openapi_document
 from chalicelib.domain.alert_views import alert_view
-from chalicelib.domain.errors import TriplineError
+from chalicelib.domain.errors import RequestError, TriplineError
 from chalicelib.domain.upload_records import upload_view
 from chalicelib.services.access import (
     AUTH_CACHE_SECONDS,
@@ -48,6 +48,7 @@ from chalicelib.services.intake import accept_events
 from chalicelib.services.processing import process_event_messages
 from chalicelib.services.reads import get_event, list_events
 from chalicelib.services.rules import list_rules
+from chalicelib.services.schema import migrate as run_migrate
 from chalicelib.services.silences import (
     create_silence,
     expire_silence,
@@ -358,3 +359,17 @@ def run_tick(event: CloudWatchEvent) -> dict[str, Any]:
     return tick(book=services.rulebook, absence_state=services.absence_state,
                 alerts=services.alerts, silences=services.silences, notifier=services.notifier,
                 clock=services.clock)
+
+
+@app.lambda_function(name="migrate")
+def migrate(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """One-off, invoked by an operator or the deploy pipeline after a deploy, never by a cold
+    start: applies sql/ to head and answers the revision; running it again changes nothing.
+    ``{"create_key": {"name", "role", "sources"}}`` also makes an API key (docs/deploy.md)."""
+    services = bootstrap.container()
+    try:
+        return run_migrate(event or {}, schema=services.schema, keys=services.keys,
+                           audit=services.audit, clock=services.clock, book=services.rulebook)
+    except RequestError as error:  # the invoker's mistake: say what, where, in the API's shape
+        return {"error": {"code": error.code, "message": error.message,
+                          "details": [detail.as_dict() for detail in error.details]}}

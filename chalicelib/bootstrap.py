@@ -13,14 +13,17 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.errors import ConfigurationError, Detail
 from chalicelib.settings import Settings
 from chalicelib.topology import EVENTS_QUEUE, QUEUES, ROWS_QUEUE, UPLOADS_QUEUE
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from chalicelib.adapters.db.credentials import LoginSource
+    from chalicelib.adapters.db.engine import DatabaseServer
     from chalicelib.domain.event_pipeline import EventPipeline
     from chalicelib.domain.outgoing import OutgoingAlert
     from chalicelib.domain.rulebook import RuleBook
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
         ObjectStore,
         RuleParser,
         RuleReader,
+        SchemaHistory,
         SilenceStore,
         UploadStore,
     )
@@ -59,19 +63,58 @@ def new_event_id() -> str:
 
 
 class Container:
-    """Collaborators built lazily from one ``Settings``."""
+    """Collaborators built lazily from one ``Settings``.
 
-    def __init__(self, settings: Settings) -> None:
+    ``on_lambda``: this process serves one invocation at a time, so its engine keeps one
+    connection (see ``engine.LAMBDA_POOL``)."""
+
+    def __init__(self, settings: Settings, *, on_lambda: bool = False) -> None:
         self.settings = settings
+        self.on_lambda = on_lambda
         self.clock = SystemClock()
         self.new_id: Callable[[], str] = new_event_id
         self.new_upload_id: Callable[[], str] = new_event_id
 
     @cached_property
     def engine(self) -> Engine:
-        from chalicelib.adapters.db.engine import make_engine
+        from chalicelib.adapters.db.engine import READ_TIMEOUT_SECONDS
 
-        return make_engine(self.settings.database_url)
+        return self._database_engine(READ_TIMEOUT_SECONDS)
+
+    @cached_property
+    def schema_engine(self) -> Engine:
+        """Migrations' own engine, with DDL's long read timeout (built only where they run)."""
+        from chalicelib.adapters.db.engine import DDL_READ_TIMEOUT_SECONDS
+
+        return self._database_engine(DDL_READ_TIMEOUT_SECONDS)
+
+    @cached_property
+    def schema(self) -> SchemaHistory:
+        from chalicelib.adapters.db.migrations import AlembicSchemaHistory
+
+        return AlembicSchemaHistory(self.schema_engine)
+
+    @cached_property
+    def secrets_client(self) -> Any:
+        from chalicelib.adapters.aws.clients import make_client
+
+        return make_client("secretsmanager", self.settings)
+
+    @cached_property
+    def database_login(self) -> LoginSource:
+        """One per container, shared by its engines: one cache of the secret."""
+        from chalicelib.adapters.aws.database_secret import SecretsManagerLogin
+
+        return SecretsManagerLogin(self.secrets_client, self.settings.database_secret_arn or "")
+
+    def _database_engine(self, read_timeout: int) -> Engine:
+        from chalicelib.adapters.db.engine import make_engine, make_server_engine
+
+        if self.settings.database_secret_arn is None:
+            return make_engine(self.settings.database_url, single_connection=self.on_lambda,
+                               read_timeout=read_timeout)
+        return make_server_engine(_database_server(self.settings), self.database_login,
+                                  single_connection=self.on_lambda, read_timeout=read_timeout)
 
     @cached_property
     def store(self) -> EventStore:
@@ -238,8 +281,19 @@ class Container:
                              _max_receive(ROWS_QUEUE))
 
     def close(self) -> None:
-        if "engine" in self.__dict__:
-            self.engine.dispose()
+        for name in ("engine", "schema_engine"):
+            if name in self.__dict__:
+                self.__dict__[name].dispose()
+
+
+def _database_server(settings: Settings) -> DatabaseServer:
+    from chalicelib.adapters.db.engine import DatabaseServer
+
+    if settings.database_host is None:  # from_env refuses this; a hand-built Settings may not
+        raise ConfigurationError("invalid configuration", [Detail(
+            "required when TRIPLINE_DATABASE_SECRET_ARN is set", field="TRIPLINE_DATABASE_HOST")])
+    return DatabaseServer(settings.database_host, settings.database_port, settings.database_name,
+                          settings.database_ca_file if settings.database_tls else None)
 
 
 class _LazyTopic:
@@ -265,7 +319,9 @@ def container(env: Mapping[str, str] | None = None) -> Container:
     global _container
     with _lock:
         if _container is None:
-            _container = Container(Settings.from_env(os.environ if env is None else env))
+            source = os.environ if env is None else env
+            _container = Container(Settings.from_env(source),
+                                   on_lambda=bool(source.get("AWS_LAMBDA_FUNCTION_NAME")))
         return _container
 
 

@@ -1,6 +1,7 @@
 """The ``tripline`` command: database schema and the local runtime.
 
-``tripline db upgrade``   apply the schema history in sql/ to DATABASE_URL
+``tripline db upgrade``   apply the schema history in sql/ to DATABASE_URL (or, as on AWS, to
+                          TRIPLINE_DATABASE_HOST with the login in TRIPLINE_DATABASE_SECRET_ARN)
 ``tripline db sql``       print the MySQL DDL of that history, for a DBA to review (no server needed)
 ``tripline local``        run everything on this machine (moto + SQLite by default); ``--demo``
 ``tripline upload FILE``  send a CSV file through a presigned upload and wait for its report
@@ -25,11 +26,12 @@ from chalicelib.rule_dry_run_cli import run_rules_test
 
 def _db_upgrade(_: argparse.Namespace) -> int:
     from chalicelib import bootstrap
-    from chalicelib.adapters.db import migrations
+    from chalicelib.services.schema import upgrade_schema
 
-    services = bootstrap.container()
-    migrations.upgrade(services.engine)
-    print(f"database at head: {services.engine.url.render_as_string(hide_password=True)}")
+    services = bootstrap.container()  # DATABASE_URL, or the secret and host as on AWS
+    revision = upgrade_schema(schema=services.schema)["revision"]
+    where = services.schema_engine.url.render_as_string(hide_password=True)
+    print(f"database at head ({revision}): {where}")
     return 0
 
 
@@ -131,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tripline", description="Tripline event monitoring")
     commands = parser.add_subparsers(dest="command", required=True)
     db = commands.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
-    db.add_parser("upgrade", help="apply sql/ migrations to DATABASE_URL").set_defaults(
+    db.add_parser("upgrade", help="apply sql/ migrations to the configured database").set_defaults(
         run=_db_upgrade
     )
     db.add_parser("sql", help="print the MySQL DDL of the migrations").set_defaults(run=_db_sql)

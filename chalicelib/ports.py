@@ -374,3 +374,9 @@ class AuditLog(Protocol):
 
     def list_entries(self, query: AuditQuery) -> AuditPage:
         """Newest first, keyset-paginated."""
+
+
+class SchemaHistory(Protocol):
+    def upgrade(self) -> str:
+        """Apply every migration not applied yet; the revision the database is at afterwards.
+        Idempotent: a database already at head is left as it is."""

@@ -26,6 +26,14 @@ DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 GIB = 1024**3
 MIB = 1024**2
 MAX_CHUNK_BYTES = 8 * MIB
+# The Lambda python3.11 runtime (Amazon Linux 2) keeps the system CA bundle here; it holds the
+# Amazon root CAs that issue RDS Proxy's certificates.
+LAMBDA_CA_BUNDLE = "/etc/pki/tls/certs/ca-bundle.crt"
+SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+")
+HOST_NAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+DATABASE_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
+TLS_MODES = ("verify", "off")
 
 
 def _database_url(text: str) -> str:
@@ -68,6 +76,46 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _secret_arn(text: str) -> str | None:
+    if not text:
+        return None
+    if not SECRET_ARN.fullmatch(text):
+        raise ValueError("a Secrets Manager ARN, arn:aws:secretsmanager:<region>:<account>:secret:<name>")
+    return text
+
+
+def _host(text: str) -> str | None:
+    if not text:
+        return None
+    if not HOST_NAME.fullmatch(text):
+        raise ValueError("a host name or IPv4 address")
+    return text
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
+        raise ValueError("a TCP port, 1 to 65535")
+    return int(text)
+
+
+def _database_name(text: str) -> str:
+    if not DATABASE_NAME.fullmatch(text):
+        raise ValueError("1 to 64 letters, digits or '_'")
+    return text
+
+
+def _file_path(text: str) -> str:
+    if not text:
+        raise ValueError("the path of a file")
+    return text
+
+
+def _tls(text: str) -> bool:
+    if text not in TLS_MODES:
+        raise ValueError(f"one of {', '.join(TLS_MODES)}")
+    return text == "verify"
+
+
 def _bucket(text: str) -> str:
     if not BUCKET_NAME.fullmatch(text):
         raise ValueError("an S3 bucket name: 3 to 63 lower-case letters, digits, '.' or '-'")
@@ -96,6 +144,21 @@ class Variable:
 VARIABLES: tuple[Variable, ...] = (
     Variable("DATABASE_URL", "database_url", _database_url, DEFAULT_DATABASE_URL,
              "SQLAlchemy URL: sqlite:///path or mysql+pymysql://user:pass@host/db"),
+    Variable("TRIPLINE_DATABASE_SECRET_ARN", "database_secret_arn", _secret_arn, "",
+             "Secrets Manager secret holding the database's username and password (RDS's managed "
+             "master secret); set on AWS, where it replaces DATABASE_URL"),
+    Variable("TRIPLINE_DATABASE_HOST", "database_host", _host, "",
+             "database host with TRIPLINE_DATABASE_SECRET_ARN: the RDS Proxy endpoint"),
+    Variable("TRIPLINE_DATABASE_PORT", "database_port", _port, "3306",
+             "database port with TRIPLINE_DATABASE_SECRET_ARN"),
+    Variable("TRIPLINE_DATABASE_NAME", "database_name", _database_name, "tripline",
+             "database (schema) name with TRIPLINE_DATABASE_SECRET_ARN"),
+    Variable("TRIPLINE_DATABASE_CA_FILE", "database_ca_file", _file_path, LAMBDA_CA_BUNDLE,
+             "CA bundle that verifies the database's TLS certificate and host name (the Lambda "
+             "runtime's system bundle)"),
+    Variable("TRIPLINE_DATABASE_TLS", "database_tls", _tls, "verify",
+             "verify: TLS with the certificate and host name checked; off: plain TCP, only for a "
+             "test server without TLS (RDS Proxy refuses it)"),
     Variable("AWS_REGION", "aws_region", _name, "us-east-1", "AWS region of the queues and bucket"),
     Variable("TRIPLINE_AWS_ENDPOINT_URL", "aws_endpoint_url", _http_url, "",
              "endpoint for S3/SQS/SNS (moto locally; empty on AWS)"),
@@ -167,12 +230,34 @@ def _cross_checks(values: dict[str, Any]) -> list[Detail]:
                             ("max_record_bytes", "TRIPLINE_CSV_MAX_RECORD_BYTES")):
         if values.get(attribute, 0) > MAX_CHUNK_BYTES:  # a chunk is stored raw in a MEDIUMBLOB
             problems.append(Detail(f"must be at most {MAX_CHUNK_BYTES}", field=name))
+    return problems + _database_checks(values)
+
+
+def _database_checks(values: dict[str, Any]) -> list[Detail]:
+    """The secret-based connection needs a host, and a CA bundle that exists: a missing bundle
+    found here names the variable, where found at connect time it is an SSL error per request."""
+    if values.get("database_secret_arn") is None:
+        return []
+    problems = []
+    if "database_host" in values and values["database_host"] is None:
+        problems.append(Detail("required when TRIPLINE_DATABASE_SECRET_ARN is set",
+                               field="TRIPLINE_DATABASE_HOST"))
+    ca_file = values.get("database_ca_file")
+    if values.get("database_tls") and ca_file and not Path(ca_file).is_file():
+        problems.append(Detail("no such file (set it to this system's CA bundle)",
+                               field="TRIPLINE_DATABASE_CA_FILE", value=ca_file))
     return problems
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    database_secret_arn: str | None = None
+    database_host: str | None = None
+    database_port: int = 3306
+    database_name: str = "tripline"
+    database_ca_file: str = LAMBDA_CA_BUNDLE
+    database_tls: bool = True
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
     max_batch_events: int = 500

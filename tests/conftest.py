@@ -142,7 +142,7 @@ def client(app_env: dict[str, Any], make_key: Callable[..., str]) -> Iterator[An
     import app
 
     admin = f"Bearer {make_key('admin', name='test-admin')}"
-    with Client(app.app) as test_client:
+    with Client(app.app, stage_name="local") as test_client:
         send = test_client.http.request
 
         def request(method: str, path: str, headers: dict[str, Any] | None = None,

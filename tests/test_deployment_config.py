@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import yaml
 from chalice.app import ScheduledEventConfig, SQSEventConfig
 
 import app
@@ -16,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def resources(kind: str) -> dict[str, dict[str, Any]]:
-    template = json.loads((ROOT / "infra" / "resources.json").read_text())
-    return {name: r["Properties"] for name, r in template["Resources"].items() if r["Type"] == kind}
+    template = yaml.safe_load((ROOT / "infra" / "template.yaml").read_text())
+    return {name: r["Properties"] for name, r in template["Resources"].items()
+            if r.get("Type") == kind}
 
 
 def test_infra_declares_every_queue_with_its_dead_letter_queue() -> None:
@@ -34,17 +36,18 @@ def test_infra_declares_every_queue_with_its_dead_letter_queue() -> None:
     assert set(by_name) == {q.name for q in QUEUES} | {q.dead_letter_queue for q in QUEUES}
 
 
-def test_infra_declares_the_alerts_topic() -> None:
-    assert [p["TopicName"] for p in resources("AWS::SNS::Topic").values()] == [ALERTS_TOPIC]
+def test_infra_declares_the_alerts_topic_and_the_ops_topic() -> None:
+    assert sorted(p["TopicName"] for p in resources("AWS::SNS::Topic").values()) == [
+        ALERTS_TOPIC, "tripline-ops"]
 
 
 def test_visibility_timeout_is_six_times_the_consumer_timeout() -> None:
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    functions = config["stages"]["dev"]["lambda_functions"]
     consumers = {source.queue: source.name for source in sqs_sources()}
-    for spec in QUEUES:
-        timeout = functions[consumers[spec.name]]["lambda_timeout"]
-        assert spec.visibility_timeout_seconds >= 6 * timeout
+    for stage in config["stages"].values():
+        for spec in QUEUES:
+            timeout = stage["lambda_functions"][consumers[spec.name]]["lambda_timeout"]
+            assert spec.visibility_timeout_seconds >= 6 * timeout
 
 
 def test_sqs_triggers_set_their_batch_size_instead_of_chalices_default_of_one() -> None:
@@ -70,8 +73,8 @@ def test_lambda_requirements_match_the_package_dependencies() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     bundle = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
               if line and not line.startswith("#")]
-    # THEN every bundled requirement is pinned as in pyproject, and only boto3, chalice and
-    # alembic (provided by Lambda, the deploy tool, the one-off migration command) are left out
+    # THEN every bundled requirement is pinned as in pyproject, and only boto3 and chalice
+    # (provided by Lambda, and the deploy tool) are left out: alembic runs in the migrate function
     assert set(bundle) <= set(project)
     left_out = {spec.split(">")[0].split("<")[0] for spec in set(project) - set(bundle)}
-    assert left_out == {"boto3", "chalice", "alembic"}
+    assert left_out == {"boto3", "chalice"}

@@ -30,7 +30,7 @@ MAX_LOCAL_CONCURRENCY = 4  # one process, one GIL: more pollers only add content
 CHALICE_CONFIG = Path(__file__).resolve().parents[2] / ".chalice" / "config.json"
 
 
-def local_concurrency(config_path: Path = CHALICE_CONFIG, stage: str = "dev") -> dict[str, int]:
+def local_concurrency(config_path: Path = CHALICE_CONFIG, stage: str = "local") -> dict[str, int]:
     """Pollers per function, as Lambda would run them: each function's reserved concurrency in the
     stage's configuration, capped for one process. A function without one gets one poller."""
     try:

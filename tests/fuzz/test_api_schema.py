@@ -149,7 +149,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         patch.delenv("TRIPLINE_AWS_ENDPOINT_URL", raising=False)
         aws = _moto_resources()
         _point_app_at(patch, aws, _sqlite(tmp_path_factory.mktemp("fuzz")))
-        with Client(app.app) as client:
+        with Client(app.app, stage_name="local") as client:
             _add_admin_key()
             api = Api(client, aws, {})
             api.seeded.update(_seed(api))

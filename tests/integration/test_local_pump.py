@@ -219,7 +219,7 @@ def test_the_apps_sqs_triggers_are_pumped_with_their_queues_and_batch_sizes() ->
 def test_local_pollers_follow_each_functions_reserved_concurrency(tmp_path: Path) -> None:
     # GIVEN a stage where one function reserves 2, one 50 and one nothing
     config = tmp_path / "config.json"
-    config.write_text(json.dumps({"stages": {"dev": {"lambda_functions": {
+    config.write_text(json.dumps({"stages": {"local": {"lambda_functions": {
         "a": {"reserved_concurrency": 2}, "b": {"reserved_concurrency": 50}, "c": {}}}}}))
     # WHEN the local concurrency is read THEN it follows it, capped for one process
     assert local_concurrency(config) == {"a": 2, "b": MAX_LOCAL_CONCURRENCY, "c": 1}

@@ -1,33 +1,120 @@
-"""One engine per database URL, tuned per dialect; built on first use, never at import."""
+"""One engine per database, tuned per dialect and per runtime; built on first use, never at import.
+
+Two ways to name a MySQL database: a URL with its login inside (``DATABASE_URL``: local runs,
+tests, any server), or a ``DatabaseServer`` whose login comes from a ``LoginSource`` at each new
+connection (AWS: RDS Proxy, the password in Secrets Manager, rotated by RDS).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from chalicelib.adapters.db.credentials import DatabaseLogin, LoginSource
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 30
+# A migration's ALTER on a large table may run for minutes, and a client that stops waiting makes
+# the server roll it back; Lambda's own 900 s limit bounds the migrate function anyway.
+DDL_READ_TIMEOUT_SECONDS = 840
+
+# Shared by the threads of a process (the local runtime, the CLI, tests): a few connections,
+# recycled well inside the server's wait_timeout.
+SHARED_POOL: dict[str, Any] = {"pool_size": 2, "max_overflow": 2, "pool_recycle": 280}
+
+# A Lambda container runs one invocation at a time and nothing in an invocation holds two
+# connections, so one is enough; RDS Proxy multiplexes the containers' connections onto a few
+# database connections, and every extra one here would only be an idle client the proxy keeps.
+# pool_recycle is half the proxy's IdleClientTimeout (1800 s): a connection is never older, so
+# never idler, than the proxy allows, even after a container thawed from minutes frozen; the
+# pre-ping catches what recycling cannot (a proxy failover). pool_timeout is short because the
+# only way to wait for the one connection is a nested checkout, a bug better raised than hung on.
+LAMBDA_POOL: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_recycle": 900,
+                               "pool_timeout": 10}
 
 
-def make_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class DatabaseServer:
+    """A MySQL server by host name, its login supplied apart. ``ca_file`` None means no TLS,
+    which only an explicit setting asks for (RDS Proxy with RequireTLS refuses it)."""
+
+    host: str
+    port: int
+    database: str
+    ca_file: str | None
+
+
+def make_engine(url: str, *, single_connection: bool = False,
+                read_timeout: int = READ_TIMEOUT_SECONDS) -> Engine:
+    """``single_connection`` on Lambda; ``read_timeout`` longer for DDL (migrations)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
-    # Lambda keeps a container warm for minutes between calls and RDS Proxy or the server may drop
-    # idle connections: ping before use and recycle well inside the server's wait_timeout.
+    return _mysql_engine(parsed, {}, single_connection, read_timeout)
+
+
+def make_server_engine(server: DatabaseServer, login: LoginSource, *,
+                       single_connection: bool = False,
+                       read_timeout: int = READ_TIMEOUT_SECONDS) -> Engine:
+    """An engine whose URL holds no login: each new connection asks ``login`` for the current
+    one, and asks again, skipping its cache, once when the server refuses it (a rotation)."""
+    url = URL.create("mysql+pymysql", host=server.host, port=server.port,
+                     database=server.database)
+    engine = _mysql_engine(url, tls_arguments(server.ca_file), single_connection, read_timeout)
+    event.listen(engine, "do_connect", _connect_with(login))
+    return engine
+
+
+def tls_arguments(ca_file: str | None) -> dict[str, Any]:
+    """PyMySQL verifies the server's certificate only when given a CA; given one, it also refuses
+    a server that offers no TLS instead of going on in plain text (PyMySQL 1.2; 1.1 went on).
+    The host name is checked against the certificate, so connect by the proxy's name."""
+    if ca_file is None:
+        return {}
+    return {"ssl_ca": ca_file, "ssl_verify_cert": True, "ssl_verify_identity": True}
+
+
+def _mysql_engine(url: URL, extra: dict[str, Any], single_connection: bool,
+                  read_timeout: int) -> Engine:
+    # The pre-ping finds connections the server or proxy dropped while the container was frozen.
     # READ COMMITTED keeps InnoDB from taking gap locks on the unique keys our upserts probe.
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_recycle=280,
-        pool_size=2,
-        max_overflow=2,
         isolation_level="READ COMMITTED",
-        connect_args={"charset": "utf8mb4", "connect_timeout": 5, "read_timeout": 30,
-                      "write_timeout": 30},
+        connect_args={"charset": "utf8mb4", "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                      "read_timeout": read_timeout, "write_timeout": READ_TIMEOUT_SECONDS,
+                      **extra},
+        **(LAMBDA_POOL if single_connection else SHARED_POOL),
     )
+
+
+def _connect_with(login: LoginSource) -> Callable[..., Any]:
+    from pymysql.constants import ER
+    from pymysql.err import OperationalError
+
+    def connect(dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
+        _use(cparams, login.login())
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except OperationalError as error:
+            if not error.args or error.args[0] != ER.ACCESS_DENIED_ERROR:
+                raise
+        _use(cparams, login.login(refresh=True))  # outside the except: no chained old error
+        return dialect.connect(*cargs, **cparams)
+
+    return connect
+
+
+def _use(cparams: dict[str, Any], login: DatabaseLogin) -> None:
+    cparams["user"] = login.username
+    cparams["password"] = login.password
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:

@@ -1,4 +1,9 @@
-"""Schema history (Alembic scripts in ``sql/``): apply it, or print it as MySQL DDL for review."""
+"""Schema history (Alembic scripts in ``sql/``): apply it, or print it as MySQL DDL for review.
+
+``sql/`` sits beside ``app.py`` both in a checkout and in the Lambda bundle (the packaging step
+copies it there), so one path finds it in both. Nothing applies it at a cold start: the ``migrate``
+function and ``tripline db upgrade`` do, when an operator asks.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine
+
+from chalicelib.adapters.db.errors import database_errors
+from chalicelib.domain.errors import StorageError
 
 SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
 REVIEW_URL = "mysql+pymysql://reviewer@localhost/tripline"
@@ -15,7 +24,8 @@ REVIEW_URL = "mysql+pymysql://reviewer@localhost/tripline"
 
 def _config(url: str, output: io.StringIO | None = None) -> Config:
     if not (SQL_DIR / "env.py").is_file():
-        raise FileNotFoundError(f"schema history not found at {SQL_DIR}; run from a checkout")
+        raise FileNotFoundError(f"schema history not found at {SQL_DIR}; run from a checkout, or "
+                                "package sql/ beside app.py")
     config = Config(stdout=output) if output is not None else Config()
     config.set_main_option("script_location", str(SQL_DIR))
     config.set_main_option("path_separator", "os")
@@ -24,12 +34,29 @@ def _config(url: str, output: io.StringIO | None = None) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision``; a database already there is left untouched."""
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Bring the database to ``revision``; a database already there is left untouched.
+    Answers the revision the database is at afterwards (None for an empty history)."""
     config = _config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+class AlembicSchemaHistory:
+    """The ``SchemaHistory`` port: ``sql/`` applied to head through its own engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def upgrade(self) -> str:
+        with database_errors("applying the schema history"):
+            revision = upgrade(self._engine)
+        if revision is None:
+            raise StorageError(f"no revision recorded after upgrading; "
+                               f"is {SQL_DIR / 'versions'} empty?")
+        return revision
 
 
 def review_sql(url: str = REVIEW_URL) -> str:

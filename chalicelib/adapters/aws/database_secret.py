@@ -1,0 +1,51 @@
+"""SecretsManagerLogin: the database login from RDS's managed master-user secret.
+
+RDS writes the secret as JSON ``{"username": ..., "password": ...}`` and rotates the password on
+its own schedule. Powertools' provider keeps the value for ``max_age`` seconds, so a warm container
+opening connections does not call Secrets Manager for each one; when the server refuses the cached
+password the engine asks again with ``refresh`` and this goes to Secrets Manager at once. The
+password never appears in an error, a log or a repr.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters.db.credentials import DatabaseLogin
+from chalicelib.domain.errors import ConfigurationError, DependencyError, Detail
+
+SECRET_MAX_AGE_SECONDS = 300  # one GetSecretValue per container per five minutes at most
+
+
+class SecretsManagerLogin:
+    def __init__(self, client: Any, secret_arn: str, *,
+                 max_age: int = SECRET_MAX_AGE_SECONDS) -> None:
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+        self._provider = SecretsProvider(boto3_client=client)
+        self._secret_arn = secret_arn
+        self._max_age = max_age
+
+    def login(self, *, refresh: bool = False) -> DatabaseLogin:
+        from aws_lambda_powertools.utilities.parameters.exceptions import (
+            GetParameterError,
+            TransformParameterError,
+        )
+
+        try:
+            value = self._provider.get(self._secret_arn, max_age=self._max_age, transform="json",
+                                       force_fetch=refresh)
+        except GetParameterError as error:
+            raise DependencyError(f"database secret unavailable: {error}") from error
+        except TransformParameterError as error:
+            raise self._malformed("is not JSON") from error
+        if not isinstance(value, dict):
+            raise self._malformed("is not a JSON object")
+        username, password = value.get("username"), value.get("password")
+        if not isinstance(username, str) or not username or not isinstance(password, str):
+            raise self._malformed('has no "username" and "password" strings')
+        return DatabaseLogin(username, password)
+
+    def _malformed(self, problem: str) -> ConfigurationError:
+        return ConfigurationError("database secret unusable", [Detail(
+            f"the secret {problem}", field="TRIPLINE_DATABASE_SECRET_ARN", value=self._secret_arn)])

@@ -1,0 +1,64 @@
+"""The one-off ``migrate`` function's work: the schema to head and, when asked, an API key.
+
+Never at a cold start: a migration racing the functions that use the tables, or run by each of
+a burst of new containers, is how a deploy goes wrong. An operator (or the deploy pipeline) invokes
+``migrate`` after a deploy that adds a migration; running it again changes nothing.
+
+On AWS the database is reachable only from inside the VPC, so ``tripline keys create`` cannot reach
+it from an operator's machine; ``{"create_key": {...}}`` makes the first admin key (and any later
+one) through the same function, with the caller's right to invoke it as the control. The key is
+in the answer once, as ``tripline keys create`` prints it once, and the audit log records it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.domain.errors import Detail, RequestError
+from chalicelib.domain.rulebook import RuleBook
+from chalicelib.ports import AuditLog, Clock, KeyStore, SchemaHistory
+from chalicelib.services.access import create_key
+
+MIGRATE_ACTOR = "lambda:migrate"
+KEY_FIELDS = frozenset({"name", "role", "sources"})
+
+
+def upgrade_schema(*, schema: SchemaHistory) -> dict[str, str]:
+    return {"revision": schema.upgrade()}
+
+
+def migrate(request: Mapping[str, Any], *, schema: SchemaHistory, keys: KeyStore,
+            audit: AuditLog, clock: Clock, book: RuleBook) -> dict[str, Any]:
+    """Schema to head, then the key ``create_key`` asks for (checked before anything runs)."""
+    wanted = _key_request(request)
+    answer: dict[str, Any] = upgrade_schema(schema=schema)
+    if wanted is not None:
+        known = {*book.sources.names(), *(name for rule in book.rules for name in rule.sources)}
+        key, text = create_key(wanted["name"], wanted["role"], wanted.get("sources", []),
+                               keys=keys, audit=audit, clock=clock, known_sources=known,
+                               actor=MIGRATE_ACTOR, origin=None)
+        answer["key"] = key.view() | {"key": text}
+    return answer
+
+
+def _key_request(request: Mapping[str, Any]) -> dict[str, Any] | None:
+    unknown = sorted(set(request) - {"create_key"})
+    wanted = request.get("create_key")
+    problems = [Detail("unknown field", field=name) for name in unknown]
+    if wanted is not None:
+        if not isinstance(wanted, dict):
+            problems.append(Detail("must be an object with name, role and sources",
+                                   field="create_key"))
+        else:
+            problems += [Detail("unknown field", field=f"create_key.{name}")
+                         for name in sorted(set(wanted) - KEY_FIELDS)]
+            problems += [Detail("must be a string", field=f"create_key.{name}")
+                         for name in ("name", "role") if not isinstance(wanted.get(name), str)]
+            sources = wanted.get("sources", [])
+            if not (isinstance(sources, list) and all(isinstance(s, str) for s in sources)):
+                problems.append(Detail("must be a list of source names",
+                                       field="create_key.sources"))
+    if problems:
+        raise RequestError("invalid migrate request", problems)
+    return wanted

@@ -1,0 +1,111 @@
+"""Tripline through app.py, chosen to make every AWS call the Lambda code can make.
+
+Two parts. A day's work on SQLite: the fault suite's morning (events posted, a stray message, two
+CSV files, seven alerts), then what it leaves out: a presigned upload and its report links, a file
+the fan-out refuses (it writes that report itself), the health check, and the scheduled minute
+that resolves an alert by email. Then a fresh deployment on AWS's database settings (MySQL, the
+login in Secrets Manager): ``migrate``, then each function from a cold container of its own, as
+Lambda runs them, so each one reads the secret itself.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote_plus
+
+from chalicelib import bootstrap
+from chalicelib.topology import UPLOADS_QUEUE
+from tests.faults.harness import EVENTS, ROWS, UPLOADS, Tripline, copy_keys, deliver_in_order
+from tests.faults.workload import PAYMENTS, submit
+from tests.functional.uploads import grant
+
+PRESIGNED_ROWS = (
+    b"order_id,ordered_at,store,sku,quantity,unit_price,currency,paid\n"
+    b"P-1,2026-11-22T08:30:00Z,berlin-1,SKU-1,1,9.5,EUR,yes\n"
+    b"P-2,soon,berlin-1,SKU-2,1,9.5,EUR,yes\n"  # rejected: a rejects.csv to link to
+)
+REFUSED_KEY = "incoming/shop/refused.csv"
+REFUSED = b"what,is,this\n1,2,3\n"  # no column of the shop source: the whole file fails
+DEPLOYED_KEY = "incoming/shop/after-deploy.csv"
+
+
+class VersionedBucket(Tripline):
+    """S3 notifications as a versioned bucket sends them, with each object's ``versionId``
+    (moto leaves it out; the fan-out pins its reads to it, which takes s3:GetObjectVersion)."""
+
+    def receive(self, queue: str) -> list[dict[str, Any]]:
+        records = super().receive(queue)
+        if queue == UPLOADS_QUEUE:
+            for record in records:
+                record["body"] = self._with_versions(record["body"])
+        return records
+
+    def _with_versions(self, body: str) -> str:
+        message = json.loads(body)
+        for entry in message.get("Records", []):
+            landed = entry["s3"]["object"]
+            head = self.s3.head_object(Bucket=entry["s3"]["bucket"]["name"],
+                                       Key=unquote_plus(landed["key"]))
+            landed.setdefault("versionId", head["VersionId"])
+        return json.dumps(message)
+
+
+def day(app: Tripline) -> None:
+    submit(app)
+    deliver_in_order(app, EVENTS, UPLOADS, ROWS)
+    upload_id = presigned_upload(app)
+    app.put(REFUSED_KEY, REFUSED)
+    deliver_in_order(app, UPLOADS, ROWS)
+    links = get(app, f"/uploads/{upload_id}")["reports"]
+    assert links["rejects_csv"] and links["report_json"], links
+    assert get(app, "/health")["status"] == "ok"
+    # three minutes on, maria's failed sign-ins slide out of their window: a resolve email
+    app.clock.advance(minutes=3)
+    assert app.tick()["notifications"]["sent"] >= 1
+
+
+def deployment(app: Tripline, home_url: str, database_url: str) -> None:
+    """``database_url`` names the empty database the secret's login reaches; ``home_url`` the one
+    holding the test client's API key."""
+    cold_start(app)
+    assert app.client.lambda_.invoke("migrate", {}).payload["revision"]
+    copy_keys(home_url, database_url)  # `tripline keys create` after the first deploy
+    cold_start(app)
+    get(app, "/alerts")  # the authorizer's container reads the secret, then the route shares it
+    cold_start(app)
+    assert get(app, "/health")["status"] == "ok"  # the API's own container: no authorizer
+    app.post(PAYMENTS[:1])
+    cold_start(app)
+    deliver_in_order(app, EVENTS)
+    app.put(DEPLOYED_KEY, PRESIGNED_ROWS)
+    cold_start(app)
+    deliver_in_order(app, UPLOADS)
+    cold_start(app)
+    deliver_in_order(app, ROWS)
+    cold_start(app)
+    app.tick()
+
+
+def cold_start(app: Tripline) -> None:
+    """A new container (Lambda runs each function in its own), on the test's fixed clock."""
+    bootstrap.reset()
+    bootstrap.container().clock = app.clock  # type: ignore[assignment]
+
+
+def presigned_upload(app: Tripline) -> str:
+    """Granted by the API, then sent to S3 as the browser's POST would (moto enforces no POST
+    policy, so a put under the granted key is the same object)."""
+    granted = grant(app.client, source="shop", filename="orders.csv")
+    assert granted.status_code == 201, granted.body
+    answer = json.loads(granted.body)
+    app.put(answer["key"], PRESIGNED_ROWS)
+    upload_id: str = answer["upload_id"]
+    return upload_id
+
+
+def get(app: Tripline, path: str) -> dict[str, Any]:
+    response = app.client.http.get(path)
+    assert response.status_code == 200, (path, response.body)
+    answer: dict[str, Any] = json.loads(response.body)
+    return answer

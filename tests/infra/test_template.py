@@ -1,0 +1,242 @@
+"""What a reviewer signs, read off the packaged CloudFormation of each stage: every queue has a DLQ
+and a visibility timeout six times its consumer's, every SQS trigger reports partial failures, the
+database is private, encrypted and behind RDS Proxy, and every failure mode has an alarm."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.topology import QUEUES
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGES = ["dev", "prod"]
+FUNCTIONS = ["APIHandler", "ApiKey", "ProcessEvents", "FanOutUploads", "ProcessRows", "Tick",
+             "Migrate"]
+# max_connections of RDS MySQL is DBInstanceClassMemory / 12582880: about 85 on a 1 GiB
+# db.t4g.micro (dev), 341 on a 4 GiB db.t4g.medium (prod); the proxy lends the functions 75%.
+PROXY_CONNECTIONS = {"dev": 85 * 75 // 100, "prod": 341 * 75 // 100}
+
+pytestmark = pytest.mark.slow
+
+
+@cache
+def _load(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(path.read_text())
+    return loaded
+
+
+@pytest.fixture(params=STAGES)
+def stage(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def template(packages: Any, stage: str) -> dict[str, Any]:
+    return _load(packages[stage].cloudformation_path)
+
+
+def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: resource.get("Properties", {}) for name, resource in template["Resources"].items()
+            if resource["Type"] == kind}
+
+
+def queue_name(arn: Any) -> str:
+    """The queue an ARN names, whether written as Fn::Sub or Fn::GetAtt."""
+    if isinstance(arn, dict) and "Fn::Sub" in arn:
+        return str(arn["Fn::Sub"]).rsplit(":", 1)[1]
+    raise AssertionError(f"unexpected queue ARN {arn!r}")
+
+
+def queues_by_name(template: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    return {props["QueueName"]: (logical, props)
+            for logical, props in of_type(template, "AWS::SQS::Queue").items()}
+
+
+def stage_parameters(stage: str) -> dict[str, str]:
+    parameters: dict[str, str] = json.loads(
+        (ROOT / "infra" / "parameters" / f"{stage}.json").read_text())["Parameters"]
+    return parameters
+
+
+def test_every_sqs_trigger_reports_partial_batch_failures(template: dict[str, Any]) -> None:
+    # GIVEN the event source mappings Chalice made (it does not set FunctionResponseTypes)
+    mappings = of_type(template, "AWS::Lambda::EventSourceMapping")
+    # THEN there is one per SQS queue with a consumer, and each reports failed items only
+    assert sorted(queue_name(m["EventSourceArn"]) for m in mappings.values()) == sorted(
+        q.name for q in QUEUES)
+    for mapping in mappings.values():
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_every_consumed_queue_has_a_dlq_and_six_times_its_consumers_timeout(
+        template: dict[str, Any]) -> None:
+    # GIVEN each event source mapping, its queue and its function
+    queues = queues_by_name(template)
+    functions = of_type(template, "AWS::Lambda::Function")
+    for mapping in of_type(template, "AWS::Lambda::EventSourceMapping").values():
+        _, queue = queues[queue_name(mapping["EventSourceArn"])]
+        function = functions[mapping["FunctionName"]["Ref"]]
+        # THEN the queue hides a received message for at least six of the function's timeouts
+        assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+        # AND gives up on a message after a few receives, into a DLQ that keeps it two weeks
+        dead_letters = queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        assert 1 < queue["RedrivePolicy"]["maxReceiveCount"] <= 10
+        dlq = template["Resources"][dead_letters]["Properties"]
+        assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_sqs_triggers_take_the_stages_batch_settings(
+        template: dict[str, Any], stage: str) -> None:
+    # GIVEN the stage's lambda_functions in .chalice/config.json
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"][stage]
+    functions = config["lambda_functions"]
+    by_function = {m["FunctionName"]["Ref"]: m
+                   for m in of_type(template, "AWS::Lambda::EventSourceMapping").values()}
+    cfn_names = {"process_events": "ProcessEvents", "fan_out_uploads": "FanOutUploads",
+                 "process_rows": "ProcessRows"}
+    for name, logical in cfn_names.items():
+        mapping, wanted = by_function[logical], functions[name]
+        # THEN each mapping has the batch, window and concurrency the stage sets
+        assert mapping["BatchSize"] == wanted["batch_size"]
+        assert mapping["MaximumBatchingWindowInSeconds"] == wanted[
+            "maximum_batching_window_in_seconds"]
+        assert mapping["ScalingConfig"]["MaximumConcurrency"] == wanted["maximum_concurrency"]
+        # AND the trigger never asks for more concurrency than the function may have
+        assert wanted["maximum_concurrency"] <= wanted["reserved_concurrency"]
+
+
+def test_every_function_is_private_bounded_and_within_the_proxys_connections(
+        template: dict[str, Any], stage: str) -> None:
+    # GIVEN every function of the stage
+    functions = of_type(template, "AWS::Lambda::Function")
+    assert sorted(functions) == sorted(FUNCTIONS)
+    for name, function in functions.items():
+        # THEN it runs in the private subnets, behind the functions' security group
+        assert function["VpcConfig"] == {
+            "SubnetIds": [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}],
+            "SecurityGroupIds": [{"Ref": "FunctionSecurityGroup"}],
+        }, name
+        # AND reads the database's secret and reaches it through the proxy
+        variables = function["Environment"]["Variables"]
+        assert variables["TRIPLINE_DATABASE_HOST"] == {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]}
+        assert variables["TRIPLINE_DATABASE_SECRET_ARN"] == {
+            "Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
+        assert "DATABASE_URL" not in variables
+    # AND a burst of every function at its reserved concurrency, one connection per container,
+    # fits in the connections the proxy lends
+    reserved = sum(f["ReservedConcurrentExecutions"] for f in functions.values())
+    assert reserved <= PROXY_CONNECTIONS[stage]
+
+
+def test_the_database_is_private_encrypted_backed_up_and_behind_a_tls_proxy(
+        template: dict[str, Any]) -> None:
+    (database,) = of_type(template, "AWS::RDS::DBInstance").values()
+    (proxy,) = of_type(template, "AWS::RDS::DBProxy").values()
+    (targets,) = of_type(template, "AWS::RDS::DBProxyTargetGroup").values()
+    # THEN MySQL 8, encrypted, backed up, not public, its password kept and rotated by RDS
+    assert database["Engine"] == "mysql" and database["EngineVersion"].startswith("8.")
+    assert database["StorageEncrypted"] is True
+    assert database["BackupRetentionPeriod"] == {"Ref": "DatabaseBackupDays"}
+    assert database["PubliclyAccessible"] is False
+    assert database["ManageMasterUserPassword"] is True
+    assert database["MultiAZ"] == {"Fn::If": ["IsMultiAZ", True, False]}
+    # AND only the proxy reaches it, over TLS, with the same secret
+    assert proxy["RequireTLS"] is True
+    assert proxy["Auth"][0]["SecretArn"] == {
+        "Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
+    assert targets["DBInstanceIdentifiers"] == [{"Ref": "Database"}]
+    ingress = template["Resources"]["DatabaseSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert [rule["SourceSecurityGroupId"] for rule in ingress] == [{"Ref": "ProxySecurityGroup"}]
+
+
+def test_multi_az_and_deletion_protection_follow_the_stage(stage: str) -> None:
+    parameters = stage_parameters(stage)
+    expected = "true" if stage == "prod" else "false"
+    assert parameters["DatabaseMultiAZ"] == expected
+    assert parameters["DatabaseDeletionProtection"] == expected
+
+
+def test_the_bucket_is_private_encrypted_tls_only_and_feeds_the_uploads_queue(
+        template: dict[str, Any]) -> None:
+    bucket = template["Resources"]["DataBucket"]["Properties"]
+    # THEN no public access, encrypted at rest
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    # AND plain HTTP is refused by policy
+    policy = template["Resources"]["DataBucketPolicy"]["Properties"]["PolicyDocument"]
+    assert {"Bool": {"aws:SecureTransport": "false"}} in [s["Condition"] for s in policy["Statement"]
+                                                          if s["Effect"] == "Deny"]
+    # AND reports/ expire, and incoming/ notifies the uploads queue
+    rules = {rule.get("Prefix"): rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["reports/"]["ExpirationInDays"] == {"Ref": "ReportRetentionDays"}
+    (notification,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert notification["Queue"] == {"Fn::GetAtt": ["UploadsQueue", "Arn"]}
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "incoming/"}]
+
+
+def test_each_on_call_address_gets_an_email_subscription_with_an_optional_severity_filter(
+        template: dict[str, Any]) -> None:
+    subscriptions = of_type(template, "AWS::SNS::Subscription")
+    for slot in (1, 2, 3):
+        # GIVEN the address parameter of the slot
+        subscription = subscriptions[f"OnCallEmail{slot}Subscription"]
+        # THEN it subscribes that address to the alerts topic by email
+        assert subscription["TopicArn"] == {"Ref": "AlertsTopic"}
+        assert (subscription["Protocol"], subscription["Endpoint"]) == (
+            "email", {"Ref": f"OnCallEmail{slot}"})
+        assert template["Resources"][f"OnCallEmail{slot}Subscription"]["Condition"] == (
+            f"HasOnCallEmail{slot}")
+        # AND filters on the severity attribute the notifier sets, when severities are given
+        assert subscription["FilterPolicy"] == {"Fn::If": [
+            f"FiltersOnCallEmail{slot}",
+            {"severity": {"Fn::Split": [",", {"Ref": f"OnCallEmail{slot}Severities"}]}},
+            {"Ref": "AWS::NoValue"},
+        ]}
+    # AND both topics are encrypted
+    for topic in of_type(template, "AWS::SNS::Topic").values():
+        assert topic["KmsMasterKeyId"]
+
+
+def test_every_failure_mode_has_an_alarm_on_the_ops_topic(template: dict[str, Any]) -> None:
+    alarms = of_type(template, "AWS::CloudWatch::Alarm").values()
+    queues = queues_by_name(template)
+
+    def watched(metric: str, dimension: str) -> set[str]:
+        return {json.dumps(alarm["Dimensions"][0]["Value"], sort_keys=True) for alarm in alarms
+                if alarm.get("MetricName") == metric and alarm["Dimensions"][0]["Name"] == dimension}
+
+    def queue_ref(name: str) -> str:
+        return json.dumps({"Fn::GetAtt": [queues[name][0], "QueueName"]}, sort_keys=True)
+
+    # THEN every DLQ alarms on its first message, every queue on the age of its oldest
+    assert watched("ApproximateNumberOfMessagesVisible", "QueueName") == {
+        queue_ref(q.dead_letter_queue) for q in QUEUES}
+    assert watched("ApproximateAgeOfOldestMessage", "QueueName") == {
+        queue_ref(q.name) for q in QUEUES}
+    # AND every function on errors and on throttles
+    functions = {json.dumps({"Ref": name}) for name in FUNCTIONS}
+    assert watched("Errors", "FunctionName") == functions
+    assert watched("Throttles", "FunctionName") == functions
+    # AND every alarm tells the ops topic when it fires and when it clears
+    for alarm in alarms:
+        assert alarm["AlarmActions"] == [{"Ref": "OpsTopic"}]
+        assert alarm["OKActions"] == [{"Ref": "OpsTopic"}]
+
+
+def test_gateway_refusals_answer_in_the_apis_error_shape(template: dict[str, Any]) -> None:
+    # GIVEN API Gateway's own answers for a missing or refused key
+    (api,) = of_type(template, "AWS::ApiGateway::RestApi").values()
+    responses = api["Body"]["x-amazon-apigateway-gateway-responses"]
+    for kind, status, code in (("UNAUTHORIZED", 401, "unauthorized"),
+                               ("ACCESS_DENIED", 403, "forbidden")):
+        # THEN each is JSON with the same {"error": {code, message, details}} as the app's errors
+        body = json.loads(responses[kind]["responseTemplates"]["application/json"])
+        assert responses[kind]["statusCode"] == status
+        assert body["error"]["code"] == code and body["error"]["details"] == []
