@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,24 +33,33 @@ AWS_ENV = {
 }
 
 
-@pytest.fixture(scope="session")
-def mysql_database_url() -> Iterator[str]:
-    """A fresh MySQL database for this test session, migrated once, dropped at the end."""
-    name = f"tripline_test_{uuid.uuid4().hex[:8]}"
+@contextmanager
+def fresh_mysql_database(prefix: str) -> Iterator[str]:
+    """An empty MySQL database of its own (utf8mb4, binary collation as in production), dropped
+    at the end; the suite fails, never skips, when the server cannot be reached."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     server = create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as conn:
             conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
     except Exception as exc:  # the server is part of the suite: say why, do not skip
         pytest.fail(f"MySQL at {MYSQL_SERVER_URL} unreachable ({exc}); run `make test`, which starts it")
-    url = f"{MYSQL_SERVER_URL}/{name}"
-    engine = make_engine(url)
-    migrations.upgrade(engine)
-    engine.dispose()
-    yield url
-    with server.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-    server.dispose()
+    try:
+        yield f"{MYSQL_SERVER_URL}/{name}"
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        server.dispose()
+
+
+@pytest.fixture(scope="session")
+def mysql_database_url() -> Iterator[str]:
+    """A fresh MySQL database for this test session, migrated once, dropped at the end."""
+    with fresh_mysql_database("tripline_test") as url:
+        engine = make_engine(url)
+        migrations.upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from chalicelib import bootstrap
 from chalicelib.adapters.db.migrations import SQL_DIR
-from tests.conftest import MYSQL_SERVER_URL
+from tests.conftest import fresh_mysql_database
 
 HEAD = ScriptDirectory(str(SQL_DIR), version_locations=[str(SQL_DIR / "versions")]).get_current_head()
 
@@ -29,17 +28,11 @@ def empty_database(app_env: dict[str, Any], tmp_path: Path,
         bootstrap.reset()
         yield url
         return
-    name = f"tripline_empty_{uuid.uuid4().hex[:8]}"
-    server = create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
-    monkeypatch.setenv("DATABASE_URL", f"{MYSQL_SERVER_URL}/{name}")
-    bootstrap.reset()
-    yield f"{MYSQL_SERVER_URL}/{name}"
-    bootstrap.reset()
-    with server.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-    server.dispose()
+    with fresh_mysql_database("tripline_empty") as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        bootstrap.reset()
+        yield url
+        bootstrap.reset()
 
 
 def tables(url: str) -> set[str]:

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url
 
 from chalicelib import bootstrap
 from chalicelib.adapters.db import migrations
 from chalicelib.adapters.db.engine import make_engine
-from tests.conftest import AWS_ENV, MYSQL_SERVER_URL
+from tests.conftest import AWS_ENV, fresh_mysql_database
 from tests.faults.harness import CHUNK_BYTES, Tripline
 from tests.iam import workload
 from tests.iam.account import Observed
@@ -85,22 +84,9 @@ def sqlite_database(directory: Path) -> str:
     return url
 
 
-@contextmanager
-def mysql_database() -> Iterator[str]:
+def mysql_database() -> AbstractContextManager[str]:
     """An empty MySQL database (``migrate`` makes its tables), dropped at the end."""
-    name = f"tripline_iam_{uuid.uuid4().hex[:8]}"
-    server = create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
-    except Exception as exc:  # the server is part of the suite: say why, do not skip
-        pytest.fail(f"MySQL at {MYSQL_SERVER_URL} unreachable ({exc}); run `make test`")
-    try:
-        yield f"{MYSQL_SERVER_URL}/{name}"
-    finally:
-        with server.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        server.dispose()
+    return fresh_mysql_database("tripline_iam")
 
 
 def database_secret(patch: pytest.MonkeyPatch, aws: dict[str, Any], database_url: str) -> str:
