@@ -52,25 +52,26 @@ def fresh_mysql_database(prefix: str) -> Iterator[str]:
         server.dispose()
 
 
+def migrated(url: str) -> str:
+    """``url``'s database brought to the schema history's head; the URL, for chaining."""
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="session")
 def mysql_database_url() -> Iterator[str]:
     """A fresh MySQL database for this test session, migrated once, dropped at the end."""
     with fresh_mysql_database("tripline_test") as url:
-        engine = make_engine(url)
-        migrations.upgrade(engine)
-        engine.dispose()
-        yield url
+        yield migrated(url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database: a new SQLite file, or the session's MySQL database emptied."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'tripline.db'}"
-        engine = make_engine(url)
-        migrations.upgrade(engine)
-        engine.dispose()
-        yield url
+        yield migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
         return
     url = request.getfixturevalue("mysql_database_url")
     engine = make_engine(url)

@@ -168,14 +168,9 @@ def _moto_resources() -> dict[str, Any]:
 
 
 def _sqlite(directory: Path) -> str:
-    from chalicelib.adapters.db import migrations
-    from chalicelib.adapters.db.engine import make_engine
+    from tests.conftest import migrated
 
-    url = f"sqlite:///{directory / 'tripline.db'}"
-    engine = make_engine(url)
-    migrations.upgrade(engine)
-    engine.dispose()
-    return url
+    return migrated(f"sqlite:///{directory / 'tripline.db'}")
 
 
 def _point_app_at(patch: pytest.MonkeyPatch, aws: dict[str, Any], database_url: str) -> None:

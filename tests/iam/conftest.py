@@ -14,9 +14,8 @@ import yaml
 from sqlalchemy import make_url
 
 from chalicelib import bootstrap
-from chalicelib.adapters.db import migrations
 from chalicelib.adapters.db.engine import make_engine
-from tests.conftest import AWS_ENV, fresh_mysql_database
+from tests.conftest import AWS_ENV, fresh_mysql_database, migrated
 from tests.faults.harness import CHUNK_BYTES, Tripline
 from tests.iam import workload
 from tests.iam.account import Observed
@@ -77,11 +76,7 @@ def moto(patch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 
 
 def sqlite_database(directory: Path) -> str:
-    url = f"sqlite:///{directory / 'tripline.db'}"
-    engine = make_engine(url)
-    migrations.upgrade(engine)
-    engine.dispose()
-    return url
+    return migrated(f"sqlite:///{directory / 'tripline.db'}")
 
 
 def mysql_database() -> AbstractContextManager[str]:
