@@ -3,7 +3,6 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-BENCH_STAMP := $(VENV)/.bench-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # the template checkers (checkov pins an older boto3 than the app's: a virtualenv of their own)
 CHECKS := .venv-checks
 CHECKS_STAMP := $(CHECKS)/.installed-$(shell cksum infra/requirements-checks.txt | cut -d' ' -f1)
@@ -12,12 +11,12 @@ WHEELHOUSE := var/wheelhouse
 WHEELHOUSE_STAMP := $(WHEELHOUSE)/.complete-$(shell cksum requirements.txt | cut -d' ' -f1)
 STAGE ?= prod
 
-.PHONY: run test lint typecheck unit bench mariadb db-sql clean wheelhouse package checks
+.PHONY: run test lint typecheck unit bench bench-smoke mariadb chromium db-sql clean wheelhouse package checks
 
 run: $(STAMP)
 	$(BIN)/tripline local --demo
 
-test: $(STAMP) $(CHECKS_STAMP) $(WHEELHOUSE_STAMP) mariadb lint typecheck
+test: $(STAMP) $(CHECKS_STAMP) $(WHEELHOUSE_STAMP) mariadb chromium lint typecheck
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -29,11 +28,17 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
-bench: $(BENCH_STAMP) mariadb
+# every bench at its default size (many minutes); bench/README.md says what each measures
+bench: $(STAMP) mariadb package
 	$(BIN)/python -m bench.rule_eval
 	$(BIN)/python -m bench.processor --backend both
 	$(BIN)/python -m bench.csv_pipeline --rows 1000000 --memory-gib 1
 	$(BIN)/python -m bench.rules_overhead --backend both
+	$(BIN)/python -m bench.cold_start --zip dist/$(STAGE)/deployment.zip
+
+# every bench at a tiny size, checks on, timings never asserted (`make test` runs them too)
+bench-smoke: $(STAMP) $(CHECKS_STAMP) $(WHEELHOUSE_STAMP) mariadb
+	$(BIN)/pytest -m bench
 
 # dist/$(STAGE)/: deployment.zip, sam.json (sam.yaml with a YAML merge template), cloudformation.json
 package: $(STAMP) $(CHECKS_STAMP) $(WHEELHOUSE_STAMP)
@@ -49,17 +54,15 @@ db-sql: $(STAMP)
 mariadb:
 	bash scripts/ensure-mariadb
 
+# Debian's Chromium, which the /docs browser test drives (tests/e2e/test_docs_browser.py)
+chromium:
+	bash scripts/ensure-chromium
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet 'pip>=23,<26.3'  # chalice 1.34 requires pip<26.3
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-*
-	touch $@
-
-# bench-only dependencies (simpleeval), kept out of the `test` environment's stamp
-$(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	rm -f $(VENV)/.bench-installed-*
 	touch $@
 
 $(WHEELHOUSE_STAMP): requirements.txt | $(STAMP)

@@ -6,7 +6,6 @@ it with no AWS, database or network in reach.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from chalice.app import (
@@ -21,10 +20,10 @@ from chalice.app import (
     SQSEvent,
 )
 
-from chalicelib import access_edge, bootstrap, observability, web
+from chalicelib import access_edge, bootstrap, docs_page, observability, web
 from chalicelib.apidoc import openapi_document
 from chalicelib.domain.alert_views import alert_view
-from chalicelib.domain.errors import RequestError, TriplineError
+from chalicelib.domain.errors import DependencyError, RequestError, TriplineError
 from chalicelib.domain.upload_records import upload_view
 from chalicelib.services.access import (
     AUTH_CACHE_SECONDS,
@@ -58,9 +57,9 @@ from chalicelib.services.silences import (
 from chalicelib.services.tick import tick
 from chalicelib.services.uploads import describe_upload, grant_upload, list_uploads
 from chalicelib.topology import EVENTS_QUEUE, ROWS_QUEUE, UPLOADS_QUEUE
-from chalicelib.triggers import batch_item_failures, sqs_messages
+from chalicelib.triggers import answer_batch, sqs_messages
 
-app = Chalice(app_name="tripline")
+app = Chalice(app_name="tripline", configure_logs=False)  # observability owns the "tripline" logger
 
 
 def _request() -> Request:
@@ -73,6 +72,11 @@ def _request() -> Request:
 @app.middleware("all")
 def observe(event: Any, get_response: Any) -> Any:
     return observability.observe(event, get_response)
+
+
+@app.middleware("http")
+def decode_path(event: Request, get_response: Any) -> Response:
+    return web.decode_path_parameters(event, get_response)
 
 
 @app.middleware("http")
@@ -89,34 +93,25 @@ def _record_action(*args: Any, **kwargs: Any) -> None:
 
 @app.authorizer(ttl_seconds=AUTH_CACHE_SECONDS)
 def api_key(auth_request: AuthRequest) -> AuthResponse:
-    """Every route but /health and /openapi.json: a known, unrevoked key, and the routes its
-    role reaches (API Gateway keeps this answer per key for ``AUTH_CACHE_SECONDS``)."""
+    """Every route but /health, /openapi.json and /docs: a known, unrevoked key, and the routes its
+    role reaches (API Gateway keeps this answer per key for ``AUTH_CACHE_SECONDS``). Keys come
+    from the container's memory first, so a database outage is a 503 only for keys it never
+    confirmed (``services.key_cache``)."""
     try:
         principal = authenticate(auth_request.token, keys=bootstrap.container().keys)
-    except TriplineError as error:  # the key store is down or misconfigured: not the caller's
-        observability.logger().error("authorizer failed", extra={"error": str(error)})
-        raise _gateway_error(500) from error
+    except DependencyError as error:  # the key store is down: not the caller's fault, retry
+        observability.logger().warning("authorizer cannot check the key",
+                                       extra={"reason": error.message})
+        raise access_edge.authorizer_refusal(503) from error
+    except TriplineError as error:  # misconfigured: ours to fix
+        observability.logger().error("authorizer failed", extra={"reason": str(error)})
+        raise access_edge.authorizer_refusal(500) from error
     if principal is None:
-        raise _gateway_error(401)
+        raise access_edge.authorizer_refusal(401)
     routes: list[str | AuthRoute] = [AuthRoute(path, methods)
                                      for path, methods in allowed_routes(principal.role)]
     return AuthResponse(routes=routes, principal_id=principal.key_id,
                         context=principal_context(principal))
-
-
-def _gateway_error(status: int) -> Exception:
-    """API Gateway answers 401 when an authorizer raises ``Exception("Unauthorized")`` and 500
-    for any other exception; Chalice's local gateway (the local runtime, the test client) only
-    knows its own errors for them."""
-    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-        return Exception("Unauthorized" if status == 401 else "authorizer failed")
-    from chalice.local import InvalidAuthorizerError, NotAuthorizedError
-
-    if status == 401:
-        return NotAuthorizedError({"x-amzn-ErrorType": "UnauthorizedException"},
-                                  b'{"message":"Unauthorized"}')
-    return InvalidAuthorizerError({"x-amzn-ErrorType": "AuthorizerConfigurationException"},
-                                  b'{"message":null}')
 
 
 @app.route("/events", methods=["POST"], content_types=["*/*"], authorizer=api_key)
@@ -156,7 +151,8 @@ def get_events() -> Response:
 @app.route("/events/{source}/{event_id}", methods=["GET"], authorizer=api_key)
 @web.answers_errors
 def get_one_event(source: str, event_id: str) -> Response:
-    view = get_event(source, event_id, reader=bootstrap.container().reader)
+    view = get_event(source, event_id, reader=bootstrap.container().reader,
+                     caller=access_edge.principal(_request()))
     return web.json_response(view.as_dict())
 
 
@@ -192,7 +188,8 @@ def get_upload(upload_id: str) -> Response:
     services = bootstrap.container()
     return web.json_response(describe_upload(upload_id, uploads=services.uploads,
                                              objects=services.objects,
-                                             limits=services.upload_limits))
+                                             limits=services.upload_limits,
+                                             caller=access_edge.principal(_request())))
 
 
 @app.route("/rules", methods=["GET"], authorizer=api_key)
@@ -318,12 +315,24 @@ def openapi() -> Response:
     return web.json_response(openapi_document())
 
 
+@app.route("/docs", methods=["GET"])
+def docs() -> Response:
+    return docs_page.page_response(_request().context.get("path", ""))
+
+
+@app.route("/docs/{asset}", methods=["GET"])
+@web.answers_errors
+def docs_asset(asset: str) -> Response:
+    return docs_page.asset_response(asset)
+
+
 @app.on_sqs_message(queue=EVENTS_QUEUE, batch_size=10, maximum_batching_window_in_seconds=1,
                     name="process_events")
 def process_events(event: SQSEvent) -> dict[str, Any]:
     services = bootstrap.container()
+    messages = sqs_messages(event.to_dict()["Records"])
     outcome = process_event_messages(
-        sqs_messages(event.to_dict()["Records"]),
+        messages,
         store=services.store,
         clock=services.clock,
         limits=services.settings.limits,
@@ -331,25 +340,28 @@ def process_events(event: SQSEvent) -> dict[str, Any]:
         notifier=services.notifier,
     )
     observability.record_processing(outcome)
-    return batch_item_failures(outcome.failed_message_ids)
+    return answer_batch(messages, outcome.failed_message_ids, redelivery=services.redelivery,
+                        schedule=services.settings.retry_schedule)
 
 
 @app.on_sqs_message(queue=UPLOADS_QUEUE, batch_size=1, name="fan_out_uploads")
 def fan_out(event: SQSEvent) -> dict[str, Any]:
     services = bootstrap.container()
-    outcome = fan_out_uploads(sqs_messages(event.to_dict()["Records"]),
-                              services=services.upload_services,
+    messages = sqs_messages(event.to_dict()["Records"])
+    outcome = fan_out_uploads(messages, services=services.upload_services,
                               settings=services.fan_out_settings)
-    return batch_item_failures(outcome.failed_message_ids)
+    return answer_batch(messages, outcome.failed_message_ids, redelivery=services.redelivery,
+                        schedule=services.settings.retry_schedule)
 
 
 @app.on_sqs_message(queue=ROWS_QUEUE, batch_size=4, name="process_rows")
 def process_rows(event: SQSEvent) -> dict[str, Any]:
     services = bootstrap.container()
-    outcome = process_chunks(sqs_messages(event.to_dict()["Records"]),
-                             services=services.upload_services,
+    messages = sqs_messages(event.to_dict()["Records"])
+    outcome = process_chunks(messages, services=services.upload_services,
                              settings=services.chunk_settings)
-    return batch_item_failures(outcome.failed_message_ids)
+    return answer_batch(messages, outcome.failed_message_ids, redelivery=services.redelivery,
+                        schedule=services.settings.retry_schedule)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="tick")
@@ -364,12 +376,14 @@ def run_tick(event: CloudWatchEvent) -> dict[str, Any]:
 @app.lambda_function(name="migrate")
 def migrate(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One-off, invoked by an operator or the deploy pipeline after a deploy, never by a cold
-    start: applies sql/ to head and answers the revision; running it again changes nothing.
+    start: applies sql/ to head and answers the revision, then (on AWS) creates or updates the
+    application's database login the other functions use; running it again changes nothing.
     ``{"create_key": {"name", "role", "sources"}}`` also makes an API key (docs/deploy.md)."""
     services = bootstrap.container()
     try:
         return run_migrate(event or {}, schema=services.schema, keys=services.keys,
-                           audit=services.audit, clock=services.clock, book=services.rulebook)
+                           audit=services.audit, clock=services.clock, book=services.rulebook,
+                           app_login=services.app_login)
     except RequestError as error:  # the invoker's mistake: say what, where, in the API's shape
         return {"error": {"code": error.code, "message": error.message,
                           "details": [detail.as_dict() for detail in error.details]}}

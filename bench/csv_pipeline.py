@@ -10,6 +10,8 @@ the same MariaDB server:
 - Tripline: ``tripline local`` started as a subprocess (moto server, pumps, the real handlers),
   the file put under ``incoming/shop/`` with boto3, timed from the moment the put returns until
   ``GET /uploads`` says the upload is complete; then every row is counted in ``events``.
+  Every route but ``/health`` needs a key, locally as on AWS: the runtime is started with an
+  admin key made for the run (``TRIPLINE_LOCAL_ADMIN_KEY``), which the polls send.
 
 The ratio is what counts. The rows queue's depth is sampled while it runs (moto's SQS slows as a
 queue grows; the fan-out sends byte ranges, so it stays short). ``--memory-gib`` also measures the
@@ -29,14 +31,16 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 from sqlalchemy import create_engine, text
 
 from bench.databases import MYSQL_SERVER_URL, RUN_TAG, fresh_database
+from chalicelib.domain.access import new_key_text
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "order_id,ordered_at,store,sku,quantity,unit_price,currency,paid\n"
@@ -104,15 +108,34 @@ def free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class LocalRuntime:
+    """Where the started runtime answers, and the admin key it was started with."""
+
+    api: str
+    aws: str
+    key: str
+
+    def get(self, path: str) -> dict[str, Any]:
+        request = Request(f"{self.api}{path}", headers={"Authorization": f"Bearer {self.key}"})
+        with urlopen(request, timeout=10) as response:
+            answer: dict[str, Any] = json.loads(response.read())
+            return answer
+
+
 @contextmanager
-def local_runtime(database_url: str, workdir: Path) -> Iterator[tuple[str, str]]:
-    """``tripline local`` as a subprocess; yields the API and AWS URLs once it answers."""
+def local_runtime(database_url: str, workdir: Path) -> Iterator[LocalRuntime]:
+    """``tripline local`` as a subprocess, its working folder ``workdir`` (its ``var/`` goes
+    there); yields once ``/health`` answers."""
     api_port, aws_port = free_port(), free_port()
-    env = os.environ | {"DATABASE_URL": database_url, "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    key = new_key_text()[2]
+    env = os.environ | {"DATABASE_URL": database_url, "POWERTOOLS_LOG_LEVEL": "WARNING",
+                        "TRIPLINE_LOCAL_ADMIN_KEY": key}
     log = (workdir / "local.log").open("w")
     process = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "tripline"), "local", "--port", str(api_port),
-         "--aws-port", str(aws_port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+         "--aws-port", str(aws_port)], cwd=workdir, env=env, stdout=log,
+        stderr=subprocess.STDOUT)
     api = f"http://127.0.0.1:{api_port}"
     try:
         deadline = time.monotonic() + 60
@@ -124,7 +147,7 @@ def local_runtime(database_url: str, workdir: Path) -> Iterator[tuple[str, str]]
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError(f"the local runtime did not start; see {log.name}") from None
                 time.sleep(0.3)
-        yield api, f"http://127.0.0.1:{aws_port}"
+        yield LocalRuntime(api, f"http://127.0.0.1:{aws_port}", key)
     finally:
         process.terminate()
         process.wait(timeout=60)
@@ -142,21 +165,12 @@ def aws_client(service: str, endpoint: str) -> Any:
 def pipeline(path: Path, rows: int, workdir: Path) -> dict[str, Any]:
     """Seconds from the put returning to the upload complete, with the queue depth seen."""
     with fresh_database("mysql", "csv", workdir) as database, \
-            local_runtime(database.url, workdir) as (api, aws):
-        s3, sqs = aws_client("s3", aws), aws_client("sqs", aws)
+            local_runtime(database.url, workdir) as runtime:
+        s3, sqs = aws_client("s3", runtime.aws), aws_client("sqs", runtime.aws)
         rows_queue = sqs.get_queue_url(QueueName="tripline-rows")["QueueUrl"]
         s3.upload_file(str(path), "tripline-data", "incoming/shop/bench.csv")
         started = time.perf_counter()
-        depth, status = 0, {}
-        while True:
-            listed = _get(f"{api}/uploads?source=shop")["items"]
-            status = listed[0] if listed else {}
-            if status.get("status") in ("complete", "complete_with_errors", "failed"):
-                break
-            attributes = sqs.get_queue_attributes(QueueUrl=rows_queue, AttributeNames=[
-                "ApproximateNumberOfMessages"])["Attributes"]
-            depth = max(depth, int(attributes["ApproximateNumberOfMessages"]))
-            time.sleep(0.2)
+        status, depth = _until_final(runtime, sqs, rows_queue, started + 60 + rows / 1000)
         seconds = time.perf_counter() - started
         engine = create_engine(database.url)
         with engine.connect() as conn:
@@ -168,10 +182,21 @@ def pipeline(path: Path, rows: int, workdir: Path) -> dict[str, Any]:
             "timings": status["timings"]}
 
 
-def _get(url: str) -> dict[str, Any]:
-    with urlopen(url, timeout=10) as response:
-        answer: dict[str, Any] = json.loads(response.read())
-        return answer
+def _until_final(runtime: LocalRuntime, sqs: Any, rows_queue: str, deadline: float
+                 ) -> tuple[dict[str, Any], int]:
+    """The upload's status once final, and the rows queue's greatest depth seen meanwhile; a
+    stuck upload fails the run at ``deadline`` (``perf_counter`` seconds) rather than hang it."""
+    depth, status = 0, {}
+    while time.perf_counter() < deadline:
+        listed = runtime.get("/uploads?source=shop")["items"]
+        status = listed[0] if listed else {}
+        if status.get("status") in ("complete", "complete_with_errors", "failed"):
+            return status, depth
+        attributes = sqs.get_queue_attributes(QueueUrl=rows_queue, AttributeNames=[
+            "ApproximateNumberOfMessages"])["Attributes"]
+        depth = max(depth, int(attributes["ApproximateNumberOfMessages"]))
+        time.sleep(0.2)
+    raise RuntimeError(f"the upload was not done in time; last seen: {status or 'not listed'}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{rate:,.0f} rows/s, {run['chunks']} chunks, rows queue at most "
               f"{run['max_queue_depth']} deep")
         print(f"ratio to LOAD DATA: {rate / (args.rows / reference):.2f}x")
+        print(f"checked: LOAD DATA stored {args.rows:,} rows; the upload ended complete with "
+              f"{args.rows:,} events stored")
         if args.memory_gib:
             from bench.fanout_memory import measure_fanout_memory
 

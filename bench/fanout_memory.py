@@ -5,6 +5,11 @@ file is uploaded from this one, and a fresh child process invokes the ``fan_out_
 exactly as Lambda would, with the S3 notification the upload produced. The child reports its peak
 resident set (``ru_maxrss``) before and after the call: the second is what a Lambda function's
 memory setting has to hold.
+
+The child's ``TRIPLINE_CSV_MAX_ROWS`` is the file's row count, set here: 1 GiB of shop rows is
+14.4 million rows, past the default limit of 10 million, and a fan-out that stops at the limit
+would measure a smaller file (and fail the check below). The run fails unless the upload is
+``importing`` (fanned out, chunks queued) with every row of the file seen.
 """
 
 from __future__ import annotations
@@ -32,15 +37,17 @@ after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 upload = bootstrap.container().uploads.list_uploads(__import__(
     "chalicelib.domain.upload_records", fromlist=["UploadQuery"]).UploadQuery()).items[0][0]
 print(json.dumps({"before_kib": before, "after_kib": after, "answer": answer,
-                  "chunks": upload.chunks_total, "rows": upload.rows_seen}))
+                  "chunks": upload.chunks_total, "rows": upload.rows_seen,
+                  "status": upload.status, "reason": upload.status_reason}))
 """
 
 
-def measure_fanout_memory(gib: float, workdir: Path) -> str:
+def measure_fanout_memory(gib: float, workdir: Path, max_rows: int | None = None) -> str:
+    """The figure's line; ``max_rows`` (the fan-out's row limit) defaults to the file's rows."""
     from bench.csv_pipeline import aws_client, free_port, write_file
 
     path = workdir / "big.csv"
-    rows = int(gib * 1024**3 / 74.4)
+    rows = max(1, int(gib * 1024**3 / 74.4))
     size = write_file(path, rows)
     port = free_port()
     moto = subprocess.Popen([str(ROOT / ".venv" / "bin" / "moto_server"), "-p", str(port)],
@@ -54,7 +61,7 @@ def measure_fanout_memory(gib: float, workdir: Path) -> str:
             "TRIPLINE_AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
             "AWS_REGION": "us-east-1", "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_LOG_LEVEL": "WARNING", "TRIPLINE_CSV_MAX_ROWS": str(max_rows or rows),
         }
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-c", CHILD], input=json.dumps(event), cwd=ROOT,
@@ -64,12 +71,18 @@ def measure_fanout_memory(gib: float, workdir: Path) -> str:
         moto.terminate()
         moto.wait(timeout=30)
     measured = json.loads(done.stdout.strip().splitlines()[-1])
-    if measured["answer"]["batchItemFailures"] or measured["rows"] != rows:
-        raise RuntimeError(f"the fan-out failed ({measured}): {done.stderr[-2000:]}")
-    return (f"fan-out of {size / 1024**3:.2f} GiB ({rows:,} rows, {measured['chunks']:,} chunk "
+    if (measured["answer"]["batchItemFailures"] or measured["rows"] != rows
+            or measured["status"] != "importing" or not measured["chunks"]):
+        raise RuntimeError(f"the fan-out of {rows:,} rows failed ({measured}): "
+                           f"{done.stderr[-2000:]}")
+    return (f"fan-out of {_size(size)} ({rows:,} rows, {measured['chunks']:,} chunk "
             f"tasks sent) in {seconds:.1f} s: peak RSS "
             f"{measured['after_kib'] / 1024:.0f} MiB (after imports {measured['before_kib'] / 1024:.0f}"
             f" MiB); this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024**3:.2f} GiB" if size >= 1024**3 / 10 else f"{size / 1024**2:.1f} MiB"
 
 
 def _wait_for(endpoint: str) -> None:

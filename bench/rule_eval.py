@@ -82,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     report_rates(trials, args.events, args.simpleeval_events)
     report_rules(hits, args.events, alone, compiles)
     report_imports(measure_imports(args.import_runs))
+    print(f"\nchecked: before timing, the compiled rules and the `re` lambdas gave the RE2 "
+          f"lambdas' very bool on {args.events:,} events for every rule, simpleeval the same "
+          f"truth on {args.simpleeval_events:,}; every timed pass counted the lambdas' "
+          f"{sum(hits):,} hits, no evaluation failed")
     return 0
 
 

@@ -3,32 +3,81 @@
 Bodies are built with the real ``encode_envelope`` and records with the test suite's ``sqs_record``,
 so the processor sees exactly what Lambda hands it in production and in the tests. Every input is
 deterministic (no clock, no randomness in the items) so two runs store the same rows.
+
+An event of a source that ``rules/sources/`` declares (``shop``) carries every declared column,
+built from the definition itself with a value of the column's type, in the form the processor
+stores it: so the processor accepts it and conforming changes nothing, and a column added to the
+definition later is in the next run's events instead of getting them rejected. Sources without a
+definition (``billing``, ``warehouse``, ``auth``) carry free-form data, which is stored as posted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+from chalicelib.adapters.rule_files.sources import load_sources
 from chalicelib.domain.envelopes import EventEnvelope, encode_envelope
+from chalicelib.domain.source_model import ColumnSpec, SourceDefinition
 from tests.builders import sqs_event, sqs_record
 
 BATCH_SIZE = 10  # the processor's batch_size in app.py, and Lambda's SQS default
 SOURCES = ("shop", "billing", "warehouse", "auth")
 RECEIVED_AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+RULES_DIR = Path(__file__).resolve().parents[1] / "rules"  # the processor's TRIPLINE_RULES_DIR
+
+# A value of each column type for event ``index``, as the processor stores it. The numbers keep
+# a shop order's ``total`` (quantity * unit_price) under 1,000, so ``large-order`` judges every
+# order and matches none: this bench measures the processor's path, bench.rules_overhead the rules.
+CellValue = Callable[[ColumnSpec, int, datetime], Any]
+BY_TYPE: dict[str, CellValue] = {
+    "string": lambda column, index, _: (column.default if isinstance(column.default, str)
+                                        else f"{column.name}-{index % 7}"),
+    "integer": lambda _, index, __: index % 5 + 1,
+    "number": lambda _, index, __: round(index % 20_000 / 100, 2),
+    "boolean": lambda _, index, __: index % 3 != 0,
+    "timestamp": lambda _, __, at: at.isoformat(),
+    "date": lambda _, __, at: at.date().isoformat(),
+}
+
+
+@cache
+def declared_sources() -> dict[str, SourceDefinition]:
+    """The definitions the processor loads, read once (through the same reader) on first use."""
+    return dict(load_sources(RULES_DIR).definitions)
+
+
+def declared_data(definition: SourceDefinition, event_id: str, occurred: datetime, index: int
+                  ) -> dict[str, Any]:
+    """Every declared column of ``definition``: the id and time columns repeat the envelope's."""
+    data = {}
+    for column in definition.columns:
+        if column.name in definition.id_columns and len(definition.id_columns) == 1:
+            data[column.name] = event_id
+        elif column.name == definition.occurred_at_column:
+            data[column.name] = occurred.isoformat()
+        else:
+            data[column.name] = BY_TYPE[column.type](column, index, occurred)
+    return data
 
 
 def event_item(index: int) -> dict[str, Any]:
     """An item as an integrator posts it: a few sources, a small ``data`` object."""
     occurred = RECEIVED_AT - timedelta(seconds=index)
-    return {
-        "source": SOURCES[index % len(SOURCES)],
-        "type": "order.created" if index % 3 else "payment.failed",
-        "id": f"evt-{index:08d}",
-        "occurred_at": occurred.isoformat().replace("+00:00", "Z"),
-        "data": {"amount": round(index * 0.37, 2), "store": f"berlin-{index % 7}",
-                 "items": index % 5 + 1, "note": "gift wrap"},
-    }
+    source, event_id = SOURCES[index % len(SOURCES)], f"evt-{index:08d}"
+    event_type = "order.created" if index % 3 else "payment.failed"
+    definition = declared_sources().get(source)
+    if definition is None:
+        data: dict[str, Any] = {"amount": round(index * 0.37, 2), "store": f"berlin-{index % 7}",
+                                "items": index % 5 + 1, "note": "gift wrap"}
+    else:
+        data = declared_data(definition, event_id, occurred, index)
+        event_type = definition.event_type or data.get(definition.type_column or "", event_type)
+    return {"source": source, "type": event_type, "id": event_id,
+            "occurred_at": occurred.isoformat().replace("+00:00", "Z"), "data": data}
 
 
 def envelope_body(index: int) -> str:

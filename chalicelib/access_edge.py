@@ -9,6 +9,7 @@ comment given), when, and from where (the caller's address as API Gateway saw it
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,6 +29,40 @@ AUDITED: Mapping[tuple[str, str], tuple[str, str]] = {
 }
 DETAIL_FIELDS = ("comment", "by", "source", "filename", "matchers", "starts_at", "ends_at",
                  "author")
+
+
+# The bodies API Gateway answers with on AWS (infra/template.yaml's gateway responses), given by
+# the local gateway too, so a client sees one API wherever it runs.
+UNAUTHORIZED_BODY = ('{"error": {"code": "unauthorized", "message": "a valid API key is required: '
+                     'Authorization: Bearer tl_...", "details": []}}')
+UNCHECKABLE_BODY = ('{"error": {"code": "dependency_unavailable", "message": "the API key cannot '
+                    'be checked right now; retry later", "details": []}}')
+UNCHECKABLE_RETRY_AFTER = "5"
+
+
+def authorizer_refusal(status: int) -> Exception:
+    """What the authorizer raises to answer ``status``: 401 (no valid key), 503 (the key cannot
+    be checked: the key store is down), or 500 (the authorizer itself is broken).
+
+    API Gateway answers 401 for ``Exception("Unauthorized")`` and its AUTHORIZER_FAILURE
+    response (503 with ``Retry-After``, set in infra/) for any other exception, so on AWS a
+    broken authorizer is a 503 too. Chalice's local gateway (the local runtime, the test client)
+    answers the status of the ``LocalGatewayException`` raised, with its headers and body."""
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return Exception("Unauthorized" if status == 401 else "authorizer failed")
+    from chalice.local import InvalidAuthorizerError, LocalGatewayException, NotAuthorizedError
+
+    class KeyUncheckable(LocalGatewayException):
+        CODE = 503
+
+    if status == 401:
+        return NotAuthorizedError({"x-amzn-ErrorType": "UnauthorizedException",
+                                   "WWW-Authenticate": "Bearer"}, UNAUTHORIZED_BODY.encode())
+    if status == 503:
+        return KeyUncheckable({"x-amzn-ErrorType": "AuthorizerFailureException",
+                               "Retry-After": UNCHECKABLE_RETRY_AFTER}, UNCHECKABLE_BODY.encode())
+    return InvalidAuthorizerError({"x-amzn-ErrorType": "AuthorizerConfigurationException"},
+                                  b'{"message":null}')
 
 
 def principal(request: Request) -> Principal:

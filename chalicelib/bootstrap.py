@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         AlertOutbox,
         AlertStore,
         AlertTopic,
+        AppLogin,
         AuditLog,
         ChunkStore,
         EventReader,
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
         KeyStore,
         MessageQueue,
         ObjectStore,
+        QueueMessage,
+        Redelivery,
         RuleParser,
         RuleReader,
         SchemaHistory,
@@ -95,6 +98,20 @@ class Container:
         return AlembicSchemaHistory(self.schema_engine)
 
     @cached_property
+    def app_login(self) -> AppLogin | None:
+        """The application's database user, kept by migrate with the owner's engine; only where
+        the application login's secret is set (migrate on AWS), never on the local runtime."""
+        from chalicelib.adapters.aws.database_secret import SecretsManagerLogin
+        from chalicelib.adapters.db.app_user import MySqlAppUser
+
+        arn = self.settings.database_app_secret_arn
+        if arn is None:
+            return None
+        secret = SecretsManagerLogin(self.secrets_client, arn,
+                                     variable="TRIPLINE_DATABASE_APP_SECRET_ARN")
+        return MySqlAppUser(self.schema_engine, secret, self.settings.database_name)
+
+    @cached_property
     def secrets_client(self) -> Any:
         from chalicelib.adapters.aws.clients import make_client
 
@@ -136,6 +153,19 @@ class Container:
         client = make_client("sqs", self.settings)
         return SqsQueue(client, EVENTS_QUEUE, attempts=self.settings.send_attempts)
 
+    @property
+    def redelivery(self) -> Redelivery:
+        """Failed messages put back with their backoff; its SQS client is made only when a
+        message fails, which most batches never do."""
+        return _LazyRedelivery(self)
+
+    @cached_property
+    def sqs_redelivery(self) -> Redelivery:
+        from chalicelib.adapters.aws.clients import make_client
+        from chalicelib.adapters.aws.sqs_redelivery import SqsRedelivery
+
+        return SqsRedelivery(make_client("sqs", self.settings))
+
     @cached_property
     def rulebook(self) -> RuleBook:
         """``rules/`` loaded and compiled once per container: a bad file fails the first use,
@@ -176,9 +206,15 @@ class Container:
 
     @cached_property
     def keys(self) -> KeyStore:
-        from chalicelib.adapters.db.access_store import SqlKeyStore
+        """Remembered per container, so the authorizer answers while the database is away."""
+        from datetime import timedelta
 
-        return SqlKeyStore(self.engine)
+        from chalicelib.adapters.db.access_store import SqlKeyStore
+        from chalicelib.services.key_cache import CachedKeyStore, KeyCachePolicy
+
+        policy = KeyCachePolicy(fresh_for=timedelta(seconds=self.settings.key_cache_seconds),
+                                stale_for=timedelta(seconds=self.settings.key_stale_seconds))
+        return CachedKeyStore(SqlKeyStore(self.engine), self.clock, policy)
 
     @cached_property
     def audit(self) -> AuditLog:
@@ -304,6 +340,16 @@ class _LazyTopic:
 
     def publish(self, message: OutgoingAlert) -> str:
         return self._container.alerts_topic.publish(message)
+
+
+class _LazyRedelivery:
+    """The container's ``SqsRedelivery``, built on the first postponement."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    def postpone(self, messages: Sequence[tuple[QueueMessage, int]]) -> None:
+        self._container.sqs_redelivery.postpone(messages)
 
 
 def _max_receive(queue: str) -> int:

@@ -1,7 +1,8 @@
 """The ``tripline`` command: database schema and the local runtime.
 
 ``tripline db upgrade``   apply the schema history in sql/ to DATABASE_URL (or, as on AWS, to
-                          TRIPLINE_DATABASE_HOST with the login in TRIPLINE_DATABASE_SECRET_ARN)
+                          TRIPLINE_DATABASE_HOST with the login in TRIPLINE_DATABASE_SECRET_ARN,
+                          and keep the application login of TRIPLINE_DATABASE_APP_SECRET_ARN)
 ``tripline db sql``       print the MySQL DDL of that history, for a DBA to review (no server needed)
 ``tripline local``        run everything on this machine (moto + SQLite by default); ``--demo``
 ``tripline upload FILE``  send a CSV file through a presigned upload and wait for its report
@@ -29,9 +30,11 @@ def _db_upgrade(_: argparse.Namespace) -> int:
     from chalicelib.services.schema import upgrade_schema
 
     services = bootstrap.container()  # DATABASE_URL, or the secret and host as on AWS
-    revision = upgrade_schema(schema=services.schema)["revision"]
+    answer = upgrade_schema(schema=services.schema, app_login=services.app_login)
     where = services.schema_engine.url.render_as_string(hide_password=True)
-    print(f"database at head ({revision}): {where}")
+    print(f"database at head ({answer['revision']}): {where}")
+    if "app_user" in answer:
+        print(f"application login {answer['app_user']}: data grants only, password from its secret")
     return 0
 
 

@@ -1,15 +1,27 @@
-"""Powertools Logger and Metrics, wired once as Chalice middleware.
+"""Powertools Logger and Metrics, built once per process and wired as Chalice middleware.
 
 Powertools' handler decorators expect ``(event, context)``; Chalice hands its handlers one event
 object, so the middleware does their work: correlation keys on the logger, one metrics flush per
 invocation. Powertools is imported on first use, not at import (cold-start cost, design §6).
+
+Every log line of the service goes through :func:`logger`, as JSON with its keys. Two things make
+that hold under threads (the local runtime serves requests, pumps and schedules on threads of one
+process):
+
+- the logger is built once, under a lock, with its own handler. Built twice, the second
+  Powertools ``Logger`` would adopt the first handler it finds on the ``tripline`` logger, and
+  with a plain formatter there every later ``clear_state`` raised (every route answered 500);
+- an invocation's keys (request id, function) are Powertools' thread-safe keys, which live in a
+  context variable: each thread, and so each invocation, sees only its own.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
+import threading
 from collections.abc import Callable
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from chalicelib.domain.intake import ItemStatus
 
@@ -22,19 +34,52 @@ if TYPE_CHECKING:
 SERVICE = "tripline"
 NAMESPACE = "Tripline"
 
+_lock = threading.Lock()
+_logger: Logger | None = None
+_metrics: Metrics | None = None
 
-@cache
+
+class _StdoutHandler(logging.StreamHandler[TextIO]):
+    """Writes to whatever ``sys.stdout`` is when a line is written, as ``logging.lastResort``
+    does for stderr: Lambda captures stdout, and so can a test or the local console."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        """The stream is always the current stdout."""
+
+
 def logger() -> Logger:
+    """The service's one Powertools logger."""
+    global _logger
+    if _logger is None:
+        with _lock:
+            if _logger is None:
+                _logger = _new_logger()
+    return _logger
+
+
+def _new_logger() -> Logger:
     from aws_lambda_powertools import Logger
 
-    return Logger(service=SERVICE)
+    # Should the ``tripline`` logger already be set up (a second build in one process), its
+    # Powertools handler is passed in, never left for Powertools to guess.
+    configured = getattr(logging.getLogger(SERVICE), "powertools_handler", None)
+    return Logger(service=SERVICE, logger_handler=configured or _StdoutHandler())
 
 
-@cache
 def metrics() -> Metrics:
-    from aws_lambda_powertools import Metrics
+    global _metrics
+    if _metrics is None:
+        with _lock:
+            if _metrics is None:
+                from aws_lambda_powertools import Metrics
 
-    return Metrics(namespace=NAMESPACE, service=SERVICE)
+                _metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+    return _metrics
 
 
 def count(name: str, value: int) -> None:
@@ -46,19 +91,21 @@ def count(name: str, value: int) -> None:
 
 
 def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
-    """Middleware body: correlation keys in, metrics flushed out, whatever the handler did."""
+    """Middleware body: this invocation's correlation keys in, metrics flushed out, whatever the
+    handler did."""
     log = logger()
-    log.clear_state()
+    log.thread_safe_clear_keys()
     context = getattr(event, "context", None)
     if isinstance(context, dict):  # an HTTP request: API Gateway's requestContext
-        log.append_keys(request_id=context.get("requestId"), http_method=event.method,
-                        path=event.path)
+        log.thread_safe_append_keys(request_id=context.get("requestId"), http_method=event.method,
+                                    path=event.path)
     else:  # a Lambda event: the Lambda context object
-        log.append_keys(request_id=getattr(context, "aws_request_id", None),
-                        function=getattr(context, "function_name", None))
+        log.thread_safe_append_keys(request_id=getattr(context, "aws_request_id", None),
+                                    function=getattr(context, "function_name", None))
     try:
         return get_response(event)
     finally:
+        log.thread_safe_clear_keys()
         if metrics().metric_set:
             metrics().flush_metrics()
         # With POWERTOOLS_METRICS_DISABLED, flush neither prints nor clears, and Powertools' own

@@ -66,11 +66,20 @@ class MessageQueue(Protocol):
 
 @dataclass(frozen=True)
 class QueueMessage:
-    """A delivered message as the trigger hands it; the id is stable across redeliveries."""
+    """A delivered message as the trigger hands it; the id is stable across redeliveries. The
+    receipt handle and queue ARN say where to put it back later (``Redelivery``)."""
 
     message_id: str
     body: str
     receive_count: int = 1
+    receipt_handle: str = ""
+    queue_arn: str = ""
+
+
+class Redelivery(Protocol):
+    def postpone(self, messages: Sequence[tuple[QueueMessage, int]]) -> None:
+        """Make each message, still in flight, visible again after its number of seconds. Best
+        effort: a message it cannot postpone comes back after its queue's visibility timeout."""
 
 
 @dataclass(frozen=True)
@@ -249,13 +258,16 @@ class AbsenceState(Protocol):
 class AlertTopic(Protocol):
     def publish(self, message: OutgoingAlert) -> str:
         """Publish once (no retry: the outbox retries); the topic's message id.
-        ``DependencyError`` when the message did not go out."""
+        ``MessageRefused`` when the topic refused this message for what it holds (sending it
+        again as it is cannot succeed), ``DependencyError`` when it did not go out otherwise."""
 
 
 @dataclass(frozen=True)
 class PendingNotice:
     """An outbox row a notifier has claimed: what to say about which alert, and how often it
-    was tried before. ``sample`` is the data of the alert's latest matching event, if stored."""
+    was tried before. ``sample`` is the alert's latest matching event as its rule saw it, if
+    stored: its data, then its own ``source``, ``type``, ``id``, ``occurred_at`` and
+    ``received_at`` (what a rule's message may name)."""
 
     outbox_id: int
     kind: str
@@ -324,9 +336,11 @@ class AlertOutbox(Protocol):
         never send one twice; oldest first."""
 
     def settle(self, outbox_id: int, status: str, at: datetime, detail: str, *,
-               message_id: str | None = None, silence_id: str | None = None) -> None:
-        """``sent``, ``grouped`` or ``silenced``, once, with a timeline line; a silenced notice
-        leaves its alert owing on-call its state when the silence ends."""
+               message_id: str | None = None, silence_id: str | None = None,
+               error: str | None = None) -> None:
+        """``sent``, ``grouped``, ``silenced`` or ``failed`` (with the ``error`` that ended it),
+        once, with a timeline line; a silenced notice leaves its alert owing on-call its state
+        when the silence ends."""
 
     def retry(self, outbox_id: int, next_attempt_at: datetime, error: str,
               at: datetime) -> None: ...
@@ -380,3 +394,9 @@ class SchemaHistory(Protocol):
     def upgrade(self) -> str:
         """Apply every migration not applied yet; the revision the database is at afterwards.
         Idempotent: a database already at head is left as it is."""
+
+
+class AppLogin(Protocol):
+    def ensure(self) -> str:
+        """Create or update the application's database user from its secret, with data grants
+        only; the user's name. Idempotent: run again, it changes nothing but a new password."""

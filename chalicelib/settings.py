@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from chalicelib.domain.errors import ConfigurationError, Detail
 from chalicelib.domain.events import Limits
+from chalicelib.domain.retries import MAX_VISIBILITY_SECONDS, RetrySchedule
 
 DEFAULT_DATABASE_URL = "sqlite:///var/tripline.db"
 DATABASE_SCHEMES = ("sqlite", "mysql+pymysql")
@@ -63,6 +64,12 @@ def _topic_arn(text: str) -> str | None:
 def _positive_int(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise ValueError("a whole number of at least 1")
+    return int(text)
+
+
+def _seconds(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_VISIBILITY_SECONDS:
+        raise ValueError(f"a whole number of seconds from 0 to {MAX_VISIBILITY_SECONDS}")
     return int(text)
 
 
@@ -145,8 +152,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DATABASE_URL", "database_url", _database_url, DEFAULT_DATABASE_URL,
              "SQLAlchemy URL: sqlite:///path or mysql+pymysql://user:pass@host/db"),
     Variable("TRIPLINE_DATABASE_SECRET_ARN", "database_secret_arn", _secret_arn, "",
-             "Secrets Manager secret holding the database's username and password (RDS's managed "
-             "master secret); set on AWS, where it replaces DATABASE_URL"),
+             "Secrets Manager secret holding the login this function uses (username and "
+             "password): the application login's, or for migrate RDS's managed master secret; "
+             "set on AWS, where it replaces DATABASE_URL"),
+    Variable("TRIPLINE_DATABASE_APP_SECRET_ARN", "database_app_secret_arn", _secret_arn, "",
+             "with TRIPLINE_DATABASE_SECRET_ARN, on migrate only: the application login's "
+             "secret, whose user migrate creates or updates with data grants only"),
     Variable("TRIPLINE_DATABASE_HOST", "database_host", _host, "",
              "database host with TRIPLINE_DATABASE_SECRET_ARN: the RDS Proxy endpoint"),
     Variable("TRIPLINE_DATABASE_PORT", "database_port", _port, "3306",
@@ -212,6 +223,17 @@ VARIABLES: tuple[Variable, ...] = (
              "most SNS publishes per second (SNS email delivery is rate limited)"),
     Variable("TRIPLINE_NOTIFY_RETRY_SECONDS", "notify_retry_seconds", _positive_int, "30",
              "first wait before a failed publish is retried; doubles each time, up to an hour"),
+    Variable("TRIPLINE_KEY_CACHE_SECONDS", "key_cache_seconds", _positive_int, "60",
+             "how long the authorizer trusts an API key the database confirmed before asking again "
+             "(a revocation takes effect within it)"),
+    Variable("TRIPLINE_KEY_STALE_SECONDS", "key_stale_seconds", _positive_int, "900",
+             "while the database is unreachable, how long after its last confirmation a key is "
+             "still accepted from memory; past it the authorizer answers 503"),
+    Variable("TRIPLINE_RETRY_FIRST_SECONDS", "retry_first_seconds", _seconds, "30",
+             "when a queue message that failed (the database unreachable, say) comes back the "
+             "first time; the wait doubles with each delivery"),
+    Variable("TRIPLINE_RETRY_LONGEST_SECONDS", "retry_longest_seconds", _seconds, "300",
+             "the longest wait before a failed queue message comes back"),
 )
 
 
@@ -220,6 +242,10 @@ def _cross_checks(values: dict[str, Any]) -> list[Detail]:
     pairs = (
         ("page_size", "max_page_size", "TRIPLINE_PAGE_SIZE", "TRIPLINE_MAX_PAGE_SIZE"),
         ("max_event_bytes", "max_body_bytes", "TRIPLINE_MAX_EVENT_BYTES", "TRIPLINE_MAX_BODY_BYTES"),
+        ("key_cache_seconds", "key_stale_seconds", "TRIPLINE_KEY_CACHE_SECONDS",
+         "TRIPLINE_KEY_STALE_SECONDS"),
+        ("retry_first_seconds", "retry_longest_seconds", "TRIPLINE_RETRY_FIRST_SECONDS",
+         "TRIPLINE_RETRY_LONGEST_SECONDS"),
     )
     problems = [
         Detail(f"must not exceed {upper_name}", field=lower_name)
@@ -230,7 +256,7 @@ def _cross_checks(values: dict[str, Any]) -> list[Detail]:
                             ("max_record_bytes", "TRIPLINE_CSV_MAX_RECORD_BYTES")):
         if values.get(attribute, 0) > MAX_CHUNK_BYTES:  # a chunk is stored raw in a MEDIUMBLOB
             problems.append(Detail(f"must be at most {MAX_CHUNK_BYTES}", field=name))
-    return problems + _database_checks(values)
+    return problems + _database_checks(values) + _app_login_checks(values)
 
 
 def _database_checks(values: dict[str, Any]) -> list[Detail]:
@@ -249,10 +275,26 @@ def _database_checks(values: dict[str, Any]) -> list[Detail]:
     return problems
 
 
+def _app_login_checks(values: dict[str, Any]) -> list[Detail]:
+    """The application login's user is made by the owner login, so its secret never comes
+    alone; and it is another secret, or migrate would vouch for a login no weaker than its own."""
+    app_secret = values.get("database_app_secret_arn")
+    if app_secret is None or "database_secret_arn" not in values:  # unset, or already refused
+        return []
+    if values.get("database_secret_arn") is None:
+        problem = "only with TRIPLINE_DATABASE_SECRET_ARN, the owner login that creates its user"
+    elif app_secret == values["database_secret_arn"]:
+        problem = "must name another secret than TRIPLINE_DATABASE_SECRET_ARN"
+    else:
+        return []
+    return [Detail(problem, field="TRIPLINE_DATABASE_APP_SECRET_ARN")]
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     database_secret_arn: str | None = None
+    database_app_secret_arn: str | None = None
     database_host: str | None = None
     database_port: int = 3306
     database_name: str = "tripline"
@@ -285,6 +327,14 @@ class Settings:
     notify_group_at: int = 3
     notify_per_second: int = 10
     notify_retry_seconds: int = 30
+    key_cache_seconds: int = 60
+    key_stale_seconds: int = 900
+    retry_first_seconds: int = 30
+    retry_longest_seconds: int = 300
+
+    @property
+    def retry_schedule(self) -> RetrySchedule:
+        return RetrySchedule(self.retry_first_seconds, self.retry_longest_seconds)
 
     @property
     def limits(self) -> Limits:

@@ -12,8 +12,9 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
-from chalice.app import Response
+from chalice.app import Request, Response
 
 from chalicelib import observability
 from chalicelib.domain.errors import (
@@ -22,6 +23,7 @@ from chalicelib.domain.errors import (
     DependencyError,
     Detail,
     Forbidden,
+    InvalidPath,
     InvalidQuery,
     MalformedBody,
     NotFound,
@@ -41,6 +43,7 @@ STATUS_BY_ERROR: tuple[tuple[type[TriplineError], int], ...] = (
     (Conflict, 409),
     (MalformedBody, 400),
     (InvalidQuery, 400),
+    (InvalidPath, 400),
     (RequestError, 400),
     (DependencyError, 503),
     (StorageError, 500),
@@ -88,6 +91,28 @@ def answers_errors(view: Callable[..., Response]) -> Callable[..., Response]:
             return error_response(error)
 
     return wrapper
+
+
+def decode_path_parameters(request: Request, get_response: Callable[[Request], Response]
+                           ) -> Response:
+    """Middleware body: every path parameter percent-decoded, once, before any route or audit
+    reads it.
+
+    API Gateway and Chalice's local gateway both hand path parameters over as the client encoded
+    them (aws/chalice#688), so without this an id such as ``a b`` or ``é`` could be stored but
+    never fetched. The parameters are decoded in place: Chalice passes the route the very dict
+    the request holds. ``+`` is a plus sign in a path, not a space."""
+    params = request.uri_params or {}
+    problems = []
+    for name, raw in params.items():
+        try:
+            params[name] = unquote(raw, errors="strict")
+        except UnicodeDecodeError:
+            problems.append(Detail("not percent-encoded UTF-8", field=name, value=raw))
+    if problems:
+        return error_response(InvalidPath("a path parameter is not percent-encoded UTF-8",
+                                          problems))
+    return get_response(request)
 
 
 def read_json_body(

@@ -23,8 +23,10 @@ def event_item(**overrides: Any) -> dict[str, Any]:
     return {key: value for key, value in item.items() if value is not None}
 
 
-def sqs_record(body: str, *, message_id: str | None = None, receive_count: int = 1) -> dict[str, Any]:
-    """One record shaped as Lambda's SQS event source sends it (unique messageId by default)."""
+def sqs_record(body: str, *, message_id: str | None = None, receive_count: int = 1,
+               queue: str = "tripline-events") -> dict[str, Any]:
+    """One record shaped as Lambda's SQS event source sends it (unique messageId by default),
+    from ``queue`` in moto's account."""
     return {
         "messageId": message_id or str(uuid.uuid4()),
         "receiptHandle": f"handle-{uuid.uuid4()}",
@@ -38,7 +40,7 @@ def sqs_record(body: str, *, message_id: str | None = None, receive_count: int =
         "messageAttributes": {},
         "md5OfBody": "",
         "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:tripline-events",
+        "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{queue}",
         "awsRegion": "us-east-1",
     }
 

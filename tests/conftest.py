@@ -52,6 +52,14 @@ def fresh_mysql_database(prefix: str) -> Iterator[str]:
         server.dispose()
 
 
+@pytest.fixture
+def mysql_admin() -> Iterator[Engine]:
+    """The test server as its administrator (no database), to create and change logins."""
+    engine = create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
 def migrated(url: str) -> str:
     """``url``'s database brought to the schema history's head; the URL, for chaining."""
     engine = make_engine(url)

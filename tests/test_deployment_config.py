@@ -78,3 +78,20 @@ def test_lambda_requirements_match_the_package_dependencies() -> None:
     assert set(bundle) <= set(project)
     left_out = {spec.split(">")[0].split("<")[0] for spec in set(project) - set(bundle)}
     assert left_out == {"boto3", "chalice"}
+
+
+def test_each_stages_parameters_are_the_templates_and_set_the_api_throttle() -> None:
+    # GIVEN the parameters infra/template.yaml declares, and each stage's parameter file, which
+    # `aws cloudformation deploy --parameter-overrides` refuses whole if it names another
+    declared = yaml.safe_load((ROOT / "infra" / "template.yaml").read_text())["Parameters"]
+    for stage in ("dev", "prod"):
+        given = json.loads((ROOT / "infra" / "parameters" / f"{stage}.json").read_text())
+        parameters: dict[str, str] = given["Parameters"]
+        # THEN it names only declared parameters, numbers within their bounds
+        assert set(parameters) <= set(declared), stage
+        for name, value in parameters.items():
+            if declared[name]["Type"] == "Number":
+                assert declared[name].get("MinValue", 0) <= float(value) <= declared[name].get(
+                    "MaxValue", float("inf")), (stage, name)
+        # AND sets the API's throttle itself rather than take the template's defaults
+        assert {"ApiThrottleRateLimit", "ApiThrottleBurstLimit"} <= set(parameters), stage

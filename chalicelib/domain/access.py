@@ -4,9 +4,10 @@ A key is ``tl_<id>_<secret>``. The id is public (lists, the audit log, revocatio
 of the secret is stored, and the whole key is shown once, when it is created. The secret is 192
 random bits, so a fast hash is enough: there is nothing to guess a dictionary from.
 
-Roles nest: ``ingest`` writes events and uploads of its own sources and reads its uploads;
+Roles nest: ``ingest`` writes events and uploads of its own sources and reads its uploads (only
+its own sources': another source's upload is a 404, as if absent);
 ``operator`` also reads everything, tries rules, and acts on alerts and silences; ``admin`` also
-reads the audit log. ``/health`` and ``/openapi.json`` need no key.
+reads the audit log. ``/health``, ``/openapi.json`` and ``/docs`` need no key.
 """
 
 from __future__ import annotations
@@ -86,6 +87,11 @@ class Principal:
 
     def may_write(self, source: str) -> bool:
         return self.role != "ingest" or source in self.sources
+
+    def may_read(self, source: str) -> bool:
+        """An ingest key reads only what its own sources sent; another source's upload or event
+        is answered as absent (404), so a key cannot learn what other sources exist."""
+        return self.may_write(source)
 
     def check_sources(self, sources: Collection[str]) -> None:
         """``Forbidden`` naming every source this key may not write."""

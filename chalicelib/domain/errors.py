@@ -12,12 +12,16 @@ The tree::
     │   ├── UnsupportedMediaType  a body that is not JSON
     │   ├── PayloadTooLarge       body or batch over its limit
     │   ├── InvalidQuery          a bad filter, cursor or limit on a read
+    │   ├── InvalidPath           a path parameter that is not percent-encoded UTF-8
     │   ├── NotFound              the thing asked for does not exist
     │   ├── Forbidden             the caller's key does not allow it (another source's events)
     │   └── Conflict              the thing is in a state that does not allow it (a resolved
     │                             alert cannot be acknowledged)
     ├── StorageError              the database refused a write (not an outage): look at the row
     ├── ObjectUnavailable         an uploaded object was deleted or replaced before it was read
+    ├── MessageRefused            a system we need answered, and refused this one message for
+    │                             what it holds (SNS: InvalidParameter): sending it again as it
+    │                             is cannot succeed
     └── DependencyError           a system we need is down (database, queue): retry later
 
 Third-party exceptions never cross a module boundary: adapters catch them and raise one of these
@@ -134,6 +138,10 @@ class InvalidQuery(RequestError):
     code = "invalid_query"
 
 
+class InvalidPath(RequestError):
+    code = "invalid_path"
+
+
 class NotFound(RequestError):
     code = "not_found"
 
@@ -154,6 +162,13 @@ class ObjectUnavailable(TriplineError):
     """An uploaded object is gone, or was replaced since S3 notified us: reading again won't help."""
 
     code = "object_unavailable"
+
+
+class MessageRefused(TriplineError):
+    """Not an outage: the system is up and said no to this message, so a retry loop would only
+    fail forever while the caller believes the system is down."""
+
+    code = "message_refused"
 
 
 class DependencyError(TriplineError):

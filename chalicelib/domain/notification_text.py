@@ -1,6 +1,9 @@
 """The words on-call reads: a subject that fits a phone's list, a body that says what to do.
 
 The dry-run shows exactly this text, so a rule author sees the email before anyone receives one.
+The message's placeholders see what the rule saw: the sample event's data and its own fields
+(``id``, ``source``, ``type``, ``occurred_at``, ``received_at``). Values from events are shown
+whole in the body but can never add a line to it (``mail_safety``).
 """
 
 from __future__ import annotations
@@ -11,10 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.durations import format_duration
+from chalicelib.domain.mail_safety import safe_subject, visible
 from chalicelib.domain.rule_model import Rule
 from chalicelib.domain.rule_verdicts import GroupValues, describe_group, json_value
-
-MAX_SUBJECT = 99  # SNS refuses subjects of 100 characters or more
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,7 @@ def notification(rule: Rule, facts: AlertFacts) -> Notification:
 
 
 def subject(rule: Rule, group: GroupValues) -> str:
-    text = f"[{rule.severity.upper()}] {rule.id}: {describe_group(group)}"
-    return text if len(text) <= MAX_SUBJECT else text[: MAX_SUBJECT - 1] + "…"
+    return safe_subject(f"[{rule.severity.upper()}] {rule.id}: {describe_group(group)}")
 
 
 def body(rule: Rule, facts: AlertFacts) -> str:
@@ -54,17 +55,17 @@ def body(rule: Rule, facts: AlertFacts) -> str:
         values.update(observed=_number(facts.observed), threshold=_number(rule.threshold.value))
     if rule.absence is not None:
         values.update(observed=_number(facts.observed))
-    lines = [rule.message.render(values), "", rule.description, "",
+    lines = [visible(rule.message.render(values)), "", rule.description, "",
              f"Condition: {condition(rule)}"]
     if facts.observed is not None:
         lines.append(f"Observed:  {_observed(rule, facts.observed)}")
     lines += [f"Where:     {', '.join(rule.sources) or 'any source'}; "
-              f"{describe_group(facts.group)}",
+              f"{visible(describe_group(facts.group))}",
               f"How many:  {facts.count} match(es) since {_time(facts.first_at)}, "
               f"last at {_time(facts.last_at)}"]
     if facts.sample:
         sample = ", ".join(f"{key}={json_value(value)}" for key, value in facts.sample.items())
-        lines.append(f"Sample:    {sample}")
+        lines.append(f"Sample:    {visible(sample)}")
     if rule.runbook:
         lines.append(f"Runbook:   {rule.runbook}")
     return "\n".join(lines) + "\n"

@@ -84,6 +84,7 @@ class Banner:
             f"  API        {self.api_url}   (GET /health, POST|GET /events, POST|GET /uploads, "
             "GET /rules, POST /rules/test, GET /alerts, POST /alerts/{id}/ack|resolve, "
             "POST|GET|DELETE /silences, /openapi.json)",
+            f"  docs       {self.api_url}/docs   (the API in Swagger UI, no key needed)",
             f"  AWS (moto) {self.aws_url}   region {self.region}",
             f"  database   {shown_database_url(self.database_url)}",
         ]

@@ -3,7 +3,8 @@
 In-process rather than a separate ``moto_server`` command: one process to start and stop, and tests
 can reach the same backend. It is served as moto's ``ThreadedMotoServer`` serves it (moto's
 dispatcher app, werkzeug's threaded server, moto's request handler) with one difference: the app
-sits behind ``S3PostGuard``, because moto stores any browser-form upload and S3 does not.
+sits behind ``S3PostGuard``, because moto stores any browser-form upload and S3 does not, and
+``SnsSubjectGuard``, because moto publishes subjects SNS refuses.
 
 The socket is bound in the caller's thread, so ``start`` returns with the server listening. The
 port is checked first all the same: werkzeug answers a failed bind with ``sys.exit``, and the
@@ -24,12 +25,14 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from chalicelib.domain.errors import ConfigurationError, Detail
 from chalicelib.local.s3_post_guard import S3PostGuard
+from chalicelib.local.sns_subject_guard import SnsSubjectGuard
 
 MOTO_HOST = "127.0.0.1"
 
 
 class GuardedMotoServer:
-    """moto behind the POST-policy guard, on a daemon thread; ``start`` then ``stop``, once each."""
+    """moto behind the POST-policy and subject guards, on a daemon thread; ``start`` then
+    ``stop``, once each."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host = host
@@ -38,7 +41,7 @@ class GuardedMotoServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        app = S3PostGuard(DomainDispatcherApplication(create_backend_app))
+        app = SnsSubjectGuard(S3PostGuard(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(self.host, self.port, app, threaded=True,
                                    request_handler=MotoRequestHandler)
         self.port = self._server.port  # the one the system chose when asked for port 0

@@ -4,8 +4,13 @@ Each poll long-polls the queue, hands the batch to the handler exactly as Lambda
 shape of ``lambda_events``, a Lambda-like context) and carries out its answer the way a mapping with
 ``ReportBatchItemFailures`` does: the records named in ``batchItemFailures`` stay on the queue, the
 rest are deleted; an answer naming an identifier that is not in the batch, or a handler that raises,
-leaves the whole batch. Left messages become visible again after a short backoff instead of the
-queue's visibility timeout (minutes, sized for Lambda), so a local retry is seconds away.
+leaves the whole batch.
+
+A record named in ``batchItemFailures`` is left exactly as the handler left it: the handler has
+set when it comes back (``triggers.answer_batch``, the same code on AWS), and the pump must not
+undo that. Only a batch the handler could not answer (it raised, or named strange records) is made
+visible again after ``retry_after_seconds``, instead of the queue's visibility timeout (minutes,
+sized for Lambda), so a local crash loop retries in seconds.
 
 Dead-lettering is the queue's job, as on AWS: moto honours the redrive policy on receive (a message
 whose receive count would pass ``maxReceiveCount`` goes to the DLQ instead of being returned), which
@@ -105,7 +110,7 @@ class SqsPump:
         if problem:
             log.warning("unusable batchItemFailures; the whole batch stays on the queue",
                         extra={"queue_url": self.queue_url, "problem": problem})
-        self._retry_later([m for m in messages if m["MessageId"] in failed])
+            self._retry_later(messages)
         done = [m for m in messages if m["MessageId"] not in failed]
         self._delete(done)
         left = tuple(one for one in ids if one in failed)

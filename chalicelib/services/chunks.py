@@ -11,7 +11,6 @@ was the last chunk.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -21,11 +20,10 @@ from chalicelib.domain.rows import RowReader, RowRejection
 from chalicelib.domain.sources import match_header
 from chalicelib.domain.upload_records import ChunkRecord
 from chalicelib.domain.uploads import ChunkTask
+from chalicelib.observability import logger
 from chalicelib.ports import QueueMessage, RejectedItem, RowEvent
 from chalicelib.services.completion import UploadServices, complete_if_done, fail_upload
 from chalicelib.services.notifications import notify_now
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,8 @@ def _give_up_if_last(message: QueueMessage, error: TriplineError, services: Uplo
                         f"failed {message.receive_count} times and went to the dead-letter "
                         f"queue: {error}", [])
     except (ValueError, TriplineError):
-        log.warning("could not mark the upload failed", extra={"message_id": message.message_id})
+        logger().warning("could not mark the upload failed",
+                         extra={"message_id": message.message_id})
 
 
 def _process(message: QueueMessage, services: UploadServices, settings: ChunkSettings,
@@ -171,8 +170,8 @@ def _rejected_item(task: ChunkTask, rejection: RowRejection) -> RejectedItem:
 
 def _reject_message(message: QueueMessage, reason: str, services: UploadServices) -> None:
     """A message that is no chunk task is kept as a rejected item, not looped or dropped."""
-    log.warning("not a chunk task; recorded as rejected", extra={"message_id": message.message_id,
-                                                                 "error": reason})
+    logger().warning("not a chunk task; recorded as rejected",
+                     extra={"message_id": message.message_id, "reason": reason})
     item = RejectedItem(item_key=f"sqs:{message.message_id}", reason=f"not a chunk task: {reason}",
                         errors=(), payload=message.body, received_at=services.clock.now())
     services.events.store([], [item])

@@ -10,7 +10,6 @@ from ``importing``, so only one of them records it.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -21,6 +20,7 @@ from chalicelib.domain.reports import UploadReport, first_errors, rejects_csv
 from chalicelib.domain.sources import SourceCatalog
 from chalicelib.domain.upload_records import UploadProgress, UploadRecord
 from chalicelib.domain.uploads import UploadStatus, report_keys
+from chalicelib.observability import logger
 from chalicelib.ports import (
     ChunkStore,
     Clock,
@@ -30,8 +30,6 @@ from chalicelib.ports import (
     ObjectStore,
     UploadStore,
 )
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,8 +62,8 @@ def complete_if_done(services: UploadServices, upload_id: str, note: str | None 
     finished = _finished(upload, status, note, completed_at)
     _write_reports(services, finished, progress)
     if services.uploads.finish(upload_id, status, progress, note, completed_at):
-        log.info("upload complete", extra={"upload_id": upload_id, "status": status,
-                                           **progress.counts()})
+        logger().info("upload complete", extra={"upload_id": upload_id, "source": upload.source,
+                                                "status": status, **progress.counts()})
     return True
 
 
@@ -74,7 +72,8 @@ def fail_upload(services: UploadServices, upload: UploadRecord, reason: str,
     """Record why the file as a whole cannot be imported, and say so in ``report.json``."""
     now = services.clock.now()
     services.uploads.fail(upload.id, reason, problems, now)
-    log.warning("upload failed", extra={"upload_id": upload.id, "reason": reason})
+    logger().warning("upload failed", extra={"upload_id": upload.id, "source": upload.source,
+                                             "reason": reason})
     failed = _finished(upload, UploadStatus.FAILED, reason, now, problems=tuple(problems))
     _, report_key = report_keys(upload.source, upload.id)
     report = _report(failed, UploadProgress(), [], include_rejects=False)

@@ -14,7 +14,6 @@ the processors then recognise as done.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -37,10 +36,10 @@ from chalicelib.domain.uploads import (
     parse_incoming_key,
     source_problem,
 )
+from chalicelib.observability import logger
 from chalicelib.ports import MessageQueue, OutgoingMessage, QueueMessage
 from chalicelib.services.completion import UploadServices, complete_if_done, fail_upload
 
-log = logging.getLogger(__name__)
 SEND_BATCH = 10
 
 
@@ -81,8 +80,8 @@ def fan_out_uploads(messages: Sequence[QueueMessage], *, services: UploadService
         try:
             objects = landed_objects(message.body)
         except NotANotification as exc:
-            log.warning("not an S3 notification; dropped", extra={"message_id": message.message_id,
-                                                                   "error": str(exc)})
+            logger().warning("not an S3 notification; dropped",
+                             extra={"message_id": message.message_id, "error": str(exc)})
             outcome.ignored.append(message.message_id)
             continue
         for landed in objects:
@@ -99,7 +98,7 @@ def _import(landed: LandedObject, message: QueueMessage, services: UploadService
             settings: FanOutSettings) -> str | None:
     """The upload id this message imported, or ``None`` when it had nothing to do."""
     if landed.bucket != settings.bucket:
-        log.warning("notification for another bucket; ignored", extra={"bucket": landed.bucket})
+        logger().warning("notification for another bucket; ignored", extra={"bucket": landed.bucket})
         return None
     upload = _upload_for(landed, services)
     if upload is None:
@@ -107,8 +106,8 @@ def _import(landed: LandedObject, message: QueueMessage, services: UploadService
     if not services.uploads.claim(upload.id, identity=landed.identity, size=landed.size,
                                   landed_at=landed.landed_at, message_id=message.message_id,
                                   at=services.clock.now()):
-        log.info("upload already claimed; duplicate notification ignored",
-                 extra={"upload_id": upload.id, "key": landed.key})
+        logger().info("upload already claimed; duplicate notification ignored",
+                      extra={"upload_id": upload.id, "source": upload.source, "key": landed.key})
         return None
     try:
         _scan_and_send(upload, landed, services, settings)
@@ -125,7 +124,7 @@ def _upload_for(landed: LandedObject, services: UploadServices) -> UploadRecord 
     """The granted upload the key names, or a direct drop's upload (created once, by identity)."""
     where = parse_incoming_key(landed.key)
     if where is None:
-        log.info("not an upload key; ignored", extra={"key": landed.key})
+        logger().info("not an upload key; ignored", extra={"key": landed.key})
         return None
     uploads = services.uploads
     if where.upload_id is not None:

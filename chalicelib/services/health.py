@@ -1,4 +1,9 @@
-"""check_health: is every dependency the pipeline needs reachable right now?"""
+"""check_health: is every dependency the pipeline needs reachable right now?
+
+``/health`` answers without a key, so it names the failing component and nothing else: the
+driver's error, a host or a port would tell a stranger how the service is built. Those go to the
+log, with the component's name, for whoever runs it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from chalicelib.domain.errors import TriplineError
+from chalicelib.observability import logger
+
+UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True)
@@ -24,7 +32,9 @@ def check_health(probes: Mapping[str, Callable[[], None]]) -> HealthReport:
         try:
             probe()
         except TriplineError as exc:
-            checks[name] = f"unavailable: {exc.message}"
+            logger().warning("health check failed", extra={"component": name,
+                                                           "reason": exc.message})
+            checks[name] = UNAVAILABLE
         else:
             checks[name] = "ok"
     return HealthReport(checks)

@@ -3,26 +3,29 @@
 The processor calls it right after a batch that queued notices (so on-call hears within seconds)
 and the schedule calls it every minute (so a failed publish is retried). Each run claims what is
 due; a notice covered by a silence is settled ``silenced`` and never sent; several alerts of one
-rule that opened at once go out as one grouped email; a failed publish is retried later with
-doubling backoff; after three failures in a row the run stops (the topic is down, and the rest
-would only wait out timeouts: their claims lapse and a later run takes them), while a single
-message SNS refuses never holds back the ones behind it. Publishes are paced under
-``per_second``: SNS delivers email at a limited rate, and a burst past it is throttled.
+rule that opened at once go out as one grouped email; a publish that failed for an outage is
+retried later with doubling backoff; after three outages in a row the run stops (the topic is
+down, and the rest would only wait out timeouts: their claims lapse and a later run takes them).
+A message SNS refuses (``MessageRefused``) is no outage, and retrying it would fail forever while
+on-call never hears: it is sent at once again under its plain subject, which holds nothing from
+event data, and if SNS refuses that too it is settled ``failed`` with SNS's reason on the alert's
+timeline. Publishes are paced under ``per_second``: SNS delivers email at a limited rate, and a
+burst past it is throttled.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from chalicelib.domain.alert_messages import grouped_message, notice_message
-from chalicelib.domain.errors import DependencyError, TriplineError
+from chalicelib.domain.errors import DependencyError, MessageRefused, TriplineError
 from chalicelib.domain.outgoing import OutgoingAlert
 from chalicelib.domain.rulebook import RuleBook
 from chalicelib.domain.silences import Silence, SilenceTarget, silencing
+from chalicelib.observability import logger
 from chalicelib.ports import (
     AlertOutbox,
     AlertTopic,
@@ -31,8 +34,6 @@ from chalicelib.ports import (
     Notifier,
     PendingNotice,
 )
-
-log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
 GIVE_UP_AFTER = 3  # failures in a row: the topic is down, the rest would fail too
@@ -50,14 +51,18 @@ class NotifySettings:
 
 @dataclass
 class DeliveryReport:
+    """Notices by outcome: ``failed`` wait for a retry (an outage), ``refused`` were given up
+    (SNS refused the message under both subjects)."""
+
     sent: int = 0
     grouped: int = 0
     silenced: int = 0
     failed: int = 0
+    refused: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {"sent": self.sent, "grouped": self.grouped, "silenced": self.silenced,
-                "failed": self.failed}
+                "failed": self.failed, "refused": self.refused}
 
 
 @dataclass(frozen=True)
@@ -131,31 +136,76 @@ class NotificationDelivery:
         return plan
 
     def _publish(self, send: _Send, report: DeliveryReport) -> bool:
+        """Publish one email; False only when the topic is out (a refusal is an answer)."""
         self._pace()
         try:
             message_id = self._topic.publish(send.message)
+        except MessageRefused as exc:
+            return self._refused(send, exc, report)
         except DependencyError as exc:
-            now = self._clock.now()
-            for notice in send.notices:
-                self._outbox.retry(notice.outbox_id, now + self._backoff(notice.attempts),
-                                   str(exc), now)
-            report.failed += len(send.notices)
-            log.warning("alert notification not published; retried later",
-                        extra={"error": str(exc), "notices": len(send.notices)})
+            self._retry_later(send, exc, report)
             return False
+        self._settle_sent(send, message_id, "", report)
+        return True
+
+    def _refused(self, send: _Send, refusal: MessageRefused, report: DeliveryReport) -> bool:
+        """Once more under the plain subject; refused again, the notices are settled ``failed``:
+        the same message would be refused on every later try."""
+        plain = replace(send.message, subject=send.message.plain_subject)
+        if plain.subject != send.message.subject:
+            self._pace()
+            try:
+                message_id = self._topic.publish(plain)
+            except MessageRefused as again:
+                refusal = again
+            except DependencyError as exc:
+                self._retry_later(send, exc, report)
+                return False
+            else:
+                why = (f" (SNS refused the subject '{send.message.subject}': "
+                       f"{_reason(refusal)})")
+                self._settle_sent(_Send(plain, send.notices), message_id, why, report)
+                return True
+        self._give_up(send, refusal, report)
+        return True
+
+    def _give_up(self, send: _Send, refusal: MessageRefused, report: DeliveryReport) -> None:
+        now, reason = self._clock.now(), _reason(refusal)
+        for notice in send.notices:
+            self._outbox.settle(notice.outbox_id, "failed", now,
+                                f"{notice.kind} notice not sent: SNS refused it ({reason}), with "
+                                "its plain subject too; not retried", error=refusal.message)
+        report.refused += len(send.notices)
+        logger().error("alert notification refused by SNS; not retried",
+                       extra={"reason": refusal.message, "subject": send.message.subject,
+                              "alert_ids": _alert_ids(send), "rule": send.message.attributes.get("rule")})
+
+    def _retry_later(self, send: _Send, outage: DependencyError, report: DeliveryReport) -> None:
+        now = self._clock.now()
+        for notice in send.notices:
+            self._outbox.retry(notice.outbox_id, now + self._backoff(notice.attempts),
+                               str(outage), now)
+        report.failed += len(send.notices)
+        logger().warning("alert notification not published; retried later",
+                         extra={"reason": str(outage), "alert_ids": _alert_ids(send),
+                                "rule": send.message.attributes.get("rule")})
+
+    def _settle_sent(self, send: _Send, message_id: str, why: str,
+                     report: DeliveryReport) -> None:
+        """``why`` tells the timeline when the subject is not the one the message was written
+        with."""
         now = self._clock.now()
         single = len(send.notices) == 1
         for notice in send.notices:
             detail = (f"{notice.kind} notice sent: {send.message.subject}" if single else
                       f"{notice.kind} notice sent in one email with {len(send.notices) - 1} "
                       f"other alert(s) of {notice.alert.rule_id}: {send.message.subject}")
-            self._outbox.settle(notice.outbox_id, "sent" if single else "grouped", now, detail,
-                                message_id=message_id)
+            self._outbox.settle(notice.outbox_id, "sent" if single else "grouped", now,
+                                detail + why, message_id=message_id)
         if single:
             report.sent += 1
         else:
             report.grouped += len(send.notices)
-        return True
 
     def _backoff(self, attempts: int) -> timedelta:
         wait = timedelta(seconds=self._settings.retry_seconds * 2 ** min(attempts, 16))
@@ -178,6 +228,12 @@ class NotificationDelivery:
 
 
 
+def _reason(refusal: MessageRefused) -> str:
+    """SNS's own words (``InvalidParameter: Invalid parameter: Subject``) when the topic gave
+    them as details, the whole message otherwise."""
+    return "; ".join(detail.message for detail in refusal.details) or refusal.message
+
+
 def notify_now(notifier: Notifier) -> None:
     """Send what the batch queued while on-call can still act on it. The events are stored and
     the notices are in the outbox already: a failure here is the schedule's to retry, never a
@@ -185,4 +241,8 @@ def notify_now(notifier: Notifier) -> None:
     try:
         notifier.deliver_due()
     except TriplineError as exc:
-        log.warning("notifications left for the schedule", extra={"error": str(exc)})
+        logger().warning("notifications left for the schedule", extra={"reason": str(exc)})
+
+
+def _alert_ids(send: _Send) -> list[int | None]:
+    return [notice.alert.id for notice in send.notices]

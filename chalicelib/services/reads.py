@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Detail, NotFound
 from chalicelib.domain.queries import EventPage, EventView, parse_event_query
 from chalicelib.ports import EventReader
@@ -16,8 +17,11 @@ def list_events(
     return reader.list_events(query)
 
 
-def get_event(source: str, event_id: str, *, reader: EventReader) -> EventView:
-    found = reader.get_event(source.strip().lower(), event_id.strip())
+def get_event(source: str, event_id: str, *, reader: EventReader,
+              caller: Principal) -> EventView:
+    """One event; one of a source the caller may not read is not there for it."""
+    wanted = source.strip().lower()
+    found = reader.get_event(wanted, event_id.strip()) if caller.may_read(wanted) else None
     if found is None:
         raise NotFound(
             f"no event {event_id!r} from source {source!r}",

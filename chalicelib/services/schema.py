@@ -1,8 +1,14 @@
-"""The one-off ``migrate`` function's work: the schema to head and, when asked, an API key.
+"""The one-off ``migrate`` function's work: the schema to head, the application's database login
+and, when asked, an API key.
 
 Never at a cold start: a migration racing the functions that use the tables, or run by each of
 a burst of new containers, is how a deploy goes wrong. An operator (or the deploy pipeline) invokes
 ``migrate`` after a deploy that adds a migration; running it again changes nothing.
+
+On AWS ``migrate`` alone logs in as the database's owner; it also keeps the application's login,
+the one every other function uses, which may read and write rows and nothing more. Keeping it
+here means one invocation after the first deploy makes it, and one after a rotation of its
+secret brings the server's password up to date.
 
 On AWS the database is reachable only from inside the VPC, so ``tripline keys create`` cannot reach
 it from an operator's machine; ``{"create_key": {...}}`` makes the first admin key (and any later
@@ -17,22 +23,29 @@ from typing import Any
 
 from chalicelib.domain.errors import Detail, RequestError
 from chalicelib.domain.rulebook import RuleBook
-from chalicelib.ports import AuditLog, Clock, KeyStore, SchemaHistory
+from chalicelib.ports import AppLogin, AuditLog, Clock, KeyStore, SchemaHistory
 from chalicelib.services.access import create_key
 
 MIGRATE_ACTOR = "lambda:migrate"
 KEY_FIELDS = frozenset({"name", "role", "sources"})
 
 
-def upgrade_schema(*, schema: SchemaHistory) -> dict[str, str]:
-    return {"revision": schema.upgrade()}
+def upgrade_schema(*, schema: SchemaHistory, app_login: AppLogin | None = None) -> dict[str, str]:
+    """Schema to head, then, on AWS, the application's login (``app_login``): the tables come
+    first, so the login is never usable on a database without them."""
+    answer = {"revision": schema.upgrade()}
+    if app_login is not None:
+        answer["app_user"] = app_login.ensure()
+    return answer
 
 
 def migrate(request: Mapping[str, Any], *, schema: SchemaHistory, keys: KeyStore,
-            audit: AuditLog, clock: Clock, book: RuleBook) -> dict[str, Any]:
-    """Schema to head, then the key ``create_key`` asks for (checked before anything runs)."""
+            audit: AuditLog, clock: Clock, book: RuleBook,
+            app_login: AppLogin | None = None) -> dict[str, Any]:
+    """Schema to head and the application's login, then the key ``create_key`` asks for
+    (checked before anything runs)."""
     wanted = _key_request(request)
-    answer: dict[str, Any] = upgrade_schema(schema=schema)
+    answer: dict[str, Any] = upgrade_schema(schema=schema, app_login=app_login)
     if wanted is not None:
         known = {*book.sources.names(), *(name for rule in book.rules for name in rule.sources)}
         key, text = create_key(wanted["name"], wanted["role"], wanted.get("sources", []),

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Detail, MalformedBody, NotFound, PayloadTooLarge
 from chalicelib.domain.sources import SourceCatalog
 from chalicelib.domain.upload_records import (
@@ -122,10 +123,11 @@ def _grant_request(payload: object, sources: SourceCatalog, max_bytes: int) -> t
 
 
 def describe_upload(upload_id: str, *, uploads: UploadStore, objects: ObjectStore,
-                    limits: UploadLimits) -> dict[str, Any]:
-    """``GET /uploads/{id}``: status and counts, and links to the reports once they exist."""
+                    limits: UploadLimits, caller: Principal) -> dict[str, Any]:
+    """``GET /uploads/{id}``: status and counts, and links to the reports once they exist; an
+    upload of a source the caller may not read is not there for it."""
     record = uploads.get(upload_id.strip().lower())
-    if record is None:
+    if record is None or not caller.may_read(record.source):
         raise NotFound(f"no upload {upload_id!r}",
                        [Detail("not found", field="upload_id", value=upload_id)])
     links = UploadLinks()

@@ -8,6 +8,8 @@ import json
 import shutil
 import uuid
 from collections.abc import Callable
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,28 @@ def test_an_alert_is_mailed_within_seconds_and_acknowledging_it_stops_the_repeat
     _, detail = http("GET", f"{run.api}/alerts/{alert['id']}")
     kinds = [line["kind"] for line in detail["timeline"]]
     assert kinds[0] == "opened" and "acknowledged" in kinds and "sent" in kinds
+
+
+def test_an_alert_whose_group_holds_control_characters_is_mailed_with_a_clean_subject(
+        start_local: Callable[..., LocalRun], tmp_path: Path) -> None:
+    # GIVEN the local runtime, whose SNS refuses the subjects real SNS refuses
+    run = start_local(f"sqlite:///{tmp_path / 'hostile.db'}",
+                      {"TRIPLINE_RULES_DIR": str(REPO / "rules")})
+    # WHEN a payment whose merchant holds a terminal escape, a line break and an umlaut breaks
+    # large-payment
+    merchant = "evil\x1b[31m\r\nBcc: all\u2028Zürich"
+    payment_id = uuid.uuid4().hex
+    status, answer = post_events(run, [{
+        "source": "payments", "type": "payment.attempted", "id": payment_id,
+        "data": {"amount": 9000, "card": "c-e2e", "merchant": merchant, "status": "captured"}}])
+    assert status == 202, answer
+    # THEN the email is in the mailbox, under a subject SNS takes
+    wait_until(lambda: len(run.mails()) >= 1, MAIL_SECONDS, "mailed", run)
+    [path] = run.mails()
+    mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert isinstance(mail, EmailMessage)
+    assert mail["Subject"] == "[HIGH] large-payment: merchant=evil [31m Bcc: all Zurich"
+    # AND its body names the payment and shows the whole merchant, control characters written out
+    body = mail.get_content()
+    assert f"Payment {payment_id} of 9000 EUR at evil\\x1b[31m\\r\\nBcc: all\\u2028Zürich" in body
+    assert "Where:     payments; merchant=evil\\x1b[31m\\r\\nBcc: all\\u2028Zürich" in body

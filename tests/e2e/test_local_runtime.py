@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
+from urllib.parse import quote
 from urllib.request import Request, urlopen
 
 import pytest
@@ -216,9 +217,22 @@ def test_local_runtime_on_sqlite_accepts_processes_and_stores_each_event_once(
     database = tmp_path / "data" / "tripline.db"
     run = start_local(f"sqlite:///{database}")
 
-    # THEN the pipeline works end to end, in that file
+    # THEN an event is fetched by any id it was posted with, percent-encoded in the URL
+    check_ids_round_trip(run)
+    # AND the pipeline works end to end, in that file
     check_the_pipeline_end_to_end(run)
     assert database.is_file()
+
+
+def check_ids_round_trip(run: LocalRun) -> None:
+    ids = ["a b", "100%", "a+b", "AbC", "é中😀", "x/y?z#"]
+    status, _ = post_events(run, [event_item(id=one) for one in ids])
+    assert status == 202
+    wait_until(lambda: messages_on(run, EVENTS_QUEUE) == 0, PROCESSING_SECONDS, "drained", run)
+    for one in ids:
+        found, view = http("GET", f"{run.api}/events/checkout/{quote(one, safe='')}")
+        assert (found, view.get("id")) == (200, one), (one, view)
+    assert http("GET", f"{run.api}/events/checkout/%41bC")[1]["id"] == "AbC"
 
 
 @pytest.mark.mysql
@@ -234,3 +248,40 @@ def test_local_runtime_on_mysql_migrates_then_stores_each_event_once(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM alembic_version")).scalar() == 1
     engine.dispose()
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"tripline local exited ({process.returncode})"
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    pytest.fail(f"nothing listening on {port} within {seconds} s")
+
+
+def test_twenty_starts_in_a_row_each_answer_at_once(tmp_path: Path) -> None:
+    # GIVEN a quiet machine and one working folder, as a new user has
+    env = os.environ | {"PYTHONPATH": str(REPO), "TRIPLINE_LOCAL_ADMIN_KEY": ADMIN_KEY,
+                        "DATABASE_URL": f"sqlite:///{tmp_path / 'tripline.db'}"}
+    answers = []
+    for start in range(20):
+        # WHEN `tripline local` starts, and is asked the moment its API listens
+        port, aws_port = free_port(), free_port()
+        with (tmp_path / f"out-{start}.txt").open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "chalicelib.cli", "local", "--port", str(port),
+                 "--aws-port", str(aws_port)], cwd=tmp_path, env=env, stdout=out, stderr=out)
+        try:
+            wait_for_port(port, process, STARTUP_SECONDS)
+            api = f"http://127.0.0.1:{port}"
+            health, _ = http("GET", f"{api}/health", key=None)
+            posted, _ = http("POST", f"{api}/events",
+                             json.dumps(event_item(source="restarts")).encode())
+            answers.append((health, posted))
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=EXIT_SECONDS)
+    # THEN every start answered /health 200 and an authenticated POST 202, first time
+    assert answers == [(200, 202)] * 20, (tmp_path / "out-0.txt").read_text()

@@ -39,6 +39,8 @@ def database_url(fresh_database: Callable[[str], str]) -> str:
 
 @pytest.fixture
 def tripline(client: Any, app_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Tripline:
-    """The app on moto and the real ``rules/``, CSV files cut into chunks of a few rows."""
+    """The app on moto and the real ``rules/``, CSV files cut into chunks of a few rows; a failed
+    message comes back at once (no backoff), so a test polls instead of waiting."""
     monkeypatch.setenv("TRIPLINE_CSV_CHUNK_BYTES", str(CHUNK_BYTES))
+    monkeypatch.setenv("TRIPLINE_RETRY_FIRST_SECONDS", "0")
     return Tripline(client, app_env, monkeypatch)

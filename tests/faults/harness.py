@@ -102,7 +102,7 @@ class Tripline:
                 return records
             for message in got["Messages"]:
                 records.append(sqs_record(pin_s3_time(message["Body"]),
-                                          message_id=message["MessageId"]))
+                                          message_id=message["MessageId"], queue=queue))
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     def invoke(self, trigger: Trigger, records: Sequence[dict[str, Any]]) -> list[str]:

@@ -70,7 +70,7 @@ def test_alerts_wait_in_the_outbox_through_an_sns_outage_and_go_out_once_after_i
     failed = tick_after(tripline, clock, TICKS_AFTER_MINUTES[0])
     # THEN it gives up after three failures in a row: those wait longer (doubled backoff), the
     # rest stay claimed until their lease lapses; nothing was sent
-    assert failed == {"sent": 0, "grouped": 0, "silenced": 0, "failed": 3}
+    assert failed == {"sent": 0, "grouped": 0, "silenced": 0, "failed": 3, "refused": 0}
     assert by_rule(project(snapshot(tripline.engine), alert_outbox, "alert_id", "transition",
                            "attempts", "next_attempt_at", "claimed_until")) == sorted([
         ("admin-login-outside-hours", "opened", 1, at(9, 0, 30), at(9, 5)),

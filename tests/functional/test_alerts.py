@@ -4,7 +4,9 @@ through an SNS outage, silences, automatic resolves, flapping, repeats, and the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+import subprocess
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,11 @@ from tests.functional.alerts import Inbox
 from tests.functional.helpers import JSON, post_events, process, queued_records
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+REPO = Path(__file__).resolve().parents[2]
+API_URL = "https://tripline.test"  # TRIPLINE_API_URL in app_env
+# SNS's rule for a subject: printable ASCII beginning with a letter, number or punctuation mark,
+# under 100 characters (moto takes control characters and any script; SNS does not).
+SNS_SUBJECT = re.compile(r"[!-~][ -~]{0,98}")
 
 PAYMENTS = """\
 type: payment.captured
@@ -361,3 +368,92 @@ def test_a_bad_silence_is_refused_with_every_problem_named(
     fields = {one["field"] for one in json.loads(answer.body)["error"]["details"]}
     assert {"matchers.rule", "ends_at", "comment", "author"} <= fields
     assert client.http.get("/silences/nope").status_code == 404
+
+
+def test_an_alert_whose_group_holds_control_characters_is_emailed_with_a_clean_subject(
+        client: Any, app_env: dict[str, Any], clock: FixedClock, inbox: Inbox) -> None:
+    # GIVEN a merchant name with a terminal escape, a line break and a letter outside ASCII
+    merchant = "acme\x1b[31m\r\nBcc: all\u2028Zürich"
+    # WHEN a payment of that merchant breaks large-payment
+    deliver(client, app_env, payment("p-1", amount=7250, merchant=merchant))
+    # THEN the alert keeps the value whole, and the email's subject is one SNS takes
+    [alert] = alerts(client)
+    assert alert["group"] == {"merchant": merchant}
+    [email] = inbox.take()
+    assert email.subject == "[HIGH] large-payment: merchant=acme [31m Bcc: all Zurich"
+    assert SNS_SUBJECT.fullmatch(email.subject)
+    # AND the body shows the whole value, its control characters written out
+    assert "merchant=acme\\x1b[31m\\r\\nBcc: all\\u2028Zürich" in email.body
+
+
+def as_curl_gets_it(command: str, env: dict[str, str]) -> list[str]:
+    """The arguments a POSIX shell hands to curl when ``command`` is pasted into it."""
+    script = 'curl() { printf "%s\\0" "$@"; }\n' + command
+    done = subprocess.run(["sh", "-c", script], env=env, capture_output=True, check=True,
+                          timeout=10)
+    return done.stdout.decode().split("\0")[:-1]
+
+
+def call_as_curl_would(client: Any, arguments: list[str]) -> Any:
+    """Send what curl would send for ``arguments`` (the options the emails use) to the app."""
+    method, url, body = "GET", "", ""
+    headers: dict[str, Any] = {"Authorization": None}  # only what the command itself sends
+    given = iter(arguments)
+    for argument in given:
+        if argument == "-X":
+            method = next(given)
+        elif argument == "-H":
+            name, value = next(given).split(":", 1)
+            headers[name.strip()] = value.strip()
+        elif argument == "-d":
+            body = next(given)
+        else:
+            url = argument
+    assert url.startswith(API_URL), url
+    return client.http.request(method, url.removeprefix(API_URL), headers=headers, body=body)
+
+
+def test_the_commands_an_email_prints_work_as_printed(
+        client: Any, app_env: dict[str, Any], clock: FixedClock, inbox: Inbox,
+        make_key: Callable[..., str]) -> None:
+    # GIVEN an alert's email, and on-call's operator key in TRIPLINE_API_KEY
+    deliver(client, app_env, payment("p-1", amount=7250))
+    [email] = inbox.take()
+    commands = {line.split(":", 1)[0]: line.split(":", 1)[1] for line in email.body.splitlines()
+                if line.startswith(("Acknowledge:", "Resolve:", "Details:"))}
+    env = {"PATH": "/usr/bin:/bin", "TRIPLINE_API_KEY": make_key("operator", name="on-call")}
+    # WHEN on-call pastes the acknowledge command, then the resolve command, then the details one
+    answers = [call_as_curl_would(client, as_curl_gets_it(commands[name], env))
+               for name in ("Acknowledge", "Resolve", "Details")]
+    # THEN each did what it says
+    assert [answer.status_code for answer in answers] == [200, 200, 200], answers[0].body
+    acked, resolved, details = (json.loads(answer.body) for answer in answers)
+    assert acked["status"] == "acknowledged"
+    assert resolved["resolved"]["resolution"] == "resolved by hand: fixed"
+    assert [(line["kind"], line.get("comment")) for line in details["timeline"]][-2:] == [
+        ("acknowledged", "on it"), ("resolved", "fixed")]
+
+
+@pytest.fixture
+def repo_rules(app_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> FixedClock:
+    """The repository's own rules/, and a fixed clock."""
+    monkeypatch.setenv("TRIPLINE_RULES_DIR", str(REPO / "rules"))
+    fixed = FixedClock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    bootstrap.container().clock = fixed
+    return fixed
+
+
+def test_the_sample_rule_names_the_payment_it_is_about(
+        client: Any, app_env: dict[str, Any], repo_rules: FixedClock, inbox: Inbox) -> None:
+    # GIVEN the README's payment, posted as JSON: its id is the event's, not a data field
+    deliver(client, app_env, {
+        "source": "payments", "type": "payment.attempted", "id": "pay-1001",
+        "occurred_at": "2026-11-22T09:30:00+01:00",
+        "data": {"amount": 7250, "card": "card-11c0", "merchant": "acme-books",
+                 "status": "captured"}})
+    # WHEN large-payment's email goes out
+    [email] = inbox.take()
+    # THEN its first line names the payment and every value, and nothing reads null
+    assert email.subject == "[HIGH] large-payment: merchant=acme-books"
+    assert email.body.splitlines()[2] == "Payment pay-1001 of 7250 EUR at acme-books (card card-11c0)"
+    assert "null" not in email.body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import app
 from chalicelib.topology import EVENTS_QUEUE
@@ -50,3 +51,33 @@ def test_openapi_documents_every_route_and_nothing_else(client: Any) -> None:
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     # THEN both sets are the same
     assert documented == routes
+
+
+TRICKY_IDS = ("a b", "100%", "50%25", "a+b", "a/b", "AbC", "é中😀")
+
+
+def test_an_event_is_fetched_by_any_id_it_was_stored_with(
+        client: Any, app_env: dict[str, Any]) -> None:
+    # GIVEN events stored with ids holding spaces, percent and plus signs, a slash, non-ASCII
+    post_events(client, {"events": [event_item(id=one) for one in TRICKY_IDS]})
+    assert process(client, queued_records(app_env)) == []
+    for event_id in TRICKY_IDS:
+        # WHEN each is fetched with its id percent-encoded, as a client builds the URL
+        response = client.http.get(f"/events/checkout/{quote(event_id, safe='')}")
+        # THEN it is found, under the id it was stored with
+        assert response.status_code == 200, (event_id, response.body)
+        assert json.loads(response.body)["id"] == event_id
+    # AND an id encoded where it need not be is the same id, and a plus sign stays a plus sign
+    assert json.loads(client.http.get("/events/checkout/%41bC").body)["id"] == "AbC"
+    assert json.loads(client.http.get("/events/checkout/a+b").body)["id"] == "a+b"
+
+
+def test_a_path_parameter_that_is_not_utf8_is_a_400_naming_it(client: Any) -> None:
+    # WHEN an id's percent-encoding is not UTF-8
+    response = client.http.get("/events/checkout/%FF%FE")
+    # THEN the answer says which parameter, and what it was
+    assert response.status_code == 400
+    error = json.loads(response.body)["error"]
+    assert error["code"] == "invalid_path"
+    assert error["details"] == [{"field": "event_id", "message": "not percent-encoded UTF-8",
+                                 "value": "%FF%FE"}]

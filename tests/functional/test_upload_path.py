@@ -7,6 +7,8 @@ import io
 import json
 from typing import Any
 
+import pytest
+
 from tests.functional.uploads import (
     grant,
     only_upload_id,
@@ -270,3 +272,21 @@ def test_a_file_past_the_rows_limit_fails_naming_the_lines_it_imported(
         "imported, the rest from line 4 was not: split the file")
     stored = json.loads(client.http.get("/events?source=shop").body)["items"]
     assert sorted(one["id"] for one in stored) == ["A-1", "A-2"]
+
+
+def test_an_upload_logs_its_completion_as_json_with_its_keys(
+        client: Any, app_env: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a file dropped for the shop source
+    put(app_env, "incoming/shop/orders.csv", (SHOP_HEADER + shop_rows(3)).encode())
+    capsys.readouterr()
+    # WHEN the pipeline imports it
+    run_pipeline(client, app_env)
+    # THEN the service's log says so at INFO, as one JSON line with the upload's keys and the
+    # invocation's own, as CloudWatch would keep it
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+             if line.startswith("{")]
+    [done] = [line for line in lines if line.get("message") == "upload complete"]
+    assert done["level"] == "INFO" and done["service"] == "tripline"
+    assert (done["upload_id"], done["source"], done["status"]) == (
+        only_upload_id(client), "shop", "complete")
+    assert done["function"] == "process_rows"

@@ -21,14 +21,12 @@ class Observed:
     calls: list[AwsCall]
     bucket: str
     topic_arn: str
-    secret_arn: str
+    owner_secret_arn: str  # RDS's managed master-user secret
+    app_secret_arn: str  # the application login's
 
     def intrinsics(self) -> Intrinsics:
         """infra/'s logical IDs as these resources (the queues are named, not referenced)."""
-        return Intrinsics(
-            refs={"DataBucket": self.bucket, "AlertsTopic": self.topic_arn},
-            attributes={"DataBucket.Arn": f"arn:{PARTITION}:s3:::{self.bucket}",
-                        "Database.MasterUserSecret.SecretArn": self.secret_arn})
+        return deployed(self.bucket, self.topic_arn, self.owner_secret_arn, self.app_secret_arn)
 
     def needs(self, app: ModuleType, function: str) -> list[Need]:
         """Every action on every resource the function's role must allow: what its code did in
@@ -45,10 +43,19 @@ class Observed:
             f"{bucket}/elsewhere/probe.txt",
             *(queue_arn(name) for spec in QUEUES for name in (spec.name, spec.dead_letter_queue)),
             self.topic_arn, f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:tripline-ops",
-            self.secret_arn,
+            self.owner_secret_arn, self.app_secret_arn,
             f"arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:another-0a1B2c",
             *(log_stream_arn(function) for function in functions),
         ]
+
+
+def deployed(bucket: str, topic_arn: str, owner_secret_arn: str,
+             app_secret_arn: str) -> Intrinsics:
+    """infra/'s logical IDs as the given resources."""
+    return Intrinsics(
+        refs={"DataBucket": bucket, "AlertsTopic": topic_arn, "AppDatabaseSecret": app_secret_arn},
+        attributes={"DataBucket.Arn": f"arn:{PARTITION}:s3:::{bucket}",
+                    "Database.MasterUserSecret.SecretArn": owner_secret_arn})
 
 
 def area(resource: str) -> str:

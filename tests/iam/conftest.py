@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import make_url
+from sqlalchemy import create_engine, make_url, text
 
 from chalicelib import bootstrap
 from chalicelib.adapters.db.engine import make_engine
-from tests.conftest import AWS_ENV, fresh_mysql_database, migrated
+from tests.conftest import AWS_ENV, MYSQL_SERVER_URL, fresh_mysql_database, migrated
 from tests.faults.harness import CHUNK_BYTES, Tripline
 from tests.iam import workload
-from tests.iam.account import Observed
+from tests.iam.account import Observed, deployed
 from tests.iam.aws_calls import Recorder
 from tests.iam.code_scan import lambda_files
+from tests.iam.environment import LOGIN_VARIABLES, login_variables
 from tests.iam.functions import handler_codes
-from tests.iam.policies import TEMPLATE
+from tests.iam.policies import TEMPLATE, Intrinsics
+
+# The application login's password as the secret holds it: quotes and a backslash, which
+# migrate's CREATE USER and ALTER USER must pass on verbatim (CloudFormation generates letters
+# and digits, but an operator's rotation may not).
+APP_PASSWORD = "it's \"the app's\" \\ login"
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +49,14 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> Observed:
                 client, aws, patch)
             tripline.use(home)
             workload.day(tripline)
-            secret_arn = database_secret(patch, aws, mysql)
-            workload.deployment(tripline, home, mysql)
-        bootstrap.reset()
+            with database_logins(patch, aws, mysql) as logins:
+                resources = aws["resources"]
+                intrinsics = deployed(resources.bucket, resources.topic_arn, logins.owner_arn,
+                                      logins.app_arn)
+                workload.deployment(tripline, home, mysql, as_deployed(patch, intrinsics))
+                bootstrap.reset()
         return Observed(recorder.calls, aws["resources"].bucket, aws["resources"].topic_arn,
-                        secret_arn)
+                        logins.owner_arn, logins.app_arn)
 
 
 def bucket_is_versioned() -> bool:
@@ -84,20 +95,49 @@ def mysql_database() -> AbstractContextManager[str]:
     return fresh_mysql_database("tripline_iam")
 
 
-def database_secret(patch: pytest.MonkeyPatch, aws: dict[str, Any], database_url: str) -> str:
-    """RDS's managed secret for the database, and the app's settings pointing at it as on AWS
-    (plain TCP: the test server has no TLS)."""
+@dataclass(frozen=True)
+class Logins:
+    owner_arn: str
+    app_arn: str
+
+
+@contextmanager
+def database_logins(patch: pytest.MonkeyPatch, aws: dict[str, Any],
+                    database_url: str) -> Iterator[Logins]:
+    """RDS's managed secret for the database's owner, the application login's secret, and the
+    settings every function shares pointing at the database as on AWS (plain TCP: the test server
+    has no TLS). Which secret a function logs in with is ``as_deployed``'s. The application user
+    migrate makes is a server-wide account: dropped at the end."""
     url = make_url(database_url)
-    secret = {"username": url.username, "password": url.password or ""}
-    arn: str = aws["clients"]["secretsmanager"].create_secret(
-        Name="rds!db-0a1b2c3d", SecretString=json.dumps(secret))["ARN"]
-    for name, value in {"TRIPLINE_DATABASE_SECRET_ARN": arn,
-                        "TRIPLINE_DATABASE_HOST": url.host or "127.0.0.1",
+    secrets = aws["clients"]["secretsmanager"]
+    owner = secrets.create_secret(Name="rds!db-0a1b2c3d", SecretString=json.dumps(
+        {"username": url.username, "password": url.password or ""}))["ARN"]
+    app_user = f"tripline_app_{uuid.uuid4().hex[:8]}"
+    app = secrets.create_secret(Name="AppDatabaseSecret-0a1b2c3d", SecretString=json.dumps(
+        {"username": app_user, "password": APP_PASSWORD}))["ARN"]
+    for name, value in {"TRIPLINE_DATABASE_HOST": url.host or "127.0.0.1",
                         "TRIPLINE_DATABASE_PORT": str(url.port or 3306),
                         "TRIPLINE_DATABASE_NAME": url.database or "",
                         "TRIPLINE_DATABASE_TLS": "off"}.items():
         patch.setenv(name, value)
-    return arn
+    try:
+        yield Logins(owner, app)
+    finally:
+        server = create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
+        with server.connect() as conn:
+            conn.execute(text("DROP USER IF EXISTS :user@'%'"), {"user": app_user})
+        server.dispose()
+
+
+def as_deployed(patch: pytest.MonkeyPatch, intrinsics: Intrinsics) -> Callable[[str], None]:
+    """Sets the database login variables a function gets on AWS (Globals, then its own)."""
+    def environment(function: str) -> None:
+        for name in LOGIN_VARIABLES:
+            patch.delenv(name, raising=False)
+        for name, value in login_variables(function, intrinsics).items():
+            patch.setenv(name, value)
+
+    return environment
 
 
 def app_environment(patch: pytest.MonkeyPatch, aws: dict[str, Any]) -> None:

@@ -4,19 +4,30 @@ Two parts. A day's work on SQLite: the fault suite's morning (events posted, a s
 CSV files, seven alerts), then what it leaves out: a presigned upload and its report links, a file
 the fan-out refuses (it writes that report itself), the health check, and the scheduled minute
 that resolves an alert by email. Then a fresh deployment on AWS's database settings (MySQL, the
-login in Secrets Manager): ``migrate``, then each function from a cold container of its own, as
-Lambda runs them, so each one reads the secret itself.
+logins in Secrets Manager): ``migrate`` with the owner login, making the application's, then each
+function from a cold container of its own with the login the deployment gives it, as Lambda runs
+them, so each one reads its secret itself and does its work with the application user's grants.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
 from chalicelib import bootstrap
 from chalicelib.topology import UPLOADS_QUEUE
-from tests.faults.harness import EVENTS, ROWS, UPLOADS, Tripline, copy_keys, deliver_in_order
+from tests.faults.harness import (
+    EVENTS,
+    ROWS,
+    UPLOADS,
+    DatabaseOutage,
+    Trigger,
+    Tripline,
+    copy_keys,
+    deliver_in_order,
+)
 from tests.faults.workload import PAYMENTS, submit
 from tests.functional.uploads import grant
 
@@ -53,6 +64,8 @@ class VersionedBucket(Tripline):
 
 def day(app: Tripline) -> None:
     submit(app)
+    for trigger in (EVENTS, UPLOADS, ROWS):
+        deliver_through_an_outage(app, trigger)
     deliver_in_order(app, EVENTS, UPLOADS, ROWS)
     upload_id = presigned_upload(app)
     app.put(REFUSED_KEY, REFUSED)
@@ -65,30 +78,47 @@ def day(app: Tripline) -> None:
     assert app.tick()["notifications"]["sent"] >= 1
 
 
-def deployment(app: Tripline, home_url: str, database_url: str) -> None:
-    """``database_url`` names the empty database the secret's login reaches; ``home_url`` the one
-    holding the test client's API key."""
-    cold_start(app)
-    assert app.client.lambda_.invoke("migrate", {}).payload["revision"]
+def deployment(app: Tripline, home_url: str, database_url: str,
+               environment: Callable[[str], None]) -> None:
+    """``database_url`` names the empty database the secrets' logins reach; ``home_url`` the one
+    holding the test client's API key; ``environment`` sets a function's login variables."""
+    cold_start(app, environment, "migrate")
+    answer = app.client.lambda_.invoke("migrate", {}).payload
+    assert answer["revision"] and answer["app_user"], answer
     copy_keys(home_url, database_url)  # `tripline keys create` after the first deploy
-    cold_start(app)
+    cold_start(app, environment, "api_key")
     get(app, "/alerts")  # the authorizer's container reads the secret, then the route shares it
-    cold_start(app)
+    cold_start(app, environment, "api_handler")
     assert get(app, "/health")["status"] == "ok"  # the API's own container: no authorizer
     app.post(PAYMENTS[:1])
-    cold_start(app)
+    cold_start(app, environment, "process_events")
     deliver_in_order(app, EVENTS)
     app.put(DEPLOYED_KEY, PRESIGNED_ROWS)
-    cold_start(app)
+    cold_start(app, environment, "fan_out_uploads")
     deliver_in_order(app, UPLOADS)
-    cold_start(app)
+    cold_start(app, environment, "process_rows")
     deliver_in_order(app, ROWS)
-    cold_start(app)
+    cold_start(app, environment, "tick")
     app.tick()
 
 
-def cold_start(app: Tripline) -> None:
-    """A new container (Lambda runs each function in its own), on the test's fixed clock."""
+def deliver_through_an_outage(app: Tripline, trigger: Trigger) -> None:
+    """Every batch on ``trigger``'s queue meets the database away, so the function puts the
+    messages it could not handle back with their backoff; delivered again, each goes through."""
+    records = app.receive(trigger.queue)
+    batches = [records[start:start + trigger.batch_size]
+               for start in range(0, len(records), trigger.batch_size)]
+    with DatabaseOutage(app.engine):
+        failed = [one for batch in batches for one in app.invoke(trigger, batch)]
+    assert failed, f"nothing on {trigger.queue} needed the database"
+    for batch in batches:
+        assert app.invoke(trigger, batch) == []
+
+
+def cold_start(app: Tripline, environment: Callable[[str], None], function: str) -> None:
+    """A new container for ``function`` (Lambda runs each in its own), with the variables the
+    deployment gives it, on the test's fixed clock."""
+    environment(function)
     bootstrap.reset()
     bootstrap.container().clock = app.clock  # type: ignore[assignment]
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.apidoc import DOCUMENT
+from chalicelib.docs_page import ASSETS, PAGE
 from scripts.lambda_package.build import ROOT, BuildInputs, BuiltPackage, build_package
 from scripts.lambda_package.bundle import UNZIPPED_LIMIT, ZIPPED_LIMIT
 from scripts.lambda_package.errors import BuildError
@@ -57,6 +59,25 @@ def test_the_bundle_holds_the_app_its_rules_migrations_and_dependencies(
                     "aws_lambda_powertools/__init__.py", "re2.py"):
         assert package in entries
     assert "_re2.cpython-311-x86_64-linux-gnu.so" in entries
+
+
+@slow
+def test_the_bundle_ships_the_api_document_and_every_file_of_the_docs_page(
+    packages: dict[str, BuiltPackage],
+) -> None:
+    # GIVEN the files GET /openapi.json and GET /docs read, as they lie in the repository
+    wanted = [DOCUMENT, PAGE.path, *(asset.path for asset in ASSETS.values())]
+    # WHEN the bundle is read
+    with zipfile.ZipFile(packages["prod"].zip_path) as archive:
+        shipped = {name: archive.read(name) for name in archive.namelist()
+                   if name.startswith("chalicelib/static/") or name == "chalicelib/openapi.json"}
+    # THEN each is there, where the code looks for it beside chalicelib/, byte for byte
+    for path in wanted:
+        name = path.relative_to(ROOT).as_posix()
+        assert shipped.get(name) == path.read_bytes(), name
+    # AND so are the vendored Swagger UI's licence and notice
+    assert {"chalicelib/static/swagger-ui/LICENSE", "chalicelib/static/swagger-ui/NOTICE"} <= set(
+        shipped)
 
 
 @slow

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.access_edge import UNCHECKABLE_BODY, UNCHECKABLE_RETRY_AFTER
 from chalicelib.topology import QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +21,11 @@ FUNCTIONS = ["APIHandler", "ApiKey", "ProcessEvents", "FanOutUploads", "ProcessR
 # max_connections of RDS MySQL is DBInstanceClassMemory / 12582880: about 85 on a 1 GiB
 # db.t4g.micro (dev), 341 on a 4 GiB db.t4g.medium (prod); the proxy lends the functions 75%.
 PROXY_CONNECTIONS = {"dev": 85 * 75 // 100, "prod": 341 * 75 // 100}
+OWNER_SECRET = {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
+APP_SECRET = {"Ref": "AppDatabaseSecret"}
+# What one API request costs the API function, measured (docs/deploy.md, "What it costs"): the
+# stage's throttle is sized so its steady rate and its burst fit the function's containers.
+API_SECONDS_PER_REQUEST = 0.04
 
 pytestmark = pytest.mark.slow
 
@@ -122,11 +128,16 @@ def test_every_function_is_private_bounded_and_within_the_proxys_connections(
             "SubnetIds": [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}],
             "SecurityGroupIds": [{"Ref": "FunctionSecurityGroup"}],
         }, name
-        # AND reads the database's secret and reaches it through the proxy
+        # AND reaches the database through the proxy, logging in as the application user; only
+        # migrate logs in as the owner, and knows the application login to keep its user
         variables = function["Environment"]["Variables"]
         assert variables["TRIPLINE_DATABASE_HOST"] == {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]}
-        assert variables["TRIPLINE_DATABASE_SECRET_ARN"] == {
-            "Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
+        logins = {name: variables.get(name) for name in ("TRIPLINE_DATABASE_SECRET_ARN",
+                                                          "TRIPLINE_DATABASE_APP_SECRET_ARN")}
+        assert logins == ({"TRIPLINE_DATABASE_SECRET_ARN": OWNER_SECRET,
+                           "TRIPLINE_DATABASE_APP_SECRET_ARN": APP_SECRET} if name == "Migrate"
+                          else {"TRIPLINE_DATABASE_SECRET_ARN": APP_SECRET,
+                                "TRIPLINE_DATABASE_APP_SECRET_ARN": None}), name
         assert "DATABASE_URL" not in variables
     # AND a burst of every function at its reserved concurrency, one connection per container,
     # fits in the connections the proxy lends
@@ -146,10 +157,10 @@ def test_the_database_is_private_encrypted_backed_up_and_behind_a_tls_proxy(
     assert database["PubliclyAccessible"] is False
     assert database["ManageMasterUserPassword"] is True
     assert database["MultiAZ"] == {"Fn::If": ["IsMultiAZ", True, False]}
-    # AND only the proxy reaches it, over TLS, with the same secret
+    # AND only the proxy reaches it, over TLS, taking the owner login and the application's
     assert proxy["RequireTLS"] is True
-    assert proxy["Auth"][0]["SecretArn"] == {
-        "Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
+    assert [(auth["SecretArn"], auth["AuthScheme"], auth["IAMAuth"]) for auth in proxy["Auth"]
+            ] == [(OWNER_SECRET, "SECRETS", "DISABLED"), (APP_SECRET, "SECRETS", "DISABLED")]
     assert targets["DBInstanceIdentifiers"] == [{"Ref": "Database"}]
     ingress = template["Resources"]["DatabaseSecurityGroup"]["Properties"]["SecurityGroupIngress"]
     assert [rule["SourceSecurityGroupId"] for rule in ingress] == [{"Ref": "ProxySecurityGroup"}]
@@ -240,3 +251,67 @@ def test_gateway_refusals_answer_in_the_apis_error_shape(template: dict[str, Any
         body = json.loads(responses[kind]["responseTemplates"]["application/json"])
         assert responses[kind]["statusCode"] == status
         assert body["error"]["code"] == code and body["error"]["details"] == []
+
+
+def test_an_authorizer_that_cannot_check_a_key_is_a_503_to_retry_as_locally(
+        template: dict[str, Any]) -> None:
+    # GIVEN API Gateway's answer when the authorizer fails (its database is down)
+    (api,) = of_type(template, "AWS::ApiGateway::RestApi").values()
+    failure = api["Body"]["x-amazon-apigateway-gateway-responses"]["AUTHORIZER_FAILURE"]
+    # THEN it is the 503, Retry-After and body the local gateway gives, never a 500
+    assert failure["statusCode"] == 503
+    retry_after = failure["responseParameters"]["gatewayresponse.header.Retry-After"]
+    assert retry_after == f"'{UNCHECKABLE_RETRY_AFTER}'"
+    assert json.loads(failure["responseTemplates"]["application/json"]) == json.loads(
+        UNCHECKABLE_BODY)
+
+
+def test_the_application_login_is_a_generated_secret_only_the_proxy_and_the_functions_read(
+        template: dict[str, Any]) -> None:
+    # GIVEN the application login's secret and the proxy's role
+    secret = template["Resources"]["AppDatabaseSecret"]
+    proxy_role = template["Resources"]["ProxyRole"]["Properties"]
+    # THEN CloudFormation generates its password, long, under the user name migrate creates
+    generated = secret["Properties"]["GenerateSecretString"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert json.loads(generated["SecretStringTemplate"]) == {"username": "tripline_app"}
+    assert generated["GenerateStringKey"] == "password" and generated["PasswordLength"] >= 32
+    # AND the proxy may read both logins' secrets, as it must to let either through
+    (statement,) = proxy_role["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "secretsmanager:GetSecretValue"
+    assert statement["Resource"] == [OWNER_SECRET, APP_SECRET]
+
+
+def test_the_api_stage_throttles_every_method_at_the_stages_numbers(
+        template: dict[str, Any], stage: str) -> None:
+    # GIVEN the API's stage, as SAM made it from Chalice's RestAPI and infra/'s additions
+    (api_stage,) = of_type(template, "AWS::ApiGateway::Stage").values()
+    # THEN one method setting covers every resource and method, at the stage's parameters
+    assert api_stage["MethodSettings"] == [{
+        "ResourcePath": "/*", "HttpMethod": "*",
+        "ThrottlingRateLimit": {"Ref": "ApiThrottleRateLimit"},
+        "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurstLimit"},
+    }]
+    # AND the stage's parameters set both, within API Gateway's account defaults
+    parameters = stage_parameters(stage)
+    rate, burst = (int(parameters[name]) for name in ("ApiThrottleRateLimit",
+                                                      "ApiThrottleBurstLimit"))
+    assert 0 < rate <= 10_000 and 0 < burst <= 5_000
+    # AND a full burst on top of the steady rate fits the API function's reserved concurrency, so
+    # a client is refused with the gateway's 429 before the function would be throttled (a 5xx)
+    (reserved,) = [function["ReservedConcurrentExecutions"] for name, function
+                   in of_type(template, "AWS::Lambda::Function").items() if name == "APIHandler"]
+    assert burst + rate * API_SECONDS_PER_REQUEST <= reserved
+
+
+def test_a_throttled_client_gets_429_in_the_apis_error_shape_and_when_to_retry(
+        template: dict[str, Any]) -> None:
+    # GIVEN API Gateway's answer when the stage's (or the account's) throttle refuses a request
+    (api,) = of_type(template, "AWS::ApiGateway::RestApi").values()
+    throttled = api["Body"]["x-amazon-apigateway-gateway-responses"]["THROTTLED"]
+    # THEN it is 429 with the app's error shape, not API Gateway's {"message": "Too Many Requests"}
+    body = json.loads(throttled["responseTemplates"]["application/json"])
+    assert throttled["statusCode"] == 429
+    assert body["error"]["code"] == "throttled" and body["error"]["details"] == []
+    # AND it says when to try again: after a second, the bucket has refilled a second's rate
+    assert throttled["responseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"

@@ -14,7 +14,7 @@ from typing import Any
 
 import certifi
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from chalicelib import bootstrap
@@ -74,24 +74,16 @@ def world(aws_env: None, mysql_database_url: str,
 
 
 @pytest.fixture
-def server() -> Iterator[Engine]:
-    """The test server as its administrator, to create and change logins."""
-    engine = create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def rotating_user(server: Engine, world: SecretWorld) -> Iterator[tuple[str, str]]:
+def rotating_user(mysql_admin: Engine, world: SecretWorld) -> Iterator[tuple[str, str]]:
     """A login of its own for the test database, so its password can be changed."""
     name, password = f"tripline_rot_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    with server.connect() as conn:
+    with mysql_admin.connect() as conn:
         conn.execute(text(f"CREATE USER '{name}'@'%' IDENTIFIED BY '{password}'"))
         conn.execute(text(f"CREATE USER '{name}'@'localhost' IDENTIFIED BY '{password}'"))
         for host in ("%", "localhost"):
             conn.execute(text(f"GRANT ALL ON `{world.database}`.* TO '{name}'@'{host}'"))
     yield name, password
-    with server.connect() as conn:
+    with mysql_admin.connect() as conn:
         conn.execute(text(f"DROP USER IF EXISTS '{name}'@'%', '{name}'@'localhost'"))
 
 
@@ -101,8 +93,8 @@ def who_and_where(engine: Engine) -> tuple[str, str]:
     return str(row[0]).split("@")[0], str(row[1])
 
 
-def alter_password(server: Engine, name: str, password: str) -> None:
-    with server.connect() as conn:
+def alter_password(mysql_admin: Engine, name: str, password: str) -> None:
+    with mysql_admin.connect() as conn:
         for host in ("%", "localhost"):
             conn.execute(text(f"ALTER USER '{name}'@'{host}' IDENTIFIED BY '{password}'"))
 
@@ -126,7 +118,7 @@ def test_the_engine_logs_in_with_the_secret_and_reads_it_once_for_many_connectio
 
 
 def test_a_rotated_password_is_fetched_again_once_and_the_connection_succeeds(
-    world: SecretWorld, server: Engine, rotating_user: tuple[str, str],
+    world: SecretWorld, mysql_admin: Engine, rotating_user: tuple[str, str],
 ) -> None:
     # GIVEN the secret holding a user's password, cached by a warm container's first connection
     name, password = rotating_user
@@ -136,7 +128,7 @@ def test_a_rotated_password_is_fetched_again_once_and_the_connection_succeeds(
     # WHEN the password is rotated, in the server and in the secret, and a new connection opens
     # while the cached copy is still young
     new_password = uuid.uuid4().hex
-    alter_password(server, name, new_password)
+    alter_password(mysql_admin, name, new_password)
     world.store(name, new_password)
     services.engine.dispose()
     # THEN the server's refusal makes the container read the secret again, and it gets in
@@ -149,7 +141,7 @@ def test_a_rotated_password_is_fetched_again_once_and_the_connection_succeeds(
 
 
 def test_a_password_the_secret_cannot_fix_is_retried_once_then_reported_without_it(
-    world: SecretWorld, server: Engine, rotating_user: tuple[str, str],
+    world: SecretWorld, mysql_admin: Engine, rotating_user: tuple[str, str],
 ) -> None:
     # GIVEN a secret whose password the server does not accept, even freshly read
     name, _ = rotating_user

@@ -9,11 +9,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
+from chalicelib.adapters.aws.sqs_redelivery import SqsRedelivery
+from chalicelib.domain.retries import RetrySchedule
 from chalicelib.local.pump import LambdaSettings, SqsPump, start_pump
 from chalicelib.local.triggers import MAX_LOCAL_CONCURRENCY, local_concurrency, sqs_triggers
 from chalicelib.topology import EVENTS_QUEUE, QUEUES, ROWS_QUEUE, UPLOADS_QUEUE
+from chalicelib.triggers import answer_batch, sqs_messages
 
 RECORD_KEYS = {
     "messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
@@ -24,12 +28,19 @@ LAMBDA_ATTRIBUTES = {
 }
 
 
-class RecordingHandler:
-    """A Lambda function stand-in: records each invocation, fails the records it is told to."""
+AT_ONCE = RetrySchedule(0, 0)
 
-    def __init__(self, fail_bodies: frozenset[str] = frozenset(), raises: bool = False) -> None:
+
+class RecordingHandler:
+    """A Lambda function stand-in: records each invocation, fails the records it is told to and
+    answers as app.py's triggers do (``answer_batch``: each failed record postponed by
+    ``retry``, on the queue its record names)."""
+
+    def __init__(self, fail_bodies: frozenset[str] = frozenset(), raises: bool = False,
+                 retry: RetrySchedule = AT_ONCE) -> None:
         self.fail_bodies = fail_bodies
         self.raises = raises
+        self.retry = retry
         self.calls: list[tuple[dict[str, Any], Any]] = []
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -37,7 +48,9 @@ class RecordingHandler:
         if self.raises:
             raise RuntimeError("database went away")
         failed = [r["messageId"] for r in event["Records"] if r["body"] in self.fail_bodies]
-        return {"batchItemFailures": [{"itemIdentifier": one} for one in failed]}
+        redelivery = SqsRedelivery(boto3.client("sqs", region_name="us-east-1"))
+        return answer_batch(sqs_messages(event["Records"]), failed, redelivery=redelivery,
+                            schedule=self.retry)
 
     def records(self) -> list[dict[str, Any]]:
         return [record for event, _ in self.calls for record in event["Records"]]
@@ -69,14 +82,16 @@ def pump(sqs: Any, queue_url: str, handler: RecordingHandler, **options: Any) ->
 
 
 def test_failed_record_is_redelivered_and_the_rest_deleted(sqs: Any, queue_url: str) -> None:
-    # GIVEN three messages and a handler that reports the middle one as failed
+    # GIVEN three messages and a handler that reports the middle one as failed, to come back
+    # after a second
     ids = send(sqs, queue_url, "one", "bad", "three")
-    handler = RecordingHandler(fail_bodies=frozenset({"bad"}))
+    handler = RecordingHandler(fail_bodies=frozenset({"bad"}), retry=RetrySchedule(1, 1))
 
     # WHEN the pump polls once
-    result = pump(sqs, queue_url, handler, retry_after_seconds=1).poll_once()
+    result = pump(sqs, queue_url, handler, retry_after_seconds=0).poll_once()
 
-    # THEN the other two are deleted and the failed one is back after the short backoff, once more
+    # THEN the other two are deleted and the failed one is back after the handler's backoff,
+    # once more
     assert result.received == 3
     assert sorted(result.deleted) == sorted([ids[0], ids[2]])
     assert result.left == (ids[1],)
@@ -85,6 +100,25 @@ def test_failed_record_is_redelivered_and_the_rest_deleted(sqs: Any, queue_url: 
     again = receive_all(sqs, queue_url)
     assert [m["MessageId"] for m in again] == [ids[1]]
     assert again[0]["Attributes"]["ApproximateReceiveCount"] == "2"
+
+
+def test_the_pump_leaves_a_failed_record_as_long_as_the_handler_postponed_it(
+        sqs: Any, queue_url: str) -> None:
+    # GIVEN a message the handler fails and puts back for 30 seconds (a database outage's
+    # backoff), and a pump that would retry a crashed batch after a second
+    [message_id] = send(sqs, queue_url, "bad")
+    handler = RecordingHandler(fail_bodies=frozenset({"bad"}), retry=RetrySchedule(30, 30))
+    poller = pump(sqs, queue_url, handler, retry_after_seconds=1)
+
+    # WHEN the pump polls, and polls again after its own retry time
+    first = poller.poll_once()
+    time.sleep(1.5)
+    second = poller.poll_once()
+
+    # THEN the message is still waiting out the handler's backoff: one delivery, not two
+    assert first.left == (message_id,)
+    assert second.received == 0
+    assert [record["messageId"] for record in handler.records()] == [message_id]
 
 
 def test_a_handler_that_raises_leaves_the_whole_batch(sqs: Any, queue_url: str) -> None:
@@ -125,7 +159,8 @@ def test_an_answer_naming_a_record_not_in_the_batch_fails_the_whole_batch(
 def test_a_message_failing_repeatedly_ends_in_the_dead_letter_queue(
     aws: dict[str, Any], sqs: Any, queue_url: str
 ) -> None:
-    # GIVEN a message the handler always fails, on the queue whose redrive policy allows 5 receives
+    # GIVEN a message the handler always fails at once, on the queue whose redrive policy allows
+    # maxReceiveCount receives
     spec = next(spec for spec in QUEUES if spec.name == EVENTS_QUEUE)
     [message_id] = send(sqs, queue_url, "poison")
     handler = RecordingHandler(fail_bodies=frozenset({"poison"}))

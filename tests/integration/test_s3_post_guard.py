@@ -11,7 +11,6 @@ import json
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.error import HTTPError
@@ -21,8 +20,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from chalicelib.local.moto_server import GuardedMotoServer, start_moto
-from chalicelib.local.runtime import FAKE_CREDENTIALS
+from chalicelib.local.moto_server import GuardedMotoServer
 
 MAX_BYTES = 64
 CSV = b"id,severity\n1,high\n2,low\n"
@@ -36,16 +34,6 @@ class Answer:
     def error(self) -> tuple[str, str]:
         root = ET.fromstring(self.body)
         return root.findtext("Code") or "", root.findtext("Message") or ""
-
-
-@pytest.fixture
-def moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[GuardedMotoServer]:
-    for name, value in FAKE_CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    server = start_moto(0)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

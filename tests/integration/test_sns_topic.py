@@ -1,4 +1,5 @@
-"""SnsTopic on moto: one publish per call, attributes a filter policy can select on, outages named."""
+"""SnsTopic on moto: one publish per call, attributes a filter policy can select on, outages named,
+and a message SNS refuses told apart from an outage."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import json
 from typing import Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from chalicelib.adapters.aws.sns_topic import SnsTopic
-from chalicelib.domain.errors import DependencyError
+from chalicelib.domain.errors import DependencyError, MessageRefused
 from chalicelib.domain.outgoing import OutgoingAlert
+from tests.sns_faults import SnsRefusal
 
 
 def alert(severity: str = "high", subject: str = "[high] large-payment: card c-1",
@@ -108,3 +111,55 @@ def test_a_deleted_topic_is_an_outage_naming_the_topic_and_the_aws_error(
     with pytest.raises(DependencyError, match="NotFound: Topic does not exist"):
         topic.ping()
 
+
+
+def test_a_message_sns_refuses_is_a_refusal_naming_the_reason_not_an_outage(
+    aws: dict[str, Any],
+) -> None:
+    # GIVEN moto's SNS, which refuses a subject over 100 characters as AWS does
+    topic = SnsTopic(aws["clients"]["sns"], aws["resources"].topic_arn)
+    # WHEN such a message is published
+    with pytest.raises(MessageRefused) as raised:
+        topic.publish(alert(subject="x" * 101))
+    # THEN it is a refusal of that message (sending it again cannot help), with SNS's words
+    assert not isinstance(raised.value, DependencyError)
+    assert "InvalidParameter: Subject must be less than 100 characters" in raised.value.message
+
+
+@pytest.mark.parametrize(("code", "status", "refused"), [
+    ("InvalidParameter", 400, True),         # a parameter of this message is wrong
+    ("ParameterValueInvalid", 400, True),    # the code of InvalidParameterValueException
+    ("ValidationException", 400, True),
+    ("Throttling", 400, False),              # too fast: later it goes
+    ("KMSThrottling", 400, False),
+    ("InternalError", 500, False),           # SNS's own trouble
+    ("ServiceUnavailable", 503, False),
+    ("NotFound", 404, False),                # the topic is gone: an operator restores it
+    ("AuthorizationError", 403, False),      # the policy is wrong: an operator fixes it
+])
+def test_sns_errors_are_told_apart_as_refusals_of_the_message_or_outages(
+    aws: dict[str, Any], code: str, status: int, refused: bool,
+) -> None:
+    # GIVEN SNS answering every publish with one of its errors
+    client = aws["clients"]["sns"]
+    SnsRefusal(code, "no", status).install(client)
+    topic = SnsTopic(client, aws["resources"].topic_arn)
+    # WHEN an alert is published, THEN only a refusal of the message itself is a MessageRefused
+    with pytest.raises((MessageRefused, DependencyError)) as raised:
+        topic.publish(alert())
+    assert isinstance(raised.value, MessageRefused) is refused
+    assert isinstance(raised.value, DependencyError) is not refused
+    assert f"{code}: no" in raised.value.message
+
+
+def test_a_connection_that_fails_is_an_outage(aws: dict[str, Any]) -> None:
+    # GIVEN an SNS endpoint that cannot be reached
+    client = aws["clients"]["sns"]
+
+    def unreachable(**_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://sns.invalid")
+
+    client.meta.events.register("before-call.sns.Publish", unreachable)
+    # WHEN an alert is published, THEN it is an outage (the outbox retries it)
+    with pytest.raises(DependencyError, match="Could not connect"):
+        SnsTopic(client, aws["resources"].topic_arn).publish(alert())

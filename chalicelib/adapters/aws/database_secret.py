@@ -1,10 +1,11 @@
-"""SecretsManagerLogin: the database login from RDS's managed master-user secret.
+"""SecretsManagerLogin: a database login from a Secrets Manager secret.
 
-RDS writes the secret as JSON ``{"username": ..., "password": ...}`` and rotates the password on
-its own schedule. Powertools' provider keeps the value for ``max_age`` seconds, so a warm container
-opening connections does not call Secrets Manager for each one; when the server refuses the cached
-password the engine asks again with ``refresh`` and this goes to Secrets Manager at once. The
-password never appears in an error, a log or a repr.
+Both secrets are JSON ``{"username": ..., "password": ...}``: RDS's managed master-user secret,
+whose password RDS rotates on its own schedule, and the application login's, which CloudFormation
+generates and the migrate function sets on the server. Powertools' provider keeps the value for
+``max_age`` seconds, so a warm container opening connections does not call Secrets Manager for
+each one; when the server refuses the cached password the engine asks again with ``refresh`` and
+this goes to Secrets Manager at once. The password never appears in an error, a log or a repr.
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ SECRET_MAX_AGE_SECONDS = 300  # one GetSecretValue per container per five minute
 
 
 class SecretsManagerLogin:
+    """``variable``: the setting that named the secret, for an error about its contents."""
+
     def __init__(self, client: Any, secret_arn: str, *,
-                 max_age: int = SECRET_MAX_AGE_SECONDS) -> None:
+                 max_age: int = SECRET_MAX_AGE_SECONDS,
+                 variable: str = "TRIPLINE_DATABASE_SECRET_ARN") -> None:
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
         self._provider = SecretsProvider(boto3_client=client)
         self._secret_arn = secret_arn
         self._max_age = max_age
+        self._variable = variable
 
     def login(self, *, refresh: bool = False) -> DatabaseLogin:
         from aws_lambda_powertools.utilities.parameters.exceptions import (
@@ -48,4 +53,4 @@ class SecretsManagerLogin:
 
     def _malformed(self, problem: str) -> ConfigurationError:
         return ConfigurationError("database secret unusable", [Detail(
-            f"the secret {problem}", field="TRIPLINE_DATABASE_SECRET_ARN", value=self._secret_arn)])
+            f"the secret {problem}", field=self._variable, value=self._secret_arn)])

@@ -5,6 +5,13 @@ the outbox, which retries it with its own backoff and records each attempt, so a
 would only hold a notifier (and its lease) longer. A missing topic ARN is an outage too, not a
 configuration error at startup: the processor must keep storing events and queuing notices while
 the topic is being set up, and the outbox sends them once it is.
+
+SNS's errors are told apart by what a retry can do. A parameter of this message that SNS refuses
+(``InvalidParameter``, ``ParameterValueInvalid``, ``ValidationException``: a subject or body it
+will not take) is a ``MessageRefused``: the same message fails the same way forever. Everything
+else is a ``DependencyError``, an outage to wait out: throttling, 5xx, no connection, and also the
+4xx answers about the topic rather than the message (``NotFound``, ``AuthorizationError``, the
+KMS key's), which an operator fixes and after which every waiting message goes out.
 """
 
 from __future__ import annotations
@@ -13,10 +20,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.domain.errors import DependencyError, Detail
+from chalicelib.domain.errors import DependencyError, Detail, MessageRefused
 from chalicelib.domain.outgoing import OutgoingAlert
 
 NO_TOPIC = "no alerts topic configured: set TRIPLINE_ALERTS_TOPIC_ARN"
+REFUSALS = frozenset({"InvalidParameter", "ParameterValueInvalid", "InvalidParameterValue",
+                      "ValidationException"})
 
 
 class SnsTopic:
@@ -34,7 +43,13 @@ class SnsTopic:
         try:
             answer = self._client.publish(TopicArn=topic_arn, Subject=message.subject,
                                           Message=message.body, MessageAttributes=attributes)
-        except (BotoCoreError, ClientError) as exc:
+        except ClientError as exc:
+            if _code(exc) in REFUSALS:
+                raise MessageRefused(f"alerts topic {topic_arn} refused the message: "
+                                     f"{_reason(exc)}", [Detail(_reason(exc))]) from exc
+            raise DependencyError(f"alerts topic {topic_arn} did not take the message: "
+                                  f"{_reason(exc)}") from exc
+        except BotoCoreError as exc:
             raise DependencyError(f"alerts topic {topic_arn} did not take the message: "
                                   f"{_reason(exc)}") from exc
         return str(answer["MessageId"])
@@ -51,6 +66,10 @@ class SnsTopic:
         if not self._topic_arn:
             raise DependencyError(NO_TOPIC, [Detail("not set", field="TRIPLINE_ALERTS_TOPIC_ARN")])
         return self._topic_arn
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 def _reason(exc: BotoCoreError | ClientError) -> str:

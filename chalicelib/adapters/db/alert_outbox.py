@@ -47,7 +47,8 @@ class SqlAlertOutbox:
                 for row in claimed]
 
     def settle(self, outbox_id: int, status: str, at: datetime, detail: str, *,
-               message_id: str | None = None, silence_id: str | None = None) -> None:
+               message_id: str | None = None, silence_id: str | None = None,
+               error: str | None = None) -> None:
         box = alert_outbox
         with database_errors("settling a notification"), self._engine.begin() as conn:
             row = conn.execute(select(box).where(box.c.id == outbox_id)).first()
@@ -60,9 +61,10 @@ class SqlAlertOutbox:
                 conn.execute(update(alerts).where(alerts.c.id == row.alert_id,
                                                   alerts.c.active_key.is_not(None))
                              .values(owed=True, updated_at=at))
+            error_text = {"last_error": error[:500]} if error is not None else {}
             done = conn.execute(update(box).where(box.c.id == outbox_id, box.c.status == "pending")
                                 .values(status=status, settled_at=at, message_id=message_id,
-                                        silence_id=silence_id, claimed_until=None))
+                                        silence_id=silence_id, claimed_until=None, **error_text))
             if done.rowcount == 1:
                 add_timeline(conn, row.alert_id, [Happening(status, detail)], at, outbox_id)
 
@@ -83,12 +85,17 @@ class SqlAlertOutbox:
 
 
 def _samples(conn: Connection, found: list[Alert]) -> dict[tuple[Any, Any], dict[str, Any]]:
-    """The stored data of each alert's latest matching event, for the email's sample line."""
+    """Each alert's latest matching event as its rule saw it, for the email's message and
+    sample line: the data, then the event's own fields, which win as they do when rules run (a
+    message naming ``{id}`` must not read null in the email when the dry-run showed the id)."""
     keys = {(one.sample_source, one.sample_event_id) for one in found if one.sample_event_id}
     if not keys:
         return {}
-    rows = conn.execute(select(events.c.source, events.c.event_id, events.c.data).where(
+    rows = conn.execute(select(events.c.source, events.c.event_id, events.c.type,
+                               events.c.occurred_at, events.c.received_at, events.c.data).where(
         events.c.source.in_({source for source, _ in keys}),
         events.c.event_id.in_({event_id for _, event_id in keys})))
-    return {(row.source, row.event_id): dict(row.data) for row in rows
-            if (row.source, row.event_id) in keys}
+    return {(row.source, row.event_id): dict(row.data) | {
+        "source": row.source, "type": row.type, "id": row.event_id,
+        "occurred_at": row.occurred_at, "received_at": row.received_at}
+        for row in rows if (row.source, row.event_id) in keys}
