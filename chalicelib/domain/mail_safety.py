@@ -39,6 +39,13 @@ def safe_subject(text: str) -> str:
     return flat[: MAX_SUBJECT - len(CUT)].rstrip() + CUT
 
 
+def sns_takes_subject(subject: str) -> bool:
+    """SNS's rule itself, which ``safe_subject`` always satisfies: printable ASCII, not empty,
+    no space first, at most ``MAX_SUBJECT`` characters."""
+    printable = all(" " <= char <= "~" for char in subject)
+    return printable and 0 < len(subject) <= MAX_SUBJECT and subject[0] != " "
+
+
 def _ascii(char: str) -> str:
     if " " <= char <= "~":
         return char

@@ -22,20 +22,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
+from chalicelib.domain.mail_safety import sns_takes_subject
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 SNS_SCOPE = "/sns/aws4_request"
 URLENCODED = "application/x-www-form-urlencoded"
 SNS_NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/"
-LONGEST_SUBJECT = 99
-
-
-def subject_refused(subject: str) -> bool:
-    """True when SNS would refuse ``subject``: empty, a character outside printable ASCII,
-    a space first, or 100 characters or more."""
-    printable = all(" " <= char <= "~" for char in subject)
-    return not (printable and 0 < len(subject) <= LONGEST_SUBJECT and subject[0] != " ")
 
 
 class SnsSubjectGuard:
@@ -52,7 +46,7 @@ class SnsSubjectGuard:
         environ["wsgi.input"] = io.BytesIO(body)
         form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
         subjects = form.get("Subject")
-        if form.get("Action") == ["Publish"] and subjects and subject_refused(subjects[0]):
+        if form.get("Action") == ["Publish"] and subjects and not sns_takes_subject(subjects[0]):
             return _invalid_subject(start_response)
         return self.app(environ, start_response)
 

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from chalicelib.domain.alert_messages import grouped_message, notice_message
 from chalicelib.domain.errors import DependencyError, MessageRefused, TriplineError
 from chalicelib.domain.outgoing import OutgoingAlert
+from chalicelib.domain.retries import RetrySchedule
 from chalicelib.domain.rulebook import RuleBook
 from chalicelib.domain.silences import Silence, SilenceTarget, silencing
 from chalicelib.observability import logger
@@ -35,7 +36,7 @@ from chalicelib.ports import (
     PendingNotice,
 )
 
-MAX_BACKOFF = timedelta(hours=1)
+MAX_BACKOFF_SECONDS = 3600
 GIVE_UP_AFTER = 3  # failures in a row: the topic is down, the rest would fail too
 
 
@@ -178,7 +179,7 @@ class NotificationDelivery:
         report.refused += len(send.notices)
         logger().error("alert notification refused by SNS; not retried",
                        extra={"reason": refusal.message, "subject": send.message.subject,
-                              "alert_ids": _alert_ids(send), "rule": send.message.attributes.get("rule")})
+                              **_log_keys(send)})
 
     def _retry_later(self, send: _Send, outage: DependencyError, report: DeliveryReport) -> None:
         now = self._clock.now()
@@ -187,8 +188,7 @@ class NotificationDelivery:
                                str(outage), now)
         report.failed += len(send.notices)
         logger().warning("alert notification not published; retried later",
-                         extra={"reason": str(outage), "alert_ids": _alert_ids(send),
-                                "rule": send.message.attributes.get("rule")})
+                         extra={"reason": str(outage), **_log_keys(send)})
 
     def _settle_sent(self, send: _Send, message_id: str, why: str,
                      report: DeliveryReport) -> None:
@@ -208,8 +208,10 @@ class NotificationDelivery:
             report.grouped += len(send.notices)
 
     def _backoff(self, attempts: int) -> timedelta:
-        wait = timedelta(seconds=self._settings.retry_seconds * 2 ** min(attempts, 16))
-        return min(wait, MAX_BACKOFF)
+        """The queues' schedule (``domain.retries``): doubling from ``retry_seconds``, at most
+        an hour; ``attempts`` failed publishes before this one."""
+        schedule = RetrySchedule(self._settings.retry_seconds, MAX_BACKOFF_SECONDS)
+        return timedelta(seconds=schedule.delay(attempts + 1))
 
     def _pace(self) -> None:
         """A token bucket of ``per_second`` tokens: a burst up to that many goes out at once,
@@ -244,5 +246,6 @@ def notify_now(notifier: Notifier) -> None:
         logger().warning("notifications left for the schedule", extra={"reason": str(exc)})
 
 
-def _alert_ids(send: _Send) -> list[int | None]:
-    return [notice.alert.id for notice in send.notices]
+def _log_keys(send: _Send) -> dict[str, object]:
+    return {"alert_ids": [notice.alert.id for notice in send.notices],
+            "rule": send.message.attributes.get("rule")}

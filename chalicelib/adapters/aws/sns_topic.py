@@ -43,13 +43,10 @@ class SnsTopic:
         try:
             answer = self._client.publish(TopicArn=topic_arn, Subject=message.subject,
                                           Message=message.body, MessageAttributes=attributes)
-        except ClientError as exc:
-            if _code(exc) in REFUSALS:
+        except (BotoCoreError, ClientError) as exc:
+            if isinstance(exc, ClientError) and _code(exc) in REFUSALS:
                 raise MessageRefused(f"alerts topic {topic_arn} refused the message: "
                                      f"{_reason(exc)}", [Detail(_reason(exc))]) from exc
-            raise DependencyError(f"alerts topic {topic_arn} did not take the message: "
-                                  f"{_reason(exc)}") from exc
-        except BotoCoreError as exc:
             raise DependencyError(f"alerts topic {topic_arn} did not take the message: "
                                   f"{_reason(exc)}") from exc
         return str(answer["MessageId"])
