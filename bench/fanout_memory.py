@@ -35,7 +35,7 @@ event = json.loads(sys.stdin.read())
 answer = app.fan_out(event, None)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 upload = bootstrap.container().uploads.list_uploads(__import__(
-    "chalicelib.domain.upload_records", fromlist=["UploadQuery"]).UploadQuery()).items[0][0]
+    "chalicelib.domain.uploads.records", fromlist=["UploadQuery"]).UploadQuery()).items[0][0]
 print(json.dumps({"before_kib": before, "after_kib": after, "answer": answer,
                   "chunks": upload.chunks_total, "rows": upload.rows_seen,
                   "status": upload.status, "reason": upload.status_reason}))
@@ -99,8 +99,8 @@ def _wait_for(endpoint: str) -> None:
 
 def _upload(path: Path, endpoint: str, aws_client: Any) -> dict[str, Any]:
     """Create the resources, upload the file, and return the notification as Lambda's event."""
-    from chalicelib.local.resources import ensure_resources
     from chalicelib.topology import UPLOADS_QUEUE
+    from tripline.local.resources import ensure_resources
 
     sqs, s3, sns = (aws_client(name, endpoint) for name in ("sqs", "s3", "sns"))
     created = ensure_resources(sqs, s3, sns, "tripline-data")

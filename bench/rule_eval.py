@@ -1,7 +1,7 @@
 """Rule evaluations per second of the expression compiler, as a ratio of hand-written lambdas.
 
 Run from the repository root: ``.venv/bin/python -m bench.rule_eval --help``. Ten mixed rules are
-evaluated on generated events in the same run: compiled by ``chalicelib.domain.expressions``,
+evaluated on generated events in the same run: compiled by ``chalicelib.domain.expressions.compiler``,
 written by hand as Python lambdas (RE2 for ``matches``, the reference; and again with ``re``),
 and interpreted by ``simpleeval`` (pre-parsed, on a subsample, because it is slow). The machine is
 shared and noisy, so the sides take turns slice by slice of the events, the order reversed every

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bench.imports import ROOT, top_level_cumulative_us, wall_s
 
-ENGINE_MODULES = ("chalicelib.domain.expressions", "chalicelib.domain.rule_engine")
+ENGINE_MODULES = ("chalicelib.domain.expressions.compiler", "chalicelib.domain.rules.engine")
 IMPORTED = (*ENGINE_MODULES, "simpleeval")
 
 

@@ -62,7 +62,7 @@ def moto_aws() -> Iterator[dict[str, Any]]:
     import boto3
     from moto import mock_aws
 
-    from chalicelib.local.resources import ensure_resources
+    from tripline.local.resources import ensure_resources
 
     os.environ.pop("TRIPLINE_AWS_ENDPOINT_URL", None)
     os.environ["TRIPLINE_BUCKET"] = BUCKET

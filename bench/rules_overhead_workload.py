@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.workload import BATCH_SIZE
-from chalicelib.domain.envelopes import EventEnvelope, encode_envelope
+from chalicelib.domain.events import EventEnvelope, encode_envelope
 from tests.builders import sqs_event, sqs_record
 
 SPAN = timedelta(hours=24)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.adapters.rule_files.sources import load_sources
-from chalicelib.domain.envelopes import EventEnvelope, encode_envelope
-from chalicelib.domain.source_model import ColumnSpec, SourceDefinition
+from chalicelib.domain.events import EventEnvelope, encode_envelope
+from chalicelib.domain.sources import ColumnSpec, SourceDefinition
 from tests.builders import sqs_event, sqs_record
 
 BATCH_SIZE = 10  # the processor's batch_size in app.py, and Lambda's SQS default

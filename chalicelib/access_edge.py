@@ -1,5 +1,5 @@
-"""Access at the HTTP edge: the caller the authorizer let in, the sources a request writes, and
-the audit trail of operator actions.
+"""Access at the HTTP edge: the authorizer's answer, the caller it let in, and the audit trail
+of operator actions.
 
 The trail is one middleware over a table of audited routes, so no handler can forget it: after a
 route answers 2xx, an entry records who (the key), what (the action and its target, with the
@@ -11,13 +11,22 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalice.app import Request, Response
+from chalice.app import AuthResponse, AuthRoute, Request, Response
 
+from chalicelib import observability
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import Detail, Forbidden
-from chalicelib.services.access import principal_from_context
+from chalicelib.domain.errors import DependencyError, Detail, Forbidden, TriplineError
+from chalicelib.services.access import AUTH_CACHE_SECONDS as AUTH_CACHE_SECONDS
+from chalicelib.services.access import (
+    allowed_routes,
+    principal_context,
+    principal_from_context,
+)
+
+if TYPE_CHECKING:
+    from chalicelib.use_cases import UseCases
 
 # (method, route as app.py declares it) -> (action, target pattern from the URI parameters)
 AUDITED: Mapping[tuple[str, str], tuple[str, str]] = {
@@ -65,6 +74,28 @@ def authorizer_refusal(status: int) -> Exception:
                                   b'{"message":null}')
 
 
+def authorize(token: str | None, use_cases: Callable[[], UseCases]) -> AuthResponse:
+    """The authorizer's answer: the routes the key's role reaches, and who it is for the routes.
+
+    ``use_cases`` is called here, inside the error handling, so a configuration that cannot build
+    them is a 500 like any other failure of the authorizer; a key store that is down, a 503."""
+    try:
+        found = use_cases().authenticate(token)
+    except DependencyError as error:  # the key store is down: not the caller's fault, retry
+        observability.logger().warning("authorizer cannot check the key",
+                                       extra={"reason": error.message})
+        raise authorizer_refusal(503) from error
+    except TriplineError as error:  # misconfigured: ours to fix
+        observability.logger().error("authorizer failed", extra={"reason": str(error)})
+        raise authorizer_refusal(500) from error
+    if found is None:
+        raise authorizer_refusal(401)
+    routes: list[str | AuthRoute] = [AuthRoute(path, methods)
+                                     for path, methods in allowed_routes(found.role)]
+    return AuthResponse(routes=routes, principal_id=found.key_id,
+                        context=principal_context(found))
+
+
 def principal(request: Request) -> Principal:
     """The caller; a route behind the authorizer always has one."""
     found = principal_from_context((request.context or {}).get("authorizer"))
@@ -80,34 +111,31 @@ def origin(request: Request) -> str | None:
     return str(address) if address else None
 
 
-def written_sources(payload: object) -> set[str]:
-    """The sources a ``POST /events`` or ``POST /uploads`` body names (as intake will read
-    them: trimmed, lower case); items that name none are intake's to reject."""
-    items: list[object] = [payload]
-    if isinstance(payload, dict) and isinstance(payload.get("events"), list):
-        items = list(payload["events"])
-    return {item["source"].strip().lower() for item in items
-            if isinstance(item, dict) and isinstance(item.get("source"), str)}
+class AuditTrail:
+    """The middleware that answers, then records an audited route's success. ``use_cases`` is
+    called only then: most requests are not audited, and ``/health`` must answer even when the
+    use cases cannot be built."""
 
+    def __init__(self, use_cases: Callable[[], UseCases]) -> None:
+        self._use_cases = use_cases
 
-def audit_trail(request: Request, get_response: Callable[[Request], Response],
-                record: Callable[..., None]) -> Response:
-    """Answer, then record an audited route's success (``record`` is
-    ``services.access.record_action`` bound to the audit log and the clock)."""
-    response = get_response(request)
-    route = (request.context or {}).get("resourcePath", "")
-    audited = AUDITED.get((request.method, route))
-    if audited is None or not 200 <= response.status_code < 300:
+    def __call__(self, request: Request,
+                 get_response: Callable[[Request], Response]) -> Response:
+        response = get_response(request)
+        route = (request.context or {}).get("resourcePath", "")
+        audited = AUDITED.get((request.method, route))
+        if audited is None or not 200 <= response.status_code < 300:
+            return response
+        action, pattern = audited
+        answer = _json(response.body)
+        names = dict(request.uri_params or {}) | {
+            "id": answer.get("id", ""), "upload_id": answer.get("upload_id", "")}
+        body = _json(request.raw_body)
+        detail = {name: body[name] for name in DETAIL_FIELDS if name in body}
+        caller = principal_from_context((request.context or {}).get("authorizer"))
+        self._use_cases().record_action(caller, action, pattern.format(**names), detail,
+                                        origin=origin(request))
         return response
-    action, pattern = audited
-    answer = _json(response.body)
-    names = dict(request.uri_params or {}) | {
-        "id": answer.get("id", ""), "upload_id": answer.get("upload_id", "")}
-    body = _json(request.raw_body)
-    detail = {name: body[name] for name in DETAIL_FIELDS if name in body}
-    record(principal_from_context((request.context or {}).get("authorizer")), action,
-           pattern.format(**names), detail, origin=origin(request))
-    return response
 
 
 def _json(raw: object) -> dict[str, Any]:

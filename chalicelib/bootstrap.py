@@ -1,4 +1,5 @@
-"""Builds the services' collaborators from settings, once per container, on first use.
+"""Builds the services' collaborators from settings, once per container, on first use
+(:mod:`chalicelib.use_cases` binds each use case to them).
 
 This is the only module that names concrete adapters. Nothing here runs at import: Chalice imports
 ``app.py`` to package it, and a cold start should pay for a database engine or boto3 client only in
@@ -13,20 +14,21 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.errors import ConfigurationError, Detail
 from chalicelib.settings import Settings
 from chalicelib.topology import EVENTS_QUEUE, QUEUES, ROWS_QUEUE, UPLOADS_QUEUE
 
 if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
     from sqlalchemy import Engine
 
     from chalicelib.adapters.db.credentials import LoginSource
     from chalicelib.adapters.db.engine import DatabaseServer
-    from chalicelib.domain.event_pipeline import EventPipeline
-    from chalicelib.domain.outgoing import OutgoingAlert
-    from chalicelib.domain.rulebook import RuleBook
+    from chalicelib.domain.alerts import OutgoingAlert
+    from chalicelib.domain.messages import QueueMessage
+    from chalicelib.domain.rules import EventPipeline, RuleBook
     from chalicelib.domain.sources import SourceCatalog
     from chalicelib.ports import (
         AbsenceState,
@@ -41,7 +43,6 @@ if TYPE_CHECKING:
         KeyStore,
         MessageQueue,
         ObjectStore,
-        QueueMessage,
         Redelivery,
         RuleParser,
         RuleReader,
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
         UploadStore,
     )
     from chalicelib.services.chunks import ChunkSettings
-    from chalicelib.services.completion import UploadServices
+    from chalicelib.services.completion import UploadPorts
     from chalicelib.services.fanout import FanOutSettings
     from chalicelib.services.notifications import NotificationDelivery
     from chalicelib.services.uploads import UploadLimits
@@ -112,7 +113,7 @@ class Container:
         return MySqlAppUser(self.schema_engine, secret, self.settings.database_name)
 
     @cached_property
-    def secrets_client(self) -> Any:
+    def secrets_client(self) -> SecretsManagerClient:
         from chalicelib.adapters.aws.clients import make_client
 
         return make_client("secretsmanager", self.settings)
@@ -137,7 +138,7 @@ class Container:
     def store(self) -> EventStore:
         from chalicelib.adapters.db.event_store import SqlEventStore
 
-        return SqlEventStore(self.engine, self.clock.now)
+        return SqlEventStore(self.engine)
 
     @cached_property
     def reader(self) -> EventReader:
@@ -182,7 +183,7 @@ class Container:
 
     @cached_property
     def pipeline(self) -> EventPipeline:
-        from chalicelib.domain.event_pipeline import EventPipeline
+        from chalicelib.domain.rules import EventPipeline
 
         return EventPipeline(self.rulebook)
 
@@ -276,7 +277,7 @@ class Container:
     def chunks(self) -> ChunkStore:
         from chalicelib.adapters.db.chunk_store import SqlChunkStore
 
-        return SqlChunkStore(self.engine, self.clock.now)
+        return SqlChunkStore(self.engine)
 
     @cached_property
     def rows_queue(self) -> MessageQueue:
@@ -287,11 +288,11 @@ class Container:
         return SqsQueue(client, ROWS_QUEUE, attempts=self.settings.send_attempts)
 
     @cached_property
-    def upload_services(self) -> UploadServices:
-        from chalicelib.services.completion import UploadServices
+    def upload_ports(self) -> UploadPorts:
+        from chalicelib.services.completion import UploadPorts
 
-        return UploadServices(self.uploads, self.chunks, self.store, self.objects, self.sources,
-                              self.clock, self.rows_queue, self.pipeline, self.notifier)
+        return UploadPorts(self.uploads, self.chunks, self.store, self.objects, self.sources,
+                           self.clock, self.rows_queue, self.pipeline, self.notifier)
 
     @property
     def upload_limits(self) -> UploadLimits:

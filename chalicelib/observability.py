@@ -20,16 +20,14 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from chalicelib.domain.intake import ItemStatus
+from chalicelib.domain.errors import Detail
+from chalicelib.domain.events import ItemResult, ItemStatus
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Metrics
-
-    from chalicelib.services.intake import IntakeResult
-    from chalicelib.services.processing import BatchOutcome
 
 SERVICE = "tripline"
 NAMESPACE = "Tripline"
@@ -113,7 +111,53 @@ def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
         metrics().clear_metrics()
 
 
-def record_intake(result: IntakeResult) -> None:
+# What the record_* functions read of a use case's result, described here rather than imported:
+# observability is an edge module that services and adapters log through, so it must not import
+# the services back (IntakeResult and BatchOutcome match these shapes).
+
+
+class IntakeCounts(Protocol):
+    @property
+    def results(self) -> Sequence[ItemResult]: ...
+
+    def summary(self) -> Mapping[str, int]: ...
+
+
+class RejectedMessage(Protocol):
+    @property
+    def source(self) -> str | None: ...
+
+    @property
+    def event_id(self) -> str | None: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def errors(self) -> Sequence[Detail]: ...
+
+
+class ProcessedBatch(Protocol):
+    @property
+    def stored(self) -> int: ...
+
+    @property
+    def duplicates(self) -> int: ...
+
+    @property
+    def rejected(self) -> int: ...
+
+    @property
+    def failed_message_ids(self) -> Sequence[str]: ...
+
+    @property
+    def failure_reasons(self) -> Mapping[str, str]: ...
+
+    @property
+    def rejections(self) -> Mapping[str, RejectedMessage]: ...
+
+
+def record_intake(result: IntakeCounts) -> None:
     """Counts of one POST, and one log line per item the API did not accept, saying where."""
     summary = result.summary()
     count("EventsAccepted", summary["accepted"])
@@ -127,7 +171,7 @@ def record_intake(result: IntakeResult) -> None:
                 "event_id": item.event_id, "errors": [e.as_dict() for e in item.errors]})
 
 
-def record_processing(outcome: BatchOutcome) -> None:
+def record_processing(outcome: ProcessedBatch) -> None:
     """Counts of one processed batch, and one log line per message left for redelivery."""
     count("EventsProcessed", outcome.stored)
     count("EventsReplayed", outcome.duplicates)

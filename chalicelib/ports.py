@@ -6,18 +6,27 @@ sees a boto3 or SQLAlchemy type and never needs to know which database or queue 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from chalicelib.domain.alerts import NoticeRecord, OutgoingAlert, PendingNotice, TimelineLine
 from chalicelib.domain.errors import Detail
-from chalicelib.domain.events import Event
-from chalicelib.domain.outgoing import OutgoingAlert
-from chalicelib.domain.queries import EventPage, EventQuery, EventView
-from chalicelib.domain.reports import RejectedRow
-from chalicelib.domain.upload_records import (
+from chalicelib.domain.events import (
+    ArrivedEvent,
+    Event,
+    EventPage,
+    EventQuery,
+    EventView,
+    RejectedItem,
+    RowEvent,
+)
+from chalicelib.domain.messages import OutgoingMessage, QueueMessage, SendReceipt
+from chalicelib.domain.uploads import (
     ChunkRecord,
+    PresignedPost,
+    RejectedRow,
     UploadPage,
     UploadProgress,
     UploadQuery,
@@ -25,35 +34,25 @@ from chalicelib.domain.upload_records import (
 )
 
 if TYPE_CHECKING:  # the rule engine is imported where rules run, not by every route
-    from chalicelib.domain.access import ApiKey
-    from chalicelib.domain.alert_model import Alert, AlertChange, FlapState
-    from chalicelib.domain.alert_queries import AlertPage, AlertQuery
-    from chalicelib.domain.audit import AuditEntry, AuditPage, AuditQuery
-    from chalicelib.domain.rule_absence import Sighting
-    from chalicelib.domain.rule_model import AlertPolicy, Rule
-    from chalicelib.domain.rule_verdicts import GroupValues, RuleMatch, Verdicts
-    from chalicelib.domain.rulebook import RuleBook
+    from chalicelib.domain.access import ApiKey, AuditEntry, AuditPage, AuditQuery
+    from chalicelib.domain.alerts import Alert, AlertChange, AlertPage, AlertQuery
+    from chalicelib.domain.rules import (
+        GroupValues,
+        MatchCount,
+        Rule,
+        RuleBook,
+        RuleFailure,
+        RuleMatch,
+        Sighting,
+        WindowEntry,
+        WindowHit,
+    )
     from chalicelib.domain.silences import Silence
 
 
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    """``entry_id`` is the caller's handle for the per-entry receipt."""
-
-    entry_id: str
-    body: str
-
-
-@dataclass(frozen=True)
-class SendReceipt:
-    entry_id: str
-    queued: bool
-    error: str | None = None
 
 
 class MessageQueue(Protocol):
@@ -64,75 +63,86 @@ class MessageQueue(Protocol):
         """Raise ``DependencyError`` when the queue cannot be reached."""
 
 
-@dataclass(frozen=True)
-class QueueMessage:
-    """A delivered message as the trigger hands it; the id is stable across redeliveries. The
-    receipt handle and queue ARN say where to put it back later (``Redelivery``)."""
-
-    message_id: str
-    body: str
-    receive_count: int = 1
-    receipt_handle: str = ""
-    queue_arn: str = ""
-
-
 class Redelivery(Protocol):
     def postpone(self, messages: Sequence[tuple[QueueMessage, int]]) -> None:
         """Make each message, still in flight, visible again after its number of seconds. Best
         effort: a message it cannot postpone comes back after its queue's visibility timeout."""
 
 
-@dataclass(frozen=True)
-class ArrivedEvent:
-    """A valid event with the raw item it came from, ready to store."""
+class AlertWork(Protocol):
+    """Alerts inside one open transaction: the reads a service decides on, the changes it
+    decided. Locks are held, and writes kept, until the unit of work ends; an error inside it
+    rolls everything back."""
 
-    event: Event
-    raw_payload: str
-    message_id: str
+    def lock_fingerprints(self, rule_ids: Mapping[str, str], now: datetime) -> dict[str, bool]:
+        """Create or touch each fingerprint's row (``rule_ids``: fingerprint → rule id), locking
+        them in key order until the work ends; whether each is flapping."""
 
+    def flapping(self, fingerprint: str) -> bool: ...
 
-@dataclass(frozen=True)
-class RejectedItem:
-    """Something that reached the pipeline and can never become an event.
+    def recent_opens(self, fingerprint: str, since: datetime) -> int:
+        """How many of the fingerprint's alerts opened after ``since``."""
 
-    ``item_key`` makes storing it idempotent: a redelivered message is recorded once.
-    """
+    def end_flapping(self, fingerprint: str) -> None: ...
 
-    item_key: str
-    reason: str
-    errors: tuple[Detail, ...]
-    payload: str
-    received_at: datetime
-    source: str | None = None
-    event_id: str | None = None
-    upload_id: str | None = None
-    line: int | None = None
+    def active_alert(self, fingerprint: str) -> Alert | None: ...
 
+    def alert(self, alert_id: int) -> Alert | None: ...
 
-@dataclass(frozen=True)
-class RowEvent:
-    """A valid event read from line ``line`` of an upload; the raw row is the stored chunk."""
+    def window(self, rule_id: str, state_version: str, fingerprint: str, after: datetime,
+               until: datetime) -> list[WindowEntry]:
+        """A group's window entries with ``after < occurred_at <= until``."""
 
-    event: Event
-    upload_id: str
-    line: int
+    def last_seen(self, rule_id: str, state_version: str, fingerprint: str) -> datetime | None:
+        """When the group was last heard from (absence rules)."""
+
+    def write_change(self, change: AlertChange, now: datetime) -> None:
+        """The alert, its timeline lines and its notices (each keyed by alert and transition)."""
 
 
-@dataclass(frozen=True)
-class StoreOutcome:
-    stored: int
-    duplicates: int
-    rejected: int
-    matched: int = 0  # rule matches recorded for the events this call stored
-    notices: int = 0  # alert notifications those matches queued in the outbox
+class VerdictWork(AlertWork, Protocol):
+    """The rules' state inside one open transaction, beside the alerts its matches change.
+    Matches, window entries and failures are keyed, so writing one twice adds nothing."""
+
+    def advance_groups(self, seen: Mapping[tuple[str, str], Sequence[Sighting]]) -> None:
+        """Create each group (by rule id and state version) not tracked yet, tracked from its
+        ``since``, and move its ``last_seen_at`` forward, locking the rows in key order until
+        the work ends: take the locks before reading the windows they guard."""
+
+    def add_window_entries(self, hits: Sequence[WindowHit]) -> None: ...
+
+    def window_entries(self, rule_id: str, state_version: str,
+                       spans: Sequence[tuple[str, datetime, datetime]]
+                       ) -> dict[str, list[WindowEntry]]:
+        """The stored entries of each ``(fingerprint, low, high)`` span, ``low < t < high``,
+        by fingerprint; what this work added included."""
+
+    def add_failures(self, failures: Sequence[RuleFailure], at: datetime) -> None: ...
+
+    def recorded_matches(self, matches: Sequence[RuleMatch]) -> set[tuple[str, str]]:
+        """The ``(rule id, match key)`` of ``matches`` recorded already."""
+
+    def add_matches(self, matches: Sequence[RuleMatch], at: datetime) -> None: ...
+
+
+class EventWork(VerdictWork, Protocol):
+    """Events, their rejections and the rules' state in one open transaction."""
+
+    def stored_keys(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The ``(source, event_id)`` of ``keys`` stored already."""
+
+    def add_events(self, arrived: Sequence[ArrivedEvent], processed_at: datetime) -> None:
+        """Raw rows first, processed rows after; an existing key is left as it was."""
+
+    def recorded_rejections(self, item_keys: Sequence[str]) -> set[str]: ...
+
+    def add_rejections(self, rejected: Sequence[RejectedItem], at: datetime) -> None: ...
 
 
 class EventStore(Protocol):
-    def store(self, arrived: Sequence[ArrivedEvent], rejected: Sequence[RejectedItem],
-              verdicts: Verdicts | None = None) -> StoreOutcome:
-        """Write raw and processed rows, rejections and the rules' verdicts on the events it
-        stores, in one transaction; replays change nothing (an event already stored keeps the
-        verdicts recorded when it was)."""
+    def unit_of_work(self) -> AbstractContextManager[EventWork]:
+        """One transaction for one batch: committed when the block ends, rolled back when it
+        raises; database errors come out as ``DependencyError`` or ``StorageError``."""
 
 
 class EventReader(Protocol):
@@ -142,15 +152,6 @@ class EventReader(Protocol):
 
     def ping(self) -> None:
         """Raise ``DependencyError`` when the database cannot be reached."""
-
-
-@dataclass(frozen=True)
-class PresignedPost:
-    """A browser-form upload: POST ``fields`` and the file (last) to ``url`` before ``expires_at``."""
-
-    url: str
-    fields: dict[str, str]
-    expires_at: datetime
 
 
 class ObjectStore(Protocol):
@@ -207,24 +208,20 @@ class UploadStore(Protocol):
     def list_uploads(self, query: UploadQuery) -> UploadPage: ...
 
 
+class ChunkWork(EventWork, Protocol):
+    """One chunk's rows and its record, beside everything an ``EventWork`` writes."""
+
+    def add_rows(self, rows: Sequence[RowEvent], processed_at: datetime) -> None: ...
+
+    def add_chunk(self, chunk: ChunkRecord) -> None:
+        """The chunk's record, its idempotency key: a replay adds nothing."""
+
+
 class ChunkStore(Protocol):
     def is_done(self, upload_id: str, chunk: int) -> bool: ...
 
-    def store_chunk(self, chunk: ChunkRecord, rows: Sequence[RowEvent],
-                    rejected: Sequence[RejectedItem],
-                    verdicts: Verdicts | None = None) -> StoreOutcome:
-        """Events, rejected rows, the rules' verdicts and the chunk's record in one transaction;
-        a replay adds nothing."""
-
-
-@dataclass(frozen=True)
-class MatchCount:
-    """How often one version of a rule matched, and when it last did."""
-
-    rule_id: str
-    rule_version: str
-    matches: int
-    last_matched_at: datetime | None
+    def unit_of_work(self) -> AbstractContextManager[ChunkWork]:
+        """One transaction for one chunk, as ``EventStore.unit_of_work``."""
 
 
 class RuleReader(Protocol):
@@ -250,9 +247,8 @@ class AbsenceState(Protocol):
                   expected: Sequence[tuple[str, GroupValues]], now: datetime) -> list[Sighting]:
         """Every group the rule tracks; ``expected`` groups not tracked yet start at ``now``."""
 
-    def record_matches(self, rule: Rule, matches: Sequence[RuleMatch], at: datetime) -> int:
-        """Record ``rule``'s matches keyed by ``(rule, match_key)``, and open or add to their
-        alerts, in one transaction; how many were new."""
+    def unit_of_work(self) -> AbstractContextManager[VerdictWork]:
+        """One transaction for one rule's silences and the alerts they open."""
 
 
 class AlertTopic(Protocol):
@@ -262,51 +258,9 @@ class AlertTopic(Protocol):
         again as it is cannot succeed), ``DependencyError`` when it did not go out otherwise."""
 
 
-@dataclass(frozen=True)
-class PendingNotice:
-    """An outbox row a notifier has claimed: what to say about which alert, and how often it
-    was tried before. ``sample`` is the alert's latest matching event as its rule saw it, if
-    stored: its data, then its own ``source``, ``type``, ``id``, ``occurred_at`` and
-    ``received_at`` (what a rule's message may name)."""
-
-    outbox_id: int
-    kind: str
-    transition: str
-    attempts: int
-    alert: Alert
-    sample: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class TimelineLine:
-    at: datetime
-    kind: str
-    detail: str
-    actor: str | None = None
-    comment: str | None = None
-    outbox_id: int | None = None
-
-
-@dataclass(frozen=True)
-class NoticeRecord:
-    """An outbox row as the alert's page shows it: what was (or will be) sent, and how it went."""
-
-    outbox_id: int
-    transition: str
-    kind: str
-    status: str
-    attempts: int
-    created_at: datetime
-    next_attempt_at: datetime
-    settled_at: datetime | None
-    last_error: str | None
-    message_id: str | None
-    silence_id: str | None
-
-
 class AlertStore(Protocol):
-    """Alerts; every change locks the alert's fingerprint first, decides, and writes the alert,
-    its timeline and its notices in one transaction."""
+    """Alerts for the API and the schedule; every change is decided by a service inside one
+    ``unit_of_work``, under its fingerprint's lock."""
 
     def list_alerts(self, query: AlertQuery) -> AlertPage: ...
 
@@ -314,20 +268,13 @@ class AlertStore(Protocol):
 
     def history(self, alert_id: int) -> tuple[list[TimelineLine], list[NoticeRecord]]: ...
 
-    def change(self, alert_id: int, decide: Callable[[Alert, FlapState], AlertChange],
-               policy: AlertPolicy, now: datetime) -> Alert | None:
-        """Apply ``decide`` to the alert as it is under the lock; None when there is no such
-        alert. Errors ``decide`` raises roll everything back."""
-
     def active_alerts(self) -> list[Alert]: ...
 
-    def sweep(self, alert_id: int, rule: Rule | None, silenced: Callable[[Alert], bool],
-              now: datetime) -> AlertChange | None:
-        """The schedule's turn on one alert: its condition read and judged, the change written."""
+    def flapping_fingerprints(self) -> list[tuple[str, str]]:
+        """``(fingerprint, rule id)`` of every fingerprint in a flapping spell."""
 
-    def settle_flapping(self, policies: Mapping[str, AlertPolicy], now: datetime) -> int:
-        """End the flapping spells that calmed down, of fingerprints without an active alert;
-        how many ended."""
+    def unit_of_work(self, action: str = ...) -> AbstractContextManager[AlertWork]:
+        """One transaction for one alert's change; ``action`` names it in a database error."""
 
 
 class AlertOutbox(Protocol):
@@ -394,6 +341,13 @@ class SchemaHistory(Protocol):
     def upgrade(self) -> str:
         """Apply every migration not applied yet; the revision the database is at afterwards.
         Idempotent: a database already at head is left as it is."""
+
+    def current(self) -> str | None:
+        """The revision the database is at; None before the first migration."""
+
+    def downgrade(self, revision: str) -> str | None:
+        """Undo migrations down to ``revision`` (``-N`` steps back, a revision, ``base``); the
+        revision afterwards (None: nothing applied). A target it cannot reach: ``RequestError``."""
 
 
 class AppLogin(Protocol):

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from chalicelib.domain.messages import QueueMessage
 from chalicelib.domain.retries import RetrySchedule
-from chalicelib.ports import QueueMessage, Redelivery
+from chalicelib.ports import Redelivery
 
 
 def sqs_messages(records: Iterable[Mapping[str, Any]]) -> list[QueueMessage]:

@@ -11,12 +11,12 @@ import functools
 import json
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from chalice.app import Request, Response
+from chalice.app import Chalice, Request, Response
 
-from chalicelib import observability
+from chalicelib import access_edge, observability
 from chalicelib.domain.errors import (
     ConfigurationError,
     Conflict,
@@ -33,7 +33,11 @@ from chalicelib.domain.errors import (
     TriplineError,
     UnsupportedMediaType,
 )
-from chalicelib.services.intake import IntakeResult
+
+if TYPE_CHECKING:
+    from chalicelib.domain.access import Principal
+    from chalicelib.services.health import HealthReport
+    from chalicelib.services.intake import IntakeResult
 
 STATUS_BY_ERROR: tuple[tuple[type[TriplineError], int], ...] = (
     (UnsupportedMediaType, 415),
@@ -53,6 +57,33 @@ STATUS_BY_ERROR: tuple[tuple[type[TriplineError], int], ...] = (
 JSON_TYPES = ("application/json",)
 
 
+class RequestReader:
+    """What a route reads from the request Chalice is answering: the JSON body (media type and
+    size checked first), the query string, the caller. The body's limit is asked for on each
+    read, so that importing app reads no settings."""
+
+    def __init__(self, app: Chalice, max_body_bytes: Callable[[], int]) -> None:
+        self._app = app
+        self._max_body_bytes = max_body_bytes
+
+    def request(self) -> Request:
+        request = self._app.current_request
+        if request is None:  # Chalice sets it before any route runs
+            raise RuntimeError("no current request")
+        return request
+
+    def body(self) -> object:
+        request = self.request()
+        return read_json_body(request.headers, request.raw_body, self._max_body_bytes())
+
+    def query(self) -> Mapping[str, str]:
+        return self.request().query_params or {}
+
+    def caller(self) -> Principal:
+        """The API key the authorizer let in."""
+        return access_edge.principal(self.request())
+
+
 def status_of(error: TriplineError) -> int:
     return next(status for kind, status in STATUS_BY_ERROR if isinstance(error, kind))
 
@@ -64,6 +95,17 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
                     headers=all_headers)
 
 
+def created(body: dict[str, Any], location: str) -> Response:
+    """201, with where the new thing is read back."""
+    return json_response(body, 201, {"Location": location})
+
+
+def error_body(error: TriplineError) -> dict[str, Any]:
+    """The one shape of every error answer: ``{"error": {"code", "message", "details"}}``."""
+    details = [detail.as_dict() for detail in error.details]
+    return {"error": {"code": error.code, "message": error.message, "details": details}}
+
+
 def error_response(error: TriplineError) -> Response:
     """The error's own words for the caller's mistakes and outages; none of ours in a 500."""
     status = status_of(error)
@@ -72,12 +114,8 @@ def error_response(error: TriplineError) -> Response:
         hidden = "internal error; the details are in the service's logs"
         return json_response({"error": {"code": "internal_error", "message": hidden,
                                         "details": []}}, status)
-    details = [detail.as_dict() for detail in error.details]
-    body: dict[str, Any] = {
-        "error": {"code": error.code, "message": error.message, "details": details}
-    }
     headers = {"Retry-After": "5"} if isinstance(error, DependencyError) else None
-    return json_response(body, status, headers)
+    return json_response(error_body(error), status, headers)
 
 
 def answers_errors(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -89,6 +127,22 @@ def answers_errors(view: Callable[..., Response]) -> Callable[..., Response]:
             return view(*args, **kwargs)
         except TriplineError as error:
             return error_response(error)
+
+    return wrapper
+
+
+def answers_request_errors(
+    function: Callable[..., dict[str, Any]]
+) -> Callable[..., dict[str, Any]]:
+    """For a function invoked directly, not through API Gateway: the invoker's mistake is
+    answered in the API's error shape; any other error fails the invocation, as it should."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return function(*args, **kwargs)
+        except RequestError as error:
+            return error_body(error)
 
     return wrapper
 
@@ -184,3 +238,10 @@ def intake_response(result: IntakeResult) -> Response:
     if result.nothing_queued_for_lack_of_queue:
         return json_response(body, 503, {"Retry-After": "5"})
     return json_response(body, 202)
+
+
+def health_response(report: HealthReport) -> Response:
+    """200 when every dependency answered, 503 naming the ones that did not."""
+    status = "ok" if report.healthy else "degraded"
+    return json_response({"status": status, "checks": report.checks},
+                         200 if report.healthy else 503)

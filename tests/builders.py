@@ -70,8 +70,8 @@ def rule(**overrides: Any) -> Any:
     from dataclasses import replace
 
     from chalicelib.domain.expressions import compile_expression
-    from chalicelib.domain.rule_model import Rule
-    from chalicelib.domain.rule_templates import literal_template
+    from chalicelib.domain.rules import Rule
+    from chalicelib.domain.rules.templates import literal_template
 
     types = overrides.pop("field_types", {})
     when = overrides.pop("when", None)

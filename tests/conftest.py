@@ -111,7 +111,7 @@ def aws(aws_env: None) -> Iterator[dict[str, Any]]:
     import boto3
     from moto import mock_aws
 
-    from chalicelib.local.resources import ensure_resources
+    from tripline.local.resources import ensure_resources
 
     with mock_aws():
         clients = {name: boto3.client(name, region_name="us-east-1") for name in ("sqs", "s3", "sns")}

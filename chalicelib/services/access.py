@@ -13,14 +13,16 @@ from typing import Any
 from chalicelib.domain.access import (
     ROUTES_BY_ROLE,
     ApiKey,
+    AuditEntry,
+    AuditPage,
     Principal,
     hash_secret,
     key_problems,
-    matches,
     new_key_text,
+    parse_audit_query,
+    secret_matches,
     split_key,
 )
-from chalicelib.domain.audit import AuditEntry, AuditPage, parse_audit_query
 from chalicelib.domain.errors import Detail, NotFound, RequestError
 from chalicelib.ports import AuditLog, Clock, KeyStore
 
@@ -35,7 +37,7 @@ def authenticate(token: str | None, *, keys: KeyStore) -> Principal | None:
     if parts is None:
         return None
     key = keys.find(parts[0])
-    if key is None or not matches(key, parts[1]):
+    if key is None or not secret_matches(key, parts[1]):
         return None
     return Principal(key.id, key.name, key.role, key.sources)
 
@@ -50,6 +52,17 @@ def principal_context(principal: Principal) -> dict[str, str]:
     """What the authorizer hands the route (API Gateway passes strings only)."""
     return {"key_id": principal.key_id, "name": principal.name, "role": principal.role,
             "sources": ",".join(principal.sources)}
+
+
+def written_sources(payload: object) -> set[str]:
+    """The sources a ``POST /events`` or ``POST /uploads`` body names (as intake will read
+    them: trimmed, lower case), to check the caller may write them all before anything is
+    queued or granted; items that name none are intake's to reject."""
+    items: list[object] = [payload]
+    if isinstance(payload, dict) and isinstance(payload.get("events"), list):
+        items = list(payload["events"])
+    return {item["source"].strip().lower() for item in items
+            if isinstance(item, dict) and isinstance(item.get("source"), str)}
 
 
 def principal_from_context(context: Mapping[str, Any] | None) -> Principal | None:

@@ -1,31 +1,39 @@
 """The alert flows: the API's list, page, acknowledge and resolve, and the schedule's sweep.
 
-Acknowledge and resolve are decided by the domain on the alert as it is under its fingerprint's
-lock, so an acknowledgement racing an automatic resolve leaves one consistent answer, and both
-are idempotent: a retried request changes nothing the second time.
+Acknowledge, resolve and each alert's sweep are decided by the domain on the alert as it is under
+its fingerprint's lock, inside one unit of work (the idiom of :mod:`~chalicelib.services.alerting`),
+so an acknowledgement racing an automatic resolve leaves one consistent answer, and both are
+idempotent: a retried request changes nothing the second time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.alert_lifecycle import acknowledge, resolve
-from chalicelib.domain.alert_model import Alert, AlertChange, FlapState
-from chalicelib.domain.alert_queries import AlertPage, parse_alert_query
-from chalicelib.domain.alert_views import (
+from chalicelib.domain.alerts import (
     DEFAULT_ACTOR,
+    Alert,
+    AlertChange,
+    AlertPage,
+    FlapState,
+    acknowledge,
     alert_view,
+    condition_clear,
     parse_alert_action,
     parse_alert_id,
+    parse_alert_query,
+    resolve,
+    sweep,
 )
 from chalicelib.domain.errors import Detail, NotFound
-from chalicelib.domain.rule_model import AlertPolicy
-from chalicelib.domain.rule_verdicts import json_value
-from chalicelib.domain.rulebook import RuleBook
+from chalicelib.domain.json_values import json_value
+from chalicelib.domain.rules import AlertPolicy, Rule, RuleBook, WindowEntry
 from chalicelib.domain.silences import SilenceTarget, silencing
-from chalicelib.ports import AlertStore, Clock, LiveSilences
+from chalicelib.ports import AlertStore, AlertWork, Clock, LiveSilences
+from chalicelib.services.alerting import current_flap, flap_state, locked_alert
 
 
 def list_alerts(params: Mapping[str, str], *, store: AlertStore, default_limit: int,
@@ -66,7 +74,7 @@ def acknowledge_alert(alert_id: str, payload: object, *, store: AlertStore, book
     def decide(alert: Alert, _flap: FlapState) -> AlertChange:
         return acknowledge(alert, actor=action.actor, comment=action.comment, now=now)
 
-    return _changed(alert_id, decide, store, book, clock)
+    return _changed(alert_id, decide, store, book, now)
 
 
 def resolve_alert(alert_id: str, payload: object, *, store: AlertStore, book: RuleBook,
@@ -78,21 +86,23 @@ def resolve_alert(alert_id: str, payload: object, *, store: AlertStore, book: Ru
         return resolve(alert, now, f"resolved by hand: {action.comment}", flap=flap,
                        actor=action.actor, comment=action.comment)
 
-    return _changed(alert_id, decide, store, book, clock)
+    return _changed(alert_id, decide, store, book, now)
 
 
 def _changed(alert_id: str, decide: Callable[[Alert, FlapState], AlertChange],
-             store: AlertStore, book: RuleBook, clock: Clock) -> dict[str, Any]:
+             store: AlertStore, book: RuleBook, now: datetime) -> dict[str, Any]:
+    """``decide`` on the alert as it is under its fingerprint's lock; an error it raises rolls
+    the unit of work back."""
     number = parse_alert_id(alert_id)
-    found = store.get(number)
-    if found is None:
-        raise _missing(alert_id)
-    rule = book.rule(found.rule_id)
-    policy = rule.alerting if rule is not None else AlertPolicy()
-    changed = store.change(number, decide, policy, clock.now())
-    if changed is None:
-        raise _missing(alert_id)
-    return alert_view(changed)
+    with store.unit_of_work("changing an alert") as work:
+        alert = locked_alert(work, number, now)
+        if alert is None:
+            raise _missing(alert_id)
+        rule = book.rule(alert.rule_id)
+        policy = rule.alerting if rule is not None else AlertPolicy()
+        change = decide(alert, current_flap(work, alert, policy, now))
+        work.write_change(change, now)
+    return alert_view(change.alert)
 
 
 @dataclass
@@ -121,7 +131,7 @@ def sweep_alerts(*, store: AlertStore, book: RuleBook, silences: LiveSilences,
 
     for alert in store.active_alerts():
         assert alert.id is not None
-        change = store.sweep(alert.id, book.rule(alert.rule_id), silenced, now)
+        change = sweep_alert(store, alert.id, book.rule(alert.rule_id), silenced, now)
         for notice in change.notices if change else ():
             if notice.kind == "repeat":
                 report.repeats += 1
@@ -129,8 +139,55 @@ def sweep_alerts(*, store: AlertStore, book: RuleBook, silences: LiveSilences,
                 report.reminders += 1
         if change is not None and change.alert.status == "resolved":
             report.resolved += 1
-    report.settled = store.settle_flapping({rule.id: rule.alerting for rule in book.rules}, now)
+    report.settled = settle_flapping(store, {rule.id: rule.alerting for rule in book.rules}, now)
     return report
+
+
+def sweep_alert(store: AlertStore, alert_id: int, rule: Rule | None,
+                silenced: Callable[[Alert], bool], now: datetime) -> AlertChange | None:
+    """The schedule's turn on one alert: its condition read and judged under the lock, the
+    change written; None when it is no longer active or nothing changed."""
+    with store.unit_of_work("sweeping an alert") as work:
+        alert = locked_alert(work, alert_id, now)
+        if alert is None or not alert.active:
+            return None
+        flap = current_flap(work, alert, rule.alerting if rule is not None else AlertPolicy(), now)
+        clear = rule is not None and condition_clear(
+            alert, rule, now, window=_window(work, alert, rule, now),
+            last_seen_at=_last_seen(work, alert, rule))
+        change = sweep(alert, rule, clear=clear, flap=flap, silenced=silenced(alert), now=now)
+        if change is not None:
+            work.write_change(change, now)
+        return change
+
+
+def settle_flapping(store: AlertStore, policies: Mapping[str, AlertPolicy],
+                    now: datetime) -> int:
+    """End the flapping spells that calmed down, of fingerprints without an active alert (the
+    sweep of an active one settles it, and owes the alert's state); how many ended."""
+    settled = 0
+    for print_, rule_id in store.flapping_fingerprints():
+        with store.unit_of_work("settling flapping alerts") as work:
+            flapping = work.lock_fingerprints({print_: rule_id}, now)[print_]
+            if work.active_alert(print_) is not None:
+                continue
+            state = flap_state(work, print_, flapping, policies.get(rule_id, AlertPolicy()), now)
+            settled += int(flapping and not state.flapping)
+    return settled
+
+
+def _window(work: AlertWork, alert: Alert, rule: Rule, now: datetime) -> list[WindowEntry]:
+    """A threshold rule's window ending now: ``(now - within, now]``."""
+    if rule.threshold is None:
+        return []
+    return work.window(rule.id, rule.state_version, alert.fingerprint,
+                       now - rule.threshold.within, now)
+
+
+def _last_seen(work: AlertWork, alert: Alert, rule: Rule) -> datetime | None:
+    if rule.absence is None:
+        return None
+    return work.last_seen(rule.id, rule.state_version, alert.fingerprint)
 
 
 def _missing(alert_id: str) -> NotFound:

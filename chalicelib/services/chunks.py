@@ -14,16 +14,22 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from chalicelib.domain.csv_scan import CsvFormat, read_records
 from chalicelib.domain.errors import DependencyError, ObjectUnavailable, TriplineError
-from chalicelib.domain.rows import RowReader, RowRejection
+from chalicelib.domain.events import RejectedItem, RowEvent
+from chalicelib.domain.messages import QueueMessage
 from chalicelib.domain.sources import match_header
-from chalicelib.domain.upload_records import ChunkRecord
-from chalicelib.domain.uploads import ChunkTask
+from chalicelib.domain.uploads import (
+    ChunkRecord,
+    ChunkTask,
+    CsvFormat,
+    RowReader,
+    RowRejection,
+    read_records,
+)
 from chalicelib.observability import logger
-from chalicelib.ports import QueueMessage, RejectedItem, RowEvent
-from chalicelib.services.completion import UploadServices, complete_if_done, fail_upload
+from chalicelib.services.completion import UploadPorts, complete_if_done, fail_upload
 from chalicelib.services.notifications import notify_now
+from chalicelib.services.storing import store_events, store_rows
 
 
 @dataclass(frozen=True)
@@ -48,25 +54,25 @@ class ChunkOutcome:
         return list(self.failure_reasons)
 
 
-def process_chunks(messages: Sequence[QueueMessage], *, services: UploadServices,
+def process_chunks(messages: Sequence[QueueMessage], *, ports: UploadPorts,
                    settings: ChunkSettings) -> ChunkOutcome:
     """Each chunk in its own transaction; a database outage hands back the rest of the batch."""
     outcome = ChunkOutcome()
     for position, message in enumerate(messages):
         try:
-            _process(message, services, settings, outcome)
+            _process(message, ports, settings, outcome)
         except DependencyError as exc:
-            _give_up_if_last(message, exc, services, settings)
+            _give_up_if_last(message, exc, ports, settings)
             for left in messages[position:]:
                 outcome.failure_reasons[left.message_id] = str(exc)
             break
         except TriplineError as exc:
-            _give_up_if_last(message, exc, services, settings)
+            _give_up_if_last(message, exc, ports, settings)
             outcome.failure_reasons[message.message_id] = str(exc)
     return outcome
 
 
-def _give_up_if_last(message: QueueMessage, error: TriplineError, services: UploadServices,
+def _give_up_if_last(message: QueueMessage, error: TriplineError, ports: UploadPorts,
                      settings: ChunkSettings) -> None:
     """On the last delivery before the DLQ, say so on the upload instead of leaving it importing.
 
@@ -77,9 +83,9 @@ def _give_up_if_last(message: QueueMessage, error: TriplineError, services: Uplo
         return
     try:
         task = ChunkTask.decode(message.body)
-        upload = services.uploads.get(task.upload_id)
+        upload = ports.uploads.get(task.upload_id)
         if upload is not None:
-            fail_upload(services, upload, f"chunk {task.chunk} (lines from {task.first_line}) "
+            fail_upload(ports, upload, f"chunk {task.chunk} (lines from {task.first_line}) "
                         f"failed {message.receive_count} times and went to the dead-letter "
                         f"queue: {error}", [])
     except (ValueError, TriplineError):
@@ -87,58 +93,59 @@ def _give_up_if_last(message: QueueMessage, error: TriplineError, services: Uplo
                          extra={"message_id": message.message_id})
 
 
-def _process(message: QueueMessage, services: UploadServices, settings: ChunkSettings,
+def _process(message: QueueMessage, ports: UploadPorts, settings: ChunkSettings,
              outcome: ChunkOutcome) -> None:
     try:
         task = ChunkTask.decode(message.body)
     except ValueError as exc:
-        _reject_message(message, str(exc), services)
+        _reject_message(message, str(exc), ports)
         return
-    if services.chunks.is_done(task.upload_id, task.chunk):
+    if ports.chunks.is_done(task.upload_id, task.chunk):
         outcome.chunks_skipped += 1
-        complete_if_done(services, task.upload_id)
+        complete_if_done(ports, task.upload_id)
         return
     try:
-        chunk, rows, rejected = _read_chunk(task, services, settings)
+        chunk, rows, rejected = _read_chunk(task, ports, settings)
     except ObjectUnavailable as exc:
-        upload = services.uploads.get(task.upload_id)
+        upload = ports.uploads.get(task.upload_id)
         if upload is not None:
-            fail_upload(services, upload, str(exc), [])
+            fail_upload(ports, upload, str(exc), [])
         return
     if chunk is None:
         return
-    rows = [_prepared(row, services) for row in rows]
-    verdicts = services.pipeline.judge((row.event for row in rows), services.clock.now())
-    stored = services.chunks.store_chunk(chunk, rows, rejected, verdicts)
+    rows = [_prepared(row, ports) for row in rows]
+    verdicts = ports.pipeline.judge((row.event for row in rows), ports.clock.now())
+    with ports.chunks.unit_of_work() as work:
+        stored = store_rows(work, chunk, rows, rejected, verdicts)
     outcome.chunks_done += 1
     outcome.matched += stored.matched
-    if stored.notices and services.notifier is not None:
-        notify_now(services.notifier)
+    if stored.notices and ports.notifier is not None:
+        notify_now(ports.notifier)
     outcome.rows_stored += stored.stored
     outcome.rows_duplicate += stored.duplicates
     outcome.rows_rejected += len(rejected)
-    complete_if_done(services, task.upload_id)
+    complete_if_done(ports, task.upload_id)
 
 
-def _read_chunk(task: ChunkTask, services: UploadServices, settings: ChunkSettings
+def _read_chunk(task: ChunkTask, ports: UploadPorts, settings: ChunkSettings
                 ) -> tuple[ChunkRecord | None, list[RowEvent], list[RejectedItem]]:
-    definition = services.sources.get(task.source)
-    upload = services.uploads.get(task.upload_id)
+    definition = ports.sources.get(task.source)
+    upload = ports.uploads.get(task.upload_id)
     if definition is None or upload is None:
         if upload is not None:
-            fail_upload(services, upload, f"source {task.source!r} is no longer declared", [])
+            fail_upload(ports, upload, f"source {task.source!r} is no longer declared", [])
         return None, [], []
     match = match_header(definition, task.header)
     if isinstance(match, list):  # the definition changed since the fan-out checked the header
-        fail_upload(services, upload, f"the header no longer fits source {task.source!r}", match)
+        fail_upload(ports, upload, f"the header no longer fits source {task.source!r}", match)
         return None, [], []
-    raw = services.objects.read_range(task.key, version_id=task.version_id, etag=task.etag,
+    raw = ports.objects.read_range(task.key, version_id=task.version_id, etag=task.etag,
                                       start=task.start, end=task.end)
     fmt = CsvFormat(definition.delimiter, definition.encoding, settings.max_record_bytes)
     records, clean = read_records(raw, task.first_line, fmt)
     reader = RowReader(definition, match, len(task.header), task.landed_at, settings.max_row_bytes)
     read = reader.read(records, clean)
-    now = services.clock.now()
+    now = ports.clock.now()
     rows = [RowEvent(event, task.upload_id, line) for line, event in read.events]
     rejected = [_rejected_item(task, one) for one in read.rejections]
     last_line = records[-1].line if records else task.first_line
@@ -147,10 +154,10 @@ def _read_chunk(task: ChunkTask, services: UploadServices, settings: ChunkSettin
     return chunk, rows, rejected
 
 
-def _prepared(row: RowEvent, services: UploadServices) -> RowEvent:
+def _prepared(row: RowEvent, ports: UploadPorts) -> RowEvent:
     """A row's event with its source's derived and looked-up fields (its cells were read
     through the source's columns already, so there is nothing to conform)."""
-    event = services.pipeline.enrich(row.event)
+    event = ports.pipeline.enrich(row.event)
     return row if event is row.event else replace(row, event=event)
 
 
@@ -168,10 +175,11 @@ def _rejected_item(task: ChunkTask, rejection: RowRejection) -> RejectedItem:
     )
 
 
-def _reject_message(message: QueueMessage, reason: str, services: UploadServices) -> None:
+def _reject_message(message: QueueMessage, reason: str, ports: UploadPorts) -> None:
     """A message that is no chunk task is kept as a rejected item, not looped or dropped."""
     logger().warning("not a chunk task; recorded as rejected",
                      extra={"message_id": message.message_id, "reason": reason})
     item = RejectedItem(item_key=f"sqs:{message.message_id}", reason=f"not a chunk task: {reason}",
-                        errors=(), payload=message.body, received_at=services.clock.now())
-    services.events.store([], [item])
+                        errors=(), payload=message.body, received_at=ports.clock.now())
+    with ports.events.unit_of_work() as work:
+        store_events(work, [], [item], None, ports.clock.now())

@@ -15,11 +15,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from chalicelib.domain.errors import Detail
-from chalicelib.domain.event_pipeline import EventPipeline
-from chalicelib.domain.reports import UploadReport, first_errors, rejects_csv
+from chalicelib.domain.rules import EventPipeline
 from chalicelib.domain.sources import SourceCatalog
-from chalicelib.domain.upload_records import UploadProgress, UploadRecord
-from chalicelib.domain.uploads import UploadStatus, report_keys
+from chalicelib.domain.uploads import (
+    UploadProgress,
+    UploadRecord,
+    UploadReport,
+    UploadStatus,
+    first_errors,
+    rejects_csv,
+    report_keys,
+)
 from chalicelib.observability import logger
 from chalicelib.ports import (
     ChunkStore,
@@ -33,8 +39,9 @@ from chalicelib.ports import (
 
 
 @dataclass(frozen=True)
-class UploadServices:
-    """What the upload flows share: the stores, the bucket, the sources, the rows queue."""
+class UploadPorts:
+    """The ports the upload flows share (the stores, the bucket, the rows queue, the clock, the
+    notifier), with the sources and the rules' pipeline they read rows through."""
 
     uploads: UploadStore
     chunks: ChunkStore
@@ -47,37 +54,37 @@ class UploadServices:
     notifier: Notifier | None = None
 
 
-def complete_if_done(services: UploadServices, upload_id: str, note: str | None = None) -> bool:
+def complete_if_done(ports: UploadPorts, upload_id: str, note: str | None = None) -> bool:
     """Write the reports and record the final status if every chunk is done; whether it did."""
-    upload = services.uploads.get(upload_id)
+    upload = ports.uploads.get(upload_id)
     if upload is None or upload.status != UploadStatus.IMPORTING or upload.chunks_total is None:
         return False
-    progress = services.uploads.progress(upload_id)
+    progress = ports.uploads.progress(upload_id)
     if progress.chunks_done < upload.chunks_total:
         return False
     status = (UploadStatus.COMPLETE_WITH_ERRORS if progress.rows_rejected
               else UploadStatus.COMPLETE)
     completed_at = max(filter(None, (progress.last_processed_at, upload.fanout_finished_at,
-                                     upload.landed_at)), default=services.clock.now())
+                                     upload.landed_at)), default=ports.clock.now())
     finished = _finished(upload, status, note, completed_at)
-    _write_reports(services, finished, progress)
-    if services.uploads.finish(upload_id, status, progress, note, completed_at):
+    _write_reports(ports, finished, progress)
+    if ports.uploads.finish(upload_id, status, progress, note, completed_at):
         logger().info("upload complete", extra={"upload_id": upload_id, "source": upload.source,
                                                 "status": status, **progress.counts()})
     return True
 
 
-def fail_upload(services: UploadServices, upload: UploadRecord, reason: str,
+def fail_upload(ports: UploadPorts, upload: UploadRecord, reason: str,
                 problems: Sequence[Detail]) -> None:
     """Record why the file as a whole cannot be imported, and say so in ``report.json``."""
-    now = services.clock.now()
-    services.uploads.fail(upload.id, reason, problems, now)
+    now = ports.clock.now()
+    ports.uploads.fail(upload.id, reason, problems, now)
     logger().warning("upload failed", extra={"upload_id": upload.id, "source": upload.source,
                                              "reason": reason})
     failed = _finished(upload, UploadStatus.FAILED, reason, now, problems=tuple(problems))
     _, report_key = report_keys(upload.source, upload.id)
     report = _report(failed, UploadProgress(), [], include_rejects=False)
-    services.objects.put_text(report_key, [_json(report)], "application/json")
+    ports.objects.put_text(report_key, [_json(report)], "application/json")
 
 
 def _finished(upload: UploadRecord, status: str, reason: str | None, at: datetime,
@@ -86,18 +93,18 @@ def _finished(upload: UploadRecord, status: str, reason: str | None, at: datetim
                    problems=problems or upload.problems)
 
 
-def _write_reports(services: UploadServices, upload: UploadRecord,
+def _write_reports(ports: UploadPorts, upload: UploadRecord,
                    progress: UploadProgress) -> None:
     rejects_key, report_key = report_keys(upload.source, upload.id)
-    definition = services.sources.get(upload.source)
+    definition = ports.sources.get(upload.source)
     delimiter = definition.delimiter if definition is not None else ","
     header = list(upload.header or ())
-    services.objects.put_text(
-        rejects_key, rejects_csv(header, services.uploads.rejected_rows(upload.id), delimiter),
+    ports.objects.put_text(
+        rejects_key, rejects_csv(header, ports.uploads.rejected_rows(upload.id), delimiter),
         "text/csv; charset=utf-8",
     )
-    errors = first_errors(services.uploads.rejected_rows(upload.id))
-    services.objects.put_text(report_key, [_json(_report(upload, progress, errors))],
+    errors = first_errors(ports.uploads.rejected_rows(upload.id))
+    ports.objects.put_text(report_key, [_json(_report(upload, progress, errors))],
                               "application/json")
 
 

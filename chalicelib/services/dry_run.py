@@ -11,14 +11,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.dry_run_request import DryRunRequest, parse_dry_run_request
+from chalicelib.domain.dry_run import DryRunRequest, parse_dry_run_request, preview, replay
 from chalicelib.domain.errors import ConfigurationError, Detail, NotFound, RequestError
-from chalicelib.domain.event_pipeline import EventPipeline
 from chalicelib.domain.events import Event, Limits, validate_event
-from chalicelib.domain.rule_dry_run import replay
-from chalicelib.domain.rule_model import Rule
-from chalicelib.domain.rule_preview import preview
-from chalicelib.domain.rulebook import RuleBook
+from chalicelib.domain.rules import EventPipeline, Rule, RuleBook
 from chalicelib.ports import Clock, RuleParser, RuleReader
 
 MAX_STORED_EVENTS = 200_000

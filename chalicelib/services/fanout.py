@@ -17,28 +17,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from chalicelib.domain.csv_scan import ChunkSpan, CsvFormat, CsvScanner, Header, MalformedFile
 from chalicelib.domain.errors import (
     DependencyError,
     Detail,
     ObjectUnavailable,
     StorageError,
 )
-from chalicelib.domain.s3_notifications import NotANotification, landed_objects
+from chalicelib.domain.messages import OutgoingMessage, QueueMessage
 from chalicelib.domain.sources import SourceDefinition, match_header
-from chalicelib.domain.upload_records import UploadRecord
 from chalicelib.domain.uploads import (
+    ChunkSpan,
     ChunkTask,
+    CsvFormat,
+    CsvScanner,
+    Header,
     LandedObject,
+    MalformedFile,
+    NotANotification,
     Origin,
+    UploadRecord,
     UploadStatus,
     direct_upload_id,
+    landed_objects,
     parse_incoming_key,
     source_problem,
 )
 from chalicelib.observability import logger
-from chalicelib.ports import MessageQueue, OutgoingMessage, QueueMessage
-from chalicelib.services.completion import UploadServices, complete_if_done, fail_upload
+from chalicelib.ports import MessageQueue
+from chalicelib.services.completion import UploadPorts, complete_if_done, fail_upload
 
 SEND_BATCH = 10
 
@@ -72,7 +78,7 @@ class FanOutOutcome:
         return list(self.failure_reasons)
 
 
-def fan_out_uploads(messages: Sequence[QueueMessage], *, services: UploadServices,
+def fan_out_uploads(messages: Sequence[QueueMessage], *, ports: UploadPorts,
                     settings: FanOutSettings) -> FanOutOutcome:
     """Each notification message on its own: one object's outage never holds back another's."""
     outcome = FanOutOutcome()
@@ -86,7 +92,7 @@ def fan_out_uploads(messages: Sequence[QueueMessage], *, services: UploadService
             continue
         for landed in objects:
             try:
-                started = _import(landed, message, services, settings)
+                started = _import(landed, message, ports, settings)
             except (DependencyError, StorageError) as exc:
                 outcome.failure_reasons[message.message_id] = str(exc)
                 break
@@ -94,39 +100,39 @@ def fan_out_uploads(messages: Sequence[QueueMessage], *, services: UploadService
     return outcome
 
 
-def _import(landed: LandedObject, message: QueueMessage, services: UploadServices,
+def _import(landed: LandedObject, message: QueueMessage, ports: UploadPorts,
             settings: FanOutSettings) -> str | None:
     """The upload id this message imported, or ``None`` when it had nothing to do."""
     if landed.bucket != settings.bucket:
         logger().warning("notification for another bucket; ignored", extra={"bucket": landed.bucket})
         return None
-    upload = _upload_for(landed, services)
+    upload = _upload_for(landed, ports)
     if upload is None:
         return None
-    if not services.uploads.claim(upload.id, identity=landed.identity, size=landed.size,
+    if not ports.uploads.claim(upload.id, identity=landed.identity, size=landed.size,
                                   landed_at=landed.landed_at, message_id=message.message_id,
-                                  at=services.clock.now()):
+                                  at=ports.clock.now()):
         logger().info("upload already claimed; duplicate notification ignored",
                       extra={"upload_id": upload.id, "source": upload.source, "key": landed.key})
         return None
     try:
-        _scan_and_send(upload, landed, services, settings)
+        _scan_and_send(upload, landed, ports, settings)
     except ObjectUnavailable as exc:
-        fail_upload(services, upload, str(exc), [])
+        fail_upload(ports, upload, str(exc), [])
     except (DependencyError, StorageError) as exc:
         if message.receive_count >= settings.max_receive_count:
-            fail_upload(services, upload, f"gave up after {message.receive_count} attempts: {exc}", [])
+            fail_upload(ports, upload, f"gave up after {message.receive_count} attempts: {exc}", [])
         raise
     return upload.id
 
 
-def _upload_for(landed: LandedObject, services: UploadServices) -> UploadRecord | None:
+def _upload_for(landed: LandedObject, ports: UploadPorts) -> UploadRecord | None:
     """The granted upload the key names, or a direct drop's upload (created once, by identity)."""
     where = parse_incoming_key(landed.key)
     if where is None:
         logger().info("not an upload key; ignored", extra={"key": landed.key})
         return None
-    uploads = services.uploads
+    uploads = ports.uploads
     if where.upload_id is not None:
         granted = uploads.get(where.upload_id)
         if granted is not None and granted.key == landed.key and (
@@ -143,69 +149,69 @@ def _upload_for(landed: LandedObject, services: UploadServices) -> UploadRecord 
     return uploads.get(direct.id)
 
 
-def _scan_and_send(upload: UploadRecord, landed: LandedObject, services: UploadServices,
+def _scan_and_send(upload: UploadRecord, landed: LandedObject, ports: UploadPorts,
                    settings: FanOutSettings) -> None:
-    definition = _definition(upload, services)
+    definition = _definition(upload, ports)
     if definition is None:
         return
     fmt = CsvFormat(definition.delimiter, definition.encoding, settings.max_record_bytes)
-    blocks = services.objects.blocks(landed.key, version_id=landed.version_id, etag=landed.etag)
+    blocks = ports.objects.blocks(landed.key, version_id=landed.version_id, etag=landed.etag)
     scanner = CsvScanner(blocks, fmt)
     try:
         header = scanner.header()
         if header is None:
-            _finish_scan(upload, services, 0, 0, "the file is empty")
+            _finish_scan(upload, ports, 0, 0, "the file is empty")
             return
-        if not _header_fits(upload, header, definition, services, fmt, settings.max_columns):
+        if not _header_fits(upload, header, definition, ports, fmt, settings.max_columns):
             return
-        services.uploads.record_header(upload.id, header.cells)
+        ports.uploads.record_header(upload.id, header.cells)
         chunks, rows = _send_chunks(upload, landed, header, scanner.chunks(settings.chunk_bytes),
-                                    services, settings.max_rows)
+                                    ports, settings.max_rows)
     except TooManyRows as exc:
-        _too_many_rows(upload, services, exc, settings.max_rows)
+        _too_many_rows(upload, ports, exc, settings.max_rows)
         return
     except MalformedFile as exc:
-        fail_upload(services, upload, f"the file cannot be read as CSV: {exc.message}",
+        fail_upload(ports, upload, f"the file cannot be read as CSV: {exc.message}",
                         [Detail(exc.message, line=exc.line)])
         return
     note = "the file has a header and no rows" if rows == 0 else None
-    _finish_scan(upload, services, chunks, rows, note)
+    _finish_scan(upload, ports, chunks, rows, note)
 
 
-def _definition(upload: UploadRecord, services: UploadServices) -> SourceDefinition | None:
+def _definition(upload: UploadRecord, ports: UploadPorts) -> SourceDefinition | None:
     problem = source_problem(upload.source)
-    definition = None if problem else services.sources.get(upload.source)
+    definition = None if problem else ports.sources.get(upload.source)
     if definition is None:
         reason = problem or (f"no source {upload.source!r}: declare it in "
                              f"rules/sources/{upload.source}.yaml and upload the file again")
-        fail_upload(services, upload, reason, [Detail(reason, field="source", value=upload.source)])
+        fail_upload(ports, upload, reason, [Detail(reason, field="source", value=upload.source)])
     return definition
 
 
 def _header_fits(upload: UploadRecord, header: Header, definition: SourceDefinition,
-                 services: UploadServices, fmt: CsvFormat, max_columns: int) -> bool:
+                 ports: UploadPorts, fmt: CsvFormat, max_columns: int) -> bool:
     if len(header.cells) > max_columns:
         reason = f"the header has {len(header.cells)} columns; the limit is {max_columns}"
-        fail_upload(services, upload, reason, [Detail(reason, line=1)])
+        fail_upload(ports, upload, reason, [Detail(reason, line=1)])
         return False
     if any("\udc80" <= ch <= "\udcff" for cell in header.cells for ch in cell):
-        fail_upload(services, upload, f"the header is not valid {fmt.encoding}",
+        fail_upload(ports, upload, f"the header is not valid {fmt.encoding}",
                         [Detail(f"not valid {fmt.encoding}; declare encoding: in the source",
                                 line=1)])
         return False
     matched = match_header(definition, header.cells)
     if isinstance(matched, list):
-        fail_upload(services, upload, f"the header does not fit source {definition.source!r}", matched)
+        fail_upload(ports, upload, f"the header does not fit source {definition.source!r}", matched)
         return False
     return True
 
 
 def _send_chunks(upload: UploadRecord, landed: LandedObject, header: Header,
-                 spans: Iterable[ChunkSpan], services: UploadServices,
+                 spans: Iterable[ChunkSpan], ports: UploadPorts,
                  max_rows: int) -> tuple[int, int]:
     """Send tasks ten at a time as the scan finds them; a task SQS will not take fails the run,
     and the first chunk that would pass ``max_rows`` stops it (``TooManyRows``)."""
-    queue = services.rows_queue
+    queue = ports.rows_queue
     pending: list[OutgoingMessage] = []
     chunks = rows = 0
     for span in spans:
@@ -224,7 +230,7 @@ def _send_chunks(upload: UploadRecord, landed: LandedObject, header: Header,
     return chunks, rows
 
 
-def _too_many_rows(upload: UploadRecord, services: UploadServices, exc: TooManyRows,
+def _too_many_rows(upload: UploadRecord, ports: UploadPorts, exc: TooManyRows,
                    max_rows: int) -> None:
     """The file fails, saying how far it was imported: the chunks sent before the limit are
     whole, valid rows, and they are stored (a streaming import cannot take them back)."""
@@ -232,8 +238,8 @@ def _too_many_rows(upload: UploadRecord, services: UploadServices, exc: TooManyR
                 else "nothing was imported")
     reason = (f"the file has more than {max_rows} rows (TRIPLINE_CSV_MAX_ROWS); {imported}, "
               f"the rest from line {exc.line} was not: split the file")
-    fail_upload(services, upload, reason, [Detail(reason, line=exc.line)])
-    services.uploads.finish_fanout(upload.id, exc.chunks, exc.rows, services.clock.now())
+    fail_upload(ports, upload, reason, [Detail(reason, line=exc.line)])
+    ports.uploads.finish_fanout(upload.id, exc.chunks, exc.rows, ports.clock.now())
 
 
 def _send(queue: MessageQueue, messages: list[OutgoingMessage]) -> None:
@@ -246,8 +252,8 @@ def _send(queue: MessageQueue, messages: list[OutgoingMessage]) -> None:
                               f"{len(receipts)} chunk tasks: {refused[0].error}")
 
 
-def _finish_scan(upload: UploadRecord, services: UploadServices, chunks: int, rows: int,
+def _finish_scan(upload: UploadRecord, ports: UploadPorts, chunks: int, rows: int,
                  note: str | None) -> None:
-    services.uploads.finish_fanout(upload.id, chunks, rows, services.clock.now())
-    complete_if_done(services, upload.id, note=note)
+    ports.uploads.finish_fanout(upload.id, chunks, rows, ports.clock.now())
+    complete_if_done(ports, upload.id, note=note)
 

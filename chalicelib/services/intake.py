@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.domain.envelopes import encode_envelope
-from chalicelib.domain.events import Limits
-from chalicelib.domain.intake import ItemResult, ItemStatus, extract_items, plan_intake, settle
-from chalicelib.domain.source_model import SourceCatalog
-from chalicelib.ports import Clock, MessageQueue, OutgoingMessage
+from chalicelib.domain.events import (
+    ItemResult,
+    ItemStatus,
+    Limits,
+    encode_envelope,
+    extract_items,
+    plan_intake,
+    settle,
+)
+from chalicelib.domain.messages import OutgoingMessage
+from chalicelib.domain.sources import SourceCatalog
+from chalicelib.ports import Clock, MessageQueue
 
 
 @dataclass(frozen=True)

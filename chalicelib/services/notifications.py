@@ -20,21 +20,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from chalicelib.domain.alert_messages import grouped_message, notice_message
+from chalicelib.domain.alerts import OutgoingAlert, PendingNotice, grouped_message, notice_message
 from chalicelib.domain.errors import DependencyError, MessageRefused, TriplineError
-from chalicelib.domain.outgoing import OutgoingAlert
 from chalicelib.domain.retries import RetrySchedule
-from chalicelib.domain.rulebook import RuleBook
+from chalicelib.domain.rules import RuleBook
 from chalicelib.domain.silences import Silence, SilenceTarget, silencing
 from chalicelib.observability import logger
-from chalicelib.ports import (
-    AlertOutbox,
-    AlertTopic,
-    Clock,
-    LiveSilences,
-    Notifier,
-    PendingNotice,
-)
+from chalicelib.ports import AlertOutbox, AlertTopic, Clock, LiveSilences, Notifier
 
 MAX_BACKOFF_SECONDS = 3600
 GIVE_UP_AFTER = 3  # failures in a row: the topic is down, the rest would fail too

@@ -1,7 +1,8 @@
 """process_event_messages: an SQS batch of envelopes to stored events, with partial failure.
 
 Each valid event is conformed to its source's declared fields, enriched, and judged by the rules;
-the rules' verdicts are written in the same transaction as the events they judge.
+what the verdicts decide (windows that cross, alerts opened or added to) is decided in the same
+unit of work that stores the events they judge (:mod:`~chalicelib.services.storing`).
 
 A message that can never succeed (not an envelope, or an event that fails validation) is stored as
 a rejected item and counts as done, so it does not loop. The batch is written in one transaction;
@@ -16,20 +17,21 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from chalicelib.domain.envelopes import UndecodableMessage, decode_envelope
 from chalicelib.domain.errors import DependencyError, TriplineError
-from chalicelib.domain.event_pipeline import EventPipeline
-from chalicelib.domain.events import Event, Limits, validate_event
-from chalicelib.domain.rule_verdicts import Verdicts
-from chalicelib.ports import (
+from chalicelib.domain.events import (
     ArrivedEvent,
-    Clock,
-    EventStore,
-    Notifier,
-    QueueMessage,
+    Event,
+    Limits,
     RejectedItem,
+    UndecodableMessage,
+    decode_envelope,
+    validate_event,
 )
+from chalicelib.domain.messages import QueueMessage
+from chalicelib.domain.rules import EventPipeline, Verdicts
+from chalicelib.ports import Clock, EventStore, Notifier
 from chalicelib.services.notifications import notify_now
+from chalicelib.services.storing import store_events
 
 
 @dataclass
@@ -61,13 +63,13 @@ def process_event_messages(
                               clock.now())
     outcome.rule_failures = len(verdicts.failures)
     try:
-        _write(store, decided, verdicts, outcome)
+        _write(store, clock, decided, verdicts, outcome)
     except DependencyError as exc:
         _fail(outcome, decided, exc)
     except TriplineError:
         for one in decided:
             try:
-                _write(store, [one], verdicts, outcome)
+                _write(store, clock, [one], verdicts, outcome)
             except TriplineError as exc:
                 _fail(outcome, [one], exc)
     if outcome.notices and notifier is not None:
@@ -123,12 +125,14 @@ def _decide(message: QueueMessage, clock: Clock, limits: Limits,
     return _Decision(message.message_id, rejected=rejected)
 
 
-def _write(store: EventStore, decided: Sequence[_Decision], verdicts: Verdicts,
+def _write(store: EventStore, clock: Clock, decided: Sequence[_Decision], verdicts: Verdicts,
            outcome: BatchOutcome) -> None:
-    """The store keeps only the verdicts on the events it stores, so passing all is safe."""
+    """One unit of work; only the verdicts on the events it stores are recorded, so passing
+    all is safe."""
     arrived = [one.arrived for one in decided if one.arrived is not None]
     rejected = [one.rejected for one in decided if one.rejected is not None]
-    written = store.store(arrived, rejected, verdicts)
+    with store.unit_of_work() as work:
+        written = store_events(work, arrived, rejected, verdicts, clock.now())
     outcome.stored += written.stored
     outcome.matched += written.matched
     outcome.notices += written.notices

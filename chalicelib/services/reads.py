@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Detail, NotFound
-from chalicelib.domain.queries import EventPage, EventView, parse_event_query
+from chalicelib.domain.events import EventPage, EventView, parse_event_query
 from chalicelib.ports import EventReader
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.domain.alerts import condition_text
 from chalicelib.domain.durations import format_duration
-from chalicelib.domain.notification_text import condition
-from chalicelib.domain.rule_absence import expected_groups, silences
-from chalicelib.domain.rule_model import Rule
-from chalicelib.domain.rule_verdicts import json_value
-from chalicelib.domain.rulebook import RuleBook
-from chalicelib.ports import AbsenceState, Clock, MatchCount, RuleReader
+from chalicelib.domain.json_values import json_value
+from chalicelib.domain.rules import MatchCount, Rule, RuleBook, expected_groups, silent_groups
+from chalicelib.ports import AbsenceState, Clock, RuleReader
+from chalicelib.services.alerting import record_matches
 
 
 def list_rules(*, book: RuleBook, reader: RuleReader) -> list[dict[str, Any]]:
@@ -36,7 +35,7 @@ def rule_view(rule: Rule, counts: list[MatchCount], failures: int) -> dict[str, 
         "enabled": rule.enabled, "severity": rule.severity, "version": rule.version,
         "sources": list(rule.sources), "types": list(rule.types),
         "group_by": list(rule.group_by), "labels": dict(rule.labels), "runbook": rule.runbook,
-        "condition": condition(rule), "file": f"{rule.file}:{rule.line}",
+        "condition": condition_text(rule), "file": f"{rule.file}:{rule.line}",
         "matches": {
             "total": sum(one.matches for one in counts),
             "this_version": current.matches if current else 0,
@@ -58,5 +57,9 @@ def check_absences(*, book: RuleBook, state: AbsenceState, clock: Clock) -> int:
         if not rule.enabled or rule.absence is None:
             continue
         sightings = state.sightings(rule.id, rule.state_version, expected_groups(rule), now)
-        recorded += state.record_matches(rule, silences(rule, sightings, now), now)
+        silent = silent_groups(rule, sightings, now)
+        if not silent:
+            continue
+        with state.unit_of_work() as work:  # the silences and the alerts they open, together
+            recorded += record_matches(work, silent, {rule.id: rule}, now).new
     return recorded

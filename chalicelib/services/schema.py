@@ -18,16 +18,19 @@ in the answer once, as ``tripline keys create`` prints it once, and the audit lo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.domain.errors import Detail, RequestError
-from chalicelib.domain.rulebook import RuleBook
+from chalicelib.domain.rules import RuleBook
 from chalicelib.ports import AppLogin, AuditLog, Clock, KeyStore, SchemaHistory
 from chalicelib.services.access import create_key
 
 MIGRATE_ACTOR = "lambda:migrate"
 KEY_FIELDS = frozenset({"name", "role", "sources"})
+# where a downgrade may go: steps back, a revision's id (or its start), or before the first one
+DOWNGRADE_TARGET = re.compile(r"base|-[1-9][0-9]{0,3}|[0-9A-Za-z_]{1,32}")
 
 
 def upgrade_schema(*, schema: SchemaHistory, app_login: AppLogin | None = None) -> dict[str, str]:
@@ -37,6 +40,25 @@ def upgrade_schema(*, schema: SchemaHistory, app_login: AppLogin | None = None) 
     if app_login is not None:
         answer["app_user"] = app_login.ensure()
     return answer
+
+
+def downgrade_schema(*, schema: SchemaHistory, revision: str = "-1") -> dict[str, str]:
+    """Undo migrations down to ``revision``: the revision before and after (``base``: none left).
+
+    An operator's command only, never the migrate function: undoing a migration drops its tables
+    and columns with their rows. So a target that is not one is refused before anything runs,
+    and so is a database with nothing applied (most often the wrong DATABASE_URL).
+    """
+    if revision in ("head", "heads") or not DOWNGRADE_TARGET.fullmatch(revision):
+        raise RequestError(f"cannot downgrade to {revision!r}", [Detail(
+            "give -N (steps back), a revision (see `alembic history`) or base; "
+            "`tripline db upgrade` goes forward", field="revision", value=revision)])
+    before = schema.current()
+    if before is None:
+        raise RequestError("nothing to undo: the database has no migration applied", [Detail(
+            "no schema history in this database", field="revision", value=revision)])
+    after = schema.downgrade(revision)
+    return {"from": before, "revision": after or "base"}
 
 
 def migrate(request: Mapping[str, Any], *, schema: SchemaHistory, keys: KeyStore,

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from chalicelib.domain.errors import Detail, NotFound
-from chalicelib.domain.rulebook import RuleBook
-from chalicelib.domain.silence_parsing import parse_silence, parse_silence_query
-from chalicelib.domain.silences import Silence
+from chalicelib.domain.rules import RuleBook
+from chalicelib.domain.silences import Silence, parse_silence, parse_silence_query
 from chalicelib.ports import Clock, SilenceStore
 
 

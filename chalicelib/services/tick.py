@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.rulebook import RuleBook
+from chalicelib.domain.rules import RuleBook
 from chalicelib.ports import AbsenceState, AlertStore, Clock, LiveSilences
 from chalicelib.services.alerts import sweep_alerts
 from chalicelib.services.notifications import NotificationDelivery

@@ -14,22 +14,21 @@ from typing import Any
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Detail, MalformedBody, NotFound, PayloadTooLarge
 from chalicelib.domain.sources import SourceCatalog
-from chalicelib.domain.upload_records import (
-    UploadLinks,
-    UploadPage,
-    UploadRecord,
-    parse_upload_query,
-    upload_view,
-)
 from chalicelib.domain.uploads import (
     FINAL_STATUSES,
     Origin,
+    PresignedPost,
+    UploadLinks,
+    UploadPage,
+    UploadRecord,
     UploadStatus,
     filename_problem,
     incoming_key,
+    parse_upload_query,
     report_keys,
+    upload_view,
 )
-from chalicelib.ports import Clock, ObjectStore, PresignedPost, UploadStore
+from chalicelib.ports import Clock, ObjectStore, UploadStore
 
 CSV_CONTENT_TYPE = "text/csv"
 GRANT_FIELDS = ("source", "filename", "size")

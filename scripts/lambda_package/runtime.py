@@ -47,12 +47,14 @@ def bundle_env(bundle: Path, runtime: Path) -> dict[str, str]:
 
 # What the first ``process_events`` of a container imports after ``app`` (``bootstrap`` builds
 # everything on first use), found by diffing ``sys.modules`` around a real first batch on MariaDB:
-# Powertools' Logger and Metrics (the ``observe`` middleware), the engine and the MySQL dialect
-# with its DB-API, the stores the processor and its notifier use, and the rules reader.
+# Powertools' Logger and Metrics (the ``observe`` middleware), the processor's services (each
+# use case imports its own on first use), the engine and the MySQL dialect with its DB-API, the
+# stores the processor and its notifier use, and the rules reader.
 # ``bench/cold_start.py`` times these and reports any the real path imports beyond them.
 COLD_PROCESSOR_IMPORTS = (
     "aws_lambda_powertools",
     "aws_lambda_powertools.metrics",
+    "chalicelib.services.processing",
     "chalicelib.adapters.db.engine",
     "sqlalchemy.dialects.mysql.pymysql",
     "pymysql",

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import app
-from chalicelib.local.http_server import RunningServer, serve_app
+from tripline.local.http_server import RunningServer, serve_app
 
 pytestmark = pytest.mark.slow
 

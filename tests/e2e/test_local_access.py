@@ -30,7 +30,7 @@ def test_a_key_for_one_source_cannot_write_another_or_read_alerts_and_no_key_is_
     database = f"sqlite:///{tmp_path / 'access.db'}"
     run = start_local(database)
     made = subprocess.run(
-        [sys.executable, "-m", "chalicelib.cli", "keys", "create", "--name", "pos",
+        [sys.executable, "-m", "tripline.cli", "keys", "create", "--name", "pos",
          "--role", "ingest", "--source", "payments", "--json"],
         cwd=tmp_path, env=os.environ | {"DATABASE_URL": database, "PYTHONPATH": str(REPO)},
         capture_output=True, text=True, timeout=60, check=False)

@@ -130,7 +130,7 @@ def start_local(tmp_path: Path) -> Iterator[Callable[..., LocalRun]]:
         stdout, stderr = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
         with stdout.open("wb") as out, stderr.open("wb") as err:
             process = subprocess.Popen(
-                [sys.executable, "-m", "chalicelib.cli", "local", "--port", str(port),
+                [sys.executable, "-m", "tripline.cli", "local", "--port", str(port),
                  "--aws-port", str(aws_port), *options],
                 cwd=tmp_path, env=env, stdout=out, stderr=err,
             )
@@ -271,7 +271,7 @@ def test_twenty_starts_in_a_row_each_answer_at_once(tmp_path: Path) -> None:
         port, aws_port = free_port(), free_port()
         with (tmp_path / f"out-{start}.txt").open("wb") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "chalicelib.cli", "local", "--port", str(port),
+                [sys.executable, "-m", "tripline.cli", "local", "--port", str(port),
                  "--aws-port", str(aws_port)], cwd=tmp_path, env=env, stdout=out, stderr=out)
         try:
             wait_for_port(port, process, STARTUP_SECONDS)

@@ -19,8 +19,8 @@ from urllib.request import urlopen
 
 import pytest
 
-from chalicelib.upload_client import call_api, post_form
 from tests.e2e.test_local_runtime import ADMIN_KEY, REPO, LocalRun, http, wait_until
+from tripline.upload_client import call_api, post_form
 
 pytestmark = pytest.mark.slow
 LIMITS = {"TRIPLINE_MAX_UPLOAD_BYTES": "4096", "TRIPLINE_UPLOAD_EXPIRY_SECONDS": "3"}
@@ -32,7 +32,7 @@ ORDERS = ("order_id,ordered_at,store,unit_price\n"
 
 def tripline_upload(run: LocalRun, path: Path, *options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "chalicelib.cli", "upload", str(path), "--source", "shop",
+        [sys.executable, "-m", "tripline.cli", "upload", str(path), "--source", "shop",
          "--api-url", run.api, "--api-key", ADMIN_KEY, "--timeout", "30", *options],
         cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
 
@@ -98,6 +98,19 @@ def check_uploads_end_to_end(run: LocalRun, tmp_path: Path) -> None:
         post_form(grant["upload"], late, lambda sent: None)
     status = http("GET", f"{run.api}/uploads/{grant['upload_id']}")[1]
     assert status["status"] == "awaiting_upload"
+
+    # WHEN the CLI uploads a file whose name holds quotes and letters outside ASCII
+    named = tmp_path / 'bestellungen "öffnung" €.csv'
+    named.write_text("order_id,ordered_at,store,unit_price\n"
+                     "Q-1,2026-11-22T09:00:00Z,köln-2,4.75\n")
+    done = tripline_upload(run, named)
+    # THEN it is imported under that name, from the object S3 stored under the granted key
+    assert done.returncode == 0, done.stdout + done.stderr + run.output()
+    record = upload_named(run, named.name)
+    assert record is not None and record["status"] == "complete"
+    assert record["key"].endswith(f"/{named.name}") and record["size"] == named.stat().st_size
+    head = s3.head_object(Bucket="tripline-data", Key=record["key"])
+    assert head["ContentLength"] == named.stat().st_size
 
 
 def test_uploads_on_sqlite(start_local: Callable[..., LocalRun], tmp_path: Path) -> None:

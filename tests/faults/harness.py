@@ -28,10 +28,10 @@ from sqlalchemy import Engine, event, select
 from chalicelib import bootstrap
 from chalicelib.adapters.db.engine import make_engine
 from chalicelib.adapters.db.tables import metadata
-from chalicelib.local.pump import Handler, SqsPump
 from chalicelib.topology import EVENTS_QUEUE, REPORTS_PREFIX, ROWS_QUEUE, UPLOADS_QUEUE
 from tests.builders import FixedClock, sqs_event, sqs_record
 from tests.functional.helpers import post_events
+from tripline.local.pump import Handler, SqsPump
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 S3_EVENT_TIME = "2026-11-22T08:58:00.000Z"

@@ -19,7 +19,6 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.engine import make_url
 
-from chalicelib.local.pump import SqsPump
 from tests.faults.harness import (
     EVENTS,
     ROWS,
@@ -40,6 +39,7 @@ from tests.faults.workload import (
     submit_events,
     submit_files,
 )
+from tripline.local.pump import SqsPump
 
 
 def clean_run(tripline: Tripline, database_url: str, *, files: bool) -> None:

@@ -7,11 +7,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.local.pump import Handler
 from chalicelib.topology import EVENTS_QUEUE, QUEUES
 from tests.faults.harness import EVENTS, RefusingEvents, Tripline, deliver_in_order
 from tests.faults.state import differences, snapshot
 from tests.faults.workload import EVENT_ITEMS, GARBAGE, expect_events_done, payment
+from tripline.local.pump import Handler
 
 POISON = payment("pay-poison", 45, 99, "c-7", "acme")
 SPEC = next(spec for spec in QUEUES if spec.name == EVENTS_QUEUE)

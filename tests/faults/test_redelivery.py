@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.local.pump import Handler
 from tests.faults.harness import EVENTS, ROWS, UPLOADS, Tripline, deliver_in_order, poll_until_quiet
 from tests.faults.state import differences, snapshot
 from tests.faults.workload import EMAILS, expect_all_done, submit
 from tests.functional.alerts import Inbox
+from tripline.local.pump import Handler
 
 
 class KilledAfterWork:

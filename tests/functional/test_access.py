@@ -13,10 +13,10 @@ import pytest
 from chalicelib import bootstrap
 from chalicelib.adapters.db.access_store import SqlKeyStore
 from chalicelib.adapters.db.engine import make_engine
-from chalicelib.cli import main
 from tests.builders import FixedClock
 from tests.faults.harness import DatabaseOutage
 from tests.functional.helpers import JSON, post_events, process, queued_records
+from tripline.cli import main
 
 
 def bearer(key: str) -> dict[str, str]:

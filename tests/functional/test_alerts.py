@@ -344,6 +344,7 @@ def test_silences_are_created_listed_and_ended_early_which_notifies_what_they_he
     silence = json.loads(created.body)
     assert created.headers["Location"] == f"/silences/{silence['id']}"
     assert silence["state"] == "active"
+    assert json.loads(client.http.get(created.headers["Location"]).body) == silence
     listed = json.loads(client.http.get("/silences").body)["items"]
     assert [one["id"] for one in listed] == [silence["id"]]
     # WHEN a payment breaks the rule during the window THEN nothing is sent

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from chalicelib import bootstrap
 from chalicelib.domain.errors import StorageError
-from chalicelib.domain.rule_verdicts import Verdicts
-from chalicelib.ports import ArrivedEvent, EventStore, RejectedItem, StoreOutcome
+from chalicelib.domain.events import ArrivedEvent
+from chalicelib.ports import EventStore, EventWork
 from chalicelib.topology import EVENTS_QUEUE
 from tests.builders import event_item
 from tests.functional.helpers import JSON, listed_ids, post_events, process, queued_records
@@ -24,11 +26,26 @@ class StoreFailingFor:
         self._real = real
         self._failing_ids = failing_ids
 
-    def store(self, arrived: Sequence[ArrivedEvent], rejected: Sequence[RejectedItem],
-              verdicts: Verdicts | None = None) -> StoreOutcome:
+    @contextmanager
+    def unit_of_work(self) -> Iterator[EventWork]:
+        with self._real.unit_of_work() as work:
+            yield WorkFailingFor(work, self._failing_ids)
+
+
+class WorkFailingFor:
+    """The real unit of work, refusing to add events holding the failing ids."""
+
+    def __init__(self, real: EventWork, failing_ids: set[str]) -> None:
+        self._real = real
+        self._failing_ids = failing_ids
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def add_events(self, arrived: Sequence[ArrivedEvent], processed_at: datetime) -> None:
         if any(one.event.event_id in self._failing_ids for one in arrived):
             raise StorageError("injected: the database refused a row")
-        return self._real.store(arrived, rejected, verdicts)
+        self._real.add_events(arrived, processed_at)
 
 
 def test_one_failing_record_is_the_only_one_redelivered(client: Any, app_env: dict[str, Any]) -> None:

@@ -28,9 +28,9 @@ from chalicelib import bootstrap
 from chalicelib.adapters.db.access_store import SqlKeyStore
 from chalicelib.adapters.db.migrations import SQL_DIR
 from chalicelib.adapters.db.tables import metadata
-from chalicelib.cli import main
 from chalicelib.domain.access import ApiKey
 from tests.conftest import MYSQL_SERVER_URL, fresh_mysql_database
+from tripline.cli import main
 
 pytestmark = pytest.mark.mysql
 

@@ -160,7 +160,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
 def _moto_resources() -> dict[str, Any]:
     import boto3
 
-    from chalicelib.local.resources import ensure_resources
+    from tripline.local.resources import ensure_resources
 
     clients = {name: boto3.client(name, region_name="us-east-1") for name in ("sqs", "s3", "sns")}
     created = ensure_resources(clients["sqs"], clients["s3"], clients["sns"], "tripline-fuzz")

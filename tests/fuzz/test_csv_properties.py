@@ -28,25 +28,24 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from chalicelib.adapters.rule_files.sources import load_sources, located_yaml
-from chalicelib.domain.csv_scan import (
-    UTF8_BOM,
-    ChunkSpan,
-    CsvFormat,
-    CsvScanner,
-    MalformedFile,
-    Record,
-    read_records,
-    undecodable,
-)
 from chalicelib.domain.errors import Detail
 from chalicelib.domain.events import Event
-from chalicelib.domain.rows import RowReader, RowRejection
 from chalicelib.domain.sources import (
     HeaderMatch,
     SourceDefinition,
     match_header,
     parse_source_definition,
 )
+from chalicelib.domain.uploads import (
+    ChunkSpan,
+    CsvFormat,
+    CsvScanner,
+    MalformedFile,
+    RowReader,
+    RowRejection,
+    read_records,
+)
+from chalicelib.domain.uploads.csv_scan import UTF8_BOM, Record, undecodable
 from tests.fuzz.profiles import PROPERTY
 
 SOURCES = load_sources(Path(__file__).resolve().parents[2] / "rules")

@@ -25,15 +25,15 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from chalicelib.domain import expr_patterns
-from chalicelib.domain.expr_codegen import HELPERS
 from chalicelib.domain.expressions import (
     EVALUATION_ERRORS,
     CompiledExpression,
     EvaluationError,
-    ExpressionProblem,
     compile_expression,
 )
+from chalicelib.domain.expressions import patterns as expr_patterns
+from chalicelib.domain.expressions.codegen import HELPERS
+from chalicelib.domain.expressions.compiler import ExpressionProblem
 from tests.fuzz.profiles import PROPERTY
 from tests.unit.test_hostile_expressions import OUR_ATTRIBUTES
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import botocore.client
 import botocore.signers
 import pytest
+from botocore.client import BaseClient
 
 from tests.iam.policies import ACCOUNT, PARTITION, ROOT
 
@@ -102,17 +103,17 @@ class Recorder:
         sign_url, sign_post = (botocore.signers.generate_presigned_url,
                                botocore.signers.generate_presigned_post)
 
-        def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        def make_api_call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
             self._record(client, operation, params, presigned=False)
             return send(client, operation, params)
 
-        def presigned_url(client: Any, method: str, Params: Any = None,  # noqa: N803
+        def presigned_url(client: BaseClient, method: str, Params: Any = None,  # noqa: N803
                           **rest: Any) -> Any:
             operation = client.meta.method_to_api_mapping[method]
             self._record(client, operation, Params or {}, presigned=True)
             return sign_url(client, method, Params, **rest)
 
-        def presigned_post(client: Any, Bucket: str, Key: str, **rest: Any) -> Any:  # noqa: N803
+        def presigned_post(client: BaseClient, Bucket: str, Key: str, **rest: Any) -> Any:  # noqa: N803
             self._record(client, POST_OBJECT, {"Bucket": Bucket, "Key": Key}, presigned=True)
             return sign_post(client, Bucket, Key, **rest)
 
@@ -121,7 +122,7 @@ class Recorder:
         patch.setattr(botocore.signers, "generate_presigned_post", presigned_post)
         return self.calls
 
-    def _record(self, client: Any, operation: str, params: Mapping[str, Any],
+    def _record(self, client: BaseClient, operation: str, params: Mapping[str, Any],
                 presigned: bool) -> None:
         function, where = self._credit(sys._getframe(2))
         if where is None:  # the test itself, or the local runtime's setup: not Lambda code

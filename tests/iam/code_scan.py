@@ -21,8 +21,8 @@ from tests.iam.policies import ROOT
 
 # Code that runs on operator machines or in the local runtime, never in a Lambda function.
 OPERATOR_ONLY = (
-    "chalicelib/cli.py", "chalicelib/keys_cli.py", "chalicelib/dead_letter_cli.py",
-    "chalicelib/rule_dry_run_cli.py", "chalicelib/upload_client.py", "chalicelib/local/",
+    "tripline/cli.py", "tripline/keys_cli.py", "tripline/dead_letter_cli.py",
+    "tripline/rule_dry_run_cli.py", "tripline/upload_client.py", "tripline/local/",
     "chalicelib/adapters/aws/dead_letters.py",  # `tripline dlq`: only the operator CLI uses it
 )
 # boto3's S3 transfer methods are not botocore operations: the operations each may perform

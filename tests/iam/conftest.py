@@ -71,7 +71,7 @@ def moto(patch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     import boto3
     from moto import mock_aws
 
-    from chalicelib.local.resources import ensure_resources
+    from tripline.local.resources import ensure_resources
 
     for name, value in AWS_ENV.items():
         patch.setenv(name, value)

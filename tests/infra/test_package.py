@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import importlib.util
 import json
 import re
 import subprocess
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -135,6 +136,79 @@ def test_the_bundle_leaves_out_what_the_runtime_provides_and_the_deploy_tool(
         "chalice/__init__.py", "chalice/__pycache__/__init__.cpython-311.pyc",
         "chalice/__pycache__/app.cpython-311.pyc", "chalice/app.py",
     ]
+
+
+@slow
+def test_the_bundles_top_level_is_the_app_and_the_vendored_requirements_and_nothing_else(
+    packages: dict[str, BuiltPackage],
+) -> None:
+    # GIVEN the wheels of requirements.txt and their dependencies (the wheelhouse the build
+    # installs from, as `pip download -r requirements.txt` left it), and their top-level names;
+    # a wheel's .data folder is not one: pip puts its scripts in bin/, which the build drops
+    wheels = sorted(BuildInputs().wheelhouse.glob("*.whl"))
+    vendored: set[str] = set()
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as archive:
+            vendored |= {name.split("/")[0] for name in archive.namelist()
+                         if not name.split("/")[0].endswith(".data")}
+    required = {re.split(r"[<>=!~;\[ ]", line.strip())[0].lower().replace("-", "_")
+                for line in (ROOT / "requirements.txt").read_text().splitlines()
+                if line.strip() and not line.startswith("#")}
+    # WHEN the bundle's top-level names are read
+    entries = names(packages["prod"])
+    tops = {name.split("/")[0] for name in entries}
+    # THEN they are app.py and its bytecode, our library, the rules, the migrations, the runtime
+    # module Chalice adds, and the vendored dependencies: nothing else
+    assert tops == {"app.py", "__pycache__", "chalicelib", "rules", "sql", "chalice"} | vendored
+    # AND the root's __pycache__/ holds the bytecode of the root's modules only (app.py, and the
+    # dependencies shipped as one module, re2.py for one)
+    assert {name for name in entries if name.startswith("__pycache__/")} == {
+        f"__pycache__/{name.removesuffix('.py')}.cpython-311.pyc" for name in tops
+        if name.endswith(".py")}
+    # AND every requirement of requirements.txt is among the vendored distributions
+    shipped = {name.split("-")[0].lower() for name in tops if name.endswith(".dist-info")}
+    assert required <= shipped, required - shipped
+
+
+TOOL_MODULES = frozenset({"cli", "keys_cli", "dead_letter_cli", "rule_dry_run_cli",
+                          "upload_client"})
+FIRST_PARTY = ("app.py", "__pycache__", "chalicelib", "rules", "sql")
+
+
+def imported_roots(source: bytes, filename: str) -> set[str]:
+    """The top-level packages a module imports (relative imports stay inside its package)."""
+    tree = ast.parse(source, filename)
+    roots = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+             for alias in node.names}
+    return roots | {node.module.split(".")[0] for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+
+
+@slow
+def test_the_bundle_holds_no_cli_upload_client_or_local_runtime(
+    packages: dict[str, BuiltPackage],
+) -> None:
+    # GIVEN the bundle's files, and the tools' modules as they lie in tripline/ (the CLI, the
+    # upload client, the local runtime), empty ones aside
+    with zipfile.ZipFile(packages["prod"].zip_path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    tools = {path.read_bytes(): path.relative_to(ROOT).as_posix()
+             for path in sorted((ROOT / "tripline").rglob("*.py")) if path.read_bytes().strip()}
+    assert {"tripline/cli.py", "tripline/upload_client.py", "tripline/local/runtime.py"} <= set(
+        tools.values())
+    ours = {PurePosixPath(name): data for name, data in files.items()
+            if name.split("/")[0] in FIRST_PARTY}
+    # THEN there is no tripline/ entry at all, nor moto
+    assert [name for name in files if name.split("/")[0] in ("tripline", "moto")] == []
+    # AND none of our shipped modules is a tool's by its name, source or bytecode, nor a local/
+    # package
+    assert sorted(str(path) for path in ours if path.name.split(".")[0] in TOOL_MODULES
+                  or "local" in path.parts[:-1]) == []
+    # AND no file anywhere in the bundle is a copy of a tool's module under another name
+    assert sorted(f"{name} is {tools[data]}" for name, data in files.items() if data in tools) == []
+    # AND no shipped module of ours imports the tools, or moto
+    assert sorted(str(path) for path, data in ours.items() if path.suffix == ".py"
+                  and imported_roots(data, str(path)) & {"tripline", "moto"}) == []
 
 
 @slow

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from chalicelib.local.moto_server import GuardedMotoServer, start_moto
-from chalicelib.local.runtime import FAKE_CREDENTIALS
+from tripline.local.credentials import FAKE_CREDENTIALS
+from tripline.local.moto_server import GuardedMotoServer, start_moto
 
 
 @pytest.fixture

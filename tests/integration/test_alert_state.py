@@ -12,12 +12,10 @@ from sqlalchemy import Engine, func, select
 from chalicelib.adapters.db.alert_outbox import SqlAlertOutbox
 from chalicelib.adapters.db.event_store import SqlEventStore
 from chalicelib.adapters.db.tables import alert_outbox, alerts
-from chalicelib.domain.events import Event
-from chalicelib.domain.rule_engine import RuleEngine
-from chalicelib.domain.rule_parsing_fields import RuleCatalog
-from chalicelib.domain.rule_verdicts import Verdicts
-from chalicelib.ports import ArrivedEvent
-from tests.builders import FixedClock, rule
+from chalicelib.domain.events import ArrivedEvent, Event
+from chalicelib.domain.rules import RuleCatalog, RuleEngine, Verdicts
+from tests.builders import rule
+from tests.integration.test_event_store import stored
 
 T0 = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
 LARGE = rule(id="large", group_by=("merchant",), when="amount > 100",
@@ -35,7 +33,7 @@ def store(engine: Engine, *items: ArrivedEvent) -> int:
     judge = RuleEngine([LARGE], RuleCatalog())
     for item in items:
         judge.evaluate(item.event, T0, verdicts)
-    return SqlEventStore(engine, FixedClock(T0).now).store(list(items), [], verdicts).notices
+    return stored(SqlEventStore(engine), list(items), [], verdicts, T0).notices
 
 
 def alert_rows(engine: Engine) -> list[tuple[str, int, str]]:

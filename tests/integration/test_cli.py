@@ -10,7 +10,8 @@ from sqlalchemy import inspect
 
 from chalicelib import bootstrap
 from chalicelib.adapters.db.engine import make_engine
-from chalicelib.cli import main
+from tests.conftest import migrated
+from tripline.cli import main
 
 
 def test_db_upgrade_migrates_the_configured_database(
@@ -46,6 +47,99 @@ def test_db_upgrade_with_bad_settings_names_each_and_exits_2(
 def test_db_sql_prints_mysql_ddl(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "sql"]) == 0
     assert "ENGINE=InnoDB" in capsys.readouterr().out
+
+
+# --- tripline db downgrade -----------------------------------------------------------------------
+
+def run_db(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> int:
+    """``tripline db ARGS`` on the database at ``url``, with a container of its own."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    bootstrap.reset()
+    try:
+        return main(["db", *args])
+    finally:
+        bootstrap.reset()
+
+
+def tables_at(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_db_downgrade_undoes_the_last_migration_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a database at head (0005 added api_keys and audit_log)
+    url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
+    # WHEN the command runs with no revision
+    code = run_db(monkeypatch, url, "downgrade")
+    # THEN one step is undone, and it says from where to where, on which database
+    assert code == 0
+    assert capsys.readouterr().out == f"database downgraded from 0005 to 0004: {url}\n"
+    assert not {"api_keys", "audit_log"} & tables_at(url)
+    assert "alerts" in tables_at(url)
+
+
+def test_db_downgrade_to_base_then_upgrade_rebuilds_everything(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a database at head WHEN it is taken to base THEN no table is left
+    url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
+    assert run_db(monkeypatch, url, "downgrade", "base") == 0
+    assert capsys.readouterr().out == f"database downgraded from 0005 to base: {url}\n"
+    assert tables_at(url) == set()
+    # AND `db upgrade` brings every table back
+    assert run_db(monkeypatch, url, "upgrade") == 0
+    assert {"events", "uploads", "alerts", "api_keys"} <= tables_at(url)
+
+
+def test_db_downgrade_steps_back_n_or_to_a_revision(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
+    assert run_db(monkeypatch, url, "downgrade", "-2") == 0
+    assert run_db(monkeypatch, url, "downgrade", "0002") == 0
+    assert run_db(monkeypatch, url, "downgrade", "0002") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"database downgraded from 0005 to 0003: {url}",
+        f"database downgraded from 0003 to 0002: {url}",
+        f"database already at 0002, nothing undone: {url}"]
+
+
+@pytest.mark.parametrize(("target", "said"), [
+    ("+1", "cannot downgrade to '+1'\n  - revision: give -N (steps back), a revision"),
+    ("head", "cannot downgrade to 'head'\n  - revision: give -N (steps back), a revision"),
+    ("-0", "cannot downgrade to '-0'\n  - revision: give -N"),
+    ("0001:0003", "cannot downgrade to '0001:0003'\n  - revision: give -N"),
+    ("-7", "cannot downgrade to '-7' from 0005\n  - revision: Relative revision -7 didn't "
+           "produce 7 migrations"),
+    ("0099", "cannot downgrade to '0099' from 0005\n  - revision: Can't locate revision"),
+])
+def test_db_downgrade_refuses_a_target_it_cannot_reach_and_changes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        target: str, said: str) -> None:
+    # GIVEN a database at head
+    url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
+    before = tables_at(url)
+    # WHEN a downgrade is asked to go forward, nowhere, or further back than base
+    code = run_db(monkeypatch, url, "downgrade", target)
+    # THEN it exits 2 saying why, and every table is still there
+    assert code == 2
+    assert capsys.readouterr().err.startswith(f"tripline: {said}")
+    assert tables_at(url) == before
+
+
+def test_db_downgrade_of_a_database_without_history_exits_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN an empty database (a DATABASE_URL pointing at the wrong place, most often)
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    # WHEN a downgrade is asked THEN it is refused: there is nothing to undo
+    assert run_db(monkeypatch, url, "downgrade") == 2
+    assert "nothing to undo: the database has no migration applied" in capsys.readouterr().err
 
 
 # --- tripline rules check ------------------------------------------------------------------------

@@ -18,9 +18,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from chalicelib import bootstrap
-from chalicelib.cli import main
 from chalicelib.domain.errors import DependencyError
 from tests.conftest import MYSQL_SERVER_URL
+from tripline.cli import main
 
 pytestmark = pytest.mark.mysql
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.cli import main
+from tripline.cli import main
 
 
 def bury(aws: dict[str, Any], queue: str, *bodies: str) -> None:

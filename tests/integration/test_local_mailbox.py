@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.aws.sns_topic import SnsTopic
-from chalicelib.domain.outgoing import OutgoingAlert
-from chalicelib.local.mailbox import (
+from chalicelib.domain.alerts import OutgoingAlert
+from tripline.local.mailbox import (
     MAILBOX_QUEUE,
     MailboxPump,
     mail_from_notification,
@@ -81,7 +81,7 @@ def test_a_published_alert_becomes_one_email_file_and_leaves_the_queue(
     # GIVEN an alert published to the topic
     message_id = mailbox["topic"].publish(alert())
     # WHEN the mailbox polls
-    with caplog.at_level(logging.INFO, logger="chalicelib.local.mailbox"):
+    with caplog.at_level(logging.INFO, logger="local.mailbox"):
         delivered = mailbox["pump"].poll_once()
     # THEN exactly one .eml is in the folder, named by time, message id and subject (40 at most)
     [path] = sorted(mailbox["directory"].iterdir())
@@ -114,7 +114,7 @@ def test_a_malformed_message_is_dropped_and_logged(
     sqs.send_message(QueueUrl=mailbox["url"], MessageBody="not json")
     sqs.send_message(QueueUrl=mailbox["url"], MessageBody='{"Subject": "no message id"}')
     # WHEN the mailbox polls
-    with caplog.at_level(logging.WARNING, logger="chalicelib.local.mailbox"):
+    with caplog.at_level(logging.WARNING, logger="local.mailbox"):
         delivered = mailbox["pump"].poll_once()
     # THEN both are deleted (they would come back forever), logged, and no file is written
     assert len(delivered.dropped) == 2 and delivered.written == ()

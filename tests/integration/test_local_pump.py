@@ -14,10 +14,10 @@ import pytest
 
 from chalicelib.adapters.aws.sqs_redelivery import SqsRedelivery
 from chalicelib.domain.retries import RetrySchedule
-from chalicelib.local.pump import LambdaSettings, SqsPump, start_pump
-from chalicelib.local.triggers import MAX_LOCAL_CONCURRENCY, local_concurrency, sqs_triggers
 from chalicelib.topology import EVENTS_QUEUE, QUEUES, ROWS_QUEUE, UPLOADS_QUEUE
 from chalicelib.triggers import answer_batch, sqs_messages
+from tripline.local.pump import LambdaSettings, SqsPump, start_pump
+from tripline.local.triggers import MAX_LOCAL_CONCURRENCY, local_concurrency, sqs_triggers
 
 RECORD_KEYS = {
     "messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",

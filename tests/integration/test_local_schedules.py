@@ -10,7 +10,7 @@ import pytest
 from chalice.app import Chalice, Cron, Rate
 
 from chalicelib.domain.errors import ConfigurationError
-from chalicelib.local.schedules import rate_seconds, scheduled_triggers, start_schedules
+from tripline.local.schedules import rate_seconds, scheduled_triggers, start_schedules
 
 
 @pytest.mark.parametrize("expression, seconds", [

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from chalicelib.adapters.aws.sns_topic import SnsTopic
 from chalicelib.adapters.db.alert_outbox import SqlAlertOutbox
 from chalicelib.adapters.db.silence_store import SqlSilenceStore
-from chalicelib.domain.rulebook import RuleBook
+from chalicelib.domain.rules import RuleBook
 from chalicelib.services.notifications import NotificationDelivery, NotifySettings
 from tests.builders import FixedClock
 from tests.integration.test_alert_state import LARGE, T0, arrived, store

@@ -14,7 +14,7 @@ from chalicelib.adapters.aws.sns_topic import SnsTopic
 from chalicelib.adapters.db.alert_outbox import SqlAlertOutbox
 from chalicelib.adapters.db.alert_store import SqlAlertStore
 from chalicelib.adapters.db.silence_store import SqlSilenceStore
-from chalicelib.domain.rulebook import RuleBook
+from chalicelib.domain.rules import RuleBook
 from chalicelib.services.notifications import NotificationDelivery, NotifySettings
 from tests.builders import FixedClock
 from tests.functional.alerts import Inbox

@@ -11,13 +11,11 @@ from sqlalchemy import Engine, select
 
 from chalicelib.adapters.db.event_store import SqlEventStore
 from chalicelib.adapters.db.tables import rule_groups, rule_matches
-from chalicelib.domain.events import Event
-from chalicelib.domain.rule_engine import RuleEngine
-from chalicelib.domain.rule_model import Absence, Threshold
-from chalicelib.domain.rule_parsing_fields import RuleCatalog
-from chalicelib.domain.rule_verdicts import Verdicts
-from chalicelib.ports import ArrivedEvent
-from tests.builders import FixedClock, rule
+from chalicelib.domain.events import ArrivedEvent, Event
+from chalicelib.domain.rules import RuleCatalog, RuleEngine, Threshold, Verdicts
+from chalicelib.domain.rules.model import Absence
+from tests.builders import rule
+from tests.integration.test_event_store import stored
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 BURST = rule(id="burst", kind="threshold", group_by=("card",),
@@ -41,7 +39,7 @@ def judged(*items: ArrivedEvent) -> Verdicts:
 
 
 def store(engine: Engine, *items: ArrivedEvent) -> int:
-    return SqlEventStore(engine, FixedClock().now).store(list(items), [], judged(*items)).matched
+    return stored(SqlEventStore(engine), list(items), [], judged(*items)).matched
 
 
 def match_keys(engine: Engine) -> list[str]:

@@ -20,7 +20,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from chalicelib.local.moto_server import GuardedMotoServer
+from tripline.local.moto_server import GuardedMotoServer
 
 MAX_BYTES = 64
 CSV = b"id,severity\n1,high\n2,low\n"

@@ -14,9 +14,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws.sns_topic import SnsTopic
+from chalicelib.domain.alerts import OutgoingAlert
 from chalicelib.domain.errors import MessageRefused
-from chalicelib.domain.outgoing import OutgoingAlert
-from chalicelib.local.moto_server import GuardedMotoServer
+from tripline.local.moto_server import GuardedMotoServer
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from chalicelib.adapters.aws.sns_topic import SnsTopic
+from chalicelib.domain.alerts import OutgoingAlert
 from chalicelib.domain.errors import DependencyError, MessageRefused
-from chalicelib.domain.outgoing import OutgoingAlert
 from tests.sns_faults import SnsRefusal
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.adapters.aws.sqs_queue import SqsQueue
 from chalicelib.domain.errors import DependencyError
-from chalicelib.ports import OutgoingMessage
+from chalicelib.domain.messages import OutgoingMessage
 from chalicelib.topology import EVENTS_QUEUE
 
 

@@ -8,20 +8,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.domain.alert_conditions import condition_clear
-from chalicelib.domain.alert_lifecycle import (
+from chalicelib.domain.alerts import (
+    Alert,
+    FlapState,
     acknowledge,
+    condition_clear,
     open_or_add,
-    policy_of,
     resolve,
     still_flapping,
     sweep,
 )
-from chalicelib.domain.alert_model import Alert, FlapState
+from chalicelib.domain.alerts.lifecycle import policy_of
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.rule_model import Absence, AlertPolicy, Threshold
-from chalicelib.domain.rule_verdicts import RuleMatch
-from chalicelib.domain.rule_windows import WindowEntry
+from chalicelib.domain.rules import AlertPolicy, RuleMatch, Threshold, WindowEntry
+from chalicelib.domain.rules.model import Absence
 from tests.builders import rule
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)

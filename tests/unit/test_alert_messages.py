@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.domain.alert_lifecycle import open_or_add
-from chalicelib.domain.alert_messages import grouped_message, notice_message, notice_subject
-from chalicelib.domain.alert_model import FlapState
-from chalicelib.domain.rule_verdicts import RuleMatch
+from chalicelib.domain.alerts import FlapState, grouped_message, notice_message, open_or_add
+from chalicelib.domain.alerts.messages import notice_subject
+from chalicelib.domain.rules import RuleMatch
 from tests.builders import rule
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.local.console import Banner
+from tripline.local.console import Banner
 
 
 def banner(mailbox: str = "") -> Banner:

@@ -9,16 +9,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.adapters.rule_files.sources import located_yaml
-from chalicelib.domain.csv_scan import CsvFormat, Record, read_records
 from chalicelib.domain.errors import Detail
 from chalicelib.domain.events import Event
-from chalicelib.domain.rows import ReadRows, RowReader, RowRejection
 from chalicelib.domain.sources import (
     HeaderMatch,
     SourceDefinition,
     match_header,
     parse_source_definition,
 )
+from chalicelib.domain.uploads import CsvFormat, RowReader, RowRejection, read_records
+from chalicelib.domain.uploads.csv_scan import Record
+from chalicelib.domain.uploads.rows import ReadRows
 
 RECEIVED = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")

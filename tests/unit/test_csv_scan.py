@@ -15,17 +15,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from chalicelib.domain.csv_scan import (
-    UTF8_BOM,
+from chalicelib.domain.uploads import (
     ChunkSpan,
     CsvFormat,
     CsvScanner,
     Header,
     MalformedFile,
     read_records,
-    readable,
-    undecodable,
 )
+from chalicelib.domain.uploads.csv_scan import UTF8_BOM, readable, undecodable
 
 MIB = 1024 * 1024
 BLOCK_SIZES = (1, 2, 7, MIB)

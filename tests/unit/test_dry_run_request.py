@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.domain.dry_run_request import parse_dry_run_request
+from chalicelib.domain.dry_run import parse_dry_run_request
 from chalicelib.domain.errors import RequestError
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -7,10 +7,8 @@ from types import MappingProxyType
 import pytest
 
 from chalicelib.adapters.rule_files.sources import located_yaml
-from chalicelib.domain.enrichment import Enrichment, ReferenceTable
 from chalicelib.domain.errors import SourceDefinitionError
-from chalicelib.domain.rule_parsing_enrichment import parse_enrichment
-from chalicelib.domain.rulebook import RuleBook
+from chalicelib.domain.rules import Enrichment, ReferenceTable, RuleBook, parse_enrichment
 from chalicelib.domain.sources import SourceCatalog, parse_source_definition
 
 FILE = "rules/sources/sales.yaml"

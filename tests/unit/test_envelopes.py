@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.envelopes import (
+from chalicelib.domain.events import (
     EventEnvelope,
     UndecodableMessage,
     decode_envelope,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from chalicelib.domain.errors import Detail, InvalidQuery
-from chalicelib.domain.queries import Cursor, EventQuery, EventView, parse_event_query
+from chalicelib.domain.events import Cursor, EventQuery, EventView, parse_event_query
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.errors import Detail
-from chalicelib.domain.event_schema import conform_data
-from chalicelib.domain.source_model import ColumnSpec, SourceDefinition
+from chalicelib.domain.events.conform import conform_data
+from chalicelib.domain.sources import ColumnSpec, SourceDefinition
 
 PAYMENTS = SourceDefinition(
     "payments", "", "payment.captured", None, ("payment_id",), "paid_at", "utf-8", ",", ".",

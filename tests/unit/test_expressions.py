@@ -13,18 +13,18 @@ from typing import Any
 import pytest
 import re2  # type: ignore[import-untyped]
 
-from chalicelib.domain import expr_parse, expr_runtime
-from chalicelib.domain.expr_functions import FUNCTIONS
-from chalicelib.domain.expr_patterns import Pattern, prepare_pattern
 from chalicelib.domain.expressions import (
     EVALUATION_ERRORS,
-    VALUE_TYPES,
     CompiledExpression,
     EvaluationError,
-    ExpressionProblem,
     compile_expression,
     describe_failure,
 )
+from chalicelib.domain.expressions import parse as expr_parse
+from chalicelib.domain.expressions import runtime as expr_runtime
+from chalicelib.domain.expressions.compiler import VALUE_TYPES, ExpressionProblem
+from chalicelib.domain.expressions.functions import FUNCTIONS
+from chalicelib.domain.expressions.patterns import Pattern, prepare_pattern
 
 pytestmark = pytest.mark.filterwarnings("error")  # generated code must compile without warnings
 
@@ -750,7 +750,7 @@ def test_text_re2_cannot_read_fails_as_an_evaluation_error() -> None:
 
 
 def test_the_direct_re2_call_falls_back_to_the_public_search_when_it_cannot_be_trusted() -> None:
-    from chalicelib.domain import expr_patterns
+    from chalicelib.domain.expressions import patterns as expr_patterns
     # GIVEN the installed google-re2 THEN the direct call is used
     assert expr_patterns._direct_search(re2.compile("a")) is not None
     # GIVEN a compiled pattern without the private attribute it uses THEN none is offered

@@ -12,16 +12,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.domain.expr_check import check
-from chalicelib.domain.expr_codegen import HELPERS, generate
-from chalicelib.domain.expr_parse import MAX_TEXT, parse
 from chalicelib.domain.expressions import (
     EVALUATION_ERRORS,
     CompiledExpression,
-    ExpressionProblem,
     compile_expression,
     describe_failure,
 )
+from chalicelib.domain.expressions.check import check
+from chalicelib.domain.expressions.codegen import HELPERS, generate
+from chalicelib.domain.expressions.compiler import ExpressionProblem
+from chalicelib.domain.expressions.parse import MAX_TEXT, parse
 
 pytestmark = pytest.mark.filterwarnings("error")  # generated code must compile without warnings
 

@@ -9,14 +9,8 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.errors import MalformedBody, PayloadTooLarge
-from chalicelib.domain.events import Limits
-from chalicelib.domain.intake import (
-    IntakePlan,
-    ItemStatus,
-    extract_items,
-    plan_intake,
-    settle,
-)
+from chalicelib.domain.events import ItemStatus, Limits, extract_items, plan_intake, settle
+from chalicelib.domain.events.intake import IntakePlan
 from tests.builders import FixedClock, event_item
 
 RECEIVED = FixedClock().now()

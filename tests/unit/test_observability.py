@@ -3,10 +3,12 @@ each invocation's keys on its own lines only (the local runtime runs invocations
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -14,6 +16,9 @@ from typing import Any
 import pytest
 
 from chalicelib import observability
+from chalicelib.domain.errors import Detail
+from chalicelib.ports import RejectedItem
+from chalicelib.services.processing import BatchOutcome
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,3 +105,48 @@ def test_each_invocation_logs_with_its_own_keys_while_another_runs_on_another_th
     observability.logger().info("between invocations")
     after = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert "request_id" not in after and "function" not in after
+
+
+def rejected_item(event_id: str) -> RejectedItem:
+    return RejectedItem(item_key=f"shop:{event_id}", reason="invalid event",
+                        errors=(Detail("required", field="data.amount"),), payload="{}",
+                        received_at=datetime(2024, 5, 1, tzinfo=UTC), source="shop",
+                        event_id=event_id)
+
+
+def test_a_processed_batch_counts_and_logs_each_message_that_needs_a_look(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a batch with events stored, one message left for redelivery, and two rejected
+    # messages, one of which is the message left for redelivery (its write failed)
+    outcome = BatchOutcome(stored=3, duplicates=1, rejected=2,
+                           failure_reasons={"m-2": "database unavailable"},
+                           rejections={"m-1": rejected_item("e-1"), "m-2": rejected_item("e-2")})
+    observability.metrics().clear_metrics()
+    # WHEN it is recorded
+    observability.record_processing(outcome)
+    lines = [line for line in map(json.loads, capsys.readouterr().out.splitlines())
+             if line.get("service") == "tripline"]
+    counted = {name: sum(metric["Value"]) for name, metric
+               in observability.metrics().metric_set.items()}
+    observability.metrics().clear_metrics()
+    # THEN its counts are this invocation's metrics (zero counts left out)
+    assert counted == {"EventsProcessed": 3, "EventsReplayed": 1, "ItemsRejected": 2,
+                       "MessagesFailed": 1}
+    # AND the message coming back is logged with its reason, the rejected one that is not coming
+    # back with where it went wrong, and the rejected one coming back only once
+    assert [(line["message"], line["message_id"]) for line in lines] == [
+        ("message left for redelivery", "m-2"), ("message stored as rejected", "m-1")]
+    assert lines[0]["reason"] == "database unavailable"
+    assert (lines[1]["source"], lines[1]["event_id"], lines[1]["errors"]) == (
+        "shop", "e-1", [{"message": "required", "field": "data.amount"}])
+
+
+def test_observability_imports_no_service_not_even_for_types() -> None:
+    # GIVEN observability, which services and adapters log through
+    tree = ast.parse((ROOT / "chalicelib" / "observability.py").read_text())
+    # WHEN every import it makes is listed, those under TYPE_CHECKING included
+    imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names}
+    # THEN none is a service: the edge does not import the layer that imports it
+    assert sorted(name for name in imported if name.startswith("chalicelib.services")) == []

@@ -18,7 +18,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from chalicelib.local.post_policy import (
+from tripline.local.post_policy import (
     PolicyViolation,
     check_post_policy,
     sigv2_signature,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.alerts.lifecycle import policy_of
+from chalicelib.domain.dry_run import replay
+from chalicelib.domain.dry_run.report import fires_per_day, resolve_after, would_be_alerts
 from chalicelib.domain.events import Event
-from chalicelib.domain.rule_absence import Sighting, expected_groups, silences
-from chalicelib.domain.rule_dry_run import replay
-from chalicelib.domain.rule_model import Absence, Threshold
-from chalicelib.domain.rule_parsing_fields import RuleCatalog
-from chalicelib.domain.rule_preview import fires_per_day, would_be_alerts
-from chalicelib.domain.rule_verdicts import fingerprint
+from chalicelib.domain.rules import RuleCatalog, Sighting, Threshold, expected_groups, silent_groups
+from chalicelib.domain.rules.model import DEFAULT_RESOLVE_AFTER, Absence
+from chalicelib.domain.rules.verdicts import fingerprint
 from tests.builders import rule
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -33,19 +33,19 @@ def beat(store: str, minute: float, event_id: str | None = None) -> Event:
 def test_a_group_silent_for_the_period_is_reported_from_when_it_went_quiet() -> None:
     group = (("store", "s-1"),)
     sighting = Sighting(fingerprint("silent", group), group, T0, T0 + timedelta(minutes=5))
-    [match] = silences(absent(), [sighting], T0 + timedelta(minutes=21))
+    [match] = silent_groups(absent(), [sighting], T0 + timedelta(minutes=21))
     assert match.occurred_at == T0 + timedelta(minutes=20)
     assert match.observed == 16 * 60
     assert match.match_key.endswith(":2026-11-22T08:05:00Z")
-    assert silences(absent(), [sighting], T0 + timedelta(minutes=19)) == []
+    assert silent_groups(absent(), [sighting], T0 + timedelta(minutes=19)) == []
 
 
 def test_a_never_seen_group_counts_from_tracking_start_or_is_ignored() -> None:
     rules = {policy: absent("listed", policy) for policy in ("alert", "ignore")}
     sightings = [Sighting(print_, group, T0) for print_, group in expected_groups(rules["alert"])]
     later = T0 + timedelta(minutes=15)
-    assert len(silences(rules["alert"], sightings, later)) == 2
-    assert silences(rules["ignore"], sightings, later) == []
+    assert len(silent_groups(rules["alert"], sightings, later)) == 2
+    assert silent_groups(rules["ignore"], sightings, later) == []
 
 
 def test_expected_groups_are_the_listed_entities_or_the_source_itself() -> None:
@@ -87,3 +87,23 @@ def test_fires_per_day_counts_matches_by_utc_day() -> None:
     events = [beat("s-1", 0), beat("s-1", 60 * 17), beat("s-1", 60 * 17 + 1)]
     assert fires_per_day(replay(late, events, RuleCatalog(), None).matches) == {
         "2026-11-22": 1, "2026-11-23": 2}
+
+
+def test_one_resolve_rule_serves_the_alert_lifecycle_and_the_dry_run_preview() -> None:
+    # GIVEN a match rule, a threshold rule and an absence rule without resolve_after, and one with
+    window = timedelta(minutes=10)
+    match = rule(id="m")
+    burst = rule(id="t", kind="threshold", threshold=Threshold("count", None, ">=", 3, window))
+    silent = rule(id="a", kind="absence", absence=Absence(window, "seen"))
+    explicit = rule(id="e", kind="threshold", resolve_after=timedelta(minutes=5),
+                    threshold=Threshold("count", None, ">=", 3, window))
+    # THEN a match rule's alert waits an hour of quiet, the others clear with their condition,
+    # and an explicit resolve_after wins
+    assert match.quiet_after == DEFAULT_RESOLVE_AFTER == timedelta(hours=1)
+    assert burst.quiet_after is None and silent.quiet_after is None
+    assert explicit.quiet_after == timedelta(minutes=5)
+    assert policy_of(match).quiet_after == match.quiet_after
+    assert policy_of(burst).quiet_after is None
+    # AND the preview reads the same rule, standing in the window for a condition that clears
+    assert [resolve_after(one) for one in (match, burst, silent, explicit)] == [
+        timedelta(hours=1), window, None, timedelta(minutes=5)]

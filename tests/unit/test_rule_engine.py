@@ -6,10 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.events import Event
-from chalicelib.domain.rule_engine import RuleEngine
-from chalicelib.domain.rule_model import Absence, Threshold
-from chalicelib.domain.rule_parsing_fields import RuleCatalog
-from chalicelib.domain.rule_verdicts import Verdicts, fingerprint
+from chalicelib.domain.rules import RuleCatalog, RuleEngine, Threshold, Verdicts
+from chalicelib.domain.rules.model import Absence
+from chalicelib.domain.rules.verdicts import fingerprint
 from tests.builders import rule
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -8,11 +8,9 @@ from types import MappingProxyType
 import pytest
 
 from chalicelib.adapters.rule_files.sources import located_yaml
-from chalicelib.domain.enrichment import ReferenceTable
 from chalicelib.domain.errors import RuleFileError
-from chalicelib.domain.rule_model import Absence, Rule, Threshold
-from chalicelib.domain.rule_parsing import parse_rule
-from chalicelib.domain.rule_parsing_fields import RuleCatalog
+from chalicelib.domain.rules import ReferenceTable, Rule, RuleCatalog, Threshold, parse_rule
+from chalicelib.domain.rules.model import Absence
 
 FILE = "rules/r.yaml"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

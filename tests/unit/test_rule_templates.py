@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain.rule_templates import (
+from chalicelib.domain.rules.templates import (
     MessageTemplate,
     TemplateProblem,
     literal_template,

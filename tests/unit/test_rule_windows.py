@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.domain.rule_model import Threshold
-from chalicelib.domain.rule_windows import WindowEntry, affected_spans, aggregate, crossings
+from chalicelib.domain.rules import Threshold, WindowEntry, affected_spans, aggregate, crossings
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 

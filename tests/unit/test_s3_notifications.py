@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.s3_notifications import NotANotification, landed_objects
-from chalicelib.domain.uploads import LandedObject
+from chalicelib.domain.uploads import LandedObject, NotANotification, landed_objects
 
 
 def s3_record(key: str = "incoming/shop/orders.csv", event: str = "ObjectCreated:Put",

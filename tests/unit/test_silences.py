@@ -12,14 +12,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.domain.errors import Detail, InvalidQuery, RequestError
-from chalicelib.domain.silence_parsing import SilenceQuery, parse_silence, parse_silence_query
 from chalicelib.domain.silences import (
     Matchers,
     Silence,
     SilenceTarget,
     WeeklyRecurrence,
+    parse_silence,
+    parse_silence_query,
     silencing,
 )
+from chalicelib.domain.silences.parsing import SilenceQuery
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 RULES = ("declined-card-burst", "large-order", "large-payment")

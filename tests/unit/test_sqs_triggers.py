@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from chalicelib.domain.messages import QueueMessage
 from chalicelib.domain.retries import RetrySchedule
-from chalicelib.local.runtime import LocalOptions, local_environment
-from chalicelib.ports import QueueMessage
 from chalicelib.settings import Settings
 from chalicelib.topology import QUEUES
 from chalicelib.triggers import batch_item_failures, sqs_messages
 from tests.builders import sqs_event, sqs_record
+from tripline.local.runtime import LocalOptions, local_environment
 
 
 def test_sqs_records_become_queue_messages_with_id_body_and_receive_count() -> None:

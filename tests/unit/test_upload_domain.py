@@ -11,21 +11,19 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.errors import InvalidQuery
-from chalicelib.domain.upload_records import (
+from chalicelib.domain.uploads import (
+    ChunkTask,
+    LandedObject,
     UploadCursor,
     UploadProgress,
     UploadQuery,
-    parse_upload_query,
-)
-from chalicelib.domain.uploads import (
-    ChunkTask,
-    IncomingKey,
-    LandedObject,
     UploadStatus,
     direct_upload_id,
     filename_problem,
     parse_incoming_key,
+    parse_upload_query,
 )
+from chalicelib.domain.uploads.model import IncomingKey
 
 UPLOAD_ID = "0123456789abcdef0123456789abcdef"
 LANDED = datetime(2026, 11, 22, 8, 30, tzinfo=UTC)

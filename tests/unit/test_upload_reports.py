@@ -11,13 +11,8 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.errors import Detail
-from chalicelib.domain.reports import (
-    RejectedRow,
-    UploadReport,
-    first_errors,
-    rejects_csv,
-    spreadsheet_safe,
-)
+from chalicelib.domain.uploads import RejectedRow, UploadReport, first_errors, rejects_csv
+from chalicelib.domain.uploads.reports import spreadsheet_safe
 
 LANDED = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 

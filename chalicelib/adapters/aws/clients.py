@@ -12,18 +12,39 @@ or two (a Lambda cold start) should parse each model once.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal, overload
 
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
     from botocore.loaders import Loader
+    from botocore.session import Session as BotocoreSession
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+
+# The services Tripline talks to; each overload below gives its caller the service's own client
+# type (boto3-stubs, a dev dependency: the types exist for mypy only, never in the Lambda zip).
+ServiceName = Literal["s3", "sns", "sqs", "secretsmanager"]
 
 _lock = threading.Lock()
 _loader: Loader | None = None
 
 
-def make_client(service: str, settings: Settings) -> Any:
+@overload
+def make_client(service: Literal["s3"], settings: Settings) -> S3Client: ...
+@overload
+def make_client(service: Literal["sns"], settings: Settings) -> SNSClient: ...
+@overload
+def make_client(service: Literal["sqs"], settings: Settings) -> SQSClient: ...
+@overload
+def make_client(
+    service: Literal["secretsmanager"], settings: Settings
+) -> SecretsManagerClient: ...
+def make_client(
+    service: ServiceName, settings: Settings
+) -> S3Client | SNSClient | SQSClient | SecretsManagerClient:
     import boto3
     from botocore.config import Config
 
@@ -36,14 +57,13 @@ def make_client(service: str, settings: Settings) -> Any:
     if service == "s3":
         # SigV4 everywhere (SigV2 presigned POSTs are refused in newer regions); path-style URLs
         # when an endpoint is set, since moto and most S3-compatible servers have no wildcard DNS.
-        style: Any = "path" if settings.aws_endpoint_url else "auto"
+        style: Literal["path", "auto"] = "path" if settings.aws_endpoint_url else "auto"
         config = config.merge(Config(signature_version="s3v4", s3={"addressing_style": style}))
-    session: Any = boto3.session.Session(botocore_session=_botocore_session())  # untyped on
-    # purpose: the service name is a variable
+    session = boto3.session.Session(botocore_session=_botocore_session())
     return session.client(service, endpoint_url=settings.aws_endpoint_url, config=config)
 
 
-def _botocore_session() -> Any:
+def _botocore_session() -> BotocoreSession:
     import botocore.session
     from botocore.loaders import create_loader
 

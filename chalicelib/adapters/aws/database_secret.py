@@ -10,10 +10,13 @@ this goes to Secrets Manager at once. The password never appears in an error, a 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.adapters.db.credentials import DatabaseLogin
 from chalicelib.domain.errors import ConfigurationError, DependencyError, Detail
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 SECRET_MAX_AGE_SECONDS = 300  # one GetSecretValue per container per five minutes at most
 
@@ -21,7 +24,7 @@ SECRET_MAX_AGE_SECONDS = 300  # one GetSecretValue per container per five minute
 class SecretsManagerLogin:
     """``variable``: the setting that named the secret, for an error about its contents."""
 
-    def __init__(self, client: Any, secret_arn: str, *,
+    def __init__(self, client: SecretsManagerClient, secret_arn: str, *,
                  max_age: int = SECRET_MAX_AGE_SECONDS,
                  variable: str = "TRIPLINE_DATABASE_SECRET_ARN") -> None:
         from aws_lambda_powertools.utilities.parameters import SecretsProvider

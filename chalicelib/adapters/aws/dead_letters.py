@@ -13,15 +13,26 @@ send succeeded, so a crash in between duplicates a message rather than losing it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.domain.errors import DependencyError, NotFound
 from chalicelib.topology import QUEUES, QueueSpec
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import (
+        ChangeMessageVisibilityBatchRequestEntryTypeDef,
+        DeleteMessageBatchRequestEntryTypeDef,
+        MessageAttributeValueOutputTypeDef,
+        MessageTypeDef,
+        SendMessageBatchRequestEntryTypeDef,
+    )
 
 MAX_BATCH = 10  # SQS's limit for ReceiveMessage, SendMessageBatch and DeleteMessageBatch
 HOLD_SECONDS = 60  # how long messages being read or moved stay hidden from other readers
@@ -53,7 +64,7 @@ class DeadLetter:
     body: str
     sent_at: datetime | None
     receive_count: int | None
-    attributes: dict[str, dict[str, Any]]
+    attributes: dict[str, MessageAttributeValueOutputTypeDef]  # as SendMessage takes them
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,7 @@ def find_queue(name: str) -> QueueSpec:
 
 
 class SqsDeadLetters:
-    def __init__(self, client: Any, *, wait_seconds: int = 1,
+    def __init__(self, client: SQSClient, *, wait_seconds: int = 1,
                  hold_seconds: int = HOLD_SECONDS) -> None:
         # A long poll (wait_seconds > 0) asks every SQS server; a short one samples a few and can
         # answer "empty" while messages wait, which would end a peek or a redrive early.
@@ -97,11 +108,14 @@ class SqsDeadLetters:
 
     def count(self, queue: str) -> DeadLetterCount:
         spec = find_queue(queue)
-        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-        attributes = self._call(spec.dead_letter_queue, "get_queue_attributes",
-                                AttributeNames=names)["Attributes"]
-        return DeadLetterCount(spec.name, spec.dead_letter_queue, int(attributes[names[0]]),
-                               int(attributes[names[1]]))
+        with _sqs_errors(spec.dead_letter_queue, "get_queue_attributes"):
+            attributes = self._client.get_queue_attributes(
+                QueueUrl=self._url(spec.dead_letter_queue),
+                AttributeNames=["ApproximateNumberOfMessages",
+                                "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return DeadLetterCount(spec.name, spec.dead_letter_queue,
+                               int(attributes["ApproximateNumberOfMessages"]),
+                               int(attributes["ApproximateNumberOfMessagesNotVisible"]))
 
     def peek(self, queue: str, limit: int = 10) -> list[DeadLetter]:
         """Up to ``limit`` messages of the queue's DLQ, left there.
@@ -160,20 +174,23 @@ class SqsDeadLetters:
             self._release(spec.dead_letter_queue, held)
         return RedriveReport(spec.name, spec.dead_letter_queue, tuple(moved), tuple(failed))
 
-    def _receive(self, queue_name: str, count: int) -> list[dict[str, Any]]:
-        answer = self._call(
-            queue_name, "receive_message", MaxNumberOfMessages=count,
-            VisibilityTimeout=self._hold_seconds, WaitTimeSeconds=self._wait_seconds,
-            MessageSystemAttributeNames=["SentTimestamp", "ApproximateReceiveCount"],
-            MessageAttributeNames=["All"])
+    def _receive(self, queue_name: str, count: int) -> list[MessageTypeDef]:
+        with _sqs_errors(queue_name, "receive_message"):
+            answer = self._client.receive_message(
+                QueueUrl=self._url(queue_name), MaxNumberOfMessages=count,
+                VisibilityTimeout=self._hold_seconds, WaitTimeSeconds=self._wait_seconds,
+                MessageSystemAttributeNames=["SentTimestamp", "ApproximateReceiveCount"],
+                MessageAttributeNames=["All"])
         return list(answer.get("Messages", []))
 
-    def _send(self, queue_name: str, batch: list[dict[str, Any]]
-              ) -> tuple[list[dict[str, Any]], list[RedriveFailure]]:
+    def _send(self, queue_name: str, batch: list[MessageTypeDef]
+              ) -> tuple[list[MessageTypeDef], list[RedriveFailure]]:
         """The messages the source queue took, and a failure for each it did not."""
         entries = [_entry(str(n), message) for n, message in enumerate(batch)]
         try:
-            answer = self._call(queue_name, "send_message_batch", Entries=entries)
+            with _sqs_errors(queue_name, "send_message_batch"):
+                answer = self._client.send_message_batch(QueueUrl=self._url(queue_name),
+                                                         Entries=entries)
         except DependencyError as error:
             return [], [RedriveFailure(m["MessageId"], error.message) for m in batch]
         sent = [batch[int(entry["Id"])] for entry in answer.get("Successful", [])]
@@ -182,16 +199,19 @@ class SqsDeadLetters:
                     for entry in answer.get("Failed", [])]
         return sent, failures
 
-    def _delete(self, dlq_name: str, queue_name: str, sent: list[dict[str, Any]]
+    def _delete(self, dlq_name: str, queue_name: str, sent: list[MessageTypeDef]
                 ) -> tuple[list[str], list[RedriveFailure]]:
         if not sent:
             return [], []
-        entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(sent)]
+        entries: list[DeleteMessageBatchRequestEntryTypeDef] = [
+            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(sent)]
         try:
-            answer = self._call(dlq_name, "delete_message_batch", Entries=entries)
+            with _sqs_errors(dlq_name, "delete_message_batch"):
+                answer = self._client.delete_message_batch(QueueUrl=self._url(dlq_name),
+                                                           Entries=entries)
+            failed = {entry["Id"]: entry.get("Message", "") for entry in answer.get("Failed", [])}
         except DependencyError as error:
-            answer = {"Failed": [{"Id": e["Id"], "Message": error.message} for e in entries]}
-        failed = {entry["Id"]: entry.get("Message", "") for entry in answer.get("Failed", [])}
+            failed = {entry["Id"]: error.message for entry in entries}
         done = [m["MessageId"] for n, m in enumerate(sent) if str(n) not in failed]
         twice = [RedriveFailure(sent[int(n)]["MessageId"],
                                 f"sent to {queue_name} but still on the DLQ ({why}): a later "
@@ -204,21 +224,15 @@ class SqsDeadLetters:
         itself when its hold ends, so the error is not worth hiding the operation's outcome."""
         pending = list(handles)
         for start in range(0, len(pending), MAX_BATCH):
-            entries = [{"Id": str(n), "ReceiptHandle": handle, "VisibilityTimeout": 0}
-                       for n, handle in enumerate(pending[start:start + MAX_BATCH])]
+            entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
+                {"Id": str(n), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                for n, handle in enumerate(pending[start:start + MAX_BATCH])]
             try:
-                self._call(queue_name, "change_message_visibility_batch", Entries=entries)
+                with _sqs_errors(queue_name, "change_message_visibility_batch"):
+                    self._client.change_message_visibility_batch(QueueUrl=self._url(queue_name),
+                                                                 Entries=entries)
             except DependencyError:
                 return
-
-    def _call(self, queue_name: str, operation: str, **params: Any) -> dict[str, Any]:
-        try:
-            answer: dict[str, Any] = getattr(self._client, operation)(
-                QueueUrl=self._url(queue_name), **params)
-        except (BotoCoreError, ClientError) as exc:
-            raise DependencyError(f"queue {queue_name!r}: {operation} failed: "
-                                  f"{str(exc).splitlines()[0][:300]}") from exc
-        return answer
 
     def _url(self, queue_name: str) -> str:
         if queue_name not in self._urls:
@@ -226,13 +240,28 @@ class SqsDeadLetters:
                 answer = self._client.get_queue_url(QueueName=queue_name)
             except (BotoCoreError, ClientError) as exc:
                 raise DependencyError(f"queue {queue_name!r} unavailable: "
-                                      f"{str(exc).splitlines()[0][:300]}") from exc
+                                      f"{_first_line(exc)}") from exc
             self._urls[queue_name] = str(answer["QueueUrl"])
         return self._urls[queue_name]
 
 
-def _entry(entry_id: str, message: dict[str, Any]) -> dict[str, Any]:
-    entry: dict[str, Any] = {"Id": entry_id, "MessageBody": message["Body"]}
+@contextmanager
+def _sqs_errors(queue_name: str, operation: str) -> Iterator[None]:
+    """botocore's errors as ours, naming the queue and the operation (``_url``'s own
+    ``DependencyError`` passes through unchanged)."""
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        raise DependencyError(f"queue {queue_name!r}: {operation} failed: "
+                              f"{_first_line(exc)}") from exc
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:300]
+
+
+def _entry(entry_id: str, message: MessageTypeDef) -> SendMessageBatchRequestEntryTypeDef:
+    entry: SendMessageBatchRequestEntryTypeDef = {"Id": entry_id, "MessageBody": message["Body"]}
     if attributes := _attributes(message):
         entry["MessageAttributes"] = attributes
     return entry
@@ -242,7 +271,7 @@ def _room(limit: int | None, done: int) -> int:
     return MAX_BATCH if limit is None else min(MAX_BATCH, limit - done)
 
 
-def _letter(message: dict[str, Any]) -> DeadLetter:
+def _letter(message: MessageTypeDef) -> DeadLetter:
     system = message.get("Attributes", {})
     sent = system.get("SentTimestamp")
     count = system.get("ApproximateReceiveCount")
@@ -253,8 +282,16 @@ def _letter(message: dict[str, Any]) -> DeadLetter:
         attributes=_attributes(message))
 
 
-def _attributes(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _attributes(message: MessageTypeDef) -> dict[str, MessageAttributeValueOutputTypeDef]:
     """Message attributes as SendMessage takes them (receive adds empty list fields it refuses)."""
-    return {name: {key: value for key, value in attribute.items()
-                   if key in ("DataType", "StringValue", "BinaryValue")}
+    return {name: _sendable(attribute)
             for name, attribute in message.get("MessageAttributes", {}).items()}
+
+
+def _sendable(attribute: MessageAttributeValueOutputTypeDef) -> MessageAttributeValueOutputTypeDef:
+    kept: MessageAttributeValueOutputTypeDef = {"DataType": attribute["DataType"]}
+    if "StringValue" in attribute:
+        kept["StringValue"] = attribute["StringValue"]
+    if "BinaryValue" in attribute:
+        kept["BinaryValue"] = attribute["BinaryValue"]
+    return kept

@@ -11,12 +11,16 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.domain.errors import DependencyError, ObjectUnavailable
-from chalicelib.ports import PresignedPost
+from chalicelib.domain.uploads import PresignedPost
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import GetObjectRequestTypeDef
 
 BLOCK_BYTES = 1024 * 1024
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -24,7 +28,7 @@ GONE = {"NoSuchKey", "NoSuchVersion", "404", "PreconditionFailed", "412", "Inval
 
 
 class S3Objects:
-    def __init__(self, client: Any, bucket: str, *, block_bytes: int = BLOCK_BYTES) -> None:
+    def __init__(self, client: S3Client, bucket: str, *, block_bytes: int = BLOCK_BYTES) -> None:
         self._s3 = client
         self.bucket = bucket
         self._block_bytes = block_bytes
@@ -45,8 +49,9 @@ class S3Objects:
         if end <= start:
             return b""
         with _s3_errors(f"reading bytes {start}-{end - 1} of s3://{self.bucket}/{key}"):
-            answer = self._s3.get_object(**self._pinned(key, version_id, etag),
-                                         Range=f"bytes={start}-{end - 1}")
+            request = self._pinned(key, version_id, etag)
+            request["Range"] = f"bytes={start}-{end - 1}"
+            answer = self._s3.get_object(**request)
             data: bytes = answer["Body"].read()
         if len(data) != end - start:
             raise DependencyError(f"s3://{self.bucket}/{key}: asked for {end - start} bytes, "
@@ -87,8 +92,10 @@ class S3Objects:
             )
         return url
 
-    def _pinned(self, key: str, version_id: str | None, etag: str | None) -> dict[str, str]:
-        pin = {"Bucket": self.bucket, "Key": key}
+    def _pinned(
+        self, key: str, version_id: str | None, etag: str | None
+    ) -> GetObjectRequestTypeDef:
+        pin: GetObjectRequestTypeDef = {"Bucket": self.bucket, "Key": key}
         if version_id:
             pin["VersionId"] = version_id
         elif etag:

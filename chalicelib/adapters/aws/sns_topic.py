@@ -16,12 +16,16 @@ KMS key's), which an operator fixes and after which every waiting message goes o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.domain.alerts import OutgoingAlert
 from chalicelib.domain.errors import DependencyError, Detail, MessageRefused
-from chalicelib.domain.outgoing import OutgoingAlert
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 NO_TOPIC = "no alerts topic configured: set TRIPLINE_ALERTS_TOPIC_ARN"
 REFUSALS = frozenset({"InvalidParameter", "ParameterValueInvalid", "InvalidParameterValue",
@@ -29,7 +33,7 @@ REFUSALS = frozenset({"InvalidParameter", "ParameterValueInvalid", "InvalidParam
 
 
 class SnsTopic:
-    def __init__(self, client: Any, topic_arn: str | None) -> None:
+    def __init__(self, client: SNSClient, topic_arn: str | None) -> None:
         self._client = client
         self._topic_arn = topic_arn
 
@@ -38,8 +42,9 @@ class SnsTopic:
         attributes (what subscription filter policies select on); empty ones are left out
         because SNS refuses an empty value and would refuse the whole message."""
         topic_arn = self._require_topic()
-        attributes = {name: {"DataType": "String", "StringValue": value}
-                      for name, value in message.attributes.items() if value}
+        attributes: dict[str, MessageAttributeValueTypeDef] = {
+            name: {"DataType": "String", "StringValue": value}
+            for name, value in message.attributes.items() if value}
         try:
             answer = self._client.publish(TopicArn=topic_arn, Subject=message.subject,
                                           Message=message.body, MessageAttributes=attributes)

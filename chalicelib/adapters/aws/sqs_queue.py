@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.domain.errors import DependencyError
-from chalicelib.ports import OutgoingMessage, SendReceipt
+from chalicelib.domain.messages import OutgoingMessage, SendReceipt
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 MAX_BATCH_ENTRIES = 10
 MAX_BATCH_BYTES = 256 * 1024
@@ -19,7 +22,7 @@ BACKOFF_SECONDS = 0.2
 class SqsQueue:
     def __init__(
         self,
-        client: Any,
+        client: SQSClient,
         queue_name: str,
         *,
         attempts: int = 3,

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.domain.messages import QueueMessage
 from chalicelib.observability import logger
-from chalicelib.ports import QueueMessage
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -9,9 +9,8 @@ from sqlalchemy import Engine, Row, and_, or_, select, update
 
 from chalicelib.adapters.db.errors import database_errors
 from chalicelib.adapters.db.tables import api_keys, audit_log
-from chalicelib.domain.access import ApiKey
-from chalicelib.domain.audit import AuditEntry, AuditPage, AuditQuery
-from chalicelib.domain.queries import encode_keyset
+from chalicelib.domain.access import ApiKey, AuditEntry, AuditPage, AuditQuery
+from chalicelib.domain.paging import encode_keyset
 
 
 class SqlKeyStore:

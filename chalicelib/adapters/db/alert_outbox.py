@@ -16,8 +16,7 @@ from sqlalchemy import Connection, Engine, and_, or_, select, update
 from chalicelib.adapters.db.alert_state import add_timeline, alert_from_row, lock_fingerprints
 from chalicelib.adapters.db.errors import database_errors
 from chalicelib.adapters.db.tables import alert_outbox, alerts, events
-from chalicelib.domain.alert_model import Alert, Happening
-from chalicelib.ports import PendingNotice
+from chalicelib.domain.alerts import Alert, Happening, PendingNotice
 
 OWED_AFTER_SILENCE = ("opened", "repeat", "reminder", "flapping")
 

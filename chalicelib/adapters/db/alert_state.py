@@ -1,16 +1,17 @@
-"""Carrying out alert decisions inside a transaction: lock the fingerprint, read, decide, write.
+"""Alert state inside a transaction: the reads a service decides on, and the writes it hands back.
 
 Every change to a fingerprint's alerts (new matches in the processor, the schedule's sweep, an
 acknowledgement through the API) first locks that fingerprint's row in ``alert_fingerprints``, in
 key order, then reads the active alert, so two writers never decide on the same stale alert. The
-decision is the domain's (:mod:`~chalicelib.domain.alert_lifecycle`); what it says to send is
-written to ``alert_outbox`` in the same transaction as the alert, keyed by alert and transition,
-so a transition is queued exactly once, and is never queued for a change that rolled back.
+decision is the services' (:mod:`chalicelib.services.alerting`), made with the domain's lifecycle;
+this module only reads and writes rows. What a change says to send is written to
+``alert_outbox`` in the same transaction as the alert, keyed by alert and transition, so a
+transition is queued exactly once, and is never queued for a change that rolled back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,45 +22,62 @@ from chalicelib.adapters.db.tables import (
     alert_outbox,
     alert_timeline,
     alerts,
-    rule_matches,
+    rule_groups,
+    rule_window_entries,
 )
 from chalicelib.adapters.db.upsert import insert_missing, insert_or_advance
-from chalicelib.domain.alert_lifecycle import open_or_add, still_flapping
-from chalicelib.domain.alert_model import Alert, AlertChange, FlapState, Happening
-from chalicelib.domain.rule_model import AlertPolicy, Rule
-from chalicelib.domain.rule_verdicts import RuleMatch
+from chalicelib.domain.alerts import Alert, AlertChange, Happening
+from chalicelib.domain.rules import WindowEntry
 
 
-def fresh_matches(conn: Connection, matches: Sequence[RuleMatch]) -> list[RuleMatch]:
-    """The matches not recorded yet (call before recording them, in the same transaction)."""
-    if not matches:
-        return []
-    known = {(row.rule_id, row.match_key) for row in conn.execute(
-        select(rule_matches.c.rule_id, rule_matches.c.match_key).where(
-            rule_matches.c.match_key.in_({one.match_key for one in matches})))}
-    unique = {(one.rule_id, one.match_key): one for one in matches}
-    return [one for key, one in unique.items() if key not in known]
+class SqlAlertWork:
+    """The alert side of one open transaction (``AlertWork``)."""
 
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
 
-def apply_matches(conn: Connection, matches: Sequence[RuleMatch], rules: Mapping[str, Rule],
-                  now: datetime) -> int:
-    """Open or add to the alerts of fresh ``matches``; how many notices were queued."""
-    by_print: dict[str, list[RuleMatch]] = {}
-    for match in matches:
-        if match.rule_id in rules:
-            by_print.setdefault(match.fingerprint, []).append(match)
-    if not by_print:
-        return 0
-    heads = lock_fingerprints(conn, {print_: found[0].rule_id
-                                     for print_, found in by_print.items()}, now)
-    queued = 0
-    for print_ in sorted(by_print):
-        found = by_print[print_]
-        rule = rules[found[0].rule_id]
-        flap = flap_state(conn, print_, heads[print_], rule.alerting, now)
-        change = open_or_add(active_alert(conn, print_), found, rule, flap, now)
-        queued += write_change(conn, change, now)
-    return queued
+    def lock_fingerprints(self, rule_ids: Mapping[str, str], now: datetime) -> dict[str, bool]:
+        return lock_fingerprints(self._conn, rule_ids, now)
+
+    def flapping(self, fingerprint: str) -> bool:
+        return bool(self._conn.scalar(select(alert_fingerprints.c.flapping)
+                                      .where(alert_fingerprints.c.fingerprint == fingerprint)))
+
+    def recent_opens(self, fingerprint: str, since: datetime) -> int:
+        return int(self._conn.scalar(select(func.count()).select_from(alerts).where(
+            alerts.c.fingerprint == fingerprint, alerts.c.opened_at > since)) or 0)
+
+    def end_flapping(self, fingerprint: str) -> None:
+        self._conn.execute(update(alert_fingerprints)
+                           .where(alert_fingerprints.c.fingerprint == fingerprint)
+                           .values(flapping=False, flapping_since=None))
+
+    def active_alert(self, fingerprint: str) -> Alert | None:
+        row = self._conn.execute(select(alerts).where(alerts.c.active_key == fingerprint)).first()
+        return None if row is None else alert_from_row(row)
+
+    def alert(self, alert_id: int) -> Alert | None:
+        return alert_by_id(self._conn, alert_id)
+
+    def window(self, rule_id: str, state_version: str, fingerprint: str, after: datetime,
+               until: datetime) -> list[WindowEntry]:
+        table = rule_window_entries
+        rows = self._conn.execute(select(table.c.occurred_at, table.c.source, table.c.event_id,
+                                         table.c.number, table.c.token).where(
+            table.c.rule_id == rule_id, table.c.state_version == state_version,
+            table.c.fingerprint == fingerprint, table.c.occurred_at > after,
+            table.c.occurred_at <= until))
+        return [WindowEntry(row.occurred_at, row.source, row.event_id, row.number, row.token)
+                for row in rows]
+
+    def last_seen(self, rule_id: str, state_version: str, fingerprint: str) -> datetime | None:
+        seen: datetime | None = self._conn.scalar(select(rule_groups.c.last_seen_at).where(
+            rule_groups.c.rule_id == rule_id, rule_groups.c.state_version == state_version,
+            rule_groups.c.fingerprint == fingerprint))
+        return seen
+
+    def write_change(self, change: AlertChange, now: datetime) -> None:
+        write_change(self._conn, change, now)
 
 
 def lock_fingerprints(conn: Connection, rule_ids: Mapping[str, str],
@@ -75,32 +93,13 @@ def lock_fingerprints(conn: Connection, rule_ids: Mapping[str, str],
     return {row.fingerprint: bool(row.flapping) for row in rows}
 
 
-def flap_state(conn: Connection, print_: str, flapping: bool, policy: AlertPolicy,
-               now: datetime) -> FlapState:
-    """The fingerprint's opens within the flapping window; a flapping spell that has calmed down
-    is ended here, so every caller sees it settled."""
-    recent = conn.scalar(select(func.count()).select_from(alerts).where(
-        alerts.c.fingerprint == print_, alerts.c.opened_at > now - policy.flap_within)) or 0
-    state = FlapState(flapping, int(recent))
-    if flapping and not still_flapping(state):
-        conn.execute(update(alert_fingerprints).where(alert_fingerprints.c.fingerprint == print_)
-                     .values(flapping=False, flapping_since=None))
-        return FlapState(False, int(recent))
-    return state
-
-
-def active_alert(conn: Connection, print_: str) -> Alert | None:
-    row = conn.execute(select(alerts).where(alerts.c.active_key == print_)).first()
-    return None if row is None else alert_from_row(row)
-
-
 def alert_by_id(conn: Connection, alert_id: int) -> Alert | None:
     row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
     return None if row is None else alert_from_row(row)
 
 
-def write_change(conn: Connection, change: AlertChange, now: datetime) -> int:
-    """Store the alert, its timeline lines and its notices; how many notices were queued."""
+def write_change(conn: Connection, change: AlertChange, now: datetime) -> None:
+    """Store the alert, its timeline lines and its notices."""
     alert = change.alert
     row = alert_row(alert, now)
     if alert.id is None:
@@ -120,7 +119,6 @@ def write_change(conn: Connection, change: AlertChange, now: datetime) -> int:
                      .where(alert_fingerprints.c.fingerprint == alert.fingerprint)
                      .values(flapping=change.flapping,
                              flapping_since=now if change.flapping else None))
-    return len(change.notices)
 
 
 def add_timeline(conn: Connection, alert_id: int, lines: Iterable[Happening], at: datetime,

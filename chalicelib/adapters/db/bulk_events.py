@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from chalicelib.ports import RowEvent
+from chalicelib.domain.events import RowEvent
 
 COLUMNS = ("source", "event_id", "type", "occurred_at", "received_at", "processed_at", "data",
            "upload_id", "line")

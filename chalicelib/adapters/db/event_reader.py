@@ -9,7 +9,7 @@ from sqlalchemy import Engine, Row, and_, or_, select, text
 
 from chalicelib.adapters.db.errors import database_errors
 from chalicelib.adapters.db.tables import events, raw_events
-from chalicelib.domain.queries import Cursor, EventPage, EventQuery, EventView
+from chalicelib.domain.events import Cursor, EventPage, EventQuery, EventView
 
 
 class SqlEventReader:

@@ -1,8 +1,9 @@
-"""Schema history (Alembic scripts in ``sql/``): apply it, or print it as MySQL DDL for review.
+"""Schema history (Alembic scripts in ``sql/``): apply it, undo it, or print it as MySQL DDL.
 
 ``sql/`` sits beside ``app.py`` both in a checkout and in the Lambda bundle (the packaging step
 copies it there), so one path finds it in both. Nothing applies it at a cold start: the ``migrate``
-function and ``tripline db upgrade`` do, when an operator asks.
+function and ``tripline db upgrade`` do, when an operator asks; only ``tripline db downgrade``
+undoes it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.util import CommandError
 from sqlalchemy import Engine
 
 from chalicelib.adapters.db.errors import database_errors
-from chalicelib.domain.errors import StorageError
+from chalicelib.domain.errors import Detail, RequestError, StorageError
 
 SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
 REVIEW_URL = "mysql+pymysql://reviewer@localhost/tripline"
@@ -44,8 +46,18 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def downgrade(engine: Engine, revision: str) -> str | None:
+    """Undo migrations down to ``revision`` (Alembic's: ``-1``, ``base``, an id). Answers the
+    revision the database is at afterwards (None: nothing applied)."""
+    config = _config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+        return MigrationContext.configure(conn).get_current_revision()
+
+
 class AlembicSchemaHistory:
-    """The ``SchemaHistory`` port: ``sql/`` applied to head through its own engine."""
+    """The ``SchemaHistory`` port: ``sql/`` applied or undone through its own engine."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -57,6 +69,21 @@ class AlembicSchemaHistory:
             raise StorageError(f"no revision recorded after upgrading; "
                                f"is {SQL_DIR / 'versions'} empty?")
         return revision
+
+    def current(self) -> str | None:
+        with database_errors("reading the schema revision"), self._engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def downgrade(self, revision: str) -> str | None:
+        """Alembic's refusal of a target (unknown, ahead of the database, more steps back than
+        applied) is the caller's mistake: a ``RequestError`` in Alembic's words."""
+        with database_errors("undoing migrations"):
+            try:
+                return downgrade(self._engine, revision)
+            except CommandError as exc:
+                at = self.current() or "base"
+                raise RequestError(f"cannot downgrade to {revision!r} from {at}", [
+                    Detail(str(exc), field="revision", value=revision)]) from exc
 
 
 def review_sql(url: str = REVIEW_URL) -> str:

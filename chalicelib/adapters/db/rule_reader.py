@@ -1,24 +1,21 @@
 """The rules' side of the database for reading: match counts, stored events for a dry-run, and
-the absence rules' sightings."""
+the absence rules' sightings (and the transaction their silences are recorded in)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, Row, func, select
 
-from chalicelib.adapters.db.alert_state import apply_matches, fresh_matches
 from chalicelib.adapters.db.errors import database_errors
-from chalicelib.adapters.db.rule_state import insert_matches
+from chalicelib.adapters.db.rule_state import SqlRuleWork
 from chalicelib.adapters.db.tables import events, rule_failures, rule_groups, rule_matches
 from chalicelib.adapters.db.upsert import insert_missing
 from chalicelib.domain.events import Event
-from chalicelib.domain.rule_absence import Sighting
-from chalicelib.domain.rule_model import Rule
-from chalicelib.domain.rule_verdicts import GroupValues, RuleMatch
-from chalicelib.ports import MatchCount
+from chalicelib.domain.rules import GroupValues, MatchCount, Sighting
 
 
 class SqlRuleReader:
@@ -68,15 +65,11 @@ class SqlAbsenceState:
         return [Sighting(row.fingerprint, tuple((name, value) for name, value in row.group_values),
                          row.since, row.last_seen_at) for row in rows]
 
-    def record_matches(self, rule: Rule, matches: Sequence[RuleMatch], at: datetime) -> int:
-        """The silences of one absence rule, and the alerts they open, in one transaction."""
-        if not matches:
-            return 0
+    @contextmanager
+    def unit_of_work(self) -> Iterator[SqlRuleWork]:
+        """One transaction for one absence rule's silences and the alerts they open."""
         with database_errors("recording absences"), self._engine.begin() as conn:
-            fresh = fresh_matches(conn, matches)
-            insert_matches(conn, matches, at)
-            apply_matches(conn, fresh, {rule.id: rule}, at)
-        return len(fresh)
+            yield SqlRuleWork(conn)
 
 
 def _event(row: Row[Any]) -> Event:

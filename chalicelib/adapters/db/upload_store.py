@@ -19,15 +19,16 @@ from chalicelib.adapters.db.errors import database_errors
 from chalicelib.adapters.db.tables import rejected_items, upload_chunks, uploads
 from chalicelib.adapters.db.upsert import insert_missing
 from chalicelib.domain.errors import Detail
-from chalicelib.domain.reports import RejectedRow
-from chalicelib.domain.upload_records import (
+from chalicelib.domain.uploads import (
+    FINAL_STATUSES,
+    RejectedRow,
     UploadCursor,
     UploadPage,
     UploadProgress,
     UploadQuery,
     UploadRecord,
+    UploadStatus,
 )
-from chalicelib.domain.uploads import FINAL_STATUSES, UploadStatus
 
 REJECTED_PAGE = 5000
 

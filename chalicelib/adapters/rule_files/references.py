@@ -14,9 +14,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from chalicelib.adapters.rule_files.sources import display_name
-from chalicelib.domain.enrichment import ReferenceTable
 from chalicelib.domain.errors import Detail
-from chalicelib.domain.events import SOURCE_PATTERN
+from chalicelib.domain.rules import ReferenceTable
+from chalicelib.domain.sources import SOURCE_PATTERN
 
 
 def read_references(directory: Path) -> tuple[dict[str, ReferenceTable], list[Detail]]:

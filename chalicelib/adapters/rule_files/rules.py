@@ -22,13 +22,17 @@ from chalicelib.adapters.rule_files.sources import (
     read_definitions,
     read_located_yaml,
 )
-from chalicelib.domain.enrichment import Enrichment, ReferenceTable
 from chalicelib.domain.errors import Detail, RuleFileError, SourceDefinitionError
-from chalicelib.domain.rule_model import Rule
-from chalicelib.domain.rule_parsing import parse_rule
-from chalicelib.domain.rule_parsing_enrichment import parse_enrichment
-from chalicelib.domain.rule_parsing_fields import RuleCatalog
-from chalicelib.domain.rulebook import RuleBook, rule_catalog
+from chalicelib.domain.rules import (
+    Enrichment,
+    ReferenceTable,
+    Rule,
+    RuleBook,
+    RuleCatalog,
+    parse_enrichment,
+    parse_rule,
+    rule_catalog,
+)
 from chalicelib.domain.sources import SourceCatalog, SourceDefinition
 
 _YAML = (".yaml", ".yml")

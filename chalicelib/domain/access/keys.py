@@ -1,0 +1,144 @@
+"""Who may call what: API keys, their roles, and the routes each role reaches.
+
+A key is ``tl_<id>_<secret>``. The id is public (lists, the audit log, revocation); only a SHA-256
+of the secret is stored, and the whole key is shown once, when it is created. The secret is 192
+random bits, so a fast hash is enough: there is nothing to guess a dictionary from.
+
+Roles nest: ``ingest`` writes events and uploads of its own sources and reads its uploads (only
+its own sources': another source's upload is a 404, as if absent);
+``operator`` also reads everything, tries rules, and acts on alerts and silences; ``admin`` also
+reads the audit log. ``/health``, ``/openapi.json`` and ``/docs`` need no key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.domain.errors import Detail, Forbidden
+
+ROLES = ("ingest", "operator", "admin")
+KEY_PATTERN = re.compile(r"tl_([0-9a-f]{12})_([A-Za-z0-9_-]{32})")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}")
+
+Route = tuple[str, tuple[str, ...]]  # a path as app.py declares it, and its methods
+
+INGEST_ROUTES: tuple[Route, ...] = (
+    ("/events", ("POST",)),
+    ("/uploads", ("POST",)),
+    ("/uploads/{upload_id}", ("GET",)),
+)
+OPERATOR_ROUTES: tuple[Route, ...] = (
+    ("/events", ("GET", "POST")),
+    ("/events/{source}/{event_id}", ("GET",)),
+    ("/uploads", ("GET", "POST")),
+    ("/uploads/{upload_id}", ("GET",)),
+    ("/rules", ("GET",)),
+    ("/rules/test", ("POST",)),
+    ("/alerts", ("GET",)),
+    ("/alerts/{alert_id}", ("GET",)),
+    ("/alerts/{alert_id}/ack", ("POST",)),
+    ("/alerts/{alert_id}/resolve", ("POST",)),
+    ("/silences", ("GET", "POST")),
+    ("/silences/{silence_id}", ("GET", "DELETE")),
+)
+ADMIN_ROUTES: tuple[Route, ...] = (*OPERATOR_ROUTES, ("/audit", ("GET",)))
+ROUTES_BY_ROLE: Mapping[str, tuple[Route, ...]] = {
+    "ingest": INGEST_ROUTES, "operator": OPERATOR_ROUTES, "admin": ADMIN_ROUTES,
+}
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    name: str
+    role: str
+    sources: tuple[str, ...]
+    secret_hash: str
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None = None
+
+    def view(self) -> dict[str, object]:
+        """As lists show it: never the hash."""
+        return {"id": self.id, "name": self.name, "role": self.role,
+                "sources": list(self.sources), "created_at": self.created_at.isoformat(),
+                "created_by": self.created_by,
+                "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller a key stands for, as the authorizer hands it to the routes."""
+
+    key_id: str
+    name: str
+    role: str
+    sources: tuple[str, ...] = ()
+
+    @property
+    def actor(self) -> str:
+        return f"{self.name} ({self.key_id})"
+
+    def may_write(self, source: str) -> bool:
+        return self.role != "ingest" or source in self.sources
+
+    def may_read(self, source: str) -> bool:
+        """An ingest key reads only what its own sources sent; another source's upload or event
+        is answered as absent (404), so a key cannot learn what other sources exist."""
+        return self.may_write(source)
+
+    def check_sources(self, sources: Collection[str]) -> None:
+        """``Forbidden`` naming every source this key may not write."""
+        refused = sorted({one for one in sources if not self.may_write(one)})
+        if refused:
+            allowed = ", ".join(self.sources) or "none"
+            raise Forbidden(f"key {self.key_id} may not write to {', '.join(refused)}",
+                            [Detail(f"this key writes only to: {allowed}", field="source",
+                                    value=one) for one in refused])
+
+
+def split_key(text: str) -> tuple[str, str] | None:
+    """``(id, secret)`` of ``tl_<id>_<secret>``, also after ``Bearer ``; None otherwise."""
+    token = text.strip()
+    if token[:7].lower() == "bearer ":
+        token = token[7:].strip()
+    found = KEY_PATTERN.fullmatch(token)
+    return (found.group(1), found.group(2)) if found else None
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(key: ApiKey, secret: str) -> bool:
+    return key.revoked_at is None and hmac.compare_digest(key.secret_hash, hash_secret(secret))
+
+
+def new_key_text() -> tuple[str, str, str]:
+    """A fresh key: ``(id, secret, the key as the caller sends it)``."""
+    key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
+    return key_id, secret, f"tl_{key_id}_{secret}"
+
+
+def key_problems(name: str, role: str, sources: Collection[str],
+                 known_sources: Collection[str]) -> list[Detail]:
+    problems = []
+    if not NAME_PATTERN.fullmatch(name):
+        problems.append(Detail("1 to 100 letters, digits, spaces and ._@-", field="name",
+                               value=name))
+    if role not in ROLES:
+        problems.append(Detail(f"must be one of {', '.join(ROLES)}", field="role", value=role))
+    if role == "ingest" and not sources:
+        problems.append(Detail("an ingest key needs at least one source", field="sources"))
+    if role != "ingest" and sources:
+        problems.append(Detail("only ingest keys are limited to sources", field="sources"))
+    problems.extend(Detail(f"no source {one!r}; known: {', '.join(sorted(known_sources))}",
+                           field="sources", value=one)
+                    for one in sources if one not in known_sources)
+    return problems

@@ -1,0 +1,92 @@
+"""CSV source definitions: what an operator's file must look like, and how one cell is read.
+
+- :mod:`.model`: the checked values (columns, definitions, header slots, the catalog), header
+  normalisation, event ids, :func:`read_cell`, and the names a source and an event type may take;
+- :mod:`.parsing`: :func:`parse_source_definition`, which reports every problem of a definition
+  at once, with :mod:`.dialect`, :mod:`.columns` and :mod:`.problems` for its parts;
+- :mod:`.headers`: :func:`match_header`;
+- :mod:`.cells` and :mod:`.formats`: the per-type converters, built once per column, and the
+  declared date formats they read.
+
+Imports only the kernel.
+"""
+
+from __future__ import annotations
+
+from chalicelib.domain.sources.cells import (
+    INT64_MAX,
+    INT64_MIN,
+    CellError,
+    Converter,
+)
+from chalicelib.domain.sources.columns import (
+    COLUMN_KEYS,
+    FIELD_NAME_PATTERN,
+)
+from chalicelib.domain.sources.dialect import (
+    canonical_encoding,
+)
+from chalicelib.domain.sources.formats import (
+    format_problem,
+)
+from chalicelib.domain.sources.headers import (
+    match_header,
+)
+from chalicelib.domain.sources.model import (
+    COLUMN_TYPES,
+    ID_SEPARATOR,
+    SOURCE_PATTERN,
+    TYPE_PATTERN,
+    ColumnSpec,
+    FieldSlot,
+    HeaderMatch,
+    Located,
+    LocatedMapping,
+    LocatedValue,
+    Scalar,
+    SourceCatalog,
+    SourceDefinition,
+    join_id,
+    normalize_header,
+    read_cell,
+)
+from chalicelib.domain.sources.parsing import (
+    SOURCE_KEYS,
+    parse_source_definition,
+)
+from chalicelib.domain.sources.problems import (
+    Problems,
+    yaml_kind,
+)
+
+__all__ = [
+    "COLUMN_KEYS",
+    "COLUMN_TYPES",
+    "FIELD_NAME_PATTERN",
+    "ID_SEPARATOR",
+    "INT64_MAX",
+    "INT64_MIN",
+    "SOURCE_KEYS",
+    "SOURCE_PATTERN",
+    "TYPE_PATTERN",
+    "CellError",
+    "ColumnSpec",
+    "Converter",
+    "FieldSlot",
+    "HeaderMatch",
+    "Located",
+    "LocatedMapping",
+    "LocatedValue",
+    "Problems",
+    "Scalar",
+    "SourceCatalog",
+    "SourceDefinition",
+    "canonical_encoding",
+    "format_problem",
+    "join_id",
+    "match_header",
+    "normalize_header",
+    "parse_source_definition",
+    "read_cell",
+    "yaml_kind",
+]

@@ -1,0 +1,88 @@
+"""Alert decisions inside a unit of work: lock the fingerprint, read, decide, hand back the change.
+
+Every path that changes alerts goes through here, with the same idiom: the processor's new
+matches (events and CSV rows), the schedule's absences and sweep, the API's acknowledge and
+resolve. Each first locks the fingerprint's row (in key order, when there are several), then reads
+the alert, so two writers never decide on the same stale alert; the decision is the domain's
+(:mod:`chalicelib.domain.alerts`), and the change goes back to the same unit of work, which
+writes the alert, its timeline and its notices together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.domain.alerts import Alert, FlapState, open_or_add, still_flapping
+from chalicelib.domain.rules import AlertPolicy, Rule, RuleMatch
+from chalicelib.ports import AlertWork, VerdictWork
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording matches did: how many were new, and the notices their alerts queued."""
+
+    new: int = 0
+    notices: int = 0
+
+
+def record_matches(work: VerdictWork, matches: Sequence[RuleMatch], rules: Mapping[str, Rule],
+                   at: datetime) -> Recorded:
+    """Record ``matches`` (keyed, so a replay adds none) and open or add to the alerts of those
+    that are new; the ones recorded before had their alerts changed when they were."""
+    if not matches:
+        return Recorded()
+    known = work.recorded_matches(matches)
+    unique = {(one.rule_id, one.match_key): one for one in matches}
+    fresh = [one for key, one in unique.items() if key not in known]
+    work.add_matches(matches, at)
+    return Recorded(len(fresh), open_or_advance(work, fresh, rules, at))
+
+
+def open_or_advance(work: AlertWork, matches: Sequence[RuleMatch], rules: Mapping[str, Rule],
+                    now: datetime) -> int:
+    """Open or add to the alerts of new ``matches``, one change per fingerprint; how many
+    notices were queued. Matches of a rule not in ``rules`` change no alert."""
+    by_print: dict[str, list[RuleMatch]] = {}
+    for match in matches:
+        if match.rule_id in rules:
+            by_print.setdefault(match.fingerprint, []).append(match)
+    if not by_print:
+        return 0
+    flapping = work.lock_fingerprints({print_: found[0].rule_id
+                                       for print_, found in by_print.items()}, now)
+    queued = 0
+    for print_ in sorted(by_print):
+        found = by_print[print_]
+        rule = rules[found[0].rule_id]
+        flap = flap_state(work, print_, flapping[print_], rule.alerting, now)
+        change = open_or_add(work.active_alert(print_), found, rule, flap, now)
+        work.write_change(change, now)
+        queued += len(change.notices)
+    return queued
+
+
+def flap_state(work: AlertWork, fingerprint: str, flapping: bool, policy: AlertPolicy,
+               now: datetime) -> FlapState:
+    """The fingerprint's opens within the flapping window; a flapping spell that has calmed down
+    is ended here, so every caller sees it settled."""
+    state = FlapState(flapping, work.recent_opens(fingerprint, now - policy.flap_within))
+    if flapping and not still_flapping(state):
+        work.end_flapping(fingerprint)
+        return FlapState(False, state.recent_opens)
+    return state
+
+
+def locked_alert(work: AlertWork, alert_id: int, now: datetime) -> Alert | None:
+    """The alert re-read after its fingerprint is locked: what was read before may be stale."""
+    alert = work.alert(alert_id)
+    if alert is None:
+        return None
+    work.lock_fingerprints({alert.fingerprint: alert.rule_id}, now)
+    return work.alert(alert_id)
+
+
+def current_flap(work: AlertWork, alert: Alert, policy: AlertPolicy, now: datetime) -> FlapState:
+    """The flapping state of a locked alert's fingerprint."""
+    return flap_state(work, alert.fingerprint, work.flapping(alert.fingerprint), policy, now)
