@@ -21,6 +21,7 @@ test: $(STAMP) $(CHECKS_STAMP) $(WHEELHOUSE_STAMP) mariadb chromium lint typeche
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .  # `ruff format .` writes what it asks for
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -167,8 +167,9 @@ def docs_asset(asset: str) -> Response:
     return docs_page.asset_response(asset)
 
 
-@app.on_sqs_message(queue=EVENTS_QUEUE, batch_size=10, maximum_batching_window_in_seconds=1,
-                    name="process_events")
+@app.on_sqs_message(
+    queue=EVENTS_QUEUE, batch_size=10, maximum_batching_window_in_seconds=1, name="process_events"
+)
 def process_events(event: SQSEvent) -> dict[str, Any]:
     return use_cases().process_events(sqs_messages(event.to_dict()["Records"]))
 

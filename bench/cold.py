@@ -43,20 +43,26 @@ class ColdFigures:
 
 
 def _env(pyc_prefix: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+    }
     if pyc_prefix is not None:
         env |= {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": pyc_prefix}
     return env
 
 
-def cold_seconds(
-    contender: str, url: str, event: dict[str, Any], pyc_prefix: str | None
-) -> float:
+def cold_seconds(contender: str, url: str, event: dict[str, Any], pyc_prefix: str | None) -> float:
     """One fresh interpreter: import plus first batch, in seconds."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.cold_child", contender, url], input=json.dumps(event),
-        cwd=ROOT, env=_env(pyc_prefix), capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "bench.cold_child", contender, url],
+        input=json.dumps(event),
+        cwd=ROOT,
+        env=_env(pyc_prefix),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode:
         raise RuntimeError(f"cold {contender} run failed:\n{done.stderr[-2000:]}")
@@ -76,9 +82,11 @@ def _medians(
 
 
 def measure_cold(backend: str, runs: int, workdir: Path) -> ColdFigures:
-    with fresh_database(backend, "cold_tripline", workdir) as ours, \
-            fresh_database(backend, "cold_reference", workdir) as theirs, \
-            tempfile.TemporaryDirectory(prefix="no-pyc-") as empty:
+    with (
+        fresh_database(backend, "cold_tripline", workdir) as ours,
+        fresh_database(backend, "cold_reference", workdir) as theirs,
+        tempfile.TemporaryDirectory(prefix="no-pyc-") as empty,
+    ):
         pair = [("tripline", ours.url), ("reference", theirs.url)]
         warm = _medians(pair, runs, COLD_OFFSET, None)
         bare = _medians(pair, runs, COLD_OFFSET + (runs + 1) * BATCH_SIZE, empty)

@@ -82,21 +82,27 @@ class ColdStart:
 
     def ratios(self, figure: str) -> list[float]:
         """No ``.pyc`` over with, within each repeat (the two runs were back to back)."""
-        return [without[figure] / with_pyc[figure]
-                for with_pyc, without in zip(*(self.runs[name] for name in VARIANTS), strict=True)]
+        return [
+            without[figure] / with_pyc[figure]
+            for with_pyc, without in zip(*(self.runs[name] for name in VARIANTS), strict=True)
+        ]
 
 
 def extract(zip_path: Path, into: Path, keep_pyc: bool) -> Path:
     with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(into, [name for name in archive.namelist()
-                                  if keep_pyc or not name.endswith(".pyc")])
+        archive.extractall(
+            into, [name for name in archive.namelist() if keep_pyc or not name.endswith(".pyc")]
+        )
     return into
 
 
 def one_run(bundle: Path, runtime: Path) -> dict[str, float]:
     done = subprocess.run(
         bundle_command(TIMED, json.dumps(COLD_PROCESSOR_IMPORTS), f"{bundle}/"),
-        env=bundle_env(bundle, runtime), cwd=bundle.parent, capture_output=True, text=True,
+        env=bundle_env(bundle, runtime),
+        cwd=bundle.parent,
+        capture_output=True,
+        text=True,
         check=False,
     )
     if done.returncode:
@@ -119,10 +125,15 @@ def measure(bundles: dict[str, Path], runtime: Path, repeat: int) -> ColdStart:
 def missed_imports(bundle: Path, runtime: Path) -> list[str]:
     """Modules from the bundle that a real first batch imports beyond the timed list."""
     done = subprocess.run(
-        bundle_command(REAL_BATCH, json.dumps(COLD_PROCESSOR_IMPORTS), f"{bundle}/",
-                       REFUSED_DATABASE),
-        input=json.dumps(one_batch(0)), env=bundle_env(bundle, runtime), cwd=bundle.parent,
-        capture_output=True, text=True, check=False,
+        bundle_command(
+            REAL_BATCH, json.dumps(COLD_PROCESSOR_IMPORTS), f"{bundle}/", REFUSED_DATABASE
+        ),
+        input=json.dumps(one_batch(0)),
+        env=bundle_env(bundle, runtime),
+        cwd=bundle.parent,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     marked = [line for line in done.stdout.splitlines() if line.startswith("MISSED ")]
     if done.returncode or not marked:
@@ -133,28 +144,43 @@ def missed_imports(bundle: Path, runtime: Path) -> list[str]:
 
 def report(zip_path: Path, figures: ColdStart, repeat: int, missed: list[str]) -> None:
     summary = summarize(zip_path)
-    print(f"{zip_path}: {summary.zipped_bytes / MIB:.1f} MiB zipped "
-          f"(limit {ZIPPED_LIMIT // MIB}), {summary.unzipped_bytes / MIB:.1f} MiB unzipped "
-          f"(limit {UNZIPPED_LIMIT // MIB}), {summary.files:,} files")
+    print(
+        f"{zip_path}: {summary.zipped_bytes / MIB:.1f} MiB zipped "
+        f"(limit {ZIPPED_LIMIT // MIB}), {summary.unzipped_bytes / MIB:.1f} MiB unzipped "
+        f"(limit {UNZIPPED_LIMIT // MIB}), {summary.files:,} files"
+    )
     print(f"\n| median of {repeat} | {' | '.join(VARIANTS)} | **no .pyc / with .pyc** (range) |")
     print("|---|---|---|---|")
-    for label, figure in (("`import app`", "app"),
-                          ("cold `process_events` imports", "processor")):
+    for label, figure in (("`import app`", "app"), ("cold `process_events` imports", "processor")):
         with_pyc, without = (figures.median(name, figure) * 1000 for name in VARIANTS)
         ratios = figures.ratios(figure)
-        print(f"| {label} | {with_pyc:.0f} ms | {without:.0f} ms | **{statistics.median(ratios):.1f}**"
-              f" ({min(ratios):.1f} to {max(ratios):.1f}) |")
-    print("\nthe real first batch imported nothing from the bundle beyond the list" if not missed
-          else f"\nnote: the real first batch also imported {', '.join(missed)}")
-    print("\nchecked: every run imported app, SQLAlchemy, PyMySQL and Powertools from its bundle; "
-          "the real first batch ran")
+        print(
+            f"| {label} | {with_pyc:.0f} ms | {without:.0f} ms | **{statistics.median(ratios):.1f}**"
+            f" ({min(ratios):.1f} to {max(ratios):.1f}) |"
+        )
+    print(
+        "\nthe real first batch imported nothing from the bundle beyond the list"
+        if not missed
+        else f"\nnote: the real first batch also imported {', '.join(missed)}"
+    )
+    print(
+        "\nchecked: every run imported app, SQLAlchemy, PyMySQL and Powertools from its bundle; "
+        "the real first batch ran"
+    )
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.cold_start", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--zip", type=Path, default=ROOT / "dist" / "prod" / "deployment.zip",
-                        help="the built package (default: dist/prod/deployment.zip)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.cold_start",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--zip",
+        type=Path,
+        default=ROOT / "dist" / "prod" / "deployment.zip",
+        help="the built package (default: dist/prod/deployment.zip)",
+    )
     parser.add_argument("--repeat", type=int, default=9, help="runs per variant (median)")
     return parser.parse_args(argv)
 
@@ -166,8 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="tripline-cold-") as scratch:
         work = Path(scratch)
         runtime = runtime_folder(work / "runtime")
-        bundles = {VARIANTS[0]: extract(args.zip, work / "with-pyc", keep_pyc=True),
-                   VARIANTS[1]: extract(args.zip, work / "no-pyc", keep_pyc=False)}
+        bundles = {
+            VARIANTS[0]: extract(args.zip, work / "with-pyc", keep_pyc=True),
+            VARIANTS[1]: extract(args.zip, work / "no-pyc", keep_pyc=False),
+        }
         figures = measure(bundles, runtime, args.repeat)
         missed = missed_imports(bundles[VARIANTS[0]], runtime)
     report(args.zip, figures, args.repeat, missed)

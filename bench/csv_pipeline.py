@@ -69,9 +69,11 @@ def write_file(path: Path, rows: int, seed: int = 7) -> int:
         out.write(HEADER)
         for n in range(rows):
             at = (start + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            out.write(f"ORD-{RUN_TAG}-{n:09d},{at},{rng.choice(stores)},SKU-{rng.randrange(5000)},"
-                      f"{rng.randrange(1, 9)},{rng.randrange(100, 99999) / 100},EUR,"
-                      f"{'yes' if n % 3 else 'no'}\n")
+            out.write(
+                f"ORD-{RUN_TAG}-{n:09d},{at},{rng.choice(stores)},SKU-{rng.randrange(5000)},"
+                f"{rng.randrange(1, 9)},{rng.randrange(100, 99999) / 100},EUR,"
+                f"{'yes' if n % 3 else 'no'}\n"
+            )
     return path.stat().st_size
 
 
@@ -129,13 +131,26 @@ def local_runtime(database_url: str, workdir: Path) -> Iterator[LocalRuntime]:
     there); yields once ``/health`` answers."""
     api_port, aws_port = free_port(), free_port()
     key = new_key_text()[2]
-    env = os.environ | {"DATABASE_URL": database_url, "POWERTOOLS_LOG_LEVEL": "WARNING",
-                        "TRIPLINE_LOCAL_ADMIN_KEY": key}
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "TRIPLINE_LOCAL_ADMIN_KEY": key,
+    }
     log = (workdir / "local.log").open("w")
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "tripline"), "local", "--port", str(api_port),
-         "--aws-port", str(aws_port)], cwd=workdir, env=env, stdout=log,
-        stderr=subprocess.STDOUT)
+        [
+            str(ROOT / ".venv" / "bin" / "tripline"),
+            "local",
+            "--port",
+            str(api_port),
+            "--aws-port",
+            str(aws_port),
+        ],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     api = f"http://127.0.0.1:{api_port}"
     try:
         deadline = time.monotonic() + 60
@@ -157,15 +172,22 @@ def local_runtime(database_url: str, workdir: Path) -> Iterator[LocalRuntime]:
 def aws_client(service: str, endpoint: str) -> Any:
     import boto3
 
-    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="local", aws_secret_access_key="local",
-                        aws_session_token="local")
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        aws_session_token="local",
+    )
 
 
 def pipeline(path: Path, rows: int, workdir: Path) -> dict[str, Any]:
     """Seconds from the put returning to the upload complete, with the queue depth seen."""
-    with fresh_database("mysql", "csv", workdir) as database, \
-            local_runtime(database.url, workdir) as runtime:
+    with (
+        fresh_database("mysql", "csv", workdir) as database,
+        local_runtime(database.url, workdir) as runtime,
+    ):
         s3, sqs = aws_client("s3", runtime.aws), aws_client("sqs", runtime.aws)
         rows_queue = sqs.get_queue_url(QueueName="tripline-rows")["QueueUrl"]
         s3.upload_file(str(path), "tripline-data", "incoming/shop/bench.csv")
@@ -178,12 +200,17 @@ def pipeline(path: Path, rows: int, workdir: Path) -> dict[str, Any]:
         engine.dispose()
     if status["status"] != "complete" or stored != rows:
         raise RuntimeError(f"the upload ended {status.get('status')} with {stored} of {rows} rows")
-    return {"seconds": seconds, "max_queue_depth": depth, "chunks": status["chunks"]["total"],
-            "timings": status["timings"]}
+    return {
+        "seconds": seconds,
+        "max_queue_depth": depth,
+        "chunks": status["chunks"]["total"],
+        "timings": status["timings"],
+    }
 
 
-def _until_final(runtime: LocalRuntime, sqs: Any, rows_queue: str, deadline: float
-                 ) -> tuple[dict[str, Any], int]:
+def _until_final(
+    runtime: LocalRuntime, sqs: Any, rows_queue: str, deadline: float
+) -> tuple[dict[str, Any], int]:
     """The upload's status once final, and the rows queue's greatest depth seen meanwhile; a
     stuck upload fails the run at ``deadline`` (``perf_counter`` seconds) rather than hang it."""
     depth, status = 0, {}
@@ -192,8 +219,9 @@ def _until_final(runtime: LocalRuntime, sqs: Any, rows_queue: str, deadline: flo
         status = listed[0] if listed else {}
         if status.get("status") in ("complete", "complete_with_errors", "failed"):
             return status, depth
-        attributes = sqs.get_queue_attributes(QueueUrl=rows_queue, AttributeNames=[
-            "ApproximateNumberOfMessages"])["Attributes"]
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=rows_queue, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
         depth = max(depth, int(attributes["ApproximateNumberOfMessages"]))
         time.sleep(0.2)
     raise RuntimeError(f"the upload was not done in time; last seen: {status or 'not listed'}")
@@ -202,8 +230,12 @@ def _until_final(runtime: LocalRuntime, sqs: Any, rows_queue: str, deadline: flo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--memory-gib", type=float, default=0.0,
-                        help="also measure the fan-out's peak memory on a file this large")
+    parser.add_argument(
+        "--memory-gib",
+        type=float,
+        default=0.0,
+        help="also measure the fan-out's peak memory on a file this large",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="tripline-bench-") as folder:
         workdir = Path(folder)
@@ -214,12 +246,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"LOAD DATA LOCAL INFILE: {reference:.1f} s, {args.rows / reference:,.0f} rows/s")
         run = pipeline(path, args.rows, workdir)
         rate = args.rows / run["seconds"]
-        print(f"Tripline (S3 -> fan-out -> SQS -> processors -> MySQL): {run['seconds']:.1f} s, "
-              f"{rate:,.0f} rows/s, {run['chunks']} chunks, rows queue at most "
-              f"{run['max_queue_depth']} deep")
+        print(
+            f"Tripline (S3 -> fan-out -> SQS -> processors -> MySQL): {run['seconds']:.1f} s, "
+            f"{rate:,.0f} rows/s, {run['chunks']} chunks, rows queue at most "
+            f"{run['max_queue_depth']} deep"
+        )
         print(f"ratio to LOAD DATA: {rate / (args.rows / reference):.2f}x")
-        print(f"checked: LOAD DATA stored {args.rows:,} rows; the upload ended complete with "
-              f"{args.rows:,} events stored")
+        print(
+            f"checked: LOAD DATA stored {args.rows:,} rows; the upload ended complete with "
+            f"{args.rows:,} events stored"
+        )
         if args.memory_gib:
             from bench.fanout_memory import measure_fanout_memory
 

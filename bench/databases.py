@@ -85,11 +85,14 @@ def _engine(database: Database) -> Iterator[Engine]:
 def verify_counts(database: Database, expected: int, what: str) -> None:
     """Fail loudly unless every event is stored once, raw and processed, and nothing rejected."""
     with _engine(database) as engine, engine.connect() as conn:
-        counts = {table: conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
-                  for table in ("raw_events", "events", "rejected_items")}
+        counts = {
+            table: conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+            for table in ("raw_events", "events", "rejected_items")
+        }
     if counts != {"raw_events": expected, "events": expected, "rejected_items": 0}:
-        raise BenchmarkError(f"{what} on {database.backend}: expected {expected} events, "
-                             f"stored {counts}")
+        raise BenchmarkError(
+            f"{what} on {database.backend}: expected {expected} events, stored {counts}"
+        )
 
 
 STORED_ROWS = text(
@@ -109,5 +112,7 @@ def verify_same_rows(tripline: Database, reference: Database) -> None:
     ours, theirs = _stored_rows(tripline), _stored_rows(reference)
     if ours != theirs:
         first = next((pair for pair in zip(ours, theirs, strict=False) if pair[0] != pair[1]), None)
-        raise BenchmarkError(f"Tripline and the reference stored different rows "
-                             f"({len(ours)} vs {len(theirs)}); first difference: {first}")
+        raise BenchmarkError(
+            f"Tripline and the reference stored different rows "
+            f"({len(ours)} vs {len(theirs)}); first difference: {first}"
+        )

@@ -50,35 +50,56 @@ def measure_fanout_memory(gib: float, workdir: Path, max_rows: int | None = None
     rows = max(1, int(gib * 1024**3 / 74.4))
     size = write_file(path, rows)
     port = free_port()
-    moto = subprocess.Popen([str(ROOT / ".venv" / "bin" / "moto_server"), "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "moto_server"), "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     try:
         _wait_for(endpoint)
         event = _upload(path, endpoint, aws_client)
         env = os.environ | {
             "DATABASE_URL": f"sqlite:///{workdir / 'fanout.db'}",
-            "TRIPLINE_AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
-            "AWS_REGION": "us-east-1", "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": "WARNING", "TRIPLINE_CSV_MAX_ROWS": str(max_rows or rows),
+            "TRIPLINE_AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_REGION": "us-east-1",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "TRIPLINE_CSV_MAX_ROWS": str(max_rows or rows),
         }
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", CHILD], input=json.dumps(event), cwd=ROOT,
-                              env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD],
+            input=json.dumps(event),
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         seconds = time.perf_counter() - started
     finally:
         moto.terminate()
         moto.wait(timeout=30)
     measured = json.loads(done.stdout.strip().splitlines()[-1])
-    if (measured["answer"]["batchItemFailures"] or measured["rows"] != rows
-            or measured["status"] != "importing" or not measured["chunks"]):
-        raise RuntimeError(f"the fan-out of {rows:,} rows failed ({measured}): "
-                           f"{done.stderr[-2000:]}")
-    return (f"fan-out of {_size(size)} ({rows:,} rows, {measured['chunks']:,} chunk "
-            f"tasks sent) in {seconds:.1f} s: peak RSS "
-            f"{measured['after_kib'] / 1024:.0f} MiB (after imports {measured['before_kib'] / 1024:.0f}"
-            f" MiB); this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    if (
+        measured["answer"]["batchItemFailures"]
+        or measured["rows"] != rows
+        or measured["status"] != "importing"
+        or not measured["chunks"]
+    ):
+        raise RuntimeError(
+            f"the fan-out of {rows:,} rows failed ({measured}): {done.stderr[-2000:]}"
+        )
+    return (
+        f"fan-out of {_size(size)} ({rows:,} rows, {measured['chunks']:,} chunk "
+        f"tasks sent) in {seconds:.1f} s: peak RSS "
+        f"{measured['after_kib'] / 1024:.0f} MiB (after imports {measured['before_kib'] / 1024:.0f}"
+        f" MiB); this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+    )
 
 
 def _size(size: int) -> str:
@@ -107,16 +128,24 @@ def _upload(path: Path, endpoint: str, aws_client: Any) -> dict[str, Any]:
     s3.upload_file(str(path), "tripline-data", "incoming/shop/big.csv")
     url = created.queue_urls[UPLOADS_QUEUE]
     for _ in range(50):
-        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                           WaitTimeSeconds=1).get("Messages", []):
+        for message in sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", []):
             if "ObjectCreated" in message["Body"]:
-                return {"Records": [{"messageId": message["MessageId"],
-                                     "receiptHandle": message["ReceiptHandle"],
-                                     "body": message["Body"], "attributes": {
-                                         "ApproximateReceiveCount": "1"},
-                                     "messageAttributes": {}, "eventSource": "aws:sqs",
-                                     "eventSourceARN": "arn:aws:sqs:us-east-1:1:tripline-uploads",
-                                     "awsRegion": "us-east-1"}]}
+                return {
+                    "Records": [
+                        {
+                            "messageId": message["MessageId"],
+                            "receiptHandle": message["ReceiptHandle"],
+                            "body": message["Body"],
+                            "attributes": {"ApproximateReceiveCount": "1"},
+                            "messageAttributes": {},
+                            "eventSource": "aws:sqs",
+                            "eventSourceARN": "arn:aws:sqs:us-east-1:1:tripline-uploads",
+                            "awsRegion": "us-east-1",
+                        }
+                    ]
+                }
     raise RuntimeError("no ObjectCreated notification arrived")
 
 

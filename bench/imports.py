@@ -28,8 +28,9 @@ class ImportFigures:
 
 def _python(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, check=True)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
 
 
 def top_level_cumulative_us(stderr: str, module: str) -> int:
@@ -49,8 +50,12 @@ def top_level_cumulative_us(stderr: str, module: str) -> int:
 
 def importtime_us(module: str, runs: int) -> float:
     _python("-c", f"import {module}")  # writes any missing .pyc before the measured runs
-    samples = [top_level_cumulative_us(_python("-X", "importtime", "-c", f"import {module}").stderr,
-                                       module) for _ in range(runs)]
+    samples = [
+        top_level_cumulative_us(
+            _python("-X", "importtime", "-c", f"import {module}").stderr, module
+        )
+        for _ in range(runs)
+    ]
     return statistics.median(samples)
 
 

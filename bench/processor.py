@@ -76,8 +76,10 @@ def deliver(handler: Handler, batches: Sequence[dict[str, Any]]) -> float:
                 raise BenchmarkError("the handler reported failed records; see its log")
         elapsed = time.perf_counter() - start
     if lines := printed.getvalue().splitlines():
-        print(f"  note: {len(lines)} line(s) printed to stdout, the first: {lines[0][:70]}…",
-              file=sys.stderr)
+        print(
+            f"  note: {len(lines)} line(s) printed to stdout, the first: {lines[0][:70]}…",
+            file=sys.stderr,
+        )
     return elapsed
 
 
@@ -118,17 +120,25 @@ def run_pair_side(
 
 
 def measure_trial(
-    backend: str, batches: Sequence[dict[str, Any]], count: int, reference_first: bool,
+    backend: str,
+    batches: Sequence[dict[str, Any]],
+    count: int,
+    reference_first: bool,
     workdir: Path,
 ) -> Trial:
-    with fresh_database(backend, "tripline", workdir) as ours, \
-            fresh_database(backend, "reference", workdir) as theirs:
+    with (
+        fresh_database(backend, "tripline", workdir) as ours,
+        fresh_database(backend, "reference", workdir) as theirs,
+    ):
         order = [("reference", theirs), ("tripline", ours)]
-        rates = {name: run_pair_side(name, db, batches, count)
-                 for name, db in (order if reference_first else order[::-1])}
+        rates = {
+            name: run_pair_side(name, db, batches, count)
+            for name, db in (order if reference_first else order[::-1])
+        }
         verify_same_rows(ours, theirs)
-    return Trial(rates["tripline"][0], rates["reference"][0],
-                 rates["tripline"][1], rates["reference"][1])
+    return Trial(
+        rates["tripline"][0], rates["reference"][0], rates["tripline"][1], rates["reference"][1]
+    )
 
 
 def measure_backend(
@@ -137,17 +147,22 @@ def measure_backend(
     trials = []
     for index in range(repeat):
         trial = measure_trial(backend, batches, count, index % 2 == 0, workdir)
-        print(f"  {backend} #{index + 1}: Tripline {trial.tripline:,.0f}/s, reference "
-              f"{trial.reference:,.0f}/s, replay {trial.tripline_replay:,.0f}/s vs "
-              f"{trial.reference_replay:,.0f}/s", file=sys.stderr)
+        print(
+            f"  {backend} #{index + 1}: Tripline {trial.tripline:,.0f}/s, reference "
+            f"{trial.reference:,.0f}/s, replay {trial.tripline_replay:,.0f}/s vs "
+            f"{trial.reference_replay:,.0f}/s",
+            file=sys.stderr,
+        )
         trials.append(trial)
     return trials
 
 
 def profile_once(backend: str, batches: Sequence[dict[str, Any]], top: int, workdir: Path) -> None:
     """One first delivery under cProfile: where a batch's time goes (rates here are not figures)."""
-    with fresh_database(backend, "profile", workdir) as database, \
-            tripline_handler(database) as handler:
+    with (
+        fresh_database(backend, "profile", workdir) as database,
+        tripline_handler(database) as handler,
+    ):
         profiler = cProfile.Profile()
         profiler.runcall(deliver, handler, batches)
     stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
@@ -161,8 +176,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=20_000, help="events per pass")
     parser.add_argument("--backend", choices=(*BACKENDS, "both"), default="both")
     parser.add_argument("--repeat", type=int, default=3, help="paired trials per backend")
-    parser.add_argument("--import-runs", type=int, default=5,
-                        help="fresh interpreters per import and cold-start figure")
+    parser.add_argument(
+        "--import-runs",
+        type=int,
+        default=5,
+        help="fresh interpreters per import and cold-start figure",
+    )
     parser.add_argument("--profile", action="store_true", help="also profile one Tripline pass")
     parser.add_argument("--top", type=int, default=25, help="profile lines to print")
     args = parser.parse_args(argv)
@@ -176,24 +195,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.update(ENVIRONMENT)
     backends = BACKENDS if args.backend == "both" else (args.backend,)
     batches = sqs_batches(args.events)
-    print(f"{args.events:,} events in {len(batches):,} SQS events of up to 10 records, "
-          f"{args.repeat} paired trial(s) per backend", file=sys.stderr)
+    print(
+        f"{args.events:,} events in {len(batches):,} SQS events of up to 10 records, "
+        f"{args.repeat} paired trial(s) per backend",
+        file=sys.stderr,
+    )
     with tempfile.TemporaryDirectory(prefix="tripline-bench-") as tmp:
-        results = {backend: measure_backend(backend, batches, args.events, args.repeat, Path(tmp))
-                   for backend in backends}
-        colds = {backend: measure_cold(backend, args.import_runs, Path(tmp))
-                 for backend in backends}
+        results = {
+            backend: measure_backend(backend, batches, args.events, args.repeat, Path(tmp))
+            for backend in backends
+        }
+        colds = {
+            backend: measure_cold(backend, args.import_runs, Path(tmp)) for backend in backends
+        }
         if args.profile:
             profile_once(backends[0], batches, args.top, Path(tmp))
-    print("\n| backend | Tripline ev/s | reference ev/s | ratio | Tripline replay ev/s "
-          "| reference replay ev/s | replay ratio |\n|---|---|---|---|---|---|---|")
+    print(
+        "\n| backend | Tripline ev/s | reference ev/s | ratio | Tripline replay ev/s "
+        "| reference replay ev/s | replay ratio |\n|---|---|---|---|---|---|---|"
+    )
     for backend, trials in results.items():
         report_backend(backend, trials)
     report_cold(colds)
     report_imports(measure_imports(args.import_runs))
-    print(f"\nchecked: after every pass, {args.events:,} events stored once, raw and processed, "
-          f"none rejected, no record failed; Tripline's rows equal the reference's field by "
-          f"field in every trial and in the cold-start databases ({', '.join(backends)})")
+    print(
+        f"\nchecked: after every pass, {args.events:,} events stored once, raw and processed, "
+        f"none rejected, no record failed; Tripline's rows equal the reference's field by "
+        f"field in every trial and in the cold-start databases ({', '.join(backends)})"
+    )
     return 0
 
 

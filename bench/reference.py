@@ -51,9 +51,10 @@ def parse_record(record: dict[str, Any], processed_at: datetime, stamp: Stamp) -
     data = item.get("data", {})
     if derive := DERIVED.get(source):
         data = data | derive(data)
-    return ((source, event_id, record["messageId"], received, raw),
-            (source, event_id, event_type, occurred, received, stamp(processed_at),
-             json.dumps(data)))
+    return (
+        (source, event_id, record["messageId"], received, raw),
+        (source, event_id, event_type, occurred, received, stamp(processed_at), json.dumps(data)),
+    )
 
 
 def parse_batch(
@@ -119,10 +120,15 @@ def reference_handler_for(url: str) -> SqliteReferenceHandler | MysqlReferenceHa
     from urllib.parse import unquote, urlsplit
 
     parts = urlsplit(url)
-    return MysqlReferenceHandler({
-        "host": parts.hostname, "port": parts.port or 3306, "user": unquote(parts.username or ""),
-        "password": unquote(parts.password or ""), "database": parts.path.lstrip("/"),
-    })
+    return MysqlReferenceHandler(
+        {
+            "host": parts.hostname,
+            "port": parts.port or 3306,
+            "user": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "database": parts.path.lstrip("/"),
+        }
+    )
 
 
 class MysqlReferenceHandler:
@@ -143,11 +149,13 @@ class MysqlReferenceHandler:
             with self._conn.cursor() as cursor:
                 cursor.executemany(
                     f"INSERT INTO raw_events ({RAW_COLUMNS}) VALUES (%s, %s, %s, %s, %s)"
-                    " ON DUPLICATE KEY UPDATE source = source", raw_rows,
+                    " ON DUPLICATE KEY UPDATE source = source",
+                    raw_rows,
                 )
                 cursor.executemany(
                     f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                    " ON DUPLICATE KEY UPDATE source = source", event_rows,
+                    " ON DUPLICATE KEY UPDATE source = source",
+                    event_rows,
                 )
             self._conn.commit()
         except Exception:

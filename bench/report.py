@@ -37,26 +37,34 @@ def report_backend(backend: str, trials: Sequence[Trial]) -> None:
 
     ratio = _spread([one.tripline / one.reference for one in trials])
     replay_ratio = _spread([one.tripline_replay / one.reference_replay for one in trials])
-    print(f"| {backend} | {median('tripline')} | {median('reference')} | {ratio} "
-          f"| {median('tripline_replay')} | {median('reference_replay')} | {replay_ratio} |")
+    print(
+        f"| {backend} | {median('tripline')} | {median('reference')} | {ratio} "
+        f"| {median('tripline_replay')} | {median('reference_replay')} | {replay_ratio} |"
+    )
 
 
 def report_cold(colds: dict[str, ColdFigures]) -> None:
-    print("\n| cold start: import + first batch | Tripline | reference | ratio "
-          "| Tripline, no .pyc | reference, no .pyc | ratio |\n|---|---|---|---|---|---|---|")
+    print(
+        "\n| cold start: import + first batch | Tripline | reference | ratio "
+        "| Tripline, no .pyc | reference, no .pyc | ratio |\n|---|---|---|---|---|---|---|"
+    )
     for backend, cold in colds.items():
-        print(f"| {backend} | {cold.tripline * 1000:.0f} ms | {cold.reference * 1000:.0f} ms "
-              f"| {cold.tripline / cold.reference:.1f} | {cold.tripline_no_pyc * 1000:.0f} ms "
-              f"| {cold.reference_no_pyc * 1000:.0f} ms "
-              f"| {cold.tripline_no_pyc / cold.reference_no_pyc:.1f} |")
+        print(
+            f"| {backend} | {cold.tripline * 1000:.0f} ms | {cold.reference * 1000:.0f} ms "
+            f"| {cold.tripline / cold.reference:.1f} | {cold.tripline_no_pyc * 1000:.0f} ms "
+            f"| {cold.reference_no_pyc * 1000:.0f} ms "
+            f"| {cold.tripline_no_pyc / cold.reference_no_pyc:.1f} |"
+        )
 
 
 def report_imports(figures: ImportFigures) -> None:
     print("\n| import | median | reference | median | ratio |\n|---|---|---|---|---|")
-    print(f"| `-X importtime` `import app` | {figures.app_us / 1000:.0f} ms | `import chalice` "
-          f"| {figures.chalice_us / 1000:.0f} ms | {figures.app_us / figures.chalice_us:.2f} |")
-    print(f"| wall `python -c 'import app'` | {figures.app_wall_s * 1000:.0f} ms "
-          f"| `python -c pass` | {figures.bare_wall_s * 1000:.0f} ms "
-          f"| {figures.app_wall_s / figures.bare_wall_s:.2f} |")
-
-
+    print(
+        f"| `-X importtime` `import app` | {figures.app_us / 1000:.0f} ms | `import chalice` "
+        f"| {figures.chalice_us / 1000:.0f} ms | {figures.app_us / figures.chalice_us:.2f} |"
+    )
+    print(
+        f"| wall `python -c 'import app'` | {figures.app_wall_s * 1000:.0f} ms "
+        f"| `python -c pass` | {figures.bare_wall_s * 1000:.0f} ms "
+        f"| {figures.app_wall_s / figures.bare_wall_s:.2f} |"
+    )

@@ -34,26 +34,47 @@ from bench.rule_eval_workload import (
 
 
 def contenders() -> dict[str, list[Evaluate]]:
-    return {"compiled": compiled_rules(), "hand": [hand for _, hand in RULES],
-            "hand_re": list(HAND_WITH_RE),
-            "simpleeval": [simpleeval_rule(text) for text, _ in RULES]}
+    return {
+        "compiled": compiled_rules(),
+        "hand": [hand for _, hand in RULES],
+        "hand_re": list(HAND_WITH_RE),
+        "simpleeval": [simpleeval_rule(text) for text, _ in RULES],
+    }
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.rule_eval", description=__doc__)
     parser.add_argument("--events", type=int, default=200_000, help="generated events")
-    parser.add_argument("--simpleeval-events", type=int, default=20_000,
-                        help="the first N events, for simpleeval (it is slow)")
+    parser.add_argument(
+        "--simpleeval-events",
+        type=int,
+        default=20_000,
+        help="the first N events, for simpleeval (it is slow)",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="timed repeats, order alternating")
-    parser.add_argument("--chunks", type=int, default=20,
-                        help="slices of the events; the sides take turns slice by slice")
-    parser.add_argument("--compile-rounds", type=int, default=50,
-                        help="batches of 20 compilations per rule")
+    parser.add_argument(
+        "--chunks",
+        type=int,
+        default=20,
+        help="slices of the events; the sides take turns slice by slice",
+    )
+    parser.add_argument(
+        "--compile-rounds", type=int, default=50, help="batches of 20 compilations per rule"
+    )
     parser.add_argument("--import-runs", type=int, default=5, help="fresh interpreters per figure")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
-    if min(args.events, args.simpleeval_events, args.repeat, args.chunks, args.compile_rounds,
-           args.import_runs) < 1:
+    if (
+        min(
+            args.events,
+            args.simpleeval_events,
+            args.repeat,
+            args.chunks,
+            args.compile_rounds,
+            args.import_runs,
+        )
+        < 1
+    ):
         parser.error("every count must be at least 1")
     args.simpleeval_events = min(args.simpleeval_events, args.events)
     args.chunks = min(args.chunks, args.simpleeval_events)
@@ -61,20 +82,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def versions() -> str:
-    return (f"Python {platform.python_version()}, simpleeval {metadata.version('simpleeval')}, "
-            f"google-re2 {metadata.version('google-re2')}, {os.cpu_count()} CPUs")
+    return (
+        f"Python {platform.python_version()}, simpleeval {metadata.version('simpleeval')}, "
+        f"google-re2 {metadata.version('google-re2')}, {os.cpu_count()} CPUs"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     events = generate_events(args.events, args.seed)
-    subsample = events[:args.simpleeval_events]
+    subsample = events[: args.simpleeval_events]
     sides = contenders()
     hits = verify(sides, events, subsample)
     gc.collect()
     gc.freeze()  # the events live to the end: collections during timing need not walk them
-    print(f"{args.events:,} events ({args.simpleeval_events:,} for simpleeval), {len(RULES)} "
-          f"rules: every answer agrees", file=sys.stderr)
+    print(
+        f"{args.events:,} events ({args.simpleeval_events:,} for simpleeval), {len(RULES)} "
+        f"rules: every answer agrees",
+        file=sys.stderr,
+    )
     trials = measure(sides, events, subsample, args.repeat, args.chunks, sum(hits))
     alone = per_rule(sides, events, args.repeat, args.chunks)
     compiles = compile_times_us(args.compile_rounds)
@@ -82,10 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     report_rates(trials, args.events, args.simpleeval_events)
     report_rules(hits, args.events, alone, compiles)
     report_imports(measure_imports(args.import_runs))
-    print(f"\nchecked: before timing, the compiled rules and the `re` lambdas gave the RE2 "
-          f"lambdas' very bool on {args.events:,} events for every rule, simpleeval the same "
-          f"truth on {args.simpleeval_events:,}; every timed pass counted the lambdas' "
-          f"{sum(hits):,} hits, no evaluation failed")
+    print(
+        f"\nchecked: before timing, the compiled rules and the `re` lambdas gave the RE2 "
+        f"lambdas' very bool on {args.events:,} events for every rule, simpleeval the same "
+        f"truth on {args.simpleeval_events:,}; every timed pass counted the lambdas' "
+        f"{sum(hits):,} hits, no evaluation failed"
+    )
     return 0
 
 

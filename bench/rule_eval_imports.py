@@ -29,8 +29,9 @@ class ImportFigures:
 
 def _python(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, check=True)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
 
 
 def _importtime_outputs(module: str, runs: int) -> list[str] | str:
@@ -61,12 +62,22 @@ def measure_imports(runs: int) -> ImportFigures:
         if isinstance(outputs, str):
             cumulative[module] = outputs
             continue
-        cumulative[module] = statistics.median(top_level_cumulative_us(output, module)
-                                               for output in outputs)
+        cumulative[module] = statistics.median(
+            top_level_cumulative_us(output, module) for output in outputs
+        )
         engine = engine or outputs
-    own = [sum(mine for mine, _, name in _lines(output) if name.strip().startswith("chalicelib"))
-           for output in engine]
-    re2_us = [next((total for _, total, name in _lines(output) if name.strip() == "re2"), 0)
-              for output in engine]
-    return ImportFigures(cumulative, statistics.median(own), statistics.median(re2_us),
-                         wall_s(f"import {ENGINE_MODULES[0]}", runs), wall_s("pass", runs))
+    own = [
+        sum(mine for mine, _, name in _lines(output) if name.strip().startswith("chalicelib"))
+        for output in engine
+    ]
+    re2_us = [
+        next((total for _, total, name in _lines(output) if name.strip() == "re2"), 0)
+        for output in engine
+    ]
+    return ImportFigures(
+        cumulative,
+        statistics.median(own),
+        statistics.median(re2_us),
+        wall_s(f"import {ENGINE_MODULES[0]}", runs),
+        wall_s("pass", runs),
+    )

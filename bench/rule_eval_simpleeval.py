@@ -41,12 +41,17 @@ def _simpleeval_operators() -> dict[type, Callable[..., Any]]:
     import operator
 
     from simpleeval import DEFAULT_OPERATORS, safe_mult
-    return {**DEFAULT_OPERATORS,
-            ast.Gt: _ordered(operator.gt), ast.GtE: _ordered(operator.ge),
-            ast.Lt: _ordered(operator.lt), ast.LtE: _ordered(operator.le),
-            ast.NotEq: lambda a, b: a is not None and a != b,
-            ast.NotIn: lambda a, b: a is not None and a not in b,
-            ast.Mult: lambda a, b: None if a is None or b is None else safe_mult(a, b)}
+
+    return {
+        **DEFAULT_OPERATORS,
+        ast.Gt: _ordered(operator.gt),
+        ast.GtE: _ordered(operator.ge),
+        ast.Lt: _ordered(operator.lt),
+        ast.LtE: _ordered(operator.le),
+        ast.NotEq: lambda a, b: a is not None and a != b,
+        ast.NotIn: lambda a, b: a is not None and a not in b,
+        ast.Mult: lambda a, b: None if a is None or b is None else safe_mult(a, b),
+    }
 
 
 _pattern = functools.cache(re2.compile)
@@ -63,8 +68,9 @@ def _duration(text: str) -> timedelta:
 def _simpleeval_functions(names: _Names) -> dict[str, Callable[..., object]]:
     """Ours, with regexes and durations cached by their text as a careful user would."""
     return {
-        "matches": lambda text, regex: (type(text) is str
-                                        and _pattern(regex).search(text) is not None),
+        "matches": lambda text, regex: (
+            type(text) is str and _pattern(regex).search(text) is not None
+        ),
         "ago": lambda text: names.now - _duration(text),
         "lower": lambda text: None if text is None else text.lower(),
         "hour": lambda moment: None if moment is None else moment.hour,
@@ -77,11 +83,13 @@ def simpleeval_rule(text: str) -> Evaluate:
     from simpleeval import EvalWithCompoundTypes  # list literals need the compound-types class
 
     names = _Names()
-    evaluator = EvalWithCompoundTypes(operators=_simpleeval_operators(),
-                                      functions=_simpleeval_functions(names), names=names)
+    evaluator = EvalWithCompoundTypes(
+        operators=_simpleeval_operators(), functions=_simpleeval_functions(names), names=names
+    )
     tree = evaluator.parse(text)
 
     def evaluate(fields: Mapping[str, Any], now: datetime) -> object:
         names.fields, names.now = fields, now
         return evaluator.eval(text, previously_parsed=tree)
+
     return evaluate

@@ -26,8 +26,9 @@ SIDES = ("compiled", "hand", "hand_re", "simpleeval")
 REFERENCE = "hand"
 
 
-def verify(sides: dict[str, list[Evaluate]], events: Sequence[Fields],
-           subsample: Sequence[Fields]) -> list[int]:
+def verify(
+    sides: dict[str, list[Evaluate]], events: Sequence[Fields], subsample: Sequence[Fields]
+) -> list[int]:
     """Every side's answer is the lambdas' on every event it runs on; the lambdas' hit counts."""
     hits = []
     for index, (text, hand) in enumerate(RULES):
@@ -37,25 +38,40 @@ def verify(sides: dict[str, list[Evaluate]], events: Sequence[Fields],
         expected = cast(list[bool], answers)
         for side in ("compiled", "hand_re"):
             _agree(text, side, sides[side][index], events, expected, exact=True)
-        _agree(text, "simpleeval", sides["simpleeval"][index], subsample,
-               expected[:len(subsample)], exact=False)
+        _agree(
+            text,
+            "simpleeval",
+            sides["simpleeval"][index],
+            subsample,
+            expected[: len(subsample)],
+            exact=False,
+        )
         hits.append(sum(expected))
     return hits
 
 
-def _agree(text: str, side: str, evaluate: Evaluate, events: Sequence[Fields],
-           expected: Sequence[bool], exact: bool) -> None:
+def _agree(
+    text: str,
+    side: str,
+    evaluate: Evaluate,
+    events: Sequence[Fields],
+    expected: Sequence[bool],
+    exact: bool,
+) -> None:
     """``exact``: the same bool; else the same truth (simpleeval's ``and`` returns operands)."""
     for position, (fields, wanted) in enumerate(zip(events, expected, strict=True)):
         answer = evaluate(fields, NOW)
         same = (type(answer) is bool and answer == wanted) if exact else bool(answer) == wanted
         if not same:
-            raise BenchmarkError(f"{side} says {answer!r}, the lambda {wanted!r}, for {text!r} "
-                                 f"on event #{position}: {fields}")
+            raise BenchmarkError(
+                f"{side} says {answer!r}, the lambda {wanted!r}, for {text!r} "
+                f"on event #{position}: {fields}"
+            )
 
 
-def run_rules(rules: Sequence[Evaluate], events: Sequence[Fields], now: datetime
-              ) -> tuple[float, int]:
+def run_rules(
+    rules: Sequence[Evaluate], events: Sequence[Fields], now: datetime
+) -> tuple[float, int]:
     """Seconds to run every rule on every event the way ``RuleEngine.evaluate`` does, and hits."""
     hits = failures = 0
     start = time.perf_counter()
@@ -103,15 +119,20 @@ def interleaved(entries: dict[str, Entry], flip: bool) -> dict[str, Pass]:
         for name in names if (index % 2 == 0) != flip else names[::-1]:
             entry, so_far = entries[name], totals[name]
             seconds, hits = run_rules(entry.rules, entry.chunks[index], NOW)
-            totals[name] = Pass(so_far.evaluations + len(entry.rules) * len(entry.chunks[index]),
-                                so_far.seconds + seconds, so_far.hits + hits)
+            totals[name] = Pass(
+                so_far.evaluations + len(entry.rules) * len(entry.chunks[index]),
+                so_far.seconds + seconds,
+                so_far.hits + hits,
+            )
     return totals
 
 
 def split(events: Sequence[Fields], count: int) -> list[Sequence[Fields]]:
     """``count`` slices of (nearly) equal length, in order."""
-    return [events[len(events) * index // count:len(events) * (index + 1) // count]
-            for index in range(count)]
+    return [
+        events[len(events) * index // count : len(events) * (index + 1) // count]
+        for index in range(count)
+    ]
 
 
 @dataclass(frozen=True)
@@ -124,10 +145,18 @@ class Trial:
         return self.rates[side] / self.rates[reference]
 
 
-def measure(sides: dict[str, list[Evaluate]], events: Sequence[Fields],
-            subsample: Sequence[Fields], repeat: int, chunks: int, hits: int) -> list[Trial]:
-    entries = {side: Entry(sides[side], split(subsample if side == "simpleeval" else events,
-                                              chunks)) for side in SIDES}
+def measure(
+    sides: dict[str, list[Evaluate]],
+    events: Sequence[Fields],
+    subsample: Sequence[Fields],
+    repeat: int,
+    chunks: int,
+    hits: int,
+) -> list[Trial]:
+    entries = {
+        side: Entry(sides[side], split(subsample if side == "simpleeval" else events, chunks))
+        for side in SIDES
+    }
     trials = []
     for index in range(repeat):
         passes = interleaved(entries, flip=index % 2 == 1)
@@ -135,13 +164,17 @@ def measure(sides: dict[str, list[Evaluate]], events: Sequence[Fields],
             if side != "simpleeval" and done.hits != hits:
                 raise BenchmarkError(f"{side} counted {done.hits} hits, the lambdas {hits}")
         trials.append(Trial({side: done.rate for side, done in passes.items()}))
-        print(f"  #{index + 1}: " + ", ".join(f"{side} {done.rate / 1e6:.2f} M/s"
-                                               for side, done in passes.items()), file=sys.stderr)
+        print(
+            f"  #{index + 1}: "
+            + ", ".join(f"{side} {done.rate / 1e6:.2f} M/s" for side, done in passes.items()),
+            file=sys.stderr,
+        )
     return trials
 
 
-def per_rule(sides: dict[str, list[Evaluate]], events: Sequence[Fields], repeat: int,
-             chunks: int) -> tuple[list[dict[str, float]], float]:
+def per_rule(
+    sides: dict[str, list[Evaluate]], events: Sequence[Fields], repeat: int, chunks: int
+) -> tuple[list[dict[str, float]], float]:
     """Nanoseconds per evaluation of each rule alone (compiled, hand-written, and with ``re``
     where that lambda differs), and of a no-op lambda: the loop's own share of every figure."""
     parts = split(events, chunks)
@@ -155,8 +188,9 @@ def per_rule(sides: dict[str, list[Evaluate]], events: Sequence[Fields], repeat:
     return figures, baseline
 
 
-def _alone(evaluators: dict[str, Evaluate], parts: Sequence[Sequence[Fields]], repeat: int
-           ) -> dict[str, float]:
+def _alone(
+    evaluators: dict[str, Evaluate], parts: Sequence[Sequence[Fields]], repeat: int
+) -> dict[str, float]:
     """Median over repeats of the nanoseconds per evaluation of each evaluator on its own."""
     samples: dict[str, list[float]] = {name: [] for name in evaluators}
     entries = {name: Entry([evaluate], parts) for name, evaluate in evaluators.items()}
@@ -180,7 +214,11 @@ def compile_times_us(rounds: int) -> list[tuple[float, float, float]]:
             batches.append((time.perf_counter() - start) / 20 * 1e6)
         return statistics.median(batches)
 
-    return [(per_call(functools.partial(compile_expression, text, FIELD_TYPES)),
-             per_call(functools.partial(compile, text, "<rule>", "eval")),
-             per_call(functools.partial(SimpleEval.parse, text)))
-            for text, _ in RULES]
+    return [
+        (
+            per_call(functools.partial(compile_expression, text, FIELD_TYPES)),
+            per_call(functools.partial(compile, text, "<rule>", "eval")),
+            per_call(functools.partial(SimpleEval.parse, text)),
+        )
+        for text, _ in RULES
+    ]

@@ -71,8 +71,14 @@ def rule_counts(database: Database) -> dict[str, int]:
     engine = make_engine(database.url)
     try:
         with engine.connect() as conn:
-            counts = {f"match:{rule}": count for rule, count in conn.execute(text(
-                "SELECT rule_id, COUNT(*) FROM rule_matches GROUP BY rule_id ORDER BY rule_id"))}
+            counts = {
+                f"match:{rule}": count
+                for rule, count in conn.execute(
+                    text(
+                        "SELECT rule_id, COUNT(*) FROM rule_matches GROUP BY rule_id ORDER BY rule_id"
+                    )
+                )
+            }
             for table in RULE_TABLES:
                 counts[table] = conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
     finally:
@@ -88,12 +94,15 @@ def check_rule_counts(side: str, counts: dict[str, int], expected: Sequence[str]
         return
     silent = [rule for rule in expected if not counts.get(f"match:{rule}")]
     if silent or counts["rule_failures"]:
-        raise BenchmarkError(f"rules on: {silent or 'no rule'} silent, "
-                             f"{counts['rule_failures']} rule failure(s): {counts}")
+        raise BenchmarkError(
+            f"rules on: {silent or 'no rule'} silent, "
+            f"{counts['rule_failures']} rule failure(s): {counts}"
+        )
 
 
-def run_side(side: str, rules_dir: Path, database: Database, batches: Sequence[dict[str, Any]],
-             count: int) -> tuple[float, float, dict[str, int]]:
+def run_side(
+    side: str, rules_dir: Path, database: Database, batches: Sequence[dict[str, Any]], count: int
+) -> tuple[float, float, dict[str, int]]:
     """First delivery then replay in one fresh container; events/s of each, and the rule rows."""
     os.environ["TRIPLINE_RULES_DIR"] = str(rules_dir)
     with tripline_handler(database) as handler:
@@ -108,12 +117,19 @@ def run_side(side: str, rules_dir: Path, database: Database, batches: Sequence[d
     return count / first, count / replay, counts
 
 
-def measure_trial(backend: str, sides: Sequence[str], dirs: dict[str, Path],
-                  batches: Sequence[dict[str, Any]], count: int, workdir: Path
-                  ) -> tuple[Rates, dict[str, int]]:
+def measure_trial(
+    backend: str,
+    sides: Sequence[str],
+    dirs: dict[str, Path],
+    batches: Sequence[dict[str, Any]],
+    count: int,
+    workdir: Path,
+) -> tuple[Rates, dict[str, int]]:
     with ExitStack() as stack:
-        databases = {side: stack.enter_context(fresh_database(backend, f"rules_{side}", workdir))
-                     for side in sides}
+        databases = {
+            side: stack.enter_context(fresh_database(backend, f"rules_{side}", workdir))
+            for side in sides
+        }
         rates: Rates = {}
         counts: dict[str, int] = {}
         for side in sides:
@@ -124,17 +140,27 @@ def measure_trial(backend: str, sides: Sequence[str], dirs: dict[str, Path],
     return rates, counts
 
 
-def measure_backend(backend: str, dirs: dict[str, Path], batches: Sequence[dict[str, Any]],
-                    count: int, repeat: int, workdir: Path) -> tuple[list[Rates], dict[str, int]]:
+def measure_backend(
+    backend: str,
+    dirs: dict[str, Path],
+    batches: Sequence[dict[str, Any]],
+    count: int,
+    repeat: int,
+    workdir: Path,
+) -> tuple[list[Rates], dict[str, int]]:
     trials: list[Rates] = []
     counts: dict[str, int] = {}
     sides = [side for side in SIDES if side in dirs]
     for index in range(repeat):
         order = sides if index % 2 == 0 else sides[::-1]
         rates, counts = measure_trial(backend, order, dirs, batches, count, workdir)
-        print(f"  {backend} #{index + 1}: " + ", ".join(
-            f"{side} {rates[side][0]:,.0f}/s (replay {rates[side][1]:,.0f}/s)" for side in order),
-            file=sys.stderr)
+        print(
+            f"  {backend} #{index + 1}: "
+            + ", ".join(
+                f"{side} {rates[side][0]:,.0f}/s (replay {rates[side][1]:,.0f}/s)" for side in order
+            ),
+            file=sys.stderr,
+        )
         trials.append(rates)
     return trials, counts
 
@@ -148,16 +174,21 @@ def load_times(dirs: dict[str, Path], runs: int = 5) -> str:
         load_rulebook(folder)
         return time.perf_counter() - started
 
-    return ", ".join(f"{side} {statistics.median(once(folder) for _ in range(runs)) * 1000:.0f} ms"
-                     for side, folder in dirs.items())
+    return ", ".join(
+        f"{side} {statistics.median(once(folder) for _ in range(runs)) * 1000:.0f} ms"
+        for side, folder in dirs.items()
+    )
 
 
-def profile_once(backend: str, rules_dir: Path, batches: Sequence[dict[str, Any]], top: int,
-                 workdir: Path) -> None:
+def profile_once(
+    backend: str, rules_dir: Path, batches: Sequence[dict[str, Any]], top: int, workdir: Path
+) -> None:
     """One rules-on first delivery under cProfile (its rate is not a figure)."""
     os.environ["TRIPLINE_RULES_DIR"] = str(rules_dir)
-    with fresh_database(backend, "rules_profile", workdir) as database, \
-            tripline_handler(database) as handler:
+    with (
+        fresh_database(backend, "rules_profile", workdir) as database,
+        tripline_handler(database) as handler,
+    ):
         profiler = cProfile.Profile()
         profiler.runcall(deliver, handler, batches)
     stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
@@ -167,17 +198,27 @@ def profile_once(backend: str, rules_dir: Path, batches: Sequence[dict[str, Any]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.rules_overhead",
-                                     description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=__doc__.split("\n\n", 1)[1])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.rules_overhead",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
     parser.add_argument("--events", type=int, default=20_000, help="events per pass")
     parser.add_argument("--backend", choices=(*BACKENDS, "both"), default="both")
     parser.add_argument("--repeat", type=int, default=3, help="trials per backend")
-    parser.add_argument("--no-sources-side", action=argparse.BooleanOptionalAction, default=True,
-                        help="also run the side without sources (default: yes)")
-    parser.add_argument("--csv-rows", type=int, default=100_000,
-                        help="rows of the shop file for the CSV figure (0: skip it)")
+    parser.add_argument(
+        "--no-sources-side",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the side without sources (default: yes)",
+    )
+    parser.add_argument(
+        "--csv-rows",
+        type=int,
+        default=100_000,
+        help="rows of the shop file for the CSV figure (0: skip it)",
+    )
     parser.add_argument("--profile", action="store_true", help="also profile one rules-on pass")
     parser.add_argument("--top", type=int, default=30, help="profile lines to print")
     args = parser.parse_args(argv)
@@ -191,16 +232,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.update(ENVIRONMENT)
     backends = BACKENDS if args.backend == "both" else (args.backend,)
     batches = rule_batches(args.events)
-    print(f"{args.events:,} payments and logins in {len(batches):,} SQS events, {args.repeat} "
-          f"trial(s) per backend", file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix="tripline-bench-") as tmp, \
-            rules_dirs(Path(tmp)) as dirs:
+    print(
+        f"{args.events:,} payments and logins in {len(batches):,} SQS events, {args.repeat} "
+        f"trial(s) per backend",
+        file=sys.stderr,
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="tripline-bench-") as tmp,
+        rules_dirs(Path(tmp)) as dirs,
+    ):
         if not args.no_sources_side:
             del dirs["none"]
-        measured = {backend: measure_backend(backend, dirs, batches, args.events, args.repeat,
-                                             Path(tmp)) for backend in backends}
-        report({b: trials for b, (trials, _) in measured.items()},
-               {b: counts for b, (_, counts) in measured.items()})
+        measured = {
+            backend: measure_backend(backend, dirs, batches, args.events, args.repeat, Path(tmp))
+            for backend in backends
+        }
+        report(
+            {b: trials for b, (trials, _) in measured.items()},
+            {b: counts for b, (_, counts) in measured.items()},
+        )
         print(f"\nRule book load, once per container, inside each pass: {load_times(dirs)}")
         if args.csv_rows:
             from bench.rules_overhead_csv import measure_csv
@@ -208,13 +258,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             measure_csv(backends, dirs, args.csv_rows, args.repeat, Path(tmp))
         if args.profile:
             profile_once(backends[0], dirs["on"], batches, args.top, Path(tmp))
-    print(f"\nchecked: every pass stored {args.events:,} events once, none rejected, no record "
-          f"failed; with rules on {', '.join(EXPECTED_RULES)} matched and no rule failed, with "
-          f"them off nothing was recorded; replays changed no rule row; on and off stored the "
-          f"same rows ({', '.join(backends)})" + (
-              "; CSV: every row stored, none rejected, the upload complete, `large-order` "
-              "matches equal to the large orders with rules on and none off"
-              if args.csv_rows else ""))
+    print(
+        f"\nchecked: every pass stored {args.events:,} events once, none rejected, no record "
+        f"failed; with rules on {', '.join(EXPECTED_RULES)} matched and no rule failed, with "
+        f"them off nothing was recorded; replays changed no rule row; on and off stored the "
+        f"same rows ({', '.join(backends)})"
+        + (
+            "; CSV: every row stored, none rejected, the upload complete, `large-order` "
+            "matches equal to the large orders with rules on and none off"
+            if args.csv_rows
+            else ""
+        )
+    )
     return 0
 
 

@@ -51,8 +51,10 @@ def write_shop_file(path: Path, rows: int, seed: int = 7) -> int:
             at = (start + timedelta(seconds=n * 86_000 // rows)).strftime("%Y-%m-%dT%H:%M:%SZ")
             quantity, price = rng.randrange(1, 5), round(rng.lognormvariate(3.5, 1.1), 2)
             large += quantity * price > 1000
-            out.write(f"ORD-{n:09d},{at},store-{rng.randrange(40)},SKU-{rng.randrange(5000)},"
-                      f"{quantity},{price},EUR,{'yes' if n % 3 else 'no'}\n")
+            out.write(
+                f"ORD-{n:09d},{at},store-{rng.randrange(40)},SKU-{rng.randrange(5000)},"
+                f"{quantity},{price},EUR,{'yes' if n % 3 else 'no'}\n"
+            )
     return large
 
 
@@ -67,7 +69,9 @@ def moto_aws() -> Iterator[dict[str, Any]]:
     os.environ.pop("TRIPLINE_AWS_ENDPOINT_URL", None)
     os.environ["TRIPLINE_BUCKET"] = BUCKET
     with mock_aws():
-        clients = {name: boto3.client(name, region_name="us-east-1") for name in ("sqs", "s3", "sns")}
+        clients = {
+            name: boto3.client(name, region_name="us-east-1") for name in ("sqs", "s3", "sns")
+        }
         created = ensure_resources(clients["sqs"], clients["s3"], clients["sns"], BUCKET)
         yield {"clients": clients, "resources": created}
 
@@ -86,8 +90,15 @@ def _counts(database: Database) -> dict[str, Any]:
         engine.dispose()
 
 
-def csv_pass(side: str, rules_dir: Path, database: Database, path: Path, rows: int,
-             aws: dict[str, Any], large: int) -> float:
+def csv_pass(
+    side: str,
+    rules_dir: Path,
+    database: Database,
+    path: Path,
+    rows: int,
+    aws: dict[str, Any],
+    large: int,
+) -> float:
     """Fan the file out (not timed), then time ``process_rows`` over its chunks: rows/s."""
     import app
     from chalicelib import bootstrap
@@ -100,25 +111,39 @@ def csv_pass(side: str, rules_dir: Path, database: Database, path: Path, rows: i
         for notification in drain(aws, UPLOADS_QUEUE):
             deliver(app.fan_out, [sqs_event(notification)])
         chunks = drain(aws, ROWS_QUEUE)
-        seconds = deliver(app.process_rows, [sqs_event(*chunks[start:start + CHUNK_BATCH])
-                                             for start in range(0, len(chunks), CHUNK_BATCH)])
+        seconds = deliver(
+            app.process_rows,
+            [
+                sqs_event(*chunks[start : start + CHUNK_BATCH])
+                for start in range(0, len(chunks), CHUNK_BATCH)
+            ],
+        )
     finally:
         bootstrap.reset()
     found = _counts(database)
-    wanted = {"events": rows, "rejected": 0, "matches": large if side == "on" else 0,
-              "status": ["complete"]}
+    wanted = {
+        "events": rows,
+        "rejected": 0,
+        "matches": large if side == "on" else 0,
+        "status": ["complete"],
+    }
     if found != wanted:
-        raise BenchmarkError(f"CSV, rules {side} on {database.backend}: expected {wanted}, "
-                             f"found {found}")
+        raise BenchmarkError(
+            f"CSV, rules {side} on {database.backend}: expected {wanted}, found {found}"
+        )
     return rows / seconds
 
 
-def measure_csv(backends: Sequence[str], dirs: dict[str, Path], rows: int, repeat: int,
-                workdir: Path) -> None:
+def measure_csv(
+    backends: Sequence[str], dirs: dict[str, Path], rows: int, repeat: int, workdir: Path
+) -> None:
     path = workdir / "shop.csv"
     large = write_shop_file(path, rows)
-    print(f"\nCSV: {rows:,} shop rows ({path.stat().st_size / 1024**2:.1f} MiB, {large:,} large "
-          f"orders), app.process_rows, rules on vs off", file=sys.stderr)
+    print(
+        f"\nCSV: {rows:,} shop rows ({path.stat().st_size / 1024**2:.1f} MiB, {large:,} large "
+        f"orders), app.process_rows, rules on vs off",
+        file=sys.stderr,
+    )
     results: dict[str, list[dict[str, float]]] = {}
     with moto_aws() as aws:
         for backend in backends:
@@ -129,14 +154,21 @@ def measure_csv(backends: Sequence[str], dirs: dict[str, Path], rows: int, repea
                 for side in order:
                     with fresh_database(backend, f"csv_{side}", workdir) as database:
                         rates[side] = csv_pass(side, dirs[side], database, path, rows, aws, large)
-                print(f"  CSV {backend} #{index + 1}: " + ", ".join(
-                    f"{side} {rates[side]:,.0f} rows/s" for side in order), file=sys.stderr)
+                print(
+                    f"  CSV {backend} #{index + 1}: "
+                    + ", ".join(f"{side} {rates[side]:,.0f} rows/s" for side in order),
+                    file=sys.stderr,
+                )
                 results[backend].append(rates)
-    print(f"\n| CSV, {rows:,} shop rows ({large:,} large orders) | rules on rows/s "
-          "| rules off rows/s | **on/off** |\n|---|---|---|---|")
+    print(
+        f"\n| CSV, {rows:,} shop rows ({large:,} large orders) | rules on rows/s "
+        "| rules off rows/s | **on/off** |\n|---|---|---|---|"
+    )
     for backend, trials in results.items():
         ratios = [one["on"] / one["off"] for one in trials]
         spread = f" ({min(ratios):.2f} to {max(ratios):.2f})" if len(ratios) > 1 else ""
-        print(f"| {backend} | {statistics.median(one['on'] for one in trials):,.0f} "
-              f"| {statistics.median(one['off'] for one in trials):,.0f} "
-              f"| **{statistics.median(ratios):.2f}**{spread} |")
+        print(
+            f"| {backend} | {statistics.median(one['on'] for one in trials):,.0f} "
+            f"| {statistics.median(one['off'] for one in trials):,.0f} "
+            f"| **{statistics.median(ratios):.2f}**{spread} |"
+        )

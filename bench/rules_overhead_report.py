@@ -26,20 +26,30 @@ def _rate(trials: Sequence[Rates], side: str) -> str:
 def report(results: dict[str, list[Rates]], counts: dict[str, dict[str, int]]) -> None:
     with_none = all("none" in trial for trials in results.values() for trial in trials)
     extra = " no sources ev/s |" if with_none else ""
-    print(f"\n| backend | rules on ev/s | rules off ev/s |{extra} **on/off** |"
-          f"{' off/no sources |' if with_none else ''} replay on/off |")
+    print(
+        f"\n| backend | rules on ev/s | rules off ev/s |{extra} **on/off** |"
+        f"{' off/no sources |' if with_none else ''} replay on/off |"
+    )
     print("|---" * (5 + 2 * with_none) + "|")
     for backend, trials in results.items():
-        cells = [backend] + [_rate(trials, side) for side in ("on", "off", "none")[:2 + with_none]]
+        cells = [backend] + [_rate(trials, side) for side in ("on", "off", "none")[: 2 + with_none]]
         cells.append(f"**{_ratio(trials, 'on', 'off', 0)}**")
         cells += [_ratio(trials, "off", "none", 0)] if with_none else []
         cells.append(_ratio(trials, "on", "off", 1))
         print("| " + " | ".join(cells) + " |")
     rows = sorted({key for found in counts.values() for key in found})
-    print("\n| rows recorded with rules on (first delivery) | "
-          + " | ".join(counts) + " |\n|---" + "|---" * len(counts) + "|")
+    print(
+        "\n| rows recorded with rules on (first delivery) | "
+        + " | ".join(counts)
+        + " |\n|---"
+        + "|---" * len(counts)
+        + "|"
+    )
     for key in rows:
-        print(f"| {key} | " + " | ".join(f"{found.get(key, 0):,}" for found in counts.values())
-              + " |")
-    print(f"\nWith rules off{' and with no sources' if with_none else ''}, every rule table "
-          "stayed empty (checked).")
+        print(
+            f"| {key} | " + " | ".join(f"{found.get(key, 0):,}" for found in counts.values()) + " |"
+        )
+    print(
+        f"\nWith rules off{' and with no sources' if with_none else ''}, every rule table "
+        "stayed empty (checked)."
+    )

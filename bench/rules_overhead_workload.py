@@ -27,8 +27,13 @@ from tests.builders import sqs_event, sqs_record
 SPAN = timedelta(hours=24)
 MERCHANTS = [f"m-{n:03d}" for n in range(40)]
 COUNTRIES = ["DE", "FR", "NL", "US", "GB", "PL"]
-EXPECTED_RULES = ("large-payment", "declined-card-burst", "payment-volume-spike",
-                  "failed-login-burst", "admin-login-outside-hours")
+EXPECTED_RULES = (
+    "large-payment",
+    "declined-card-burst",
+    "payment-volume-spike",
+    "failed-login-burst",
+    "admin-login-outside-hours",
+)
 Timed = tuple[datetime, str, dict[str, Any]]  # when, source, data without id and time
 
 
@@ -36,10 +41,19 @@ def _at(rng: random.Random, start: datetime) -> datetime:
     return start + timedelta(seconds=rng.randrange(int(SPAN.total_seconds()) - 60))
 
 
-def _payment(rng: random.Random, status: str, amount: float, card: str | None = None,
-             merchant: str | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {"amount": amount, "card": card or f"card-{rng.randrange(5000):04d}",
-                            "merchant": merchant or rng.choice(MERCHANTS), "status": status}
+def _payment(
+    rng: random.Random,
+    status: str,
+    amount: float,
+    card: str | None = None,
+    merchant: str | None = None,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "amount": amount,
+        "card": card or f"card-{rng.randrange(5000):04d}",
+        "merchant": merchant or rng.choice(MERCHANTS),
+        "status": status,
+    }
     if rng.random() < 0.9:  # else the column's default, EUR
         data["currency"] = "EUR" if rng.random() < 0.9 else "USD"
     if rng.random() < 0.8:
@@ -54,24 +68,42 @@ def _payments(rng: random.Random, count: int, start: datetime) -> list[Timed]:
     timed: list[Timed] = []
     for _ in range(base):
         status = "declined" if rng.random() < declined_rate else "captured"
-        amount = (round(rng.uniform(5000, 20000), 2) if rng.random() < 0.02
-                  else round(rng.lognormvariate(4.0, 1.0), 2))
+        amount = (
+            round(rng.uniform(5000, 20000), 2)
+            if rng.random() < 0.02
+            else round(rng.lognormvariate(4.0, 1.0), 2)
+        )
         timed.append((_at(rng, start), "payments", _payment(rng, status, amount)))
     for burst in range(bursts):
         at, card = _at(rng, start), f"card-burst-{burst:04d}"
-        timed += [(at + timedelta(seconds=50 * k), "payments",
-                   _payment(rng, "declined", round(rng.uniform(5, 300), 2), card)) for k in range(6)]
+        timed += [
+            (
+                at + timedelta(seconds=50 * k),
+                "payments",
+                _payment(rng, "declined", round(rng.uniform(5, 300), 2), card),
+            )
+            for k in range(6)
+        ]
     for _ in range(spikes):
         at, merchant = _at(rng, start), rng.choice(MERCHANTS)
-        timed += [(at + timedelta(minutes=3 * k), "payments",
-                   _payment(rng, "captured", round(rng.uniform(4500, 9000), 2), merchant=merchant))
-                  for k in range(12)]
+        timed += [
+            (
+                at + timedelta(minutes=3 * k),
+                "payments",
+                _payment(rng, "captured", round(rng.uniform(4500, 9000), 2), merchant=merchant),
+            )
+            for k in range(12)
+        ]
     return timed
 
 
 def _login(rng: random.Random, user: str, outcome: str, ip: str, admin: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {"user": user, "ip": ip, "outcome": outcome,
-                            "method": rng.choice(["password", "sso", "api-key"])}
+    data: dict[str, Any] = {
+        "user": user,
+        "ip": ip,
+        "outcome": outcome,
+        "method": rng.choice(["password", "sso", "api-key"]),
+    }
     if admin:
         data["role"] = "admin"  # users leave it to the column's default
     if rng.random() < 0.7:
@@ -91,14 +123,21 @@ def _logins(rng: random.Random, count: int, start: datetime) -> list[Timed]:
         timed.append((_at(rng, start), "logins", _login(rng, user, outcome, ip, admin)))
     for _ in range(bursts):
         at, user = _at(rng, start), f"user-{rng.randrange(500):03d}"
-        timed += [(at + timedelta(minutes=2 * k), "logins",
-                   _login(rng, user, "failure", f"203.0.113.{rng.randrange(1, 255)}", False))
-                  for k in range(4)]
+        timed += [
+            (
+                at + timedelta(minutes=2 * k),
+                "logins",
+                _login(rng, user, "failure", f"203.0.113.{rng.randrange(1, 255)}", False),
+            )
+            for k in range(4)
+        ]
     return timed
 
 
-ID_AND_TIME = {"payments": ("payment_id", "paid_at", "payment.attempted"),
-               "logins": ("login_id", "attempted_at", "login.attempted")}
+ID_AND_TIME = {
+    "payments": ("payment_id", "paid_at", "payment.attempted"),
+    "logins": ("login_id", "attempted_at", "login.attempted"),
+}
 
 
 def event_items(count: int, now: datetime, seed: int = 11) -> list[dict[str, Any]]:
@@ -106,22 +145,41 @@ def event_items(count: int, now: datetime, seed: int = 11) -> list[dict[str, Any
     rng = random.Random(seed)
     start = now - SPAN
     payments = round(count * 0.7)
-    timed = sorted(_payments(rng, payments, start) + _logins(rng, count - payments, start),
-                   key=lambda one: one[0])
+    timed = sorted(
+        _payments(rng, payments, start) + _logins(rng, count - payments, start),
+        key=lambda one: one[0],
+    )
     items = []
     for index, (at, source, data) in enumerate(timed):
         id_column, time_column, kind = ID_AND_TIME[source]
         event_id, when = f"{source[:3]}-{index:08d}", at.isoformat().replace("+00:00", "Z")
-        items.append({"source": source, "type": kind, "id": event_id, "occurred_at": when,
-                      "data": {id_column: event_id, time_column: when} | data})
+        items.append(
+            {
+                "source": source,
+                "type": kind,
+                "id": event_id,
+                "occurred_at": when,
+                "data": {id_column: event_id, time_column: when} | data,
+            }
+        )
     return items
 
 
 def rule_batches(count: int, now: datetime | None = None) -> list[dict[str, Any]]:
     """The items as SQS events of ``BATCH_SIZE`` records, as the API would have queued them."""
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
-    records = [sqs_record(encode_envelope(EventEnvelope(
-        item=item, event_id=item["id"], received_at=now + timedelta(milliseconds=index // 10))))
-        for index, item in enumerate(event_items(count, now))]
-    return [sqs_event(*records[start:start + BATCH_SIZE])
-            for start in range(0, count, BATCH_SIZE)]
+    records = [
+        sqs_record(
+            encode_envelope(
+                EventEnvelope(
+                    item=item,
+                    event_id=item["id"],
+                    received_at=now + timedelta(milliseconds=index // 10),
+                )
+            )
+        )
+        for index, item in enumerate(event_items(count, now))
+    ]
+    return [
+        sqs_event(*records[start : start + BATCH_SIZE]) for start in range(0, count, BATCH_SIZE)
+    ]

@@ -34,8 +34,9 @@ RULES_DIR = Path(__file__).resolve().parents[1] / "rules"  # the processor's TRI
 # order and matches none: this bench measures the processor's path, bench.rules_overhead the rules.
 CellValue = Callable[[ColumnSpec, int, datetime], Any]
 BY_TYPE: dict[str, CellValue] = {
-    "string": lambda column, index, _: (column.default if isinstance(column.default, str)
-                                        else f"{column.name}-{index % 7}"),
+    "string": lambda column, index, _: (
+        column.default if isinstance(column.default, str) else f"{column.name}-{index % 7}"
+    ),
     "integer": lambda _, index, __: index % 5 + 1,
     "number": lambda _, index, __: round(index % 20_000 / 100, 2),
     "boolean": lambda _, index, __: index % 3 != 0,
@@ -50,8 +51,9 @@ def declared_sources() -> dict[str, SourceDefinition]:
     return dict(load_sources(RULES_DIR).definitions)
 
 
-def declared_data(definition: SourceDefinition, event_id: str, occurred: datetime, index: int
-                  ) -> dict[str, Any]:
+def declared_data(
+    definition: SourceDefinition, event_id: str, occurred: datetime, index: int
+) -> dict[str, Any]:
     """Every declared column of ``definition``: the id and time columns repeat the envelope's."""
     data = {}
     for column in definition.columns:
@@ -71,13 +73,22 @@ def event_item(index: int) -> dict[str, Any]:
     event_type = "order.created" if index % 3 else "payment.failed"
     definition = declared_sources().get(source)
     if definition is None:
-        data: dict[str, Any] = {"amount": round(index * 0.37, 2), "store": f"berlin-{index % 7}",
-                                "items": index % 5 + 1, "note": "gift wrap"}
+        data: dict[str, Any] = {
+            "amount": round(index * 0.37, 2),
+            "store": f"berlin-{index % 7}",
+            "items": index % 5 + 1,
+            "note": "gift wrap",
+        }
     else:
         data = declared_data(definition, event_id, occurred, index)
         event_type = definition.event_type or data.get(definition.type_column or "", event_type)
-    return {"source": source, "type": event_type, "id": event_id,
-            "occurred_at": occurred.isoformat().replace("+00:00", "Z"), "data": data}
+    return {
+        "source": source,
+        "type": event_type,
+        "id": event_id,
+        "occurred_at": occurred.isoformat().replace("+00:00", "Z"),
+        "data": data,
+    }
 
 
 def envelope_body(index: int) -> str:
@@ -90,10 +101,13 @@ def envelope_body(index: int) -> str:
 def sqs_batches(count: int) -> list[dict[str, Any]]:
     """``count`` envelopes as SQS events of ``BATCH_SIZE`` records each (the last may hold fewer)."""
     records = [sqs_record(envelope_body(index)) for index in range(count)]
-    return [sqs_event(*records[start:start + BATCH_SIZE])
-            for start in range(0, count, BATCH_SIZE)]
+    return [
+        sqs_event(*records[start : start + BATCH_SIZE]) for start in range(0, count, BATCH_SIZE)
+    ]
 
 
 def one_batch(first: int) -> dict[str, Any]:
     """One SQS event of ``BATCH_SIZE`` records, for items ``first`` onwards."""
-    return sqs_event(*(sqs_record(envelope_body(index)) for index in range(first, first + BATCH_SIZE)))
+    return sqs_event(
+        *(sqs_record(envelope_body(index)) for index in range(first, first + BATCH_SIZE))
+    )

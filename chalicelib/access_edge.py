@@ -36,16 +36,28 @@ AUDITED: Mapping[tuple[str, str], tuple[str, str]] = {
     ("DELETE", "/silences/{silence_id}"): ("silence.ended", "silence {silence_id}"),
     ("POST", "/uploads"): ("upload.granted", "upload {upload_id}"),
 }
-DETAIL_FIELDS = ("comment", "by", "source", "filename", "matchers", "starts_at", "ends_at",
-                 "author")
+DETAIL_FIELDS = (
+    "comment",
+    "by",
+    "source",
+    "filename",
+    "matchers",
+    "starts_at",
+    "ends_at",
+    "author",
+)
 
 
 # The bodies API Gateway answers with on AWS (infra/template.yaml's gateway responses), given by
 # the local gateway too, so a client sees one API wherever it runs.
-UNAUTHORIZED_BODY = ('{"error": {"code": "unauthorized", "message": "a valid API key is required: '
-                     'Authorization: Bearer tl_...", "details": []}}')
-UNCHECKABLE_BODY = ('{"error": {"code": "dependency_unavailable", "message": "the API key cannot '
-                    'be checked right now; retry later", "details": []}}')
+UNAUTHORIZED_BODY = (
+    '{"error": {"code": "unauthorized", "message": "a valid API key is required: '
+    'Authorization: Bearer tl_...", "details": []}}'
+)
+UNCHECKABLE_BODY = (
+    '{"error": {"code": "dependency_unavailable", "message": "the API key cannot '
+    'be checked right now; retry later", "details": []}}'
+)
 UNCHECKABLE_RETRY_AFTER = "5"
 
 
@@ -65,13 +77,21 @@ def authorizer_refusal(status: int) -> Exception:
         CODE = 503
 
     if status == 401:
-        return NotAuthorizedError({"x-amzn-ErrorType": "UnauthorizedException",
-                                   "WWW-Authenticate": "Bearer"}, UNAUTHORIZED_BODY.encode())
+        return NotAuthorizedError(
+            {"x-amzn-ErrorType": "UnauthorizedException", "WWW-Authenticate": "Bearer"},
+            UNAUTHORIZED_BODY.encode(),
+        )
     if status == 503:
-        return KeyUncheckable({"x-amzn-ErrorType": "AuthorizerFailureException",
-                               "Retry-After": UNCHECKABLE_RETRY_AFTER}, UNCHECKABLE_BODY.encode())
-    return InvalidAuthorizerError({"x-amzn-ErrorType": "AuthorizerConfigurationException"},
-                                  b'{"message":null}')
+        return KeyUncheckable(
+            {
+                "x-amzn-ErrorType": "AuthorizerFailureException",
+                "Retry-After": UNCHECKABLE_RETRY_AFTER,
+            },
+            UNCHECKABLE_BODY.encode(),
+        )
+    return InvalidAuthorizerError(
+        {"x-amzn-ErrorType": "AuthorizerConfigurationException"}, b'{"message":null}'
+    )
 
 
 def authorize(token: str | None, use_cases: Callable[[], UseCases]) -> AuthResponse:
@@ -82,26 +102,29 @@ def authorize(token: str | None, use_cases: Callable[[], UseCases]) -> AuthRespo
     try:
         found = use_cases().authenticate(token)
     except DependencyError as error:  # the key store is down: not the caller's fault, retry
-        observability.logger().warning("authorizer cannot check the key",
-                                       extra={"reason": error.message})
+        observability.logger().warning(
+            "authorizer cannot check the key", extra={"reason": error.message}
+        )
         raise authorizer_refusal(503) from error
     except TriplineError as error:  # misconfigured: ours to fix
         observability.logger().error("authorizer failed", extra={"reason": str(error)})
         raise authorizer_refusal(500) from error
     if found is None:
         raise authorizer_refusal(401)
-    routes: list[str | AuthRoute] = [AuthRoute(path, methods)
-                                     for path, methods in allowed_routes(found.role)]
-    return AuthResponse(routes=routes, principal_id=found.key_id,
-                        context=principal_context(found))
+    routes: list[str | AuthRoute] = [
+        AuthRoute(path, methods) for path, methods in allowed_routes(found.role)
+    ]
+    return AuthResponse(routes=routes, principal_id=found.key_id, context=principal_context(found))
 
 
 def principal(request: Request) -> Principal:
     """The caller; a route behind the authorizer always has one."""
     found = principal_from_context((request.context or {}).get("authorizer"))
     if found is None:
-        raise Forbidden("no API key was checked for this request",
-                        [Detail("send Authorization: Bearer <key>", field="Authorization")])
+        raise Forbidden(
+            "no API key was checked for this request",
+            [Detail("send Authorization: Bearer <key>", field="Authorization")],
+        )
     return found
 
 
@@ -119,8 +142,7 @@ class AuditTrail:
     def __init__(self, use_cases: Callable[[], UseCases]) -> None:
         self._use_cases = use_cases
 
-    def __call__(self, request: Request,
-                 get_response: Callable[[Request], Response]) -> Response:
+    def __call__(self, request: Request, get_response: Callable[[Request], Response]) -> Response:
         response = get_response(request)
         route = (request.context or {}).get("resourcePath", "")
         audited = AUDITED.get((request.method, route))
@@ -129,12 +151,15 @@ class AuditTrail:
         action, pattern = audited
         answer = _json(response.body)
         names = dict(request.uri_params or {}) | {
-            "id": answer.get("id", ""), "upload_id": answer.get("upload_id", "")}
+            "id": answer.get("id", ""),
+            "upload_id": answer.get("upload_id", ""),
+        }
         body = _json(request.raw_body)
         detail = {name: body[name] for name in DETAIL_FIELDS if name in body}
         caller = principal_from_context((request.context or {}).get("authorizer"))
-        self._use_cases().record_action(caller, action, pattern.format(**names), detail,
-                                        origin=origin(request))
+        self._use_cases().record_action(
+            caller, action, pattern.format(**names), detail, origin=origin(request)
+        )
         return response
 
 
@@ -144,4 +169,3 @@ def _json(raw: object) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-

@@ -31,8 +31,11 @@ def openapi_document() -> dict[str, Any]:
 
 def roles_reaching(path: str, method: str) -> list[str]:
     """The roles whose keys the authorizer lets through to ``method path``, lowest first."""
-    return [role for role, routes in ROUTES_BY_ROLE.items()
-            if any(route == path and method in methods for route, methods in routes)]
+    return [
+        role
+        for role, routes in ROUTES_BY_ROLE.items()
+        if any(route == path and method in methods for route, methods in routes)
+    ]
 
 
 def _describe_access(operation: dict[str, Any], roles: list[str]) -> None:

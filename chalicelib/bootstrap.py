@@ -108,8 +108,9 @@ class Container:
         arn = self.settings.database_app_secret_arn
         if arn is None:
             return None
-        secret = SecretsManagerLogin(self.secrets_client, arn,
-                                     variable="TRIPLINE_DATABASE_APP_SECRET_ARN")
+        secret = SecretsManagerLogin(
+            self.secrets_client, arn, variable="TRIPLINE_DATABASE_APP_SECRET_ARN"
+        )
         return MySqlAppUser(self.schema_engine, secret, self.settings.database_name)
 
     @cached_property
@@ -129,10 +130,17 @@ class Container:
         from chalicelib.adapters.db.engine import make_engine, make_server_engine
 
         if self.settings.database_secret_arn is None:
-            return make_engine(self.settings.database_url, single_connection=self.on_lambda,
-                               read_timeout=read_timeout)
-        return make_server_engine(_database_server(self.settings), self.database_login,
-                                  single_connection=self.on_lambda, read_timeout=read_timeout)
+            return make_engine(
+                self.settings.database_url,
+                single_connection=self.on_lambda,
+                read_timeout=read_timeout,
+            )
+        return make_server_engine(
+            _database_server(self.settings),
+            self.database_login,
+            single_connection=self.on_lambda,
+            read_timeout=read_timeout,
+        )
 
     @cached_property
     def store(self) -> EventStore:
@@ -213,8 +221,10 @@ class Container:
         from chalicelib.adapters.db.access_store import SqlKeyStore
         from chalicelib.services.key_cache import CachedKeyStore, KeyCachePolicy
 
-        policy = KeyCachePolicy(fresh_for=timedelta(seconds=self.settings.key_cache_seconds),
-                                stale_for=timedelta(seconds=self.settings.key_stale_seconds))
+        policy = KeyCachePolicy(
+            fresh_for=timedelta(seconds=self.settings.key_cache_seconds),
+            stale_for=timedelta(seconds=self.settings.key_stale_seconds),
+        )
         return CachedKeyStore(SqlKeyStore(self.engine), self.clock, policy)
 
     @cached_property
@@ -256,9 +266,18 @@ class Container:
 
         settings = self.settings
         return NotificationDelivery(
-            self.alert_outbox, _LazyTopic(self), self.silences, self.rulebook, self.clock,
-            NotifySettings(settings.api_url, settings.notify_group_at,
-                           settings.notify_per_second, settings.notify_retry_seconds))
+            self.alert_outbox,
+            _LazyTopic(self),
+            self.silences,
+            self.rulebook,
+            self.clock,
+            NotifySettings(
+                settings.api_url,
+                settings.notify_group_at,
+                settings.notify_per_second,
+                settings.notify_retry_seconds,
+            ),
+        )
 
     @cached_property
     def objects(self) -> ObjectStore:
@@ -291,31 +310,47 @@ class Container:
     def upload_ports(self) -> UploadPorts:
         from chalicelib.services.completion import UploadPorts
 
-        return UploadPorts(self.uploads, self.chunks, self.store, self.objects, self.sources,
-                           self.clock, self.rows_queue, self.pipeline, self.notifier)
+        return UploadPorts(
+            self.uploads,
+            self.chunks,
+            self.store,
+            self.objects,
+            self.sources,
+            self.clock,
+            self.rows_queue,
+            self.pipeline,
+            self.notifier,
+        )
 
     @property
     def upload_limits(self) -> UploadLimits:
         from chalicelib.services.uploads import UploadLimits
 
         settings = self.settings
-        return UploadLimits(settings.max_upload_bytes, settings.upload_expiry_seconds,
-                            settings.report_link_seconds)
+        return UploadLimits(
+            settings.max_upload_bytes, settings.upload_expiry_seconds, settings.report_link_seconds
+        )
 
     @property
     def fan_out_settings(self) -> FanOutSettings:
         from chalicelib.services.fanout import FanOutSettings
 
-        return FanOutSettings(self.settings.bucket, self.settings.chunk_bytes,
-                              self.settings.max_record_bytes, _max_receive(UPLOADS_QUEUE),
-                              self.settings.max_columns, self.settings.max_rows)
+        return FanOutSettings(
+            self.settings.bucket,
+            self.settings.chunk_bytes,
+            self.settings.max_record_bytes,
+            _max_receive(UPLOADS_QUEUE),
+            self.settings.max_columns,
+            self.settings.max_rows,
+        )
 
     @property
     def chunk_settings(self) -> ChunkSettings:
         from chalicelib.services.chunks import ChunkSettings
 
-        return ChunkSettings(self.settings.max_record_bytes, self.settings.max_event_bytes,
-                             _max_receive(ROWS_QUEUE))
+        return ChunkSettings(
+            self.settings.max_record_bytes, self.settings.max_event_bytes, _max_receive(ROWS_QUEUE)
+        )
 
     def close(self) -> None:
         for name in ("engine", "schema_engine"):
@@ -327,10 +362,21 @@ def _database_server(settings: Settings) -> DatabaseServer:
     from chalicelib.adapters.db.engine import DatabaseServer
 
     if settings.database_host is None:  # from_env refuses this; a hand-built Settings may not
-        raise ConfigurationError("invalid configuration", [Detail(
-            "required when TRIPLINE_DATABASE_SECRET_ARN is set", field="TRIPLINE_DATABASE_HOST")])
-    return DatabaseServer(settings.database_host, settings.database_port, settings.database_name,
-                          settings.database_ca_file if settings.database_tls else None)
+        raise ConfigurationError(
+            "invalid configuration",
+            [
+                Detail(
+                    "required when TRIPLINE_DATABASE_SECRET_ARN is set",
+                    field="TRIPLINE_DATABASE_HOST",
+                )
+            ],
+        )
+    return DatabaseServer(
+        settings.database_host,
+        settings.database_port,
+        settings.database_name,
+        settings.database_ca_file if settings.database_tls else None,
+    )
 
 
 class _LazyTopic:
@@ -367,8 +413,9 @@ def container(env: Mapping[str, str] | None = None) -> Container:
     with _lock:
         if _container is None:
             source = os.environ if env is None else env
-            _container = Container(Settings.from_env(source),
-                                   on_lambda=bool(source.get("AWS_LAMBDA_FUNCTION_NAME")))
+            _container = Container(
+                Settings.from_env(source), on_lambda=bool(source.get("AWS_LAMBDA_FUNCTION_NAME"))
+            )
         return _container
 
 

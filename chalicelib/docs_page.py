@@ -27,9 +27,11 @@ JAVASCRIPT = "text/javascript; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 # Swagger UI draws its icons as data: images, and some of its views set inline styles (the
 # ones the browser test drives need none, but it drives few); everything else is ours.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-                           "frame-ancestors 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 PAGE_CACHE = "no-cache"  # tiny, and it names the assets: an upgrade shows on the next load
 ASSET_CACHE = "public, max-age=86400"  # names without a version: a day is the price of an upgrade
 
@@ -53,8 +55,9 @@ def page_response(request_path: str) -> Response:
     included). At ``…/docs/``, which API Gateway and Chalice route here too, every relative link
     would point one folder too deep, so that address is sent back to ``…/docs``."""
     if request_path.endswith("/"):
-        return Response(body="", status_code=308,
-                        headers={"Location": "../docs", "Cache-Control": PAGE_CACHE})
+        return Response(
+            body="", status_code=308, headers={"Location": "../docs", "Cache-Control": PAGE_CACHE}
+        )
     return _response(PAGE, PAGE_CACHE, {"Content-Security-Policy": CONTENT_SECURITY_POLICY})
 
 
@@ -62,15 +65,20 @@ def asset_response(name: str) -> Response:
     """The named file; ``NotFound`` for any name not in ``ASSETS``."""
     asset = ASSETS.get(name)
     if asset is None:
-        raise NotFound(f"no docs asset {name!r}",
-                       [Detail(f"one of {', '.join(ASSETS)}", field="asset", value=name)])
+        raise NotFound(
+            f"no docs asset {name!r}",
+            [Detail(f"one of {', '.join(ASSETS)}", field="asset", value=name)],
+        )
     return _response(asset, ASSET_CACHE)
 
 
 def _response(asset: Asset, cache_control: str, extra: Mapping[str, str] | None = None) -> Response:
     headers: dict[str, str | list[str]] = {
-        "Content-Type": asset.content_type, "Cache-Control": cache_control,
-        "X-Content-Type-Options": "nosniff", **(extra or {})}
+        "Content-Type": asset.content_type,
+        "Cache-Control": cache_control,
+        "X-Content-Type-Options": "nosniff",
+        **(extra or {}),
+    }
     return Response(body=_text(asset.path), status_code=200, headers=headers)
 
 

@@ -95,11 +95,14 @@ def observe(event: Any, get_response: Callable[[Any], Any]) -> Any:
     log.thread_safe_clear_keys()
     context = getattr(event, "context", None)
     if isinstance(context, dict):  # an HTTP request: API Gateway's requestContext
-        log.thread_safe_append_keys(request_id=context.get("requestId"), http_method=event.method,
-                                    path=event.path)
+        log.thread_safe_append_keys(
+            request_id=context.get("requestId"), http_method=event.method, path=event.path
+        )
     else:  # a Lambda event: the Lambda context object
-        log.thread_safe_append_keys(request_id=getattr(context, "aws_request_id", None),
-                                    function=getattr(context, "function_name", None))
+        log.thread_safe_append_keys(
+            request_id=getattr(context, "aws_request_id", None),
+            function=getattr(context, "function_name", None),
+        )
     try:
         return get_response(event)
     finally:
@@ -166,9 +169,16 @@ def record_intake(result: IntakeCounts) -> None:
     count("EventsNotQueued", summary["not_queued"])
     for item in result.results:
         if item.status in (ItemStatus.REJECTED, ItemStatus.NOT_QUEUED):
-            logger().info("event not accepted", extra={
-                "index": item.index, "status": str(item.status), "source": item.source,
-                "event_id": item.event_id, "errors": [e.as_dict() for e in item.errors]})
+            logger().info(
+                "event not accepted",
+                extra={
+                    "index": item.index,
+                    "status": str(item.status),
+                    "source": item.source,
+                    "event_id": item.event_id,
+                    "errors": [e.as_dict() for e in item.errors],
+                },
+            )
 
 
 def record_processing(outcome: ProcessedBatch) -> None:
@@ -178,11 +188,19 @@ def record_processing(outcome: ProcessedBatch) -> None:
     count("ItemsRejected", outcome.rejected)
     count("MessagesFailed", len(outcome.failed_message_ids))
     for message_id, reason in outcome.failure_reasons.items():
-        logger().warning("message left for redelivery", extra={"message_id": message_id,
-                                                                "reason": reason})
+        logger().warning(
+            "message left for redelivery", extra={"message_id": message_id, "reason": reason}
+        )
     for message_id, rejected in outcome.rejections.items():
         if message_id in outcome.failure_reasons:  # its write failed: it will come back
             continue
-        logger().info("message stored as rejected", extra={
-            "message_id": message_id, "source": rejected.source, "event_id": rejected.event_id,
-            "reason": rejected.reason, "errors": [e.as_dict() for e in rejected.errors]})
+        logger().info(
+            "message stored as rejected",
+            extra={
+                "message_id": message_id,
+                "source": rejected.source,
+                "event_id": rejected.event_id,
+                "reason": rejected.reason,
+                "errors": [e.as_dict() for e in rejected.errors],
+            },
+        )

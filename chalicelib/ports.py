@@ -89,8 +89,9 @@ class AlertWork(Protocol):
 
     def alert(self, alert_id: int) -> Alert | None: ...
 
-    def window(self, rule_id: str, state_version: str, fingerprint: str, after: datetime,
-               until: datetime) -> list[WindowEntry]:
+    def window(
+        self, rule_id: str, state_version: str, fingerprint: str, after: datetime, until: datetime
+    ) -> list[WindowEntry]:
         """A group's window entries with ``after < occurred_at <= until``."""
 
     def last_seen(self, rule_id: str, state_version: str, fingerprint: str) -> datetime | None:
@@ -111,9 +112,9 @@ class VerdictWork(AlertWork, Protocol):
 
     def add_window_entries(self, hits: Sequence[WindowHit]) -> None: ...
 
-    def window_entries(self, rule_id: str, state_version: str,
-                       spans: Sequence[tuple[str, datetime, datetime]]
-                       ) -> dict[str, list[WindowEntry]]:
+    def window_entries(
+        self, rule_id: str, state_version: str, spans: Sequence[tuple[str, datetime, datetime]]
+    ) -> dict[str, list[WindowEntry]]:
         """The stored entries of each ``(fingerprint, low, high)`` span, ``low < t < high``,
         by fingerprint; what this work added included."""
 
@@ -181,8 +182,16 @@ class UploadStore(Protocol):
 
     def get(self, upload_id: str) -> UploadRecord | None: ...
 
-    def claim(self, upload_id: str, *, identity: str, size: int, landed_at: datetime,
-              message_id: str, at: datetime) -> bool:
+    def claim(
+        self,
+        upload_id: str,
+        *,
+        identity: str,
+        size: int,
+        landed_at: datetime,
+        message_id: str,
+        at: datetime,
+    ) -> bool:
         """``awaiting_upload`` → ``importing`` for this object version and notification message.
 
         True also when this same message claimed it before (a redelivery after a crash must
@@ -191,13 +200,22 @@ class UploadStore(Protocol):
 
     def record_header(self, upload_id: str, header: Sequence[str]) -> None: ...
 
-    def finish_fanout(self, upload_id: str, chunks_total: int, rows_seen: int,
-                      at: datetime) -> None: ...
+    def finish_fanout(
+        self, upload_id: str, chunks_total: int, rows_seen: int, at: datetime
+    ) -> None: ...
 
-    def fail(self, upload_id: str, reason: str, problems: Sequence[Detail], at: datetime) -> None: ...
+    def fail(
+        self, upload_id: str, reason: str, problems: Sequence[Detail], at: datetime
+    ) -> None: ...
 
-    def finish(self, upload_id: str, status: str, progress: UploadProgress,
-               reason: str | None, at: datetime) -> bool:
+    def finish(
+        self,
+        upload_id: str,
+        status: str,
+        progress: UploadProgress,
+        reason: str | None,
+        at: datetime,
+    ) -> bool:
         """Record the final status and counts once; False when it was already final."""
 
     def progress(self, upload_id: str) -> UploadProgress: ...
@@ -230,8 +248,9 @@ class RuleReader(Protocol):
     def failure_counts(self) -> dict[str, int]:
         """Rule failures recorded, by rule id."""
 
-    def events_between(self, since: datetime, until: datetime, sources: Sequence[str],
-                       limit: int) -> list[Event]:
+    def events_between(
+        self, since: datetime, until: datetime, sources: Sequence[str], limit: int
+    ) -> list[Event]:
         """Stored events with ``since <= occurred_at < until`` (of ``sources``, or all when
         empty), oldest first, at most ``limit``."""
 
@@ -243,8 +262,13 @@ class RuleParser(Protocol):
 
 
 class AbsenceState(Protocol):
-    def sightings(self, rule_id: str, state_version: str,
-                  expected: Sequence[tuple[str, GroupValues]], now: datetime) -> list[Sighting]:
+    def sightings(
+        self,
+        rule_id: str,
+        state_version: str,
+        expected: Sequence[tuple[str, GroupValues]],
+        now: datetime,
+    ) -> list[Sighting]:
         """Every group the rule tracks; ``expected`` groups not tracked yet start at ``now``."""
 
     def unit_of_work(self) -> AbstractContextManager[VerdictWork]:
@@ -282,15 +306,24 @@ class AlertOutbox(Protocol):
         """Pending notices due by ``now``, each held for ``lease_seconds`` so that two notifiers
         never send one twice; oldest first."""
 
-    def settle(self, outbox_id: int, status: str, at: datetime, detail: str, *,
-               message_id: str | None = None, silence_id: str | None = None,
-               error: str | None = None) -> None:
+    def settle(
+        self,
+        outbox_id: int,
+        status: str,
+        at: datetime,
+        detail: str,
+        *,
+        message_id: str | None = None,
+        silence_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
         """``sent``, ``grouped``, ``silenced`` or ``failed`` (with the ``error`` that ended it),
         once, with a timeline line; a silenced notice leaves its alert owing on-call its state
         when the silence ends."""
 
-    def retry(self, outbox_id: int, next_attempt_at: datetime, error: str,
-              at: datetime) -> None: ...
+    def retry(
+        self, outbox_id: int, next_attempt_at: datetime, error: str, at: datetime
+    ) -> None: ...
 
 
 class Notifier(Protocol):

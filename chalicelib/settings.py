@@ -30,9 +30,13 @@ MAX_CHUNK_BYTES = 8 * MIB
 # The Lambda python3.11 runtime (Amazon Linux 2) keeps the system CA bundle here; it holds the
 # Amazon root CAs that issue RDS Proxy's certificates.
 LAMBDA_CA_BUNDLE = "/etc/pki/tls/certs/ca-bundle.crt"
-SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+")
-HOST_NAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+SECRET_ARN = re.compile(
+    r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+"
+)
+HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
 DATABASE_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
 TLS_MODES = ("verify", "off")
 
@@ -87,7 +91,9 @@ def _secret_arn(text: str) -> str | None:
     if not text:
         return None
     if not SECRET_ARN.fullmatch(text):
-        raise ValueError("a Secrets Manager ARN, arn:aws:secretsmanager:<region>:<account>:secret:<name>")
+        raise ValueError(
+            "a Secrets Manager ARN, arn:aws:secretsmanager:<region>:<account>:secret:<name>"
+        )
     return text
 
 
@@ -149,91 +155,281 @@ class Variable:
 
 
 VARIABLES: tuple[Variable, ...] = (
-    Variable("DATABASE_URL", "database_url", _database_url, DEFAULT_DATABASE_URL,
-             "SQLAlchemy URL: sqlite:///path or mysql+pymysql://user:pass@host/db"),
-    Variable("TRIPLINE_DATABASE_SECRET_ARN", "database_secret_arn", _secret_arn, "",
-             "Secrets Manager secret holding the login this function uses (username and "
-             "password): the application login's, or for migrate RDS's managed master secret; "
-             "set on AWS, where it replaces DATABASE_URL"),
-    Variable("TRIPLINE_DATABASE_APP_SECRET_ARN", "database_app_secret_arn", _secret_arn, "",
-             "with TRIPLINE_DATABASE_SECRET_ARN, on migrate only: the application login's "
-             "secret, whose user migrate creates or updates with data grants only"),
-    Variable("TRIPLINE_DATABASE_HOST", "database_host", _host, "",
-             "database host with TRIPLINE_DATABASE_SECRET_ARN: the RDS Proxy endpoint"),
-    Variable("TRIPLINE_DATABASE_PORT", "database_port", _port, "3306",
-             "database port with TRIPLINE_DATABASE_SECRET_ARN"),
-    Variable("TRIPLINE_DATABASE_NAME", "database_name", _database_name, "tripline",
-             "database (schema) name with TRIPLINE_DATABASE_SECRET_ARN"),
-    Variable("TRIPLINE_DATABASE_CA_FILE", "database_ca_file", _file_path, LAMBDA_CA_BUNDLE,
-             "CA bundle that verifies the database's TLS certificate and host name (the Lambda "
-             "runtime's system bundle)"),
-    Variable("TRIPLINE_DATABASE_TLS", "database_tls", _tls, "verify",
-             "verify: TLS with the certificate and host name checked; off: plain TCP, only for a "
-             "test server without TLS (RDS Proxy refuses it)"),
+    Variable(
+        "DATABASE_URL",
+        "database_url",
+        _database_url,
+        DEFAULT_DATABASE_URL,
+        "SQLAlchemy URL: sqlite:///path or mysql+pymysql://user:pass@host/db",
+    ),
+    Variable(
+        "TRIPLINE_DATABASE_SECRET_ARN",
+        "database_secret_arn",
+        _secret_arn,
+        "",
+        "Secrets Manager secret holding the login this function uses (username and "
+        "password): the application login's, or for migrate RDS's managed master secret; "
+        "set on AWS, where it replaces DATABASE_URL",
+    ),
+    Variable(
+        "TRIPLINE_DATABASE_APP_SECRET_ARN",
+        "database_app_secret_arn",
+        _secret_arn,
+        "",
+        "with TRIPLINE_DATABASE_SECRET_ARN, on migrate only: the application login's "
+        "secret, whose user migrate creates or updates with data grants only",
+    ),
+    Variable(
+        "TRIPLINE_DATABASE_HOST",
+        "database_host",
+        _host,
+        "",
+        "database host with TRIPLINE_DATABASE_SECRET_ARN: the RDS Proxy endpoint",
+    ),
+    Variable(
+        "TRIPLINE_DATABASE_PORT",
+        "database_port",
+        _port,
+        "3306",
+        "database port with TRIPLINE_DATABASE_SECRET_ARN",
+    ),
+    Variable(
+        "TRIPLINE_DATABASE_NAME",
+        "database_name",
+        _database_name,
+        "tripline",
+        "database (schema) name with TRIPLINE_DATABASE_SECRET_ARN",
+    ),
+    Variable(
+        "TRIPLINE_DATABASE_CA_FILE",
+        "database_ca_file",
+        _file_path,
+        LAMBDA_CA_BUNDLE,
+        "CA bundle that verifies the database's TLS certificate and host name (the Lambda "
+        "runtime's system bundle)",
+    ),
+    Variable(
+        "TRIPLINE_DATABASE_TLS",
+        "database_tls",
+        _tls,
+        "verify",
+        "verify: TLS with the certificate and host name checked; off: plain TCP, only for a "
+        "test server without TLS (RDS Proxy refuses it)",
+    ),
     Variable("AWS_REGION", "aws_region", _name, "us-east-1", "AWS region of the queues and bucket"),
-    Variable("TRIPLINE_AWS_ENDPOINT_URL", "aws_endpoint_url", _http_url, "",
-             "endpoint for S3/SQS/SNS (moto locally; empty on AWS)"),
-    Variable("TRIPLINE_MAX_BATCH_EVENTS", "max_batch_events", _positive_int, "500",
-             "most events in one POST /events (413 past it)"),
-    Variable("TRIPLINE_MAX_BODY_BYTES", "max_body_bytes", _positive_int, str(1024 * 1024),
-             "largest POST /events body in bytes (413 past it)"),
-    Variable("TRIPLINE_MAX_EVENT_BYTES", "max_event_bytes", _positive_int, str(32 * 1024),
-             "largest single event in bytes, as compact JSON (that item is rejected)"),
-    Variable("TRIPLINE_MAX_FIELDS", "max_fields", _positive_int, "200",
-             "most field names in an event's data, nested ones included (that item is rejected)"),
-    Variable("TRIPLINE_MAX_DEPTH", "max_depth", _positive_int, "8",
-             "deepest nesting of objects and arrays in an event's data"),
-    Variable("TRIPLINE_MAX_STRING_CHARS", "max_string_chars", _positive_int, "8192",
-             "longest string value in an event's data, in characters"),
-    Variable("TRIPLINE_PAGE_SIZE", "page_size", _positive_int, "50",
-             "events per page of GET /events when no limit is given"),
-    Variable("TRIPLINE_MAX_PAGE_SIZE", "max_page_size", _positive_int, "500",
-             "largest limit GET /events accepts"),
-    Variable("TRIPLINE_SQS_SEND_ATTEMPTS", "send_attempts", _positive_int, "3",
-             "tries per SQS entry before it is reported not_queued"),
-    Variable("TRIPLINE_AWS_CONNECT_TIMEOUT", "aws_connect_timeout", _positive_float, "2",
-             "seconds to connect to an AWS endpoint"),
-    Variable("TRIPLINE_AWS_READ_TIMEOUT", "aws_read_timeout", _positive_float, "5",
-             "seconds to wait for an AWS answer"),
-    Variable("TRIPLINE_BUCKET", "bucket", _bucket, "tripline-data",
-             "S3 bucket for incoming/ CSV files and reports/"),
-    Variable("TRIPLINE_RULES_DIR", "rules_dir", _directory, "",
-             "folder of rule and source files (empty: rules/ beside the code)"),
-    Variable("TRIPLINE_MAX_UPLOAD_BYTES", "max_upload_bytes", _positive_int, str(GIB),
-             "largest CSV file a presigned upload accepts (413 past it)"),
-    Variable("TRIPLINE_UPLOAD_EXPIRY_SECONDS", "upload_expiry_seconds", _positive_int, "900",
-             "how long a presigned upload stays usable"),
-    Variable("TRIPLINE_REPORT_LINK_SECONDS", "report_link_seconds", _positive_int, "3600",
-             "how long the report links of GET /uploads/{id} stay usable"),
-    Variable("TRIPLINE_CSV_CHUNK_BYTES", "chunk_bytes", _positive_int, str(MIB),
-             "bytes of CSV per chunk sent to the rows queue (as a byte range)"),
-    Variable("TRIPLINE_CSV_MAX_RECORD_BYTES", "max_record_bytes", _positive_int, str(MIB),
-             "longest CSV record; past it the upload fails (an unclosed quote, usually)"),
-    Variable("TRIPLINE_CSV_MAX_COLUMNS", "max_columns", _positive_int, "500",
-             "most columns in a CSV header; past it the upload fails"),
-    Variable("TRIPLINE_CSV_MAX_ROWS", "max_rows", _positive_int, "10000000",
-             "most rows in a CSV file; past it the upload fails, naming the lines imported"),
-    Variable("TRIPLINE_ALERTS_TOPIC_ARN", "alerts_topic_arn", _topic_arn, "",
-             "SNS topic alerts are published to (the local runtime sets it)"),
-    Variable("TRIPLINE_API_URL", "api_url", _http_url, "",
-             "the API's public base URL, for the acknowledge and resolve calls in alert emails"),
-    Variable("TRIPLINE_NOTIFY_GROUP_AT", "notify_group_at", _positive_int, "3",
-             "this many alerts of one rule opening at once are sent as one grouped email"),
-    Variable("TRIPLINE_NOTIFY_PER_SECOND", "notify_per_second", _positive_int, "10",
-             "most SNS publishes per second (SNS email delivery is rate limited)"),
-    Variable("TRIPLINE_NOTIFY_RETRY_SECONDS", "notify_retry_seconds", _positive_int, "30",
-             "first wait before a failed publish is retried; doubles each time, up to an hour"),
-    Variable("TRIPLINE_KEY_CACHE_SECONDS", "key_cache_seconds", _positive_int, "60",
-             "how long the authorizer trusts an API key the database confirmed before asking again "
-             "(a revocation takes effect within it)"),
-    Variable("TRIPLINE_KEY_STALE_SECONDS", "key_stale_seconds", _positive_int, "900",
-             "while the database is unreachable, how long after its last confirmation a key is "
-             "still accepted from memory; past it the authorizer answers 503"),
-    Variable("TRIPLINE_RETRY_FIRST_SECONDS", "retry_first_seconds", _seconds, "30",
-             "when a queue message that failed (the database unreachable, say) comes back the "
-             "first time; the wait doubles with each delivery"),
-    Variable("TRIPLINE_RETRY_LONGEST_SECONDS", "retry_longest_seconds", _seconds, "300",
-             "the longest wait before a failed queue message comes back"),
+    Variable(
+        "TRIPLINE_AWS_ENDPOINT_URL",
+        "aws_endpoint_url",
+        _http_url,
+        "",
+        "endpoint for S3/SQS/SNS (moto locally; empty on AWS)",
+    ),
+    Variable(
+        "TRIPLINE_MAX_BATCH_EVENTS",
+        "max_batch_events",
+        _positive_int,
+        "500",
+        "most events in one POST /events (413 past it)",
+    ),
+    Variable(
+        "TRIPLINE_MAX_BODY_BYTES",
+        "max_body_bytes",
+        _positive_int,
+        str(1024 * 1024),
+        "largest POST /events body in bytes (413 past it)",
+    ),
+    Variable(
+        "TRIPLINE_MAX_EVENT_BYTES",
+        "max_event_bytes",
+        _positive_int,
+        str(32 * 1024),
+        "largest single event in bytes, as compact JSON (that item is rejected)",
+    ),
+    Variable(
+        "TRIPLINE_MAX_FIELDS",
+        "max_fields",
+        _positive_int,
+        "200",
+        "most field names in an event's data, nested ones included (that item is rejected)",
+    ),
+    Variable(
+        "TRIPLINE_MAX_DEPTH",
+        "max_depth",
+        _positive_int,
+        "8",
+        "deepest nesting of objects and arrays in an event's data",
+    ),
+    Variable(
+        "TRIPLINE_MAX_STRING_CHARS",
+        "max_string_chars",
+        _positive_int,
+        "8192",
+        "longest string value in an event's data, in characters",
+    ),
+    Variable(
+        "TRIPLINE_PAGE_SIZE",
+        "page_size",
+        _positive_int,
+        "50",
+        "events per page of GET /events when no limit is given",
+    ),
+    Variable(
+        "TRIPLINE_MAX_PAGE_SIZE",
+        "max_page_size",
+        _positive_int,
+        "500",
+        "largest limit GET /events accepts",
+    ),
+    Variable(
+        "TRIPLINE_SQS_SEND_ATTEMPTS",
+        "send_attempts",
+        _positive_int,
+        "3",
+        "tries per SQS entry before it is reported not_queued",
+    ),
+    Variable(
+        "TRIPLINE_AWS_CONNECT_TIMEOUT",
+        "aws_connect_timeout",
+        _positive_float,
+        "2",
+        "seconds to connect to an AWS endpoint",
+    ),
+    Variable(
+        "TRIPLINE_AWS_READ_TIMEOUT",
+        "aws_read_timeout",
+        _positive_float,
+        "5",
+        "seconds to wait for an AWS answer",
+    ),
+    Variable(
+        "TRIPLINE_BUCKET",
+        "bucket",
+        _bucket,
+        "tripline-data",
+        "S3 bucket for incoming/ CSV files and reports/",
+    ),
+    Variable(
+        "TRIPLINE_RULES_DIR",
+        "rules_dir",
+        _directory,
+        "",
+        "folder of rule and source files (empty: rules/ beside the code)",
+    ),
+    Variable(
+        "TRIPLINE_MAX_UPLOAD_BYTES",
+        "max_upload_bytes",
+        _positive_int,
+        str(GIB),
+        "largest CSV file a presigned upload accepts (413 past it)",
+    ),
+    Variable(
+        "TRIPLINE_UPLOAD_EXPIRY_SECONDS",
+        "upload_expiry_seconds",
+        _positive_int,
+        "900",
+        "how long a presigned upload stays usable",
+    ),
+    Variable(
+        "TRIPLINE_REPORT_LINK_SECONDS",
+        "report_link_seconds",
+        _positive_int,
+        "3600",
+        "how long the report links of GET /uploads/{id} stay usable",
+    ),
+    Variable(
+        "TRIPLINE_CSV_CHUNK_BYTES",
+        "chunk_bytes",
+        _positive_int,
+        str(MIB),
+        "bytes of CSV per chunk sent to the rows queue (as a byte range)",
+    ),
+    Variable(
+        "TRIPLINE_CSV_MAX_RECORD_BYTES",
+        "max_record_bytes",
+        _positive_int,
+        str(MIB),
+        "longest CSV record; past it the upload fails (an unclosed quote, usually)",
+    ),
+    Variable(
+        "TRIPLINE_CSV_MAX_COLUMNS",
+        "max_columns",
+        _positive_int,
+        "500",
+        "most columns in a CSV header; past it the upload fails",
+    ),
+    Variable(
+        "TRIPLINE_CSV_MAX_ROWS",
+        "max_rows",
+        _positive_int,
+        "10000000",
+        "most rows in a CSV file; past it the upload fails, naming the lines imported",
+    ),
+    Variable(
+        "TRIPLINE_ALERTS_TOPIC_ARN",
+        "alerts_topic_arn",
+        _topic_arn,
+        "",
+        "SNS topic alerts are published to (the local runtime sets it)",
+    ),
+    Variable(
+        "TRIPLINE_API_URL",
+        "api_url",
+        _http_url,
+        "",
+        "the API's public base URL, for the acknowledge and resolve calls in alert emails",
+    ),
+    Variable(
+        "TRIPLINE_NOTIFY_GROUP_AT",
+        "notify_group_at",
+        _positive_int,
+        "3",
+        "this many alerts of one rule opening at once are sent as one grouped email",
+    ),
+    Variable(
+        "TRIPLINE_NOTIFY_PER_SECOND",
+        "notify_per_second",
+        _positive_int,
+        "10",
+        "most SNS publishes per second (SNS email delivery is rate limited)",
+    ),
+    Variable(
+        "TRIPLINE_NOTIFY_RETRY_SECONDS",
+        "notify_retry_seconds",
+        _positive_int,
+        "30",
+        "first wait before a failed publish is retried; doubles each time, up to an hour",
+    ),
+    Variable(
+        "TRIPLINE_KEY_CACHE_SECONDS",
+        "key_cache_seconds",
+        _positive_int,
+        "60",
+        "how long the authorizer trusts an API key the database confirmed before asking again "
+        "(a revocation takes effect within it)",
+    ),
+    Variable(
+        "TRIPLINE_KEY_STALE_SECONDS",
+        "key_stale_seconds",
+        _positive_int,
+        "900",
+        "while the database is unreachable, how long after its last confirmation a key is "
+        "still accepted from memory; past it the authorizer answers 503",
+    ),
+    Variable(
+        "TRIPLINE_RETRY_FIRST_SECONDS",
+        "retry_first_seconds",
+        _seconds,
+        "30",
+        "when a queue message that failed (the database unreachable, say) comes back the "
+        "first time; the wait doubles with each delivery",
+    ),
+    Variable(
+        "TRIPLINE_RETRY_LONGEST_SECONDS",
+        "retry_longest_seconds",
+        _seconds,
+        "300",
+        "the longest wait before a failed queue message comes back",
+    ),
 )
 
 
@@ -241,19 +437,34 @@ def _cross_checks(values: dict[str, Any]) -> list[Detail]:
     """Limits that only make sense together; checked whenever both sides parsed."""
     pairs = (
         ("page_size", "max_page_size", "TRIPLINE_PAGE_SIZE", "TRIPLINE_MAX_PAGE_SIZE"),
-        ("max_event_bytes", "max_body_bytes", "TRIPLINE_MAX_EVENT_BYTES", "TRIPLINE_MAX_BODY_BYTES"),
-        ("key_cache_seconds", "key_stale_seconds", "TRIPLINE_KEY_CACHE_SECONDS",
-         "TRIPLINE_KEY_STALE_SECONDS"),
-        ("retry_first_seconds", "retry_longest_seconds", "TRIPLINE_RETRY_FIRST_SECONDS",
-         "TRIPLINE_RETRY_LONGEST_SECONDS"),
+        (
+            "max_event_bytes",
+            "max_body_bytes",
+            "TRIPLINE_MAX_EVENT_BYTES",
+            "TRIPLINE_MAX_BODY_BYTES",
+        ),
+        (
+            "key_cache_seconds",
+            "key_stale_seconds",
+            "TRIPLINE_KEY_CACHE_SECONDS",
+            "TRIPLINE_KEY_STALE_SECONDS",
+        ),
+        (
+            "retry_first_seconds",
+            "retry_longest_seconds",
+            "TRIPLINE_RETRY_FIRST_SECONDS",
+            "TRIPLINE_RETRY_LONGEST_SECONDS",
+        ),
     )
     problems = [
         Detail(f"must not exceed {upper_name}", field=lower_name)
         for lower, upper, lower_name, upper_name in pairs
         if lower in values and upper in values and values[lower] > values[upper]
     ]
-    for attribute, name in (("chunk_bytes", "TRIPLINE_CSV_CHUNK_BYTES"),
-                            ("max_record_bytes", "TRIPLINE_CSV_MAX_RECORD_BYTES")):
+    for attribute, name in (
+        ("chunk_bytes", "TRIPLINE_CSV_CHUNK_BYTES"),
+        ("max_record_bytes", "TRIPLINE_CSV_MAX_RECORD_BYTES"),
+    ):
         if values.get(attribute, 0) > MAX_CHUNK_BYTES:  # a chunk is stored raw in a MEDIUMBLOB
             problems.append(Detail(f"must be at most {MAX_CHUNK_BYTES}", field=name))
     return problems + _database_checks(values) + _app_login_checks(values)
@@ -266,12 +477,20 @@ def _database_checks(values: dict[str, Any]) -> list[Detail]:
         return []
     problems = []
     if "database_host" in values and values["database_host"] is None:
-        problems.append(Detail("required when TRIPLINE_DATABASE_SECRET_ARN is set",
-                               field="TRIPLINE_DATABASE_HOST"))
+        problems.append(
+            Detail(
+                "required when TRIPLINE_DATABASE_SECRET_ARN is set", field="TRIPLINE_DATABASE_HOST"
+            )
+        )
     ca_file = values.get("database_ca_file")
     if values.get("database_tls") and ca_file and not Path(ca_file).is_file():
-        problems.append(Detail("no such file (set it to this system's CA bundle)",
-                               field="TRIPLINE_DATABASE_CA_FILE", value=ca_file))
+        problems.append(
+            Detail(
+                "no such file (set it to this system's CA bundle)",
+                field="TRIPLINE_DATABASE_CA_FILE",
+                value=ca_file,
+            )
+        )
     return problems
 
 
@@ -338,8 +557,14 @@ class Settings:
 
     @property
     def limits(self) -> Limits:
-        return Limits(self.max_batch_events, self.max_body_bytes, self.max_event_bytes,
-                      self.max_fields, self.max_depth, self.max_string_chars)
+        return Limits(
+            self.max_batch_events,
+            self.max_body_bytes,
+            self.max_event_bytes,
+            self.max_fields,
+            self.max_depth,
+            self.max_string_chars,
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

@@ -29,12 +29,15 @@ QUEUES: tuple[QueueSpec, ...] = (
     # sources: process_events 30 s, fan_out_uploads 900 s (a 1 GiB file), process_rows 60 s.
     # A failed message comes back sooner, after its backoff (domain.retries); ten deliveries with
     # the default backoff cover a database outage of about half an hour.
-    QueueSpec(EVENTS_QUEUE, f"{EVENTS_QUEUE}-dlq", max_receive_count=10,
-              visibility_timeout_seconds=180),
-    QueueSpec(UPLOADS_QUEUE, f"{UPLOADS_QUEUE}-dlq", max_receive_count=10,
-              visibility_timeout_seconds=5400),
-    QueueSpec(ROWS_QUEUE, f"{ROWS_QUEUE}-dlq", max_receive_count=10,
-              visibility_timeout_seconds=360),
+    QueueSpec(
+        EVENTS_QUEUE, f"{EVENTS_QUEUE}-dlq", max_receive_count=10, visibility_timeout_seconds=180
+    ),
+    QueueSpec(
+        UPLOADS_QUEUE, f"{UPLOADS_QUEUE}-dlq", max_receive_count=10, visibility_timeout_seconds=5400
+    ),
+    QueueSpec(
+        ROWS_QUEUE, f"{ROWS_QUEUE}-dlq", max_receive_count=10, visibility_timeout_seconds=360
+    ),
 )
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 BUCKET = "tripline-data"

@@ -29,13 +29,23 @@ def sqs_messages(records: Iterable[Mapping[str, Any]]) -> list[QueueMessage]:
     ]
 
 
-def answer_batch(messages: Sequence[QueueMessage], failed_message_ids: Sequence[str], *,
-                 redelivery: Redelivery, schedule: RetrySchedule) -> dict[str, Any]:
+def answer_batch(
+    messages: Sequence[QueueMessage],
+    failed_message_ids: Sequence[str],
+    *,
+    redelivery: Redelivery,
+    schedule: RetrySchedule,
+) -> dict[str, Any]:
     """Postpone each failed message by its backoff, then the partial-batch answer."""
     failed = set(failed_message_ids)
     if failed:
-        redelivery.postpone([(message, schedule.delay(message.receive_count))
-                             for message in messages if message.message_id in failed])
+        redelivery.postpone(
+            [
+                (message, schedule.delay(message.receive_count))
+                for message in messages
+                if message.message_id in failed
+            ]
+        )
     return batch_item_failures(failed_message_ids)
 
 

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 JsonObject = dict[str, Any]
 
 
-def page_body(items: Sequence[Any], next_cursor: str | None,
-              view: Callable[[Any], JsonObject]) -> JsonObject:
+def page_body(
+    items: Sequence[Any], next_cursor: str | None, view: Callable[[Any], JsonObject]
+) -> JsonObject:
     """One page of a keyset-paginated list, as every list route answers it."""
     return {"items": [view(item) for item in items], "next_cursor": next_cursor}
 
@@ -55,9 +56,14 @@ class UseCases:
 
         caller.check_sources(written_sources(payload))
         container = self._container
-        result = accept_events(payload, queue=container.events_queue, clock=container.clock,
-                               new_id=container.new_id, limits=container.settings.limits,
-                               sources=container.sources)
+        result = accept_events(
+            payload,
+            queue=container.events_queue,
+            clock=container.clock,
+            new_id=container.new_id,
+            limits=container.settings.limits,
+            sources=container.sources,
+        )
         observability.record_intake(result)
         return result
 
@@ -65,9 +71,12 @@ class UseCases:
         from chalicelib.services.reads import list_events
 
         container = self._container
-        page = list_events(params, reader=container.reader,
-                           default_limit=container.settings.page_size,
-                           max_limit=container.settings.max_page_size)
+        page = list_events(
+            params,
+            reader=container.reader,
+            default_limit=container.settings.page_size,
+            max_limit=container.settings.max_page_size,
+        )
         return page_body(page.items, page.next_cursor, lambda view: view.as_dict())
 
     def get_event(self, source: str, event_id: str, caller: Principal) -> JsonObject:
@@ -84,9 +93,15 @@ class UseCases:
 
         caller.check_sources(written_sources(payload))
         container = self._container
-        grant = grant_upload(payload, sources=container.sources, objects=container.objects,
-                             uploads=container.uploads, clock=container.clock,
-                             new_id=container.new_upload_id, limits=container.upload_limits)
+        grant = grant_upload(
+            payload,
+            sources=container.sources,
+            objects=container.objects,
+            uploads=container.uploads,
+            clock=container.clock,
+            new_id=container.new_upload_id,
+            limits=container.upload_limits,
+        )
         return grant.as_dict()
 
     def list_uploads(self, params: Mapping[str, str]) -> JsonObject:
@@ -94,25 +109,34 @@ class UseCases:
         from chalicelib.services.uploads import list_uploads
 
         container = self._container
-        page = list_uploads(params, uploads=container.uploads,
-                            default_limit=container.settings.page_size,
-                            max_limit=container.settings.max_page_size)
+        page = list_uploads(
+            params,
+            uploads=container.uploads,
+            default_limit=container.settings.page_size,
+            max_limit=container.settings.max_page_size,
+        )
         return page_body(page.items, page.next_cursor, lambda item: upload_view(*item))
 
     def describe_upload(self, upload_id: str, caller: Principal) -> JsonObject:
         from chalicelib.services.uploads import describe_upload
 
         container = self._container
-        return describe_upload(upload_id, uploads=container.uploads, objects=container.objects,
-                               limits=container.upload_limits, caller=caller)
+        return describe_upload(
+            upload_id,
+            uploads=container.uploads,
+            objects=container.objects,
+            limits=container.upload_limits,
+            caller=caller,
+        )
 
     def fan_out_uploads(self, messages: Sequence[QueueMessage]) -> JsonObject:
         """The uploads queue's batch: each landed object cut into chunk tasks."""
         from chalicelib.services.fanout import fan_out_uploads
 
         container = self._container
-        outcome = fan_out_uploads(messages, ports=container.upload_ports,
-                                  settings=container.fan_out_settings)
+        outcome = fan_out_uploads(
+            messages, ports=container.upload_ports, settings=container.fan_out_settings
+        )
         return self._answer_batch(messages, outcome.failed_message_ids)
 
     def process_rows(self, messages: Sequence[QueueMessage]) -> JsonObject:
@@ -120,8 +144,9 @@ class UseCases:
         from chalicelib.services.chunks import process_chunks
 
         container = self._container
-        outcome = process_chunks(messages, ports=container.upload_ports,
-                                 settings=container.chunk_settings)
+        outcome = process_chunks(
+            messages, ports=container.upload_ports, settings=container.chunk_settings
+        )
         return self._answer_batch(messages, outcome.failed_message_ids)
 
     # -- rules -------------------------------------------------------------------------------
@@ -136,9 +161,14 @@ class UseCases:
         from chalicelib.services.dry_run import dry_run_rule
 
         container = self._container
-        return dry_run_rule(payload, pipeline=container.pipeline, reader=container.rule_reader,
-                            clock=container.clock, limits=container.settings.limits,
-                            parse_rule=container.parse_rule)
+        return dry_run_rule(
+            payload,
+            pipeline=container.pipeline,
+            reader=container.rule_reader,
+            clock=container.clock,
+            limits=container.settings.limits,
+            parse_rule=container.parse_rule,
+        )
 
     # -- silences ----------------------------------------------------------------------------
 
@@ -146,8 +176,13 @@ class UseCases:
         from chalicelib.services.silences import create_silence
 
         container = self._container
-        silence = create_silence(payload, store=container.silences, clock=container.clock,
-                                 new_id=container.new_id, book=container.rulebook)
+        silence = create_silence(
+            payload,
+            store=container.silences,
+            clock=container.clock,
+            new_id=container.new_id,
+            book=container.rulebook,
+        )
         return silence.as_dict(container.clock.now())
 
     def list_silences(self, params: Mapping[str, str]) -> JsonObject:
@@ -178,43 +213,73 @@ class UseCases:
 
         return authenticate(token, keys=self._container.keys)
 
-    def record_action(self, principal: Principal | None, action: str, target: str,
-                      detail: Mapping[str, Any], *, origin: str | None) -> None:
+    def record_action(
+        self,
+        principal: Principal | None,
+        action: str,
+        target: str,
+        detail: Mapping[str, Any],
+        *,
+        origin: str | None,
+    ) -> None:
         from chalicelib.services.access import record_action
 
         container = self._container
-        record_action(principal, action, target, detail, audit=container.audit,
-                      clock=container.clock, origin=origin)
+        record_action(
+            principal,
+            action,
+            target,
+            detail,
+            audit=container.audit,
+            clock=container.clock,
+            origin=origin,
+        )
 
     def list_audit(self, params: Mapping[str, str]) -> JsonObject:
         from chalicelib.services.access import list_audit
 
         container = self._container
-        page = list_audit(params, audit=container.audit, default_limit=container.settings.page_size,
-                          max_limit=container.settings.max_page_size)
+        page = list_audit(
+            params,
+            audit=container.audit,
+            default_limit=container.settings.page_size,
+            max_limit=container.settings.max_page_size,
+        )
         return page_body(page.items, page.next_cursor, lambda entry: entry.view())
 
     def check_health(self) -> HealthReport:
         from chalicelib.services.health import check_health
 
         container = self._container
-        return check_health({"database": container.reader.ping,
-                             "queue": container.events_queue.ping})
+        return check_health(
+            {"database": container.reader.ping, "queue": container.events_queue.ping}
+        )
 
     def migrate(self, request: Mapping[str, Any]) -> JsonObject:
         from chalicelib.services.schema import migrate
 
         container = self._container
-        return migrate(request, schema=container.schema, keys=container.keys,
-                       audit=container.audit, clock=container.clock, book=container.rulebook,
-                       app_login=container.app_login)
+        return migrate(
+            request,
+            schema=container.schema,
+            keys=container.keys,
+            audit=container.audit,
+            clock=container.clock,
+            book=container.rulebook,
+            app_login=container.app_login,
+        )
 
-    def _answer_batch(self, messages: Sequence[QueueMessage],
-                      failed_message_ids: Sequence[str]) -> JsonObject:
+    def _answer_batch(
+        self, messages: Sequence[QueueMessage], failed_message_ids: Sequence[str]
+    ) -> JsonObject:
         """The failed messages postponed by their backoff, then the partial-batch answer."""
         container = self._container
-        return answer_batch(messages, failed_message_ids, redelivery=container.redelivery,
-                            schedule=container.settings.retry_schedule)
+        return answer_batch(
+            messages,
+            failed_message_ids,
+            redelivery=container.redelivery,
+            schedule=container.settings.retry_schedule,
+        )
 
     # -- the event processor and alerts ------------------------------------------------------
     # Bound to these services' signatures as they are; the processor's unit of work and the
@@ -225,10 +290,14 @@ class UseCases:
         from chalicelib.services.processing import process_event_messages
 
         container = self._container
-        outcome = process_event_messages(messages, store=container.store, clock=container.clock,
-                                         limits=container.settings.limits,
-                                         pipeline=container.pipeline,
-                                         notifier=container.notifier)
+        outcome = process_event_messages(
+            messages,
+            store=container.store,
+            clock=container.clock,
+            limits=container.settings.limits,
+            pipeline=container.pipeline,
+            notifier=container.notifier,
+        )
         observability.record_processing(outcome)
         return self._answer_batch(messages, outcome.failed_message_ids)
 
@@ -236,18 +305,26 @@ class UseCases:
         from chalicelib.services.tick import tick
 
         container = self._container
-        return tick(book=container.rulebook, absence_state=container.absence_state,
-                    alerts=container.alerts, silences=container.silences,
-                    notifier=container.notifier, clock=container.clock)
+        return tick(
+            book=container.rulebook,
+            absence_state=container.absence_state,
+            alerts=container.alerts,
+            silences=container.silences,
+            notifier=container.notifier,
+            clock=container.clock,
+        )
 
     def list_alerts(self, params: Mapping[str, str]) -> JsonObject:
         from chalicelib.domain.alerts import alert_view
         from chalicelib.services.alerts import list_alerts
 
         container = self._container
-        page = list_alerts(params, store=container.alerts,
-                           default_limit=container.settings.page_size,
-                           max_limit=container.settings.max_page_size)
+        page = list_alerts(
+            params,
+            store=container.alerts,
+            default_limit=container.settings.page_size,
+            max_limit=container.settings.max_page_size,
+        )
         return page_body(page.items, page.next_cursor, alert_view)
 
     def describe_alert(self, alert_id: str) -> JsonObject:
@@ -259,12 +336,24 @@ class UseCases:
         from chalicelib.services.alerts import acknowledge_alert
 
         container = self._container
-        return acknowledge_alert(alert_id, payload, store=container.alerts, book=container.rulebook,
-                                 clock=container.clock, actor=caller.actor)
+        return acknowledge_alert(
+            alert_id,
+            payload,
+            store=container.alerts,
+            book=container.rulebook,
+            clock=container.clock,
+            actor=caller.actor,
+        )
 
     def resolve_alert(self, alert_id: str, payload: object, caller: Principal) -> JsonObject:
         from chalicelib.services.alerts import resolve_alert
 
         container = self._container
-        return resolve_alert(alert_id, payload, store=container.alerts, book=container.rulebook,
-                             clock=container.clock, actor=caller.actor)
+        return resolve_alert(
+            alert_id,
+            payload,
+            store=container.alerts,
+            book=container.rulebook,
+            clock=container.clock,
+            actor=caller.actor,
+        )

@@ -91,8 +91,9 @@ def status_of(error: TriplineError) -> int:
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     all_headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     all_headers.update(headers or {})
-    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
-                    headers=all_headers)
+    return Response(
+        body=json.dumps(body, ensure_ascii=False), status_code=status, headers=all_headers
+    )
 
 
 def created(body: dict[str, Any], location: str) -> Response:
@@ -112,8 +113,9 @@ def error_response(error: TriplineError) -> Response:
     if status == 500:
         observability.logger().error("internal error", extra={"error": str(error)})
         hidden = "internal error; the details are in the service's logs"
-        return json_response({"error": {"code": "internal_error", "message": hidden,
-                                        "details": []}}, status)
+        return json_response(
+            {"error": {"code": "internal_error", "message": hidden, "details": []}}, status
+        )
     headers = {"Retry-After": "5"} if isinstance(error, DependencyError) else None
     return json_response(error_body(error), status, headers)
 
@@ -132,7 +134,7 @@ def answers_errors(view: Callable[..., Response]) -> Callable[..., Response]:
 
 
 def answers_request_errors(
-    function: Callable[..., dict[str, Any]]
+    function: Callable[..., dict[str, Any]],
 ) -> Callable[..., dict[str, Any]]:
     """For a function invoked directly, not through API Gateway: the invoker's mistake is
     answered in the API's error shape; any other error fails the invocation, as it should."""
@@ -147,8 +149,9 @@ def answers_request_errors(
     return wrapper
 
 
-def decode_path_parameters(request: Request, get_response: Callable[[Request], Response]
-                           ) -> Response:
+def decode_path_parameters(
+    request: Request, get_response: Callable[[Request], Response]
+) -> Response:
     """Middleware body: every path parameter percent-decoded, once, before any route or audit
     reads it.
 
@@ -164,14 +167,13 @@ def decode_path_parameters(request: Request, get_response: Callable[[Request], R
         except UnicodeDecodeError:
             problems.append(Detail("not percent-encoded UTF-8", field=name, value=raw))
     if problems:
-        return error_response(InvalidPath("a path parameter is not percent-encoded UTF-8",
-                                          problems))
+        return error_response(
+            InvalidPath("a path parameter is not percent-encoded UTF-8", problems)
+        )
     return get_response(request)
 
 
-def read_json_body(
-    headers: Mapping[str, str], body: str | bytes | None, max_bytes: int
-) -> object:
+def read_json_body(headers: Mapping[str, str], body: str | bytes | None, max_bytes: int) -> object:
     """Check media type and size, then parse; errors say where the JSON went wrong."""
     header = next((value for name, value in headers.items() if name.lower() == "content-type"), "")
     content_type = header.split(";")[0].strip().lower()
@@ -198,7 +200,9 @@ def parse_json(raw: bytes) -> object:
         where = Detail(f"invalid byte at offset {exc.start + bom}", field="body")
         raise MalformedBody("the body is not UTF-8", [where]) from exc
     if not text.strip():
-        raise MalformedBody("the body is empty; send a JSON object", [Detail("empty", field="body")])
+        raise MalformedBody(
+            "the body is empty; send a JSON object", [Detail("empty", field="body")]
+        )
     try:
         return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
@@ -243,5 +247,6 @@ def intake_response(result: IntakeResult) -> Response:
 def health_response(report: HealthReport) -> Response:
     """200 when every dependency answered, 503 naming the ones that did not."""
     status = "ok" if report.healthy else "degraded"
-    return json_response({"status": status, "checks": report.checks},
-                         200 if report.healthy else 503)
+    return json_response(
+        {"status": status, "checks": report.checks}, 200 if report.healthy else 503
+    )

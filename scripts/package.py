@@ -21,8 +21,11 @@ from scripts.lambda_package.wheels import download_wheelhouse
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.package", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.package",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("wheelhouse", help="download the Lambda-platform wheels")
     build = commands.add_parser("build", help="build one stage's package, offline")
@@ -39,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as error:
         print(f"package: {error}", file=sys.stderr)
         return 1
-    print(f"stage {built.stage}: {built.zip_path}, {built.sam_path.name}, "
-          f"{built.cloudformation_path.name}")
+    print(
+        f"stage {built.stage}: {built.zip_path}, {built.sam_path.name}, "
+        f"{built.cloudformation_path.name}"
+    )
     for line in built.bundle.lines():
         print(f"  {line}")
     return 0

@@ -23,8 +23,13 @@ def event_item(**overrides: Any) -> dict[str, Any]:
     return {key: value for key, value in item.items() if value is not None}
 
 
-def sqs_record(body: str, *, message_id: str | None = None, receive_count: int = 1,
-               queue: str = "tripline-events") -> dict[str, Any]:
+def sqs_record(
+    body: str,
+    *,
+    message_id: str | None = None,
+    receive_count: int = 1,
+    queue: str = "tripline-events",
+) -> dict[str, Any]:
     """One record shaped as Lambda's SQS event source sends it (unique messageId by default),
     from ``queue`` in moto's account."""
     return {
@@ -76,14 +81,35 @@ def rule(**overrides: Any) -> Any:
     types = overrides.pop("field_types", {})
     when = overrides.pop("when", None)
     if isinstance(when, str):
-        names = {"source": "string", "type": "string", "id": "string",
-                 "occurred_at": "timestamp", "received_at": "timestamp"}
+        names = {
+            "source": "string",
+            "type": "string",
+            "id": "string",
+            "occurred_at": "timestamp",
+            "received_at": "timestamp",
+        }
         compiled = compile_expression(when, names | types)
         assert not isinstance(compiled, list), compiled
         when = compiled
-    base = Rule(id="r", description="A test rule", enabled=True, kind="match", sources=(),
-                types=(), severity="high", group_by=(), labels={}, runbook=None,
-                message=literal_template("fired"), when=when, threshold=None, absence=None,
-                resolve_after=None, version="v1", state_version="s1", file="rules/r.yaml",
-                line=1)
+    base = Rule(
+        id="r",
+        description="A test rule",
+        enabled=True,
+        kind="match",
+        sources=(),
+        types=(),
+        severity="high",
+        group_by=(),
+        labels={},
+        runbook=None,
+        message=literal_template("fired"),
+        when=when,
+        threshold=None,
+        absence=None,
+        resolve_after=None,
+        version="v1",
+        state_version="s1",
+        file="rules/r.yaml",
+        line=1,
+    )
     return replace(base, **overrides)

@@ -43,7 +43,9 @@ def fresh_mysql_database(prefix: str) -> Iterator[str]:
         with server.connect() as conn:
             conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
     except Exception as exc:  # the server is part of the suite: say why, do not skip
-        pytest.fail(f"MySQL at {MYSQL_SERVER_URL} unreachable ({exc}); run `make test`, which starts it")
+        pytest.fail(
+            f"MySQL at {MYSQL_SERVER_URL} unreachable ({exc}); run `make test`, which starts it"
+        )
     try:
         yield f"{MYSQL_SERVER_URL}/{name}"
     finally:
@@ -114,7 +116,9 @@ def aws(aws_env: None) -> Iterator[dict[str, Any]]:
     from tripline.local.resources import ensure_resources
 
     with mock_aws():
-        clients = {name: boto3.client(name, region_name="us-east-1") for name in ("sqs", "s3", "sns")}
+        clients = {
+            name: boto3.client(name, region_name="us-east-1") for name in ("sqs", "s3", "sns")
+        }
         created = ensure_resources(clients["sqs"], clients["s3"], clients["sns"], "tripline-test")
         yield {"clients": clients, "resources": created}
 
@@ -144,8 +148,9 @@ def make_key(app_env: dict[str, Any]) -> Callable[..., str]:
     def make(role: str = "admin", sources: tuple[str, ...] = (), name: str = "test") -> str:
         key_id, secret, text = new_key_text()
         engine = make_engine(app_env["database_url"])
-        SqlKeyStore(engine).add(ApiKey(key_id, name, role, sources, hash_secret(secret),
-                                       datetime.now(UTC), "tests"))
+        SqlKeyStore(engine).add(
+            ApiKey(key_id, name, role, sources, hash_secret(secret), datetime.now(UTC), "tests")
+        )
         engine.dispose()
         return text
 
@@ -164,11 +169,16 @@ def client(app_env: dict[str, Any], make_key: Callable[..., str]) -> Iterator[An
     with Client(app.app, stage_name="local") as test_client:
         send = test_client.http.request
 
-        def request(method: str, path: str, headers: dict[str, Any] | None = None,
-                    body: bytes | str = b"") -> Any:
+        def request(
+            method: str, path: str, headers: dict[str, Any] | None = None, body: bytes | str = b""
+        ) -> Any:
             given = {"Authorization": admin} | dict(headers or {})
-            return send(method, path, headers={name: value for name, value in given.items()
-                                               if value is not None}, body=body)
+            return send(
+                method,
+                path,
+                headers={name: value for name, value in given.items() if value is not None},
+                body=body,
+            )
 
         test_client.http.request = request  # type: ignore[method-assign]
         yield test_client

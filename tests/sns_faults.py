@@ -33,11 +33,15 @@ class SnsRefusal:
         client.meta.events.register(EVENT, self._answer, unique_id=f"sns-refusal-{id(self)}")
         return self
 
-    def _answer(self, params: Mapping[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+    def _answer(
+        self, params: Mapping[str, Any], **_: Any
+    ) -> tuple[AWSResponse, dict[str, Any]] | None:
         subject = str(params["body"].get("Subject", ""))
         self.seen.append(subject)
         if not self.applies(subject):
             return None
         error = {"Type": "Sender", "Code": self.code, "Message": self.message}
         return AWSResponse(None, self.status, {}, None), {  # type: ignore[arg-type]
-            "Error": error, "ResponseMetadata": {"HTTPStatusCode": self.status}}
+            "Error": error,
+            "ResponseMetadata": {"HTTPStatusCode": self.status},
+        }

@@ -20,19 +20,26 @@ def handlers(tree: ast.Module) -> dict[str, ast.FunctionDef]:
     found = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and any(
-                isinstance(one, ast.Call) and isinstance(one.func, ast.Attribute)
-                and one.func.attr in HANDLERS for one in node.decorator_list):
+            isinstance(one, ast.Call)
+            and isinstance(one.func, ast.Attribute)
+            and one.func.attr in HANDLERS
+            for one in node.decorator_list
+        ):
             found[node.name] = node
     return found
 
 
 def use_case_calls(node: ast.AST) -> list[str]:
     """The use cases called as ``use_cases().<name>(...)`` under ``node``."""
-    return [call.func.attr for call in ast.walk(node)
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-            and isinstance(call.func.value, ast.Call)
-            and isinstance(call.func.value.func, ast.Name)
-            and call.func.value.func.id == "use_cases"]
+    return [
+        call.func.attr
+        for call in ast.walk(node)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and isinstance(call.func.value, ast.Call)
+        and isinstance(call.func.value.func, ast.Name)
+        and call.func.value.func.id == "use_cases"
+    ]
 
 
 def statements(function: ast.FunctionDef) -> list[ast.stmt]:
@@ -60,12 +67,18 @@ def test_each_route_and_trigger_makes_one_bound_call_and_answers() -> None:
 
 def test_every_bound_use_case_is_called_from_the_edge() -> None:
     # GIVEN the use cases bootstrap binds
-    bound = {name for name, _ in inspect.getmembers(UseCases, inspect.isfunction)
-             if not name.startswith("_")}
+    bound = {
+        name
+        for name, _ in inspect.getmembers(UseCases, inspect.isfunction)
+        if not name.startswith("_")
+    }
     # WHEN app.py's handlers and the access edge's authorizer and audit trail are read
     called = set(use_case_calls(ast.parse(APP.read_text())))
     edge = ast.parse((ROOT / "chalicelib" / "access_edge.py").read_text())
-    called |= {node.attr for node in ast.walk(edge)
-               if isinstance(node, ast.Attribute) and node.attr in bound}
+    called |= {
+        node.attr
+        for node in ast.walk(edge)
+        if isinstance(node, ast.Attribute) and node.attr in bound
+    }
     # THEN each one is called from somewhere, and nothing calls a use case that is not bound
     assert called == bound

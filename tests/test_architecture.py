@@ -41,13 +41,39 @@ from chalicelib import domain
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = "chalicelib.domain"
 KERNEL = ("errors", "durations", "json_values", "messages", "paging", "retries")
-LAYERS = ("expressions", "sources", "events", "rules", "alerts", "silences", "dry_run", "uploads",
-          "access")  # lowest first, as drawn above
+LAYERS = (
+    "expressions",
+    "sources",
+    "events",
+    "rules",
+    "alerts",
+    "silences",
+    "dry_run",
+    "uploads",
+    "access",
+)  # lowest first, as drawn above
 DOMAIN_THIRD_PARTY = ("re2",)
-EDGE = ("access_edge", "apidoc", "bootstrap", "docs_page", "observability", "topology",
-        "triggers", "use_cases", "web")
+EDGE = (
+    "access_edge",
+    "apidoc",
+    "bootstrap",
+    "docs_page",
+    "observability",
+    "topology",
+    "triggers",
+    "use_cases",
+    "web",
+)
 APP_MAY_IMPORT = ("__future__", "typing", "chalice", *(f"chalicelib.{name}" for name in EDGE))
-HEAVY = ("boto3", "botocore", "sqlalchemy", "pymysql", "chalice", "alembic", "aws_lambda_powertools")
+HEAVY = (
+    "boto3",
+    "botocore",
+    "sqlalchemy",
+    "pymysql",
+    "chalice",
+    "alembic",
+    "aws_lambda_powertools",
+)
 NAMES_ADAPTERS = ("chalicelib/bootstrap.py", "chalicelib/adapters", "tripline")
 CHECKED = ("app.py", "chalicelib", "tripline")
 
@@ -142,13 +168,18 @@ def layer_problems(relative: str, module: str, found: Import) -> list[str]:
     if within(name, "chalicelib.adapters") and not relative.startswith(NAMES_ADAPTERS):
         problems.append(f"imports {name}: only bootstrap and the tools name adapters")
     if relative.startswith("chalicelib/services/") and (
-            any(within(name, heavy) for heavy in HEAVY) or within(name, "chalicelib.bootstrap")
-            or within(name, "chalicelib.web")):
+        any(within(name, heavy) for heavy in HEAVY)
+        or within(name, "chalicelib.bootstrap")
+        or within(name, "chalicelib.web")
+    ):
         problems.append(f"imports {name}: services use the domain and ports only")
     if relative.startswith("chalicelib/adapters/") and within(name, "chalicelib.services"):
         problems.append(f"imports {name}: adapters never import services")
-    if relative == "app.py" and name != "chalicelib" and not any(
-            within(name, allowed) for allowed in APP_MAY_IMPORT):
+    if (
+        relative == "app.py"
+        and name != "chalicelib"
+        and not any(within(name, allowed) for allowed in APP_MAY_IMPORT)
+    ):
         problems.append(f"imports {name}: app.py imports only the edge modules")
     if relative.startswith("chalicelib/domain/"):
         problems.extend(domain_problems(module, found))
@@ -158,15 +189,22 @@ def layer_problems(relative: str, module: str, found: Import) -> list[str]:
 
 def violations(root: Path) -> list[str]:
     """Every broken rule under ``root``, as ``file:line: what``."""
-    files = [path for place in CHECKED for path in
-             ([root / place] if place.endswith(".py") else sorted((root / place).rglob("*.py")))
-             if path.exists()]
+    files = [
+        path
+        for place in CHECKED
+        for path in (
+            [root / place] if place.endswith(".py") else sorted((root / place).rglob("*.py"))
+        )
+        if path.exists()
+    ]
     found = []
     for path in files:
         relative, module = path.relative_to(root).as_posix(), module_name(path, root)
         for one in imports_of(path, root):
-            found.extend(f"{relative}:{one.line}: {problem}"
-                         for problem in layer_problems(relative, module, one))
+            found.extend(
+                f"{relative}:{one.line}: {problem}"
+                for problem in layer_problems(relative, module, one)
+            )
     return sorted(set(found))
 
 
@@ -186,11 +224,18 @@ def test_the_layers_drawn_in_the_docstring_are_the_domain_packages() -> None:
 def circles(root: Path) -> list[list[str]]:
     """Groups of modules that import one another, directly or round a loop (Tarjan's strongly
     connected components); an import inside a function counts, since it still ties the two."""
-    files = [path for place in CHECKED for path in
-             ([root / place] if place.endswith(".py") else sorted((root / place).rglob("*.py")))]
+    files = [
+        path
+        for place in CHECKED
+        for path in (
+            [root / place] if place.endswith(".py") else sorted((root / place).rglob("*.py"))
+        )
+    ]
     modules = {module_name(path, root): path for path in files}
-    edges = {name: sorted({one.module for one in imports_of(path, root)} & modules.keys() - {name})
-             for name, path in modules.items()}
+    edges = {
+        name: sorted({one.module for one in imports_of(path, root)} & modules.keys() - {name})
+        for name, path in modules.items()
+    }
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -232,12 +277,17 @@ def decisions_in_adapters(root: Path) -> list[str]:
     found = []
     for path in sorted((root / "chalicelib" / "adapters").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            if not (isinstance(node, ast.ImportFrom) and node.module
-                    and domain_package(node.module) not in (None, "kernel")):
+            if not (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and domain_package(node.module) not in (None, "kernel")
+            ):
                 continue
-            found.extend(f"{path.relative_to(root).as_posix()}:{node.lineno}: calls {alias.name}"
-                         for alias in node.names
-                         if alias.name[0].islower() and alias.name not in ADAPTERS_MAY_CALL)
+            found.extend(
+                f"{path.relative_to(root).as_posix()}:{node.lineno}: calls {alias.name}"
+                for alias in node.names
+                if alias.name[0].islower() and alias.name not in ADAPTERS_MAY_CALL
+            )
     return found
 
 
@@ -246,40 +296,66 @@ def test_adapters_take_values_from_the_domain_and_make_no_decision(tmp_path: Pat
     # GIVEN an adapter that imports the alert lifecycle's decision
     adapters = tmp_path / "chalicelib" / "adapters"
     adapters.mkdir(parents=True)
-    (adapters / "alert_state.py").write_text("from chalicelib.domain.alerts import Alert, open_or_add\n")
+    (adapters / "alert_state.py").write_text(
+        "from chalicelib.domain.alerts import Alert, open_or_add\n"
+    )
     # THEN the check names it
     assert decisions_in_adapters(tmp_path) == [
-        "chalicelib/adapters/alert_state.py:1: calls open_or_add"]
+        "chalicelib/adapters/alert_state.py:1: calls open_or_add"
+    ]
 
 
 VIOLATIONS = {
-    "a domain module imports boto3":
-        ("chalicelib/domain/events/model.py", "import boto3\n", "imports boto3"),
-    "a lower layer imports a higher one":
-        ("chalicelib/domain/sources/model.py", "from chalicelib.domain.rules import Rule\n",
-         "rules stands above sources"),
-    "the kernel imports a package":
-        ("chalicelib/domain/paging.py", "from chalicelib.domain.events import Event\n",
-         "the kernel imports only the kernel"),
-    "a relative import reaches above":
-        ("chalicelib/domain/events/model.py", "from ..alerts import Alert\n",
-         "alerts stands above events"),
-    "a service reaches inside a package":
-        ("chalicelib/services/reads.py", "from chalicelib.domain.events.model import Event\n",
-         "through its __init__"),
-    "a service names an adapter":
-        ("chalicelib/services/reads.py", "from chalicelib.adapters.db.tables import events\n",
-         "only bootstrap and the tools name adapters"),
-    "a service uses SQLAlchemy":
-        ("chalicelib/services/reads.py", "import sqlalchemy\n", "domain and ports only"),
-    "an adapter calls a service":
-        ("chalicelib/adapters/db/tables.py", "from chalicelib.services import reads\n",
-         "adapters never import services"),
-    "app.py reaches past the edge":
-        ("app.py", "from chalicelib.services.reads import list_events\n",
-         "app.py imports only the edge modules"),
-    "chalicelib imports a tool":
-        ("chalicelib/web.py", "from tripline import cli\n", "never imports the tools"),
+    "a domain module imports boto3": (
+        "chalicelib/domain/events/model.py",
+        "import boto3\n",
+        "imports boto3",
+    ),
+    "a lower layer imports a higher one": (
+        "chalicelib/domain/sources/model.py",
+        "from chalicelib.domain.rules import Rule\n",
+        "rules stands above sources",
+    ),
+    "the kernel imports a package": (
+        "chalicelib/domain/paging.py",
+        "from chalicelib.domain.events import Event\n",
+        "the kernel imports only the kernel",
+    ),
+    "a relative import reaches above": (
+        "chalicelib/domain/events/model.py",
+        "from ..alerts import Alert\n",
+        "alerts stands above events",
+    ),
+    "a service reaches inside a package": (
+        "chalicelib/services/reads.py",
+        "from chalicelib.domain.events.model import Event\n",
+        "through its __init__",
+    ),
+    "a service names an adapter": (
+        "chalicelib/services/reads.py",
+        "from chalicelib.adapters.db.tables import events\n",
+        "only bootstrap and the tools name adapters",
+    ),
+    "a service uses SQLAlchemy": (
+        "chalicelib/services/reads.py",
+        "import sqlalchemy\n",
+        "domain and ports only",
+    ),
+    "an adapter calls a service": (
+        "chalicelib/adapters/db/tables.py",
+        "from chalicelib.services import reads\n",
+        "adapters never import services",
+    ),
+    "app.py reaches past the edge": (
+        "app.py",
+        "from chalicelib.services.reads import list_events\n",
+        "app.py imports only the edge modules",
+    ),
+    "chalicelib imports a tool": (
+        "chalicelib/web.py",
+        "from tripline import cli\n",
+        "never imports the tools",
+    ),
 }
 
 
@@ -315,11 +391,21 @@ def test_importing_app_builds_no_client_engine_or_connection() -> None:
         "if m in sys.modules]\n"
         "print(','.join(loaded))\n"
     )
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": "mysql+pymysql://x@192.0.2.1:1/none",
-           "TRIPLINE_AWS_ENDPOINT_URL": "http://192.0.2.1:1"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": "mysql+pymysql://x@192.0.2.1:1/none",
+        "TRIPLINE_AWS_ENDPOINT_URL": "http://192.0.2.1:1",
+    }
     # WHEN app is imported in a fresh interpreter
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     # THEN it succeeds without touching any of them, and loads none of the heavy libraries
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""

@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def resources(kind: str) -> dict[str, dict[str, Any]]:
     template = yaml.safe_load((ROOT / "infra" / "template.yaml").read_text())
-    return {name: r["Properties"] for name, r in template["Resources"].items()
-            if r.get("Type") == kind}
+    return {
+        name: r["Properties"] for name, r in template["Resources"].items() if r.get("Type") == kind
+    }
 
 
 def test_infra_declares_every_queue_with_its_dead_letter_queue() -> None:
@@ -38,7 +39,9 @@ def test_infra_declares_every_queue_with_its_dead_letter_queue() -> None:
 
 def test_infra_declares_the_alerts_topic_and_the_ops_topic() -> None:
     assert sorted(p["TopicName"] for p in resources("AWS::SNS::Topic").values()) == [
-        ALERTS_TOPIC, "tripline-ops"]
+        ALERTS_TOPIC,
+        "tripline-ops",
+    ]
 
 
 def test_visibility_timeout_is_six_times_the_consumer_timeout() -> None:
@@ -53,15 +56,20 @@ def test_visibility_timeout_is_six_times_the_consumer_timeout() -> None:
 def test_sqs_triggers_set_their_batch_size_instead_of_chalices_default_of_one() -> None:
     # events are small: ten a batch; a fan-out may scan a gigabyte: one; a chunk is 1 MiB: four
     assert {source.name: source.batch_size for source in sqs_sources()} == {
-        "process_events": 10, "fan_out_uploads": 1, "process_rows": 4,
+        "process_events": 10,
+        "fan_out_uploads": 1,
+        "process_rows": 4,
     }
 
 
 def test_the_clock_driven_work_runs_every_minute() -> None:
-    schedules = [source for source in app.app.event_sources
-                 if isinstance(source, ScheduledEventConfig)]
-    assert [(one.name, one.schedule_expression.to_string()) for one in schedules  # type: ignore[union-attr]
-            ] == [("tick", "rate(1 minute)")]
+    schedules = [
+        source for source in app.app.event_sources if isinstance(source, ScheduledEventConfig)
+    ]
+    assert [
+        (one.name, one.schedule_expression.to_string())
+        for one in schedules  # type: ignore[union-attr]
+    ] == [("tick", "rate(1 minute)")]
 
 
 def sqs_sources() -> list[SQSEventConfig]:
@@ -71,8 +79,11 @@ def sqs_sources() -> list[SQSEventConfig]:
 def test_lambda_requirements_match_the_package_dependencies() -> None:
     # GIVEN the dependencies in pyproject.toml and the Lambda bundle's requirements.txt
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    bundle = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
-              if line and not line.startswith("#")]
+    bundle = [
+        line
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
     # THEN every bundled requirement is pinned as in pyproject, and only boto3 and chalice
     # (provided by Lambda, and the deploy tool) and the tools' own libraries (tripline/, never in
     # the bundle) are left out: alembic runs in the migrate function
@@ -92,7 +103,10 @@ def test_each_stages_parameters_are_the_templates_and_set_the_api_throttle() -> 
         assert set(parameters) <= set(declared), stage
         for name, value in parameters.items():
             if declared[name]["Type"] == "Number":
-                assert declared[name].get("MinValue", 0) <= float(value) <= declared[name].get(
-                    "MaxValue", float("inf")), (stage, name)
+                assert (
+                    declared[name].get("MinValue", 0)
+                    <= float(value)
+                    <= declared[name].get("MaxValue", float("inf"))
+                ), (stage, name)
         # AND sets the API's throttle itself rather than take the template's defaults
         assert {"ApiThrottleRateLimit", "ApiThrottleBurstLimit"} <= set(parameters), stage

@@ -63,9 +63,16 @@ def _db_sql(_: argparse.Namespace) -> int:
 def _local(args: argparse.Namespace) -> int:
     from tripline.local.runtime import LocalOptions, run_local
 
-    return run_local(LocalOptions(host=args.host, port=args.port, aws_port=args.aws_port,
-                                  demo=args.demo, mailbox_dir=args.mailbox,
-                                  schedule_seconds=args.schedule_every))
+    return run_local(
+        LocalOptions(
+            host=args.host,
+            port=args.port,
+            aws_port=args.aws_port,
+            demo=args.demo,
+            mailbox_dir=args.mailbox,
+            schedule_seconds=args.schedule_every,
+        )
+    )
 
 
 def _upload(args: argparse.Namespace) -> int:
@@ -77,9 +84,14 @@ def _upload(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"tripline: {path}: no such file", file=sys.stderr)
         return 2
-    options = UploadOptions(path, args.source, args.api_url.rstrip("/"), args.api_key,
-                            wait=not args.no_wait,
-                            timeout_seconds=args.timeout)
+    options = UploadOptions(
+        path,
+        args.source,
+        args.api_url.rstrip("/"),
+        args.api_key,
+        wait=not args.no_wait,
+        timeout_seconds=args.timeout,
+    )
     return run_upload(options, say=lambda line: print(line, flush=True))
 
 
@@ -97,14 +109,18 @@ def _rules_check(args: argparse.Namespace) -> int:
     book, details = read_rulebook(directory)
     for detail in details:
         print(RuleFileError.describe(detail))
-    loaded = (f"{_count(len(book.rules), 'rule')}, {_count(len(book.sources.definitions), 'source')}"
-              f", {_count(len(book.references), 'reference table')}")
+    loaded = (
+        f"{_count(len(book.rules), 'rule')}, {_count(len(book.sources.definitions), 'source')}"
+        f", {_count(len(book.references), 'reference table')}"
+    )
     if not details:
         print(f"{directory.name}/: {loaded}: no problems")
         return 0
     files = len({detail.file for detail in details})
-    print(f"{directory.name}/: {_count(len(details), 'problem')} in {_count(files, 'file')} "
-          f"({loaded} loaded)")
+    print(
+        f"{directory.name}/: {_count(len(details), 'problem')} in {_count(files, 'file')} "
+        f"({loaded} loaded)"
+    )
     return 1
 
 
@@ -119,12 +135,18 @@ def _add_db_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
         run=_db_upgrade
     )
     downgrade = db.add_parser(
-        "downgrade", help="undo migrations: the last one, or down to REVISION",
+        "downgrade",
+        help="undo migrations: the last one, or down to REVISION",
         description="Undo migrations on the configured database, dropping what they added "
-                    "(rows included). Exit status: 0 done, 2 a target it cannot reach.")
-    downgrade.add_argument("revision", nargs="?", default="-1",
-                           help="-N steps back (default -1), a revision id (`alembic history` "
-                                "lists them) or base (before the first)")
+        "(rows included). Exit status: 0 done, 2 a target it cannot reach.",
+    )
+    downgrade.add_argument(
+        "revision",
+        nargs="?",
+        default="-1",
+        help="-N steps back (default -1), a revision id (`alembic history` "
+        "lists them) or base (before the first)",
+    )
     downgrade.set_defaults(run=_db_downgrade)
     db.add_parser("sql", help="print the MySQL DDL of the migrations").set_defaults(run=_db_sql)
 
@@ -134,18 +156,25 @@ def _add_rules_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     rules = commands.add_parser("rules", help="check and try the rules in rules/")
     group = rules.add_subparsers(dest="rules", required=True)
     check = group.add_parser(
-        "check", help="lint the rules, sources and reference tables",
+        "check",
+        help="lint the rules, sources and reference tables",
         description="Print every problem as file:line:col: field: message, then a summary. "
-                    "Exit status: 0 no problems, 1 problems, 2 no such directory.")
-    check.add_argument("path", nargs="?", help="the rules folder (default $TRIPLINE_RULES_DIR, "
-                                               "else rules/ beside the code)")
+        "Exit status: 0 no problems, 1 problems, 2 no such directory.",
+    )
+    check.add_argument(
+        "path",
+        nargs="?",
+        help="the rules folder (default $TRIPLINE_RULES_DIR, else rules/ beside the code)",
+    )
     check.set_defaults(run=_rules_check)
     test = group.add_parser(
-        "test", help="dry-run a rule over listed or stored events (nothing is stored or sent)",
+        "test",
+        help="dry-run a rule over listed or stored events (nothing is stored or sent)",
         description="RULE is a rule file or the id of a loaded rule. Give --events FILE (a JSON "
-                    "list of events) or --since [--until] to read stored events from "
-                    "DATABASE_URL. Prints the matches, the alerts it would have opened and their "
-                    "email text. Exit status: 0 done, 2 a bad rule or request.")
+        "list of events) or --since [--until] to read stored events from "
+        "DATABASE_URL. Prints the matches, the alerts it would have opened and their "
+        "email text. Exit status: 0 done, 2 a bad rule or request.",
+    )
     add_dry_run_arguments(test)
     test.set_defaults(run=_rules_test)
 
@@ -173,27 +202,44 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
     local.add_argument("--aws-port", type=int, default=4566, help="moto server port (default 4566)")
     local.add_argument("--demo", action="store_true", help="post sample events once it is up")
-    local.add_argument("--mailbox", metavar="DIR", default="var/mailbox",
-                       help="where alert emails are written, one .eml each (default var/mailbox)")
-    local.add_argument("--schedule-every", metavar="SECONDS", type=_seconds, default=None,
-                       help="run scheduled functions this often instead of their rate "
-                            "(to watch repeats and expiries without waiting minutes)")
+    local.add_argument(
+        "--mailbox",
+        metavar="DIR",
+        default="var/mailbox",
+        help="where alert emails are written, one .eml each (default var/mailbox)",
+    )
+    local.add_argument(
+        "--schedule-every",
+        metavar="SECONDS",
+        type=_seconds,
+        default=None,
+        help="run scheduled functions this often instead of their rate "
+        "(to watch repeats and expiries without waiting minutes)",
+    )
     local.set_defaults(run=_local)
     add_keys_commands(commands)
     upload = commands.add_parser(
-        "upload", help="upload a CSV file and wait for its report",
+        "upload",
+        help="upload a CSV file and wait for its report",
         description="Exit status: 0 complete, 3 complete with rejected rows, 4 failed, "
-                    "5 still importing when --timeout ran out, 2 a request error.")
+        "5 still importing when --timeout ran out, 2 a request error.",
+    )
     upload.add_argument("file", help="the CSV file")
     upload.add_argument("--source", required=True, help="the source its rows belong to")
-    upload.add_argument("--api-url", default=os.environ.get("TRIPLINE_API_URL",
-                                                           "http://127.0.0.1:8000"),
-                        help="the API (default $TRIPLINE_API_URL or http://127.0.0.1:8000)")
-    upload.add_argument("--api-key", default=os.environ.get("TRIPLINE_API_KEY", ""),
-                        help="an ingest, operator or admin key (default $TRIPLINE_API_KEY)")
+    upload.add_argument(
+        "--api-url",
+        default=os.environ.get("TRIPLINE_API_URL", "http://127.0.0.1:8000"),
+        help="the API (default $TRIPLINE_API_URL or http://127.0.0.1:8000)",
+    )
+    upload.add_argument(
+        "--api-key",
+        default=os.environ.get("TRIPLINE_API_KEY", ""),
+        help="an ingest, operator or admin key (default $TRIPLINE_API_KEY)",
+    )
     upload.add_argument("--no-wait", action="store_true", help="return once the file is sent")
-    upload.add_argument("--timeout", type=float, default=600.0,
-                        help="seconds to wait for the import (default 600)")
+    upload.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds to wait for the import (default 600)"
+    )
     upload.set_defaults(run=_upload)
     _add_rules_commands(commands)
     add_dlq_commands(commands)

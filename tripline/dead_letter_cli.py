@@ -26,20 +26,25 @@ BODY_CHARS = 2000
 def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dlq = commands.add_parser("dlq", help="dead-letter queues: list, show, redrive")
     group = dlq.add_subparsers(dest="dlq", required=True)
-    group.add_parser("list", help="every queue's DLQ and how many messages wait there"
-                     ).set_defaults(run=lambda args: run_list(args, _say))
+    group.add_parser(
+        "list", help="every queue's DLQ and how many messages wait there"
+    ).set_defaults(run=lambda args: run_list(args, _say))
     show = group.add_parser(
-        "show", help="print messages of a DLQ without taking them off it",
+        "show",
+        help="print messages of a DLQ without taking them off it",
         description="Each message: id, sent at, receive count, attributes and body (pretty JSON, "
-                    f"cut at {BODY_CHARS} characters; --json prints everything).")
+        f"cut at {BODY_CHARS} characters; --json prints everything).",
+    )
     show.add_argument("queue", help="events, uploads or rows")
     show.add_argument("--limit", type=_positive, default=10, help="at most N (default 10)")
     show.add_argument("--json", action="store_true", help="a JSON list, bodies whole")
     show.set_defaults(run=lambda args: run_show(args, _say))
     redrive = group.add_parser(
-        "redrive", help="move a DLQ's messages back to their queue",
+        "redrive",
+        help="move a DLQ's messages back to their queue",
         description="Asks first on a terminal unless --yes. Exit status: 0 all moved, 1 some "
-                    "failed (they stay on the DLQ) or not confirmed, 2 a bad queue or SQS down.")
+        "failed (they stay on the DLQ) or not confirmed, 2 a bad queue or SQS down.",
+    )
     redrive.add_argument("queue", help="events, uploads or rows")
     redrive.add_argument("--limit", type=_positive, default=None, help="at most N (default all)")
     redrive.add_argument("--yes", action="store_true", help="do not ask")
@@ -64,12 +69,16 @@ def run_show(args: argparse.Namespace, say: Say) -> int:
         return 0
     from chalicelib.adapters.aws.dead_letters import find_queue
 
-    say(f"{find_queue(args.queue).dead_letter_queue}: {len(letters)} message(s)"
-        + (f" (the first {args.limit}; --limit for more)" if len(letters) == args.limit else ""))
+    say(
+        f"{find_queue(args.queue).dead_letter_queue}: {len(letters)} message(s)"
+        + (f" (the first {args.limit}; --limit for more)" if len(letters) == args.limit else "")
+    )
     for letter in letters:
         say("")
-        say(f"message {letter.message_id}  sent {_when(letter) or '?'}  "
-            f"receive count {letter.receive_count if letter.receive_count is not None else '?'}")
+        say(
+            f"message {letter.message_id}  sent {_when(letter) or '?'}  "
+            f"receive count {letter.receive_count if letter.receive_count is not None else '?'}"
+        )
         for name, value in letter.attributes.items():
             say(f"  {name} = {value.get('StringValue', '<binary>')}")
         say(_indent(_cut(_pretty(letter.body))))
@@ -84,8 +93,9 @@ def run_redrive(args: argparse.Namespace, say: Say, ask: Ask) -> int:
             say(f"{count.dead_letter_queue} is empty: nothing to move")
             return 0
         many = (f"up to {args.limit} of " if args.limit else "") + f"{count.messages}"
-        if not ask(f"move {many} message(s) from {count.dead_letter_queue} back to "
-                   f"{count.queue}? [y/N] "):
+        if not ask(
+            f"move {many} message(s) from {count.dead_letter_queue} back to {count.queue}? [y/N] "
+        ):
             say("nothing moved")
             return 1
     report = adapter.redrive(args.queue, args.limit)
@@ -106,9 +116,13 @@ def dead_letters() -> SqsDeadLetters:
 
 
 def _view(letter: DeadLetter) -> dict[str, object]:
-    return {"message_id": letter.message_id, "sent_at": _when(letter),
-            "receive_count": letter.receive_count, "attributes": letter.attributes,
-            "body": letter.body}
+    return {
+        "message_id": letter.message_id,
+        "sent_at": _when(letter),
+        "receive_count": letter.receive_count,
+        "attributes": letter.attributes,
+        "body": letter.body,
+    }
 
 
 def _when(letter: DeadLetter) -> str | None:

@@ -37,10 +37,15 @@ def run_rules_test(args: argparse.Namespace, say: Callable[[str], None]) -> int:
         return 2
     container = bootstrap.container()
     try:
-        report = dry_run_rule(payload, pipeline=container.pipeline,
-                              reader=container.rule_reader if args.since else None,
-                              clock=container.clock, limits=container.settings.limits,
-                              parse_rule=container.parse_rule, rule_file=args.rule)
+        report = dry_run_rule(
+            payload,
+            pipeline=container.pipeline,
+            reader=container.rule_reader if args.since else None,
+            clock=container.clock,
+            limits=container.settings.limits,
+            parse_rule=container.parse_rule,
+            rule_file=args.rule,
+        )
     except TriplineError as error:
         print(f"tripline: {error}", file=sys.stderr)
         return 2
@@ -54,9 +59,11 @@ def run_rules_test(args: argparse.Namespace, say: Callable[[str], None]) -> int:
 
 def _payload(args: argparse.Namespace) -> dict[str, Any]:
     path = Path(args.rule)
-    payload: dict[str, Any] = ({"rule": path.read_text(encoding="utf-8")}
-                               if path.suffix in (".yaml", ".yml") or path.is_file()
-                               else {"rule_id": args.rule})
+    payload: dict[str, Any] = (
+        {"rule": path.read_text(encoding="utf-8")}
+        if path.suffix in (".yaml", ".yml") or path.is_file()
+        else {"rule_id": args.rule}
+    )
     if args.events is not None:
         text = sys.stdin.read() if args.events == "-" else Path(args.events).read_text("utf-8")
         try:
@@ -74,23 +81,31 @@ def _payload(args: argparse.Namespace) -> dict[str, Any]:
 def describe(report: dict[str, Any]) -> list[str]:
     """The report for a terminal: counts, the noise per day, then each would-be email."""
     rule, scanned = report["rule"], report["events"]
-    lines = [f"rule {rule['id']} ({rule['kind']}, version {rule['version']}): "
-             f"{scanned['scanned']} events read, {scanned['evaluated']} judged, "
-             f"{report['matched']} matches, {report['alerts_opened']} alerts would open"
-             + (" (stopped at the event limit)" if scanned["truncated"] else "")]
+    lines = [
+        f"rule {rule['id']} ({rule['kind']}, version {rule['version']}): "
+        f"{scanned['scanned']} events read, {scanned['evaluated']} judged, "
+        f"{report['matched']} matches, {report['alerts_opened']} alerts would open"
+        + (" (stopped at the event limit)" if scanned["truncated"] else "")
+    ]
     lines += [f"  rejected: {_where(detail)}{detail['message']}" for detail in scanned["rejected"]]
     if report["fires_per_day"]:
-        lines.append("matches per day: " + ", ".join(
-            f"{day} {count}" for day, count in report["fires_per_day"].items()))
+        lines.append(
+            "matches per day: "
+            + ", ".join(f"{day} {count}" for day, count in report["fires_per_day"].items())
+        )
     for number, alert in enumerate(report["alerts"], start=1):
         note = alert["notification"]
-        lines += ["", f"alert {number}: {note['subject']}  ({alert['matches']} matches, "
-                      f"{alert['opened_at']} to {alert['last_match_at']})"]
+        lines += [
+            "",
+            f"alert {number}: {note['subject']}  ({alert['matches']} matches, "
+            f"{alert['opened_at']} to {alert['last_match_at']})",
+        ]
         lines += ["    " + line if line else "" for line in note["body"].splitlines()]
     if report["failed"]:
         lines += ["", f"the rule failed on {report['failed']} event(s):"]
-        lines += [f"  {one['source']}/{one['event_id']}: {one['reason']}"
-                  for one in report["failures"]]
+        lines += [
+            f"  {one['source']}/{one['event_id']}: {one['reason']}" for one in report["failures"]
+        ]
     return lines
 
 

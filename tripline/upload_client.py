@@ -55,14 +55,14 @@ def run_upload(options: UploadOptions, say: Say, progress: IO[str] = sys.stderr)
     return EXIT_BY_STATUS.get(status["status"], 5)
 
 
-def call_api(method: str, url: str, body: object | None = None, *,
-             key: str = "") -> dict[str, Any]:
+def call_api(method: str, url: str, body: object | None = None, *, key: str = "") -> dict[str, Any]:
     """One JSON call with the caller's key; an error answer becomes a ``RequestError``
     carrying the API's own details."""
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
-        response = httpx.request(method, url, json=body, headers=headers,
-                                 timeout=API_TIMEOUT_SECONDS)
+        response = httpx.request(
+            method, url, json=body, headers=headers, timeout=API_TIMEOUT_SECONDS
+        )
     except httpx.TransportError as exc:
         raise DependencyError(f"cannot reach the API at {url}: {exc}") from exc
     if response.is_error:
@@ -70,23 +70,31 @@ def call_api(method: str, url: str, body: object | None = None, *,
     try:
         answer: dict[str, Any] = response.json()
     except ValueError as exc:
-        raise DependencyError(f"the API at {url} answered {response.status_code} "
-                              "without a JSON document") from exc
+        raise DependencyError(
+            f"the API at {url} answered {response.status_code} without a JSON document"
+        ) from exc
     return answer
 
 
 def _api_error(response: httpx.Response) -> RequestError:
     try:
         error = response.json()["error"]
-        details = [Detail(**{k: v for k, v in one.items() if k in Detail.__dataclass_fields__})
-                   for one in error.get("details", [])]
+        details = [
+            Detail(**{k: v for k, v in one.items() if k in Detail.__dataclass_fields__})
+            for one in error.get("details", [])
+        ]
         return RequestError(f"{response.status_code}: {error['message']}", details)
     except (ValueError, KeyError, TypeError):
         return RequestError(f"{response.status_code}: {response.reason_phrase}")
 
 
-def post_form(form: dict[str, Any], path: Path, on_progress: Callable[[int], None], *,
-              on_start: Callable[[int], None] | None = None) -> None:
+def post_form(
+    form: dict[str, Any],
+    path: Path,
+    on_progress: Callable[[int], None],
+    *,
+    on_start: Callable[[int], None] | None = None,
+) -> None:
     """The browser-form POST S3 expects: every field, then the file, streamed from disk.
 
     httpx writes the part's header as the HTML standard has browsers write it (a quote in the
@@ -97,8 +105,11 @@ def post_form(form: dict[str, Any], path: Path, on_progress: Callable[[int], Non
     host = httpx.URL(form["url"]).host
     with path.open("rb") as stream, httpx.Client(timeout=SEND_TIMEOUT_SECONDS) as client:
         request = client.build_request(
-            "POST", form["url"], data=form["fields"],
-            files={form["file_field"]: (path.name, stream, form["content_type"])})
+            "POST",
+            form["url"],
+            data=form["fields"],
+            files={form["file_field"]: (path.name, stream, form["content_type"])},
+        )
         if on_start is not None:
             on_start(int(request.headers["Content-Length"]))
         request.stream = _CountedBody(request.stream, on_progress)
@@ -107,16 +118,18 @@ def post_form(form: dict[str, Any], path: Path, on_progress: Callable[[int], Non
         except httpx.TransportError as exc:
             raise DependencyError(f"the upload to {host} broke off: {exc}") from exc
     if response.status_code >= 300:
-        raise RequestError(f"S3 refused the file ({response.status_code}): "
-                           f"{_s3_message(response.text)}")
+        raise RequestError(
+            f"S3 refused the file ({response.status_code}): {_s3_message(response.text)}"
+        )
 
 
 class _CountedBody(httpx.SyncByteStream):
     """A request body that reports each block when the transport comes back for the next one:
     by then the block is written to the socket, so the count is of bytes sent, not bytes read."""
 
-    def __init__(self, body: httpx.SyncByteStream | httpx.AsyncByteStream,
-                 on_progress: Callable[[int], None]) -> None:
+    def __init__(
+        self, body: httpx.SyncByteStream | httpx.AsyncByteStream, on_progress: Callable[[int], None]
+    ) -> None:
         if not isinstance(body, httpx.SyncByteStream):
             raise TypeError("a multipart body that cannot be sent synchronously")
         self._body = body
@@ -134,7 +147,7 @@ def _s3_message(xml: str) -> str:
     for tag in ("Code", "Message"):
         start, end = xml.find(f"<{tag}>"), xml.find(f"</{tag}>")
         if start >= 0 and end > start:
-            found.append(xml[start + len(tag) + 2:end])
+            found.append(xml[start + len(tag) + 2 : end])
     return ": ".join(found) or xml[:200]
 
 
@@ -149,13 +162,21 @@ def _wait(options: UploadOptions, upload_id: str) -> dict[str, Any]:
 
 def _summarise(status: dict[str, Any], say: Say) -> None:
     rows = status["rows"]
-    say(f"upload {status['upload_id']}: {status['status']}"
-        + (f" ({status['status_reason']})" if status.get("status_reason") else ""))
-    say(f"  rows: {rows['seen']} seen, {rows['accepted']} accepted "
-        f"({rows['stored']} new, {rows['duplicate']} already stored), {rows['rejected']} rejected")
+    say(
+        f"upload {status['upload_id']}: {status['status']}"
+        + (f" ({status['status_reason']})" if status.get("status_reason") else "")
+    )
+    say(
+        f"  rows: {rows['seen']} seen, {rows['accepted']} accepted "
+        f"({rows['stored']} new, {rows['duplicate']} already stored), {rows['rejected']} rejected"
+    )
     for problem in status.get("problems", []):
         where = problem.get("field") or problem.get("column") or ""
-        say(f"  problem: {where}: {problem['message']}" if where else f"  problem: {problem['message']}")
+        say(
+            f"  problem: {where}: {problem['message']}"
+            if where
+            else f"  problem: {problem['message']}"
+        )
     reports = status.get("reports") or {}
     for name in ("report_json", "rejects_csv"):
         if reports.get(name):

@@ -43,9 +43,16 @@ def progress_bar(label: str, stream: IO[str]) -> Iterator[UploadBar]:
     """A bar labelled ``label`` on ``stream`` while the block runs; left at its end state."""
     live = stream.isatty() and os.environ.get("TERM") != "dumb"
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-        TimeRemainingColumn(), console=Console(file=stream, highlight=False), disable=not live,
-        redirect_stdout=False, redirect_stderr=False)
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(file=stream, highlight=False),
+        disable=not live,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
     task = progress.add_task(label, total=None)
     with progress:
         yield UploadBar(progress, task)

@@ -38,8 +38,11 @@ def _seconds(text: str) -> int | None:
     found = _PATTERN.fullmatch(text)
     if not text or found is None:
         return None
-    return sum(int(count) * size for count, (_, size) in zip(found.groups(), _UNITS, strict=True)
-               if count is not None)
+    return sum(
+        int(count) * size
+        for count, (_, size) in zip(found.groups(), _UNITS, strict=True)
+        if count is not None
+    )
 
 
 def format_duration(delta: timedelta) -> str:

@@ -50,8 +50,13 @@ class Detail:
     file: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        shown = {"file": self.file, "field": self.field, "line": self.line,
-                 "column": self.column, "value": self.value}
+        shown = {
+            "file": self.file,
+            "field": self.field,
+            "line": self.line,
+            "column": self.column,
+            "value": self.value,
+        }
         return {"message": self.message} | {k: v for k, v in shown.items() if v is not None}
 
 

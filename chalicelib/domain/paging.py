@@ -39,14 +39,25 @@ def decode_keyset(text: str) -> tuple[datetime, object]:
 
 
 def page_window(
-    params: Mapping[str, str], allowed: tuple[str, ...], decode: Callable[[str], C],
-    problems: list[Detail], *, default_limit: int, max_limit: int,
+    params: Mapping[str, str],
+    allowed: tuple[str, ...],
+    decode: Callable[[str], C],
+    problems: list[Detail],
+    *,
+    default_limit: int,
+    max_limit: int,
 ) -> tuple[datetime | None, datetime | None, int, C | None]:
     """What every keyset-paginated list takes: known parameters only, ``since`` before ``until``,
     a bounded ``limit`` and a cursor this API issued. Problems are added to ``problems``."""
-    problems.extend(Detail(f"unknown parameter; expected one of {', '.join(allowed)}", field=name)
-                    for name in params if name not in allowed)
-    since, until = time_parameter(params, "since", problems), time_parameter(params, "until", problems)
+    problems.extend(
+        Detail(f"unknown parameter; expected one of {', '.join(allowed)}", field=name)
+        for name in params
+        if name not in allowed
+    )
+    since, until = (
+        time_parameter(params, "since", problems),
+        time_parameter(params, "until", problems),
+    )
     limit = limit_parameter(params.get("limit"), default_limit, max_limit, problems)
     after = None
     if params.get("cursor"):
@@ -73,7 +84,9 @@ def limit_parameter(value: str | None, default: int, maximum: int, problems: lis
     if value is None:
         return default
     if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= maximum:
-        problems.append(Detail(f"must be a whole number from 1 to {maximum}", field="limit", value=value))
+        problems.append(
+            Detail(f"must be a whole number from 1 to {maximum}", field="limit", value=value)
+        )
         return default
     return int(value)
 

@@ -27,8 +27,9 @@ class Recorded:
     notices: int = 0
 
 
-def record_matches(work: VerdictWork, matches: Sequence[RuleMatch], rules: Mapping[str, Rule],
-                   at: datetime) -> Recorded:
+def record_matches(
+    work: VerdictWork, matches: Sequence[RuleMatch], rules: Mapping[str, Rule], at: datetime
+) -> Recorded:
     """Record ``matches`` (keyed, so a replay adds none) and open or add to the alerts of those
     that are new; the ones recorded before had their alerts changed when they were."""
     if not matches:
@@ -40,8 +41,9 @@ def record_matches(work: VerdictWork, matches: Sequence[RuleMatch], rules: Mappi
     return Recorded(len(fresh), open_or_advance(work, fresh, rules, at))
 
 
-def open_or_advance(work: AlertWork, matches: Sequence[RuleMatch], rules: Mapping[str, Rule],
-                    now: datetime) -> int:
+def open_or_advance(
+    work: AlertWork, matches: Sequence[RuleMatch], rules: Mapping[str, Rule], now: datetime
+) -> int:
     """Open or add to the alerts of new ``matches``, one change per fingerprint; how many
     notices were queued. Matches of a rule not in ``rules`` change no alert."""
     by_print: dict[str, list[RuleMatch]] = {}
@@ -50,8 +52,9 @@ def open_or_advance(work: AlertWork, matches: Sequence[RuleMatch], rules: Mappin
             by_print.setdefault(match.fingerprint, []).append(match)
     if not by_print:
         return 0
-    flapping = work.lock_fingerprints({print_: found[0].rule_id
-                                       for print_, found in by_print.items()}, now)
+    flapping = work.lock_fingerprints(
+        {print_: found[0].rule_id for print_, found in by_print.items()}, now
+    )
     queued = 0
     for print_ in sorted(by_print):
         found = by_print[print_]
@@ -63,8 +66,9 @@ def open_or_advance(work: AlertWork, matches: Sequence[RuleMatch], rules: Mappin
     return queued
 
 
-def flap_state(work: AlertWork, fingerprint: str, flapping: bool, policy: AlertPolicy,
-               now: datetime) -> FlapState:
+def flap_state(
+    work: AlertWork, fingerprint: str, flapping: bool, policy: AlertPolicy, now: datetime
+) -> FlapState:
     """The fingerprint's opens within the flapping window; a flapping spell that has calmed down
     is ended here, so every caller sees it settled."""
     state = FlapState(flapping, work.recent_opens(fingerprint, now - policy.flap_within))

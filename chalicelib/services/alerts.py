@@ -36,8 +36,9 @@ from chalicelib.ports import AlertStore, AlertWork, Clock, LiveSilences
 from chalicelib.services.alerting import current_flap, flap_state, locked_alert
 
 
-def list_alerts(params: Mapping[str, str], *, store: AlertStore, default_limit: int,
-                max_limit: int) -> AlertPage:
+def list_alerts(
+    params: Mapping[str, str], *, store: AlertStore, default_limit: int, max_limit: int
+) -> AlertPage:
     query = parse_alert_query(params, default_limit=default_limit, max_limit=max_limit)
     return store.list_alerts(query)
 
@@ -49,24 +50,41 @@ def describe_alert(alert_id: str, *, store: AlertStore) -> dict[str, Any]:
     if alert is None:
         raise _missing(alert_id)
     lines, notices = store.history(number)
-    timeline = [{"at": json_value(line.at), "kind": line.kind, "detail": line.detail}
-                | ({"by": line.actor} if line.actor else {})
-                | ({"comment": line.comment} if line.comment else {})
-                | ({"notification": line.outbox_id} if line.outbox_id else {})
-                for line in lines]
-    notifications = [{"id": one.outbox_id, "transition": one.transition, "kind": one.kind,
-                      "status": one.status, "attempts": one.attempts,
-                      "queued_at": json_value(one.created_at),
-                      "next_attempt_at": json_value(one.next_attempt_at)
-                      if one.status == "pending" else None,
-                      "settled_at": json_value(one.settled_at), "last_error": one.last_error,
-                      "message_id": one.message_id, "silence": one.silence_id}
-                     for one in notices]
+    timeline = [
+        {"at": json_value(line.at), "kind": line.kind, "detail": line.detail}
+        | ({"by": line.actor} if line.actor else {})
+        | ({"comment": line.comment} if line.comment else {})
+        | ({"notification": line.outbox_id} if line.outbox_id else {})
+        for line in lines
+    ]
+    notifications = [
+        {
+            "id": one.outbox_id,
+            "transition": one.transition,
+            "kind": one.kind,
+            "status": one.status,
+            "attempts": one.attempts,
+            "queued_at": json_value(one.created_at),
+            "next_attempt_at": json_value(one.next_attempt_at) if one.status == "pending" else None,
+            "settled_at": json_value(one.settled_at),
+            "last_error": one.last_error,
+            "message_id": one.message_id,
+            "silence": one.silence_id,
+        }
+        for one in notices
+    ]
     return alert_view(alert) | {"timeline": timeline, "notifications": notifications}
 
 
-def acknowledge_alert(alert_id: str, payload: object, *, store: AlertStore, book: RuleBook,
-                      clock: Clock, actor: str = DEFAULT_ACTOR) -> dict[str, Any]:
+def acknowledge_alert(
+    alert_id: str,
+    payload: object,
+    *,
+    store: AlertStore,
+    book: RuleBook,
+    clock: Clock,
+    actor: str = DEFAULT_ACTOR,
+) -> dict[str, Any]:
     """``actor`` is the caller's key; the body's ``by`` (a person) goes before it."""
     action = parse_alert_action(payload, actor)
     now = clock.now()
@@ -77,20 +95,38 @@ def acknowledge_alert(alert_id: str, payload: object, *, store: AlertStore, book
     return _changed(alert_id, decide, store, book, now)
 
 
-def resolve_alert(alert_id: str, payload: object, *, store: AlertStore, book: RuleBook,
-                  clock: Clock, actor: str = DEFAULT_ACTOR) -> dict[str, Any]:
+def resolve_alert(
+    alert_id: str,
+    payload: object,
+    *,
+    store: AlertStore,
+    book: RuleBook,
+    clock: Clock,
+    actor: str = DEFAULT_ACTOR,
+) -> dict[str, Any]:
     action = parse_alert_action(payload, actor)
     now = clock.now()
 
     def decide(alert: Alert, flap: FlapState) -> AlertChange:
-        return resolve(alert, now, f"resolved by hand: {action.comment}", flap=flap,
-                       actor=action.actor, comment=action.comment)
+        return resolve(
+            alert,
+            now,
+            f"resolved by hand: {action.comment}",
+            flap=flap,
+            actor=action.actor,
+            comment=action.comment,
+        )
 
     return _changed(alert_id, decide, store, book, now)
 
 
-def _changed(alert_id: str, decide: Callable[[Alert, FlapState], AlertChange],
-             store: AlertStore, book: RuleBook, now: datetime) -> dict[str, Any]:
+def _changed(
+    alert_id: str,
+    decide: Callable[[Alert, FlapState], AlertChange],
+    store: AlertStore,
+    book: RuleBook,
+    now: datetime,
+) -> dict[str, Any]:
     """``decide`` on the alert as it is under its fingerprint's lock; an error it raises rolls
     the unit of work back."""
     number = parse_alert_id(alert_id)
@@ -113,12 +149,17 @@ class SweepReport:
     settled: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"resolved": self.resolved, "repeats": self.repeats, "reminders": self.reminders,
-                "flapping_settled": self.settled}
+        return {
+            "resolved": self.resolved,
+            "repeats": self.repeats,
+            "reminders": self.reminders,
+            "flapping_settled": self.settled,
+        }
 
 
-def sweep_alerts(*, store: AlertStore, book: RuleBook, silences: LiveSilences,
-                 clock: Clock) -> SweepReport:
+def sweep_alerts(
+    *, store: AlertStore, book: RuleBook, silences: LiveSilences, clock: Clock
+) -> SweepReport:
     """Every active alert once: resolve what cleared, repeat what nobody acknowledged, tell what
     a silence or a flapping spell withheld; then end flapping spells that calmed down."""
     now = clock.now()
@@ -143,8 +184,13 @@ def sweep_alerts(*, store: AlertStore, book: RuleBook, silences: LiveSilences,
     return report
 
 
-def sweep_alert(store: AlertStore, alert_id: int, rule: Rule | None,
-                silenced: Callable[[Alert], bool], now: datetime) -> AlertChange | None:
+def sweep_alert(
+    store: AlertStore,
+    alert_id: int,
+    rule: Rule | None,
+    silenced: Callable[[Alert], bool],
+    now: datetime,
+) -> AlertChange | None:
     """The schedule's turn on one alert: its condition read and judged under the lock, the
     change written; None when it is no longer active or nothing changed."""
     with store.unit_of_work("sweeping an alert") as work:
@@ -153,16 +199,19 @@ def sweep_alert(store: AlertStore, alert_id: int, rule: Rule | None,
             return None
         flap = current_flap(work, alert, rule.alerting if rule is not None else AlertPolicy(), now)
         clear = rule is not None and condition_clear(
-            alert, rule, now, window=_window(work, alert, rule, now),
-            last_seen_at=_last_seen(work, alert, rule))
+            alert,
+            rule,
+            now,
+            window=_window(work, alert, rule, now),
+            last_seen_at=_last_seen(work, alert, rule),
+        )
         change = sweep(alert, rule, clear=clear, flap=flap, silenced=silenced(alert), now=now)
         if change is not None:
             work.write_change(change, now)
         return change
 
 
-def settle_flapping(store: AlertStore, policies: Mapping[str, AlertPolicy],
-                    now: datetime) -> int:
+def settle_flapping(store: AlertStore, policies: Mapping[str, AlertPolicy], now: datetime) -> int:
     """End the flapping spells that calmed down, of fingerprints without an active alert (the
     sweep of an active one settles it, and owes the alert's state); how many ended."""
     settled = 0
@@ -180,8 +229,9 @@ def _window(work: AlertWork, alert: Alert, rule: Rule, now: datetime) -> list[Wi
     """A threshold rule's window ending now: ``(now - within, now]``."""
     if rule.threshold is None:
         return []
-    return work.window(rule.id, rule.state_version, alert.fingerprint,
-                       now - rule.threshold.within, now)
+    return work.window(
+        rule.id, rule.state_version, alert.fingerprint, now - rule.threshold.within, now
+    )
 
 
 def _last_seen(work: AlertWork, alert: Alert, rule: Rule) -> datetime | None:

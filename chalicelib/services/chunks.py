@@ -54,8 +54,9 @@ class ChunkOutcome:
         return list(self.failure_reasons)
 
 
-def process_chunks(messages: Sequence[QueueMessage], *, ports: UploadPorts,
-                   settings: ChunkSettings) -> ChunkOutcome:
+def process_chunks(
+    messages: Sequence[QueueMessage], *, ports: UploadPorts, settings: ChunkSettings
+) -> ChunkOutcome:
     """Each chunk in its own transaction; a database outage hands back the rest of the batch."""
     outcome = ChunkOutcome()
     for position, message in enumerate(messages):
@@ -72,8 +73,9 @@ def process_chunks(messages: Sequence[QueueMessage], *, ports: UploadPorts,
     return outcome
 
 
-def _give_up_if_last(message: QueueMessage, error: TriplineError, ports: UploadPorts,
-                     settings: ChunkSettings) -> None:
+def _give_up_if_last(
+    message: QueueMessage, error: TriplineError, ports: UploadPorts, settings: ChunkSettings
+) -> None:
     """On the last delivery before the DLQ, say so on the upload instead of leaving it importing.
 
     Best effort: when the database is what failed, this fails too, and the chunk's place in the
@@ -85,16 +87,23 @@ def _give_up_if_last(message: QueueMessage, error: TriplineError, ports: UploadP
         task = ChunkTask.decode(message.body)
         upload = ports.uploads.get(task.upload_id)
         if upload is not None:
-            fail_upload(ports, upload, f"chunk {task.chunk} (lines from {task.first_line}) "
-                        f"failed {message.receive_count} times and went to the dead-letter "
-                        f"queue: {error}", [])
+            fail_upload(
+                ports,
+                upload,
+                f"chunk {task.chunk} (lines from {task.first_line}) "
+                f"failed {message.receive_count} times and went to the dead-letter "
+                f"queue: {error}",
+                [],
+            )
     except (ValueError, TriplineError):
-        logger().warning("could not mark the upload failed",
-                         extra={"message_id": message.message_id})
+        logger().warning(
+            "could not mark the upload failed", extra={"message_id": message.message_id}
+        )
 
 
-def _process(message: QueueMessage, ports: UploadPorts, settings: ChunkSettings,
-             outcome: ChunkOutcome) -> None:
+def _process(
+    message: QueueMessage, ports: UploadPorts, settings: ChunkSettings, outcome: ChunkOutcome
+) -> None:
     try:
         task = ChunkTask.decode(message.body)
     except ValueError as exc:
@@ -127,8 +136,9 @@ def _process(message: QueueMessage, ports: UploadPorts, settings: ChunkSettings,
     complete_if_done(ports, task.upload_id)
 
 
-def _read_chunk(task: ChunkTask, ports: UploadPorts, settings: ChunkSettings
-                ) -> tuple[ChunkRecord | None, list[RowEvent], list[RejectedItem]]:
+def _read_chunk(
+    task: ChunkTask, ports: UploadPorts, settings: ChunkSettings
+) -> tuple[ChunkRecord | None, list[RowEvent], list[RejectedItem]]:
     definition = ports.sources.get(task.source)
     upload = ports.uploads.get(task.upload_id)
     if definition is None or upload is None:
@@ -139,8 +149,9 @@ def _read_chunk(task: ChunkTask, ports: UploadPorts, settings: ChunkSettings
     if isinstance(match, list):  # the definition changed since the fan-out checked the header
         fail_upload(ports, upload, f"the header no longer fits source {task.source!r}", match)
         return None, [], []
-    raw = ports.objects.read_range(task.key, version_id=task.version_id, etag=task.etag,
-                                      start=task.start, end=task.end)
+    raw = ports.objects.read_range(
+        task.key, version_id=task.version_id, etag=task.etag, start=task.start, end=task.end
+    )
     fmt = CsvFormat(definition.delimiter, definition.encoding, settings.max_record_bytes)
     records, clean = read_records(raw, task.first_line, fmt)
     reader = RowReader(definition, match, len(task.header), task.landed_at, settings.max_row_bytes)
@@ -149,8 +160,18 @@ def _read_chunk(task: ChunkTask, ports: UploadPorts, settings: ChunkSettings
     rows = [RowEvent(event, task.upload_id, line) for line, event in read.events]
     rejected = [_rejected_item(task, one) for one in read.rejections]
     last_line = records[-1].line if records else task.first_line
-    chunk = ChunkRecord(task.upload_id, task.chunk, task.first_line, last_line, len(records),
-                        0, 0, len(rejected), raw, now)
+    chunk = ChunkRecord(
+        task.upload_id,
+        task.chunk,
+        task.first_line,
+        last_line,
+        len(records),
+        0,
+        0,
+        len(rejected),
+        raw,
+        now,
+    )
     return chunk, rows, rejected
 
 
@@ -177,9 +198,16 @@ def _rejected_item(task: ChunkTask, rejection: RowRejection) -> RejectedItem:
 
 def _reject_message(message: QueueMessage, reason: str, ports: UploadPorts) -> None:
     """A message that is no chunk task is kept as a rejected item, not looped or dropped."""
-    logger().warning("not a chunk task; recorded as rejected",
-                     extra={"message_id": message.message_id, "reason": reason})
-    item = RejectedItem(item_key=f"sqs:{message.message_id}", reason=f"not a chunk task: {reason}",
-                        errors=(), payload=message.body, received_at=ports.clock.now())
+    logger().warning(
+        "not a chunk task; recorded as rejected",
+        extra={"message_id": message.message_id, "reason": reason},
+    )
+    item = RejectedItem(
+        item_key=f"sqs:{message.message_id}",
+        reason=f"not a chunk task: {reason}",
+        errors=(),
+        payload=message.body,
+        received_at=ports.clock.now(),
+    )
     with ports.events.unit_of_work() as work:
         store_events(work, [], [item], None, ports.clock.now())

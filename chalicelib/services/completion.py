@@ -62,67 +62,100 @@ def complete_if_done(ports: UploadPorts, upload_id: str, note: str | None = None
     progress = ports.uploads.progress(upload_id)
     if progress.chunks_done < upload.chunks_total:
         return False
-    status = (UploadStatus.COMPLETE_WITH_ERRORS if progress.rows_rejected
-              else UploadStatus.COMPLETE)
-    completed_at = max(filter(None, (progress.last_processed_at, upload.fanout_finished_at,
-                                     upload.landed_at)), default=ports.clock.now())
+    status = UploadStatus.COMPLETE_WITH_ERRORS if progress.rows_rejected else UploadStatus.COMPLETE
+    completed_at = max(
+        filter(None, (progress.last_processed_at, upload.fanout_finished_at, upload.landed_at)),
+        default=ports.clock.now(),
+    )
     finished = _finished(upload, status, note, completed_at)
     _write_reports(ports, finished, progress)
     if ports.uploads.finish(upload_id, status, progress, note, completed_at):
-        logger().info("upload complete", extra={"upload_id": upload_id, "source": upload.source,
-                                                "status": status, **progress.counts()})
+        logger().info(
+            "upload complete",
+            extra={
+                "upload_id": upload_id,
+                "source": upload.source,
+                "status": status,
+                **progress.counts(),
+            },
+        )
     return True
 
 
-def fail_upload(ports: UploadPorts, upload: UploadRecord, reason: str,
-                problems: Sequence[Detail]) -> None:
+def fail_upload(
+    ports: UploadPorts, upload: UploadRecord, reason: str, problems: Sequence[Detail]
+) -> None:
     """Record why the file as a whole cannot be imported, and say so in ``report.json``."""
     now = ports.clock.now()
     ports.uploads.fail(upload.id, reason, problems, now)
-    logger().warning("upload failed", extra={"upload_id": upload.id, "source": upload.source,
-                                             "reason": reason})
+    logger().warning(
+        "upload failed", extra={"upload_id": upload.id, "source": upload.source, "reason": reason}
+    )
     failed = _finished(upload, UploadStatus.FAILED, reason, now, problems=tuple(problems))
     _, report_key = report_keys(upload.source, upload.id)
     report = _report(failed, UploadProgress(), [], include_rejects=False)
     ports.objects.put_text(report_key, [_json(report)], "application/json")
 
 
-def _finished(upload: UploadRecord, status: str, reason: str | None, at: datetime,
-              problems: tuple[Detail, ...] = ()) -> UploadRecord:
-    return replace(upload, status=status, status_reason=reason, completed_at=at,
-                   problems=problems or upload.problems)
+def _finished(
+    upload: UploadRecord,
+    status: str,
+    reason: str | None,
+    at: datetime,
+    problems: tuple[Detail, ...] = (),
+) -> UploadRecord:
+    return replace(
+        upload,
+        status=status,
+        status_reason=reason,
+        completed_at=at,
+        problems=problems or upload.problems,
+    )
 
 
-def _write_reports(ports: UploadPorts, upload: UploadRecord,
-                   progress: UploadProgress) -> None:
+def _write_reports(ports: UploadPorts, upload: UploadRecord, progress: UploadProgress) -> None:
     rejects_key, report_key = report_keys(upload.source, upload.id)
     definition = ports.sources.get(upload.source)
     delimiter = definition.delimiter if definition is not None else ","
     header = list(upload.header or ())
     ports.objects.put_text(
-        rejects_key, rejects_csv(header, ports.uploads.rejected_rows(upload.id), delimiter),
+        rejects_key,
+        rejects_csv(header, ports.uploads.rejected_rows(upload.id), delimiter),
         "text/csv; charset=utf-8",
     )
     errors = first_errors(ports.uploads.rejected_rows(upload.id))
-    ports.objects.put_text(report_key, [_json(_report(upload, progress, errors))],
-                              "application/json")
+    ports.objects.put_text(
+        report_key, [_json(_report(upload, progress, errors))], "application/json"
+    )
 
 
-def _report(upload: UploadRecord, progress: UploadProgress, errors: list[dict[str, object]],
-            include_rejects: bool = True) -> UploadReport:
+def _report(
+    upload: UploadRecord,
+    progress: UploadProgress,
+    errors: list[dict[str, object]],
+    include_rejects: bool = True,
+) -> UploadReport:
     rejects_key, report_key = report_keys(upload.source, upload.id)
     return UploadReport(
-        upload_id=upload.id, source=upload.source, filename=upload.filename, key=upload.key,
-        status=upload.status, reason=upload.status_reason, rows=progress.counts(),
+        upload_id=upload.id,
+        source=upload.source,
+        filename=upload.filename,
+        key=upload.key,
+        status=upload.status,
+        reason=upload.status_reason,
+        rows=progress.counts(),
         chunks=upload.chunks_total or 0,
-        timings={"created_at": upload.created_at, "landed_at": upload.landed_at,
-                 "fanout_started_at": upload.fanout_started_at,
-                 "fanout_finished_at": upload.fanout_finished_at,
-                 "completed_at": upload.completed_at},
+        timings={
+            "created_at": upload.created_at,
+            "landed_at": upload.landed_at,
+            "fanout_started_at": upload.fanout_started_at,
+            "fanout_finished_at": upload.fanout_finished_at,
+            "completed_at": upload.completed_at,
+        },
         first_errors=errors,
         problems=[detail.as_dict() for detail in upload.problems],
-        reports={"report_json": report_key} | ({"rejects_csv": rejects_key} if include_rejects
-                                               else {}),
+        reports={"report_json": report_key}
+        | ({"rejects_csv": rejects_key} if include_rejects else {}),
     )
 
 

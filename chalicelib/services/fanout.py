@@ -78,16 +78,19 @@ class FanOutOutcome:
         return list(self.failure_reasons)
 
 
-def fan_out_uploads(messages: Sequence[QueueMessage], *, ports: UploadPorts,
-                    settings: FanOutSettings) -> FanOutOutcome:
+def fan_out_uploads(
+    messages: Sequence[QueueMessage], *, ports: UploadPorts, settings: FanOutSettings
+) -> FanOutOutcome:
     """Each notification message on its own: one object's outage never holds back another's."""
     outcome = FanOutOutcome()
     for message in messages:
         try:
             objects = landed_objects(message.body)
         except NotANotification as exc:
-            logger().warning("not an S3 notification; dropped",
-                             extra={"message_id": message.message_id, "error": str(exc)})
+            logger().warning(
+                "not an S3 notification; dropped",
+                extra={"message_id": message.message_id, "error": str(exc)},
+            )
             outcome.ignored.append(message.message_id)
             continue
         for landed in objects:
@@ -100,20 +103,30 @@ def fan_out_uploads(messages: Sequence[QueueMessage], *, ports: UploadPorts,
     return outcome
 
 
-def _import(landed: LandedObject, message: QueueMessage, ports: UploadPorts,
-            settings: FanOutSettings) -> str | None:
+def _import(
+    landed: LandedObject, message: QueueMessage, ports: UploadPorts, settings: FanOutSettings
+) -> str | None:
     """The upload id this message imported, or ``None`` when it had nothing to do."""
     if landed.bucket != settings.bucket:
-        logger().warning("notification for another bucket; ignored", extra={"bucket": landed.bucket})
+        logger().warning(
+            "notification for another bucket; ignored", extra={"bucket": landed.bucket}
+        )
         return None
     upload = _upload_for(landed, ports)
     if upload is None:
         return None
-    if not ports.uploads.claim(upload.id, identity=landed.identity, size=landed.size,
-                                  landed_at=landed.landed_at, message_id=message.message_id,
-                                  at=ports.clock.now()):
-        logger().info("upload already claimed; duplicate notification ignored",
-                      extra={"upload_id": upload.id, "source": upload.source, "key": landed.key})
+    if not ports.uploads.claim(
+        upload.id,
+        identity=landed.identity,
+        size=landed.size,
+        landed_at=landed.landed_at,
+        message_id=message.message_id,
+        at=ports.clock.now(),
+    ):
+        logger().info(
+            "upload already claimed; duplicate notification ignored",
+            extra={"upload_id": upload.id, "source": upload.source, "key": landed.key},
+        )
         return None
     try:
         _scan_and_send(upload, landed, ports, settings)
@@ -135,22 +148,31 @@ def _upload_for(landed: LandedObject, ports: UploadPorts) -> UploadRecord | None
     uploads = ports.uploads
     if where.upload_id is not None:
         granted = uploads.get(where.upload_id)
-        if granted is not None and granted.key == landed.key and (
-            granted.status == UploadStatus.AWAITING_UPLOAD
-            or granted.object_version == landed.identity
+        if (
+            granted is not None
+            and granted.key == landed.key
+            and (
+                granted.status == UploadStatus.AWAITING_UPLOAD
+                or granted.object_version == landed.identity
+            )
         ):
             return granted
     direct = UploadRecord(
-        id=direct_upload_id(landed.key, landed.identity), source=where.source[:64],
-        filename=where.filename[:255], key=landed.key, origin=Origin.DIRECT,
-        status=UploadStatus.AWAITING_UPLOAD, created_at=landed.landed_at,
+        id=direct_upload_id(landed.key, landed.identity),
+        source=where.source[:64],
+        filename=where.filename[:255],
+        key=landed.key,
+        origin=Origin.DIRECT,
+        status=UploadStatus.AWAITING_UPLOAD,
+        created_at=landed.landed_at,
     )
     uploads.add(direct)
     return uploads.get(direct.id)
 
 
-def _scan_and_send(upload: UploadRecord, landed: LandedObject, ports: UploadPorts,
-                   settings: FanOutSettings) -> None:
+def _scan_and_send(
+    upload: UploadRecord, landed: LandedObject, ports: UploadPorts, settings: FanOutSettings
+) -> None:
     definition = _definition(upload, ports)
     if definition is None:
         return
@@ -165,14 +187,19 @@ def _scan_and_send(upload: UploadRecord, landed: LandedObject, ports: UploadPort
         if not _header_fits(upload, header, definition, ports, fmt, settings.max_columns):
             return
         ports.uploads.record_header(upload.id, header.cells)
-        chunks, rows = _send_chunks(upload, landed, header, scanner.chunks(settings.chunk_bytes),
-                                    ports, settings.max_rows)
+        chunks, rows = _send_chunks(
+            upload, landed, header, scanner.chunks(settings.chunk_bytes), ports, settings.max_rows
+        )
     except TooManyRows as exc:
         _too_many_rows(upload, ports, exc, settings.max_rows)
         return
     except MalformedFile as exc:
-        fail_upload(ports, upload, f"the file cannot be read as CSV: {exc.message}",
-                        [Detail(exc.message, line=exc.line)])
+        fail_upload(
+            ports,
+            upload,
+            f"the file cannot be read as CSV: {exc.message}",
+            [Detail(exc.message, line=exc.line)],
+        )
         return
     note = "the file has a header and no rows" if rows == 0 else None
     _finish_scan(upload, ports, chunks, rows, note)
@@ -182,22 +209,33 @@ def _definition(upload: UploadRecord, ports: UploadPorts) -> SourceDefinition | 
     problem = source_problem(upload.source)
     definition = None if problem else ports.sources.get(upload.source)
     if definition is None:
-        reason = problem or (f"no source {upload.source!r}: declare it in "
-                             f"rules/sources/{upload.source}.yaml and upload the file again")
+        reason = problem or (
+            f"no source {upload.source!r}: declare it in "
+            f"rules/sources/{upload.source}.yaml and upload the file again"
+        )
         fail_upload(ports, upload, reason, [Detail(reason, field="source", value=upload.source)])
     return definition
 
 
-def _header_fits(upload: UploadRecord, header: Header, definition: SourceDefinition,
-                 ports: UploadPorts, fmt: CsvFormat, max_columns: int) -> bool:
+def _header_fits(
+    upload: UploadRecord,
+    header: Header,
+    definition: SourceDefinition,
+    ports: UploadPorts,
+    fmt: CsvFormat,
+    max_columns: int,
+) -> bool:
     if len(header.cells) > max_columns:
         reason = f"the header has {len(header.cells)} columns; the limit is {max_columns}"
         fail_upload(ports, upload, reason, [Detail(reason, line=1)])
         return False
     if any("\udc80" <= ch <= "\udcff" for cell in header.cells for ch in cell):
-        fail_upload(ports, upload, f"the header is not valid {fmt.encoding}",
-                        [Detail(f"not valid {fmt.encoding}; declare encoding: in the source",
-                                line=1)])
+        fail_upload(
+            ports,
+            upload,
+            f"the header is not valid {fmt.encoding}",
+            [Detail(f"not valid {fmt.encoding}; declare encoding: in the source", line=1)],
+        )
         return False
     matched = match_header(definition, header.cells)
     if isinstance(matched, list):
@@ -206,9 +244,14 @@ def _header_fits(upload: UploadRecord, header: Header, definition: SourceDefinit
     return True
 
 
-def _send_chunks(upload: UploadRecord, landed: LandedObject, header: Header,
-                 spans: Iterable[ChunkSpan], ports: UploadPorts,
-                 max_rows: int) -> tuple[int, int]:
+def _send_chunks(
+    upload: UploadRecord,
+    landed: LandedObject,
+    header: Header,
+    spans: Iterable[ChunkSpan],
+    ports: UploadPorts,
+    max_rows: int,
+) -> tuple[int, int]:
     """Send tasks ten at a time as the scan finds them; a task SQS will not take fails the run,
     and the first chunk that would pass ``max_rows`` stops it (``TooManyRows``)."""
     queue = ports.rows_queue
@@ -218,9 +261,20 @@ def _send_chunks(upload: UploadRecord, landed: LandedObject, header: Header,
         if rows + span.rows > max_rows:
             _send(queue, pending)
             raise TooManyRows(chunks, rows, span.first_line)
-        task = ChunkTask(upload.id, upload.source, landed.key, landed.version_id, landed.etag,
-                         span.number, span.start, span.end, span.first_line, span.rows,
-                         tuple(header.cells), landed.landed_at)
+        task = ChunkTask(
+            upload.id,
+            upload.source,
+            landed.key,
+            landed.version_id,
+            landed.etag,
+            span.number,
+            span.start,
+            span.end,
+            span.first_line,
+            span.rows,
+            tuple(header.cells),
+            landed.landed_at,
+        )
         pending.append(OutgoingMessage(str(span.number), task.encode()))
         chunks, rows = chunks + 1, rows + span.rows
         if len(pending) == SEND_BATCH:
@@ -230,14 +284,20 @@ def _send_chunks(upload: UploadRecord, landed: LandedObject, header: Header,
     return chunks, rows
 
 
-def _too_many_rows(upload: UploadRecord, ports: UploadPorts, exc: TooManyRows,
-                   max_rows: int) -> None:
+def _too_many_rows(
+    upload: UploadRecord, ports: UploadPorts, exc: TooManyRows, max_rows: int
+) -> None:
     """The file fails, saying how far it was imported: the chunks sent before the limit are
     whole, valid rows, and they are stored (a streaming import cannot take them back)."""
-    imported = (f"lines up to {exc.line - 1} ({exc.rows} rows) were imported" if exc.rows
-                else "nothing was imported")
-    reason = (f"the file has more than {max_rows} rows (TRIPLINE_CSV_MAX_ROWS); {imported}, "
-              f"the rest from line {exc.line} was not: split the file")
+    imported = (
+        f"lines up to {exc.line - 1} ({exc.rows} rows) were imported"
+        if exc.rows
+        else "nothing was imported"
+    )
+    reason = (
+        f"the file has more than {max_rows} rows (TRIPLINE_CSV_MAX_ROWS); {imported}, "
+        f"the rest from line {exc.line} was not: split the file"
+    )
     fail_upload(ports, upload, reason, [Detail(reason, line=exc.line)])
     ports.uploads.finish_fanout(upload.id, exc.chunks, exc.rows, ports.clock.now())
 
@@ -248,12 +308,14 @@ def _send(queue: MessageQueue, messages: list[OutgoingMessage]) -> None:
     receipts = queue.send(messages)
     refused = [receipt for receipt in receipts if not receipt.queued]
     if refused:
-        raise DependencyError(f"the rows queue took {len(receipts) - len(refused)} of "
-                              f"{len(receipts)} chunk tasks: {refused[0].error}")
+        raise DependencyError(
+            f"the rows queue took {len(receipts) - len(refused)} of "
+            f"{len(receipts)} chunk tasks: {refused[0].error}"
+        )
 
 
-def _finish_scan(upload: UploadRecord, ports: UploadPorts, chunks: int, rows: int,
-                 note: str | None) -> None:
+def _finish_scan(
+    upload: UploadRecord, ports: UploadPorts, chunks: int, rows: int, note: str | None
+) -> None:
     ports.uploads.finish_fanout(upload.id, chunks, rows, ports.clock.now())
     complete_if_done(ports, upload.id, note=note)
-

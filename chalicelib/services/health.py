@@ -32,8 +32,9 @@ def check_health(probes: Mapping[str, Callable[[], None]]) -> HealthReport:
         try:
             probe()
         except TriplineError as exc:
-            logger().warning("health check failed", extra={"component": name,
-                                                           "reason": exc.message})
+            logger().warning(
+                "health check failed", extra={"component": name, "reason": exc.message}
+            )
             checks[name] = UNAVAILABLE
         else:
             checks[name] = "ok"

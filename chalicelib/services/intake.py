@@ -51,8 +51,9 @@ def accept_events(
     sources: SourceCatalog | None = None,
 ) -> IntakeResult:
     items = extract_items(payload, limits)
-    plan = plan_intake(items, received_at=clock.now(), new_id=new_id, limits=limits,
-                       sources=sources)
+    plan = plan_intake(
+        items, received_at=clock.now(), new_id=new_id, limits=limits, sources=sources
+    )
     messages = [
         OutgoingMessage(entry_id=str(admission.index), body=encode_envelope(admission.envelope))
         for admission in plan.admissions

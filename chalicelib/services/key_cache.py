@@ -48,8 +48,9 @@ class CachedKeyStore:
     Shared by a process's threads: each update replaces one dictionary entry or one attribute,
     which Python does atomically, and two threads refreshing one key at once only ask twice."""
 
-    def __init__(self, store: KeyStore, clock: Clock,
-                 policy: KeyCachePolicy = KeyCachePolicy()) -> None:
+    def __init__(
+        self, store: KeyStore, clock: Clock, policy: KeyCachePolicy = KeyCachePolicy()
+    ) -> None:
         self._store, self._clock, self._policy = store, clock, policy
         self._confirmed: dict[str, _Confirmed] = {}
         self._paused_until: datetime | None = None
@@ -92,7 +93,12 @@ class CachedKeyStore:
     def _from_memory(self, key_id: str, known: _Confirmed | None, now: datetime) -> ApiKey:
         if known is None or now - known.at > self._policy.stale_for:
             raise DependencyError(f"API key {key_id} cannot be checked: {self._outage}")
-        logger().warning("key store unreachable; key answered from memory",
-                         extra={"key_id": key_id, "reason": self._outage,
-                                "confirmed_seconds_ago": int((now - known.at).total_seconds())})
+        logger().warning(
+            "key store unreachable; key answered from memory",
+            extra={
+                "key_id": key_id,
+                "reason": self._outage,
+                "confirmed_seconds_ago": int((now - known.at).total_seconds()),
+            },
+        )
         return known.key

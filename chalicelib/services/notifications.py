@@ -54,8 +54,13 @@ class DeliveryReport:
     refused: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"sent": self.sent, "grouped": self.grouped, "silenced": self.silenced,
-                "failed": self.failed, "refused": self.refused}
+        return {
+            "sent": self.sent,
+            "grouped": self.grouped,
+            "silenced": self.silenced,
+            "failed": self.failed,
+            "refused": self.refused,
+        }
 
 
 @dataclass(frozen=True)
@@ -67,10 +72,17 @@ class _Send:
 class NotificationDelivery:
     """The notifier: everything it needs to turn due outbox rows into emails."""
 
-    def __init__(self, outbox: AlertOutbox, topic: AlertTopic, silences: LiveSilences,
-                 book: RuleBook, clock: Clock, settings: NotifySettings,
-                 pause: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        outbox: AlertOutbox,
+        topic: AlertTopic,
+        silences: LiveSilences,
+        book: RuleBook,
+        clock: Clock,
+        settings: NotifySettings,
+        pause: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._outbox, self._topic, self._silences = outbox, topic, silences
         self._book, self._clock, self._settings = book, clock, settings
         self._pause, self._monotonic = pause, monotonic
@@ -92,15 +104,18 @@ class NotificationDelivery:
                 break
         return report
 
-    def _withheld(self, notice: PendingNotice, live: Sequence[Silence], now: datetime,
-                  report: DeliveryReport) -> bool:
+    def _withheld(
+        self, notice: PendingNotice, live: Sequence[Silence], now: datetime, report: DeliveryReport
+    ) -> bool:
         alert = notice.alert
         target = SilenceTarget(alert.rule_id, alert.source, alert.labels, alert.group)
         silence = silencing(live, target, now)
         if silence is None:
             return False
-        detail = (f"{notice.kind} notice withheld by silence {silence.id} "
-                  f"({silence.comment}, by {silence.author}, until {silence.ends_at.isoformat()})")
+        detail = (
+            f"{notice.kind} notice withheld by silence {silence.id} "
+            f"({silence.comment}, by {silence.author}, until {silence.ends_at.isoformat()})"
+        )
         self._outbox.settle(notice.outbox_id, "silenced", now, detail, silence_id=silence.id)
         report.silenced += 1
         return True
@@ -111,20 +126,26 @@ class NotificationDelivery:
         for notice in notices:
             if notice.kind == "opened":
                 opened.setdefault(notice.alert.rule_id, []).append(notice)
-        grouped = {rule_id for rule_id, found in opened.items()
-                   if len(found) >= self._settings.group_at}
+        grouped = {
+            rule_id for rule_id, found in opened.items() if len(found) >= self._settings.group_at
+        }
         plan: list[_Send] = []
         for rule_id in sorted(grouped):
             found = opened[rule_id]
-            message = grouped_message([one.alert for one in found], self._book.rule(rule_id),
-                                      self._settings.api_url)
+            message = grouped_message(
+                [one.alert for one in found], self._book.rule(rule_id), self._settings.api_url
+            )
             plan.append(_Send(message, tuple(found)))
         for notice in notices:
             if notice.kind == "opened" and notice.alert.rule_id in grouped:
                 continue
-            message = notice_message(notice.kind, notice.alert,
-                                     self._book.rule(notice.alert.rule_id), notice.sample,
-                                     self._settings.api_url)
+            message = notice_message(
+                notice.kind,
+                notice.alert,
+                self._book.rule(notice.alert.rule_id),
+                notice.sample,
+                self._settings.api_url,
+            )
             plan.append(_Send(message, (notice,)))
         return plan
 
@@ -155,8 +176,7 @@ class NotificationDelivery:
                 self._retry_later(send, exc, report)
                 return False
             else:
-                why = (f" (SNS refused the subject '{send.message.subject}': "
-                       f"{_reason(refusal)})")
+                why = f" (SNS refused the subject '{send.message.subject}': {_reason(refusal)})"
                 self._settle_sent(_Send(plain, send.notices), message_id, why, report)
                 return True
         self._give_up(send, refusal, report)
@@ -165,35 +185,51 @@ class NotificationDelivery:
     def _give_up(self, send: _Send, refusal: MessageRefused, report: DeliveryReport) -> None:
         now, reason = self._clock.now(), _reason(refusal)
         for notice in send.notices:
-            self._outbox.settle(notice.outbox_id, "failed", now,
-                                f"{notice.kind} notice not sent: SNS refused it ({reason}), with "
-                                "its plain subject too; not retried", error=refusal.message)
+            self._outbox.settle(
+                notice.outbox_id,
+                "failed",
+                now,
+                f"{notice.kind} notice not sent: SNS refused it ({reason}), with "
+                "its plain subject too; not retried",
+                error=refusal.message,
+            )
         report.refused += len(send.notices)
-        logger().error("alert notification refused by SNS; not retried",
-                       extra={"reason": refusal.message, "subject": send.message.subject,
-                              **_log_keys(send)})
+        logger().error(
+            "alert notification refused by SNS; not retried",
+            extra={"reason": refusal.message, "subject": send.message.subject, **_log_keys(send)},
+        )
 
     def _retry_later(self, send: _Send, outage: DependencyError, report: DeliveryReport) -> None:
         now = self._clock.now()
         for notice in send.notices:
-            self._outbox.retry(notice.outbox_id, now + self._backoff(notice.attempts),
-                               str(outage), now)
+            self._outbox.retry(
+                notice.outbox_id, now + self._backoff(notice.attempts), str(outage), now
+            )
         report.failed += len(send.notices)
-        logger().warning("alert notification not published; retried later",
-                         extra={"reason": str(outage), **_log_keys(send)})
+        logger().warning(
+            "alert notification not published; retried later",
+            extra={"reason": str(outage), **_log_keys(send)},
+        )
 
-    def _settle_sent(self, send: _Send, message_id: str, why: str,
-                     report: DeliveryReport) -> None:
+    def _settle_sent(self, send: _Send, message_id: str, why: str, report: DeliveryReport) -> None:
         """``why`` tells the timeline when the subject is not the one the message was written
         with."""
         now = self._clock.now()
         single = len(send.notices) == 1
         for notice in send.notices:
-            detail = (f"{notice.kind} notice sent: {send.message.subject}" if single else
-                      f"{notice.kind} notice sent in one email with {len(send.notices) - 1} "
-                      f"other alert(s) of {notice.alert.rule_id}: {send.message.subject}")
-            self._outbox.settle(notice.outbox_id, "sent" if single else "grouped", now,
-                                detail + why, message_id=message_id)
+            detail = (
+                f"{notice.kind} notice sent: {send.message.subject}"
+                if single
+                else f"{notice.kind} notice sent in one email with {len(send.notices) - 1} "
+                f"other alert(s) of {notice.alert.rule_id}: {send.message.subject}"
+            )
+            self._outbox.settle(
+                notice.outbox_id,
+                "sent" if single else "grouped",
+                now,
+                detail + why,
+                message_id=message_id,
+            )
         if single:
             report.sent += 1
         else:
@@ -221,7 +257,6 @@ class NotificationDelivery:
         self._tokens -= 1
 
 
-
 def _reason(refusal: MessageRefused) -> str:
     """SNS's own words (``InvalidParameter: Invalid parameter: Subject``) when the topic gave
     them as details, the whole message otherwise."""
@@ -239,5 +274,7 @@ def notify_now(notifier: Notifier) -> None:
 
 
 def _log_keys(send: _Send) -> dict[str, object]:
-    return {"alert_ids": [notice.alert.id for notice in send.notices],
-            "rule": send.message.attributes.get("rule")}
+    return {
+        "alert_ids": [notice.alert.id for notice in send.notices],
+        "rule": send.message.attributes.get("rule"),
+    }

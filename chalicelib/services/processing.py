@@ -52,15 +52,21 @@ class BatchOutcome:
 
 
 def process_event_messages(
-    messages: Sequence[QueueMessage], *, store: EventStore, clock: Clock, limits: Limits,
-    pipeline: EventPipeline, notifier: Notifier | None = None,
+    messages: Sequence[QueueMessage],
+    *,
+    store: EventStore,
+    clock: Clock,
+    limits: Limits,
+    pipeline: EventPipeline,
+    notifier: Notifier | None = None,
 ) -> BatchOutcome:
     decided = [_decide(message, clock, limits, pipeline) for message in messages]
     outcome = BatchOutcome(
         rejections={one.message_id: one.rejected for one in decided if one.rejected is not None}
     )
-    verdicts = pipeline.judge((one.arrived.event for one in decided if one.arrived is not None),
-                              clock.now())
+    verdicts = pipeline.judge(
+        (one.arrived.event for one in decided if one.arrived is not None), clock.now()
+    )
     outcome.rule_failures = len(verdicts.failures)
     try:
         _write(store, clock, decided, verdicts, outcome)
@@ -77,8 +83,6 @@ def process_event_messages(
     return outcome
 
 
-
-
 def _fail(outcome: BatchOutcome, decided: Sequence[_Decision], error: TriplineError) -> None:
     for one in decided:
         outcome.failure_reasons[one.message_id] = str(error)
@@ -91,8 +95,9 @@ class _Decision:
     rejected: RejectedItem | None = None
 
 
-def _decide(message: QueueMessage, clock: Clock, limits: Limits,
-            pipeline: EventPipeline) -> _Decision:
+def _decide(
+    message: QueueMessage, clock: Clock, limits: Limits, pipeline: EventPipeline
+) -> _Decision:
     try:
         envelope = decode_envelope(message.body)
     except UndecodableMessage as exc:
@@ -105,7 +110,10 @@ def _decide(message: QueueMessage, clock: Clock, limits: Limits,
         )
         return _Decision(message.message_id, rejected=undecodable)
     outcome = validate_event(
-        envelope.item, received_at=envelope.received_at, assigned_id=envelope.event_id, limits=limits
+        envelope.item,
+        received_at=envelope.received_at,
+        assigned_id=envelope.event_id,
+        limits=limits,
     )
     raw = json.dumps(envelope.item, ensure_ascii=False, separators=(",", ":"))
     if isinstance(outcome, Event):
@@ -125,8 +133,13 @@ def _decide(message: QueueMessage, clock: Clock, limits: Limits,
     return _Decision(message.message_id, rejected=rejected)
 
 
-def _write(store: EventStore, clock: Clock, decided: Sequence[_Decision], verdicts: Verdicts,
-           outcome: BatchOutcome) -> None:
+def _write(
+    store: EventStore,
+    clock: Clock,
+    decided: Sequence[_Decision],
+    verdicts: Verdicts,
+    outcome: BatchOutcome,
+) -> None:
     """One unit of work; only the verdicts on the events it stores are recorded, so passing
     all is safe."""
     arrived = [one.arrived for one in decided if one.arrived is not None]

@@ -17,8 +17,7 @@ def list_events(
     return reader.list_events(query)
 
 
-def get_event(source: str, event_id: str, *, reader: EventReader,
-              caller: Principal) -> EventView:
+def get_event(source: str, event_id: str, *, reader: EventReader, caller: Principal) -> EventView:
     """One event; one of a source the caller may not read is not there for it."""
     wanted = source.strip().lower()
     found = reader.get_event(wanted, event_id.strip()) if caller.may_read(wanted) else None

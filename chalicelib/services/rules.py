@@ -23,19 +23,28 @@ def list_rules(*, book: RuleBook, reader: RuleReader) -> list[dict[str, Any]]:
     for count in reader.match_counts():
         counts.setdefault(count.rule_id, []).append(count)
     failures = reader.failure_counts()
-    return [rule_view(rule, counts.get(rule.id, []), failures.get(rule.id, 0))
-            for rule in book.rules]
+    return [
+        rule_view(rule, counts.get(rule.id, []), failures.get(rule.id, 0)) for rule in book.rules
+    ]
 
 
 def rule_view(rule: Rule, counts: list[MatchCount], failures: int) -> dict[str, Any]:
     current = next((one for one in counts if one.rule_version == rule.version), None)
     last = max((one.last_matched_at for one in counts if one.last_matched_at), default=None)
     view: dict[str, Any] = {
-        "id": rule.id, "description": rule.description, "kind": rule.kind,
-        "enabled": rule.enabled, "severity": rule.severity, "version": rule.version,
-        "sources": list(rule.sources), "types": list(rule.types),
-        "group_by": list(rule.group_by), "labels": dict(rule.labels), "runbook": rule.runbook,
-        "condition": condition_text(rule), "file": f"{rule.file}:{rule.line}",
+        "id": rule.id,
+        "description": rule.description,
+        "kind": rule.kind,
+        "enabled": rule.enabled,
+        "severity": rule.severity,
+        "version": rule.version,
+        "sources": list(rule.sources),
+        "types": list(rule.types),
+        "group_by": list(rule.group_by),
+        "labels": dict(rule.labels),
+        "runbook": rule.runbook,
+        "condition": condition_text(rule),
+        "file": f"{rule.file}:{rule.line}",
         "matches": {
             "total": sum(one.matches for one in counts),
             "this_version": current.matches if current else 0,

@@ -50,29 +50,54 @@ def downgrade_schema(*, schema: SchemaHistory, revision: str = "-1") -> dict[str
     and so is a database with nothing applied (most often the wrong DATABASE_URL).
     """
     if revision in ("head", "heads") or not DOWNGRADE_TARGET.fullmatch(revision):
-        raise RequestError(f"cannot downgrade to {revision!r}", [Detail(
-            "give -N (steps back), a revision (see `alembic history`) or base; "
-            "`tripline db upgrade` goes forward", field="revision", value=revision)])
+        raise RequestError(
+            f"cannot downgrade to {revision!r}",
+            [
+                Detail(
+                    "give -N (steps back), a revision (see `alembic history`) or base; "
+                    "`tripline db upgrade` goes forward",
+                    field="revision",
+                    value=revision,
+                )
+            ],
+        )
     before = schema.current()
     if before is None:
-        raise RequestError("nothing to undo: the database has no migration applied", [Detail(
-            "no schema history in this database", field="revision", value=revision)])
+        raise RequestError(
+            "nothing to undo: the database has no migration applied",
+            [Detail("no schema history in this database", field="revision", value=revision)],
+        )
     after = schema.downgrade(revision)
     return {"from": before, "revision": after or "base"}
 
 
-def migrate(request: Mapping[str, Any], *, schema: SchemaHistory, keys: KeyStore,
-            audit: AuditLog, clock: Clock, book: RuleBook,
-            app_login: AppLogin | None = None) -> dict[str, Any]:
+def migrate(
+    request: Mapping[str, Any],
+    *,
+    schema: SchemaHistory,
+    keys: KeyStore,
+    audit: AuditLog,
+    clock: Clock,
+    book: RuleBook,
+    app_login: AppLogin | None = None,
+) -> dict[str, Any]:
     """Schema to head and the application's login, then the key ``create_key`` asks for
     (checked before anything runs)."""
     wanted = _key_request(request)
     answer: dict[str, Any] = upgrade_schema(schema=schema, app_login=app_login)
     if wanted is not None:
         known = {*book.sources.names(), *(name for rule in book.rules for name in rule.sources)}
-        key, text = create_key(wanted["name"], wanted["role"], wanted.get("sources", []),
-                               keys=keys, audit=audit, clock=clock, known_sources=known,
-                               actor=MIGRATE_ACTOR, origin=None)
+        key, text = create_key(
+            wanted["name"],
+            wanted["role"],
+            wanted.get("sources", []),
+            keys=keys,
+            audit=audit,
+            clock=clock,
+            known_sources=known,
+            actor=MIGRATE_ACTOR,
+            origin=None,
+        )
         answer["key"] = key.view() | {"key": text}
     return answer
 
@@ -83,17 +108,24 @@ def _key_request(request: Mapping[str, Any]) -> dict[str, Any] | None:
     problems = [Detail("unknown field", field=name) for name in unknown]
     if wanted is not None:
         if not isinstance(wanted, dict):
-            problems.append(Detail("must be an object with name, role and sources",
-                                   field="create_key"))
+            problems.append(
+                Detail("must be an object with name, role and sources", field="create_key")
+            )
         else:
-            problems += [Detail("unknown field", field=f"create_key.{name}")
-                         for name in sorted(set(wanted) - KEY_FIELDS)]
-            problems += [Detail("must be a string", field=f"create_key.{name}")
-                         for name in ("name", "role") if not isinstance(wanted.get(name), str)]
+            problems += [
+                Detail("unknown field", field=f"create_key.{name}")
+                for name in sorted(set(wanted) - KEY_FIELDS)
+            ]
+            problems += [
+                Detail("must be a string", field=f"create_key.{name}")
+                for name in ("name", "role")
+                if not isinstance(wanted.get(name), str)
+            ]
             sources = wanted.get("sources", [])
             if not (isinstance(sources, list) and all(isinstance(s, str) for s in sources)):
-                problems.append(Detail("must be a list of source names",
-                                       field="create_key.sources"))
+                problems.append(
+                    Detail("must be a list of source names", field="create_key.sources")
+                )
     if problems:
         raise RequestError("invalid migrate request", problems)
     return wanted

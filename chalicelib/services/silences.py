@@ -14,12 +14,18 @@ from chalicelib.domain.silences import Silence, parse_silence, parse_silence_que
 from chalicelib.ports import Clock, SilenceStore
 
 
-def create_silence(payload: object, *, store: SilenceStore, clock: Clock,
-                   new_id: Callable[[], str], book: RuleBook) -> Silence:
+def create_silence(
+    payload: object, *, store: SilenceStore, clock: Clock, new_id: Callable[[], str], book: RuleBook
+) -> Silence:
     # an alert's source is its events' source: one with a CSV definition, or one a rule names
     sources = {*book.sources.names(), *(name for rule in book.rules for name in rule.sources)}
-    silence = parse_silence(payload, now=clock.now(), new_id=new_id(),
-                            known_rules=[rule.id for rule in book.rules], known_sources=sources)
+    silence = parse_silence(
+        payload,
+        now=clock.now(),
+        new_id=new_id(),
+        known_rules=[rule.id for rule in book.rules],
+        known_sources=sources,
+    )
     store.add(silence)
     return silence
 
@@ -44,5 +50,6 @@ def expire_silence(silence_id: str, *, store: SilenceStore, clock: Clock) -> Sil
 
 
 def _missing(silence_id: str) -> NotFound:
-    return NotFound(f"no silence {silence_id!r}", [Detail("not found", field="id",
-                                                          value=silence_id)])
+    return NotFound(
+        f"no silence {silence_id!r}", [Detail("not found", field="id", value=silence_id)]
+    )

@@ -23,32 +23,55 @@ from chalicelib.services.verdicts import VerdictsRecorded, record_verdicts
 Keyed = TypeVar("Keyed", ArrivedEvent, RowEvent)
 
 
-def store_events(work: EventWork, arrived: Sequence[ArrivedEvent],
-                 rejected: Sequence[RejectedItem], verdicts: Verdicts | None,
-                 at: datetime) -> StoreOutcome:
+def store_events(
+    work: EventWork,
+    arrived: Sequence[ArrivedEvent],
+    rejected: Sequence[RejectedItem],
+    verdicts: Verdicts | None,
+    at: datetime,
+) -> StoreOutcome:
     """Raw first, processed after, the fresh events' verdicts and the rejections beside."""
     fresh = _fresh(work, arrived)
     work.add_events(fresh, at)
     recorded = _verdicts(work, fresh, verdicts, at)
     new_rejections = _new_rejections(work, rejected, at)
-    return StoreOutcome(stored=len(fresh), duplicates=len(arrived) - len(fresh),
-                        rejected=new_rejections, matched=recorded.matches,
-                        notices=recorded.notices)
+    return StoreOutcome(
+        stored=len(fresh),
+        duplicates=len(arrived) - len(fresh),
+        rejected=new_rejections,
+        matched=recorded.matches,
+        notices=recorded.notices,
+    )
 
 
-def store_rows(work: ChunkWork, chunk: ChunkRecord, rows: Sequence[RowEvent],
-               rejected: Sequence[RejectedItem], verdicts: Verdicts | None) -> StoreOutcome:
+def store_rows(
+    work: ChunkWork,
+    chunk: ChunkRecord,
+    rows: Sequence[RowEvent],
+    rejected: Sequence[RejectedItem],
+    verdicts: Verdicts | None,
+) -> StoreOutcome:
     """A chunk's rows, their verdicts, its rejected rows and its record; the record's counts are
     as this chunk saw them (a row already stored by another upload is a duplicate)."""
     at = chunk.processed_at
     fresh = _fresh(work, rows)
     work.add_rows(fresh, at)
     recorded = _verdicts(work, fresh, verdicts, at)
-    outcome = StoreOutcome(stored=len(fresh), duplicates=len(rows) - len(fresh),
-                           rejected=_new_rejections(work, rejected, at),
-                           matched=recorded.matches, notices=recorded.notices)
-    work.add_chunk(replace(chunk, rows_stored=outcome.stored, rows_duplicate=outcome.duplicates,
-                           rows_rejected=len(rejected)))
+    outcome = StoreOutcome(
+        stored=len(fresh),
+        duplicates=len(rows) - len(fresh),
+        rejected=_new_rejections(work, rejected, at),
+        matched=recorded.matches,
+        notices=recorded.notices,
+    )
+    work.add_chunk(
+        replace(
+            chunk,
+            rows_stored=outcome.stored,
+            rows_duplicate=outcome.duplicates,
+            rows_rejected=len(rejected),
+        )
+    )
     return outcome
 
 
@@ -59,8 +82,12 @@ def _fresh(work: EventWork, items: Sequence[Keyed]) -> list[Keyed]:
     return [one for one in unique if one.event.key not in known]
 
 
-def _verdicts(work: EventWork, fresh: Sequence[ArrivedEvent] | Sequence[RowEvent],
-              verdicts: Verdicts | None, at: datetime) -> VerdictsRecorded:
+def _verdicts(
+    work: EventWork,
+    fresh: Sequence[ArrivedEvent] | Sequence[RowEvent],
+    verdicts: Verdicts | None,
+    at: datetime,
+) -> VerdictsRecorded:
     if not verdicts:
         return VerdictsRecorded()
     return record_verdicts(work, verdicts.only_for({one.event.key for one in fresh}), at)

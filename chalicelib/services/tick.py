@@ -18,10 +18,16 @@ from chalicelib.services.notifications import NotificationDelivery
 from chalicelib.services.rules import check_absences
 
 
-def tick(*, book: RuleBook, absence_state: AbsenceState, alerts: AlertStore,
-         silences: LiveSilences, notifier: NotificationDelivery, clock: Clock) -> dict[str, Any]:
+def tick(
+    *,
+    book: RuleBook,
+    absence_state: AbsenceState,
+    alerts: AlertStore,
+    silences: LiveSilences,
+    notifier: NotificationDelivery,
+    clock: Clock,
+) -> dict[str, Any]:
     absences = check_absences(book=book, state=absence_state, clock=clock)
     swept = sweep_alerts(store=alerts, book=book, silences=silences, clock=clock)
     delivered = notifier.deliver_due()
-    return {"absences_recorded": absences, **swept.as_dict(),
-            "notifications": delivered.as_dict()}
+    return {"absences_recorded": absences, **swept.as_dict(), "notifications": delivered.as_dict()}

@@ -49,8 +49,7 @@ def record_verdicts(work: VerdictWork, verdicts: Verdicts, at: datetime) -> Verd
     return VerdictsRecorded(len(matches), record_matches(work, matches, rules, at).notices)
 
 
-def _groups_seen(hits: Iterable[WindowHit | SightingHit]
-                 ) -> dict[tuple[str, str], list[Sighting]]:
+def _groups_seen(hits: Iterable[WindowHit | SightingHit]) -> dict[tuple[str, str], list[Sighting]]:
     """Each group the hits were heard in, by rule id and state version: since its earliest hit,
     last seen at its latest."""
     seen: dict[tuple[str, str, str], Sighting] = {}
@@ -60,8 +59,11 @@ def _groups_seen(hits: Iterable[WindowHit | SightingHit]
         if known is None or known.last_seen_at is None:
             seen[key] = Sighting(hit.fingerprint, hit.group, hit.occurred_at, hit.occurred_at)
         else:
-            seen[key] = replace(known, since=min(known.since, hit.occurred_at),
-                                last_seen_at=max(known.last_seen_at, hit.occurred_at))
+            seen[key] = replace(
+                known,
+                since=min(known.since, hit.occurred_at),
+                last_seen_at=max(known.last_seen_at, hit.occurred_at),
+            )
     groups: dict[tuple[str, str], list[Sighting]] = {}
     for (rule_id, version, _), sighting in seen.items():
         groups.setdefault((rule_id, version), []).append(sighting)
@@ -82,21 +84,36 @@ def _window_matches(work: VerdictWork, hits: Iterable[WindowHit]) -> list[RuleMa
     return found
 
 
-def _crossings(work: VerdictWork, rule: Rule, rule_id: str, version: str,
-               groups: dict[str, list[WindowHit]]) -> list[RuleMatch]:
+def _crossings(
+    work: VerdictWork, rule: Rule, rule_id: str, version: str, groups: dict[str, list[WindowHit]]
+) -> list[RuleMatch]:
     """The stored entries each group's fresh entries need (its own spans around them), and the
     windows that now cross, each reported against the event that ends it."""
     threshold = rule.threshold
     assert threshold is not None
-    spans = [(print_, low, high) for print_ in sorted(groups)
-             for low, high in affected_spans(threshold, [hit.occurred_at for hit in groups[print_]])]
+    spans = [
+        (print_, low, high)
+        for print_ in sorted(groups)
+        for low, high in affected_spans(threshold, [hit.occurred_at for hit in groups[print_]])
+    ]
     entries = work.window_entries(rule_id, version, spans)
     found = []
     for print_, fresh in sorted(groups.items()):
         times = [hit.occurred_at for hit in fresh]
         for crossing in crossings(threshold, entries.get(print_, []), times):
             end = crossing.end
-            found.append(RuleMatch(rule.id, rule.version, "threshold",
-                                   f"window:{end.source}:{end.event_id}", print_, fresh[0].group,
-                                   end.occurred_at, end.source, end.event_id, crossing.observed))
+            found.append(
+                RuleMatch(
+                    rule.id,
+                    rule.version,
+                    "threshold",
+                    f"window:{end.source}:{end.event_id}",
+                    print_,
+                    fresh[0].group,
+                    end.occurred_at,
+                    end.source,
+                    end.event_id,
+                    crossing.observed,
+                )
+            )
     return found

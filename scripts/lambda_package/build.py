@@ -71,8 +71,15 @@ def build_package(stage: str, out_dir: Path, inputs: BuildInputs | None = None) 
         expand_to_cloudformation(inputs.checks_python, sam_path, built / CLOUDFORMATION_NAME)
         _publish(built, out_dir, (ZIP_NAME, sam_path.name, CLOUDFORMATION_NAME))
     cloudformation_path = out_dir / CLOUDFORMATION_NAME
-    return BuiltPackage(stage, out_dir / ZIP_NAME, out_dir / sam_path.name, cloudformation_path,
-                        sam, json.loads(cloudformation_path.read_text()), bundle)
+    return BuiltPackage(
+        stage,
+        out_dir / ZIP_NAME,
+        out_dir / sam_path.name,
+        cloudformation_path,
+        sam,
+        json.loads(cloudformation_path.read_text()),
+        bundle,
+    )
 
 
 def _publish(built: Path, out_dir: Path, names: tuple[str, ...]) -> None:

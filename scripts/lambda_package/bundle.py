@@ -50,8 +50,10 @@ class BundleSummary:
 def finish_bundle(zip_path: Path, workdir: Path) -> BundleSummary:
     """Rewrite ``zip_path`` in place with ``.pyc`` beside every ``.py``; ``workdir`` is scratch."""
     if sys.version_info[:2] != (3, 11):
-        raise BuildError(f"the Lambda runtime is python3.11 and its .pyc are 3.11's; this is "
-                         f"{sys.version.split()[0]}: build with .venv/bin/python")
+        raise BuildError(
+            f"the Lambda runtime is python3.11 and its .pyc are 3.11's; this is "
+            f"{sys.version.split()[0]}: build with .venv/bin/python"
+        )
     tree = workdir / "bundle"
     shutil.rmtree(tree, ignore_errors=True)
     executable = _extract(zip_path, tree)
@@ -64,16 +66,18 @@ def finish_bundle(zip_path: Path, workdir: Path) -> BundleSummary:
 def summarize(zip_path: Path) -> BundleSummary:
     with zipfile.ZipFile(zip_path) as archive:
         entries = [info for info in archive.infolist() if not info.is_dir()]
-    return BundleSummary(zip_path.stat().st_size, sum(info.file_size for info in entries),
-                         len(entries))
+    return BundleSummary(
+        zip_path.stat().st_size, sum(info.file_size for info in entries), len(entries)
+    )
 
 
 def _extract(zip_path: Path, tree: Path) -> set[str]:
     """Unpack, dropping any bytecode; returns the entries that carried an executable bit."""
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(tree)
-        executable = {info.filename for info in archive.infolist()
-                      if (info.external_attr >> 16) & 0o111}
+        executable = {
+            info.filename for info in archive.infolist() if (info.external_attr >> 16) & 0o111
+        }
     for cache in list(tree.rglob("__pycache__")):
         shutil.rmtree(cache)
     for stray in tree.rglob("*.pyc"):
@@ -82,12 +86,15 @@ def _extract(zip_path: Path, tree: Path) -> set[str]:
 
 
 def _refuse_forbidden(tree: Path) -> None:
-    found = sorted(entry.name for entry in tree.iterdir()
-                   if entry.name.split("-")[0].lower() in FORBIDDEN)
+    found = sorted(
+        entry.name for entry in tree.iterdir() if entry.name.split("-")[0].lower() in FORBIDDEN
+    )
     if found:
-        raise BuildError(f"the bundle holds {', '.join(found)}; the Lambda runtime provides "
-                         "boto3 and botocore, and moto is for tests: find the requirement that "
-                         "pulls it in (`pip install --dry-run --report`) and drop it")
+        raise BuildError(
+            f"the bundle holds {', '.join(found)}; the Lambda runtime provides "
+            "boto3 and botocore, and moto is for tests: find the requirement that "
+            "pulls it in (`pip install --dry-run --report`) and drop it"
+        )
 
 
 def _compile(tree: Path) -> None:
@@ -97,9 +104,24 @@ def _compile(tree: Path) -> None:
     never reads, ``PYTHONPYCACHEPREFIX`` would write them outside the bundle."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("PYTHON")}
     done = subprocess.run(  # noqa: S603 (our own tools, with arguments built here)
-        [sys.executable, "-m", "compileall", "-q", "-f", "-j", "0",
-         "--invalidation-mode", "unchecked-hash", "-s", str(tree), str(tree)],
-        env=env | {"PYTHONHASHSEED": "0"}, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            "-f",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            "-s",
+            str(tree),
+            str(tree),
+        ],
+        env=env | {"PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode:
         raise BuildError(f"compiling the bundle failed:\n{(done.stdout + done.stderr)[-4000:]}")

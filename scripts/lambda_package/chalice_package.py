@@ -15,10 +15,24 @@ def chalice_package(staging: Path, stage: str, merge_template: Path, out_dir: Pa
     if not chalice.is_file():
         raise BuildError(f"no chalice beside {sys.executable}: build with .venv/bin/python")
     done = subprocess.run(  # noqa: S603 (our own tools, with arguments built here)
-        [str(chalice), "--project-dir", str(staging), "package", "--stage", stage,
-         "--merge-template", str(merge_template), str(out_dir)],
-        cwd=staging, env=offline_aws_env(), capture_output=True, text=True, check=False,
+        [
+            str(chalice),
+            "--project-dir",
+            str(staging),
+            "package",
+            "--stage",
+            stage,
+            "--merge-template",
+            str(merge_template),
+            str(out_dir),
+        ],
+        cwd=staging,
+        env=offline_aws_env(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode:
-        raise BuildError(f"chalice package --stage {stage} failed:\n"
-                         f"{(done.stdout + done.stderr)[-4000:]}")
+        raise BuildError(
+            f"chalice package --stage {stage} failed:\n{(done.stdout + done.stderr)[-4000:]}"
+        )

@@ -18,15 +18,23 @@ SAM_EXPAND = Path(__file__).with_name("sam_expand.py")
 
 def require_checks_python(checks_python: Path) -> None:
     if not os.access(checks_python, os.X_OK):
-        raise BuildError(f"{checks_python} is missing: the checks virtualenv is built by "
-                         "`make test` (or `make package`); run `make test`")
+        raise BuildError(
+            f"{checks_python} is missing: the checks virtualenv is built by "
+            "`make test` (or `make package`); run `make test`"
+        )
 
 
 def expand_to_cloudformation(checks_python: Path, sam_path: Path, out_path: Path) -> None:
     require_checks_python(checks_python)
     done = subprocess.run(  # noqa: S603 (our own tools, with arguments built here)
         [str(checks_python), str(SAM_EXPAND), str(sam_path), str(out_path)],
-        env=offline_aws_env(), capture_output=True, text=True, check=False)
+        env=offline_aws_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
-        raise BuildError(f"expanding {sam_path.name} to CloudFormation failed:\n"
-                         f"{(done.stdout + done.stderr)[-4000:]}")
+        raise BuildError(
+            f"expanding {sam_path.name} to CloudFormation failed:\n"
+            f"{(done.stdout + done.stderr)[-4000:]}"
+        )

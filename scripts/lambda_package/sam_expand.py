@@ -34,16 +34,20 @@ def with_s3_code(template: dict[str, Any]) -> dict[str, Any]:
     for resource in template.get("Resources", {}).values():
         properties = resource.get("Properties", {})
         code = properties.get("CodeUri")
-        if resource.get("Type") == "AWS::Serverless::Function" and isinstance(code, str) \
-                and not code.startswith("s3://"):
+        if (
+            resource.get("Type") == "AWS::Serverless::Function"
+            and isinstance(code, str)
+            and not code.startswith("s3://")
+        ):
             properties["CodeUri"] = f"s3://{PLACEHOLDER_BUCKET}/{Path(code).name}"
     return template
 
 
 def expand(template: dict[str, Any]) -> dict[str, Any]:
     translator = Translator(managed_policy_map={}, sam_parser=Parser())
-    expanded: dict[str, Any] = translator.translate(template, parameter_values={},
-                                                    get_managed_policy_map=dict)
+    expanded: dict[str, Any] = translator.translate(
+        template, parameter_values={}, get_managed_policy_map=dict
+    )
     return expanded
 
 

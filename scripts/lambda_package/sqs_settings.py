@@ -39,14 +39,19 @@ def read_sqs_settings(config: Mapping[str, Any], stage: str) -> list[SqsSettings
     """The SQS keys of ``stage``, each checked against SQS's range (before anything is built)."""
     stages = config.get("stages", {})
     if stage not in stages:
-        raise BuildError(f"stage {stage!r} is not in .chalice/config.json "
-                         f"(it has {', '.join(sorted(stages)) or 'none'})")
+        raise BuildError(
+            f"stage {stage!r} is not in .chalice/config.json "
+            f"(it has {', '.join(sorted(stages)) or 'none'})"
+        )
     found = []
     for function, entry in sorted(stages[stage].get("lambda_functions", {}).items()):
         values = {key: _checked(stage, function, key, entry[key]) for key in LIMITS if key in entry}
         if values:
-            found.append(SqsSettings(function, values.get(BATCH), values.get(WINDOW),
-                                     values.get(CONCURRENCY)))
+            found.append(
+                SqsSettings(
+                    function, values.get(BATCH), values.get(WINDOW), values.get(CONCURRENCY)
+                )
+            )
     return found
 
 
@@ -56,28 +61,43 @@ def apply_sqs_settings(template: dict[str, Any], settings: list[SqsSettings], st
     for one in settings:
         source = _sqs_source(resources.get(to_cfn_resource_name(one.function), {}))
         if source is None:
-            key = next(k for k, v in ((BATCH, one.batch_size), (WINDOW, one.window_seconds),
-                                      (CONCURRENCY, one.maximum_concurrency)) if v is not None)
-            raise BuildError(f"stage {stage!r}, function {one.function!r}: {key} is set, but the "
-                             "function has no SQS event source in the packaged template")
+            key = next(
+                k
+                for k, v in (
+                    (BATCH, one.batch_size),
+                    (WINDOW, one.window_seconds),
+                    (CONCURRENCY, one.maximum_concurrency),
+                )
+                if v is not None
+            )
+            raise BuildError(
+                f"stage {stage!r}, function {one.function!r}: {key} is set, but the "
+                "function has no SQS event source in the packaged template"
+            )
         if one.batch_size is not None:
             source["BatchSize"] = one.batch_size
         if one.window_seconds is not None:
             source["MaximumBatchingWindowInSeconds"] = one.window_seconds
         if one.maximum_concurrency is not None:
             source["ScalingConfig"] = {"MaximumConcurrency": one.maximum_concurrency}
-        if source.get("BatchSize", 10) > LARGE_BATCH and \
-                source.get("MaximumBatchingWindowInSeconds", 0) < 1:
-            raise BuildError(f"stage {stage!r}, function {one.function!r}: {BATCH} "
-                             f"{source['BatchSize']} is over {LARGE_BATCH}, which SQS allows only "
-                             f"with {WINDOW} of at least 1")
+        if (
+            source.get("BatchSize", 10) > LARGE_BATCH
+            and source.get("MaximumBatchingWindowInSeconds", 0) < 1
+        ):
+            raise BuildError(
+                f"stage {stage!r}, function {one.function!r}: {BATCH} "
+                f"{source['BatchSize']} is over {LARGE_BATCH}, which SQS allows only "
+                f"with {WINDOW} of at least 1"
+            )
 
 
 def _checked(stage: str, function: str, key: str, value: Any) -> int:
     low, high = LIMITS[key]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise BuildError(f"stage {stage!r}, function {function!r}: {key} is {value!r}; SQS "
-                         f"accepts a whole number from {low} to {high}")
+        raise BuildError(
+            f"stage {stage!r}, function {function!r}: {key} is {value!r}; SQS "
+            f"accepts a whole number from {low} to {high}"
+        )
     return value
 
 

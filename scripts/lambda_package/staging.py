@@ -24,8 +24,11 @@ def stage_project(root: Path, staging: Path, wheelhouse: Path) -> None:
     shutil.copy2(root / "app.py", staging / "app.py")
     shutil.copytree(root / "chalicelib", staging / "chalicelib", ignore=_NO_BYTECODE)
     # deployments/ is Chalice's cache of earlier packages, keyed by a hash we would not change
-    shutil.copytree(root / ".chalice", staging / ".chalice",
-                    ignore=shutil.ignore_patterns("deployments", "venv", "__pycache__"))
+    shutil.copytree(
+        root / ".chalice",
+        staging / ".chalice",
+        ignore=shutil.ignore_patterns("deployments", "venv", "__pycache__"),
+    )
     (staging / "requirements.txt").write_text("")
     vendor = staging / "vendor"
     install_offline(root / "requirements.txt", wheelhouse, vendor)

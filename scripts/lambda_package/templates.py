@@ -20,8 +20,10 @@ NAMES = ("sam.json", "sam.yaml")
 def find_template(out_dir: Path) -> Path:
     found = [out_dir / name for name in NAMES if (out_dir / name).is_file()]
     if len(found) != 1:
-        raise BuildError(f"expected one of {', '.join(NAMES)} from chalice in {out_dir}, "
-                         f"found {[path.name for path in found]}")
+        raise BuildError(
+            f"expected one of {', '.join(NAMES)} from chalice in {out_dir}, "
+            f"found {[path.name for path in found]}"
+        )
     return found[0]
 
 

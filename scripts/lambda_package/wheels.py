@@ -20,7 +20,12 @@ from pathlib import Path
 from scripts.lambda_package.errors import BuildError
 
 LAMBDA_PLATFORM = (
-    "--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", "3.11",
+    "--platform",
+    "manylinux2014_x86_64",
+    "--implementation",
+    "cp",
+    "--python-version",
+    "3.11",
     "--only-binary=:all:",
 )
 
@@ -34,8 +39,11 @@ def download_wheelhouse(requirements: Path, wheelhouse: Path) -> list[str]:
     partial = wheelhouse.with_name(wheelhouse.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    _pip(["download", "--requirement", str(requirements), *LAMBDA_PLATFORM, "--dest", str(partial)],
-         os.environ, "downloading the Lambda wheels failed")
+    _pip(
+        ["download", "--requirement", str(requirements), *LAMBDA_PLATFORM, "--dest", str(partial)],
+        os.environ,
+        "downloading the Lambda wheels failed",
+    )
     shutil.rmtree(wheelhouse, ignore_errors=True)
     partial.rename(wheelhouse)
     return sorted(path.name for path in wheelhouse.glob("*.whl"))
@@ -48,12 +56,27 @@ def install_offline(requirements: Path, wheelhouse: Path, target: Path) -> None:
     scripts carry this machine's interpreter path, and Lambda never runs them).
     """
     if not any(wheelhouse.glob("*.whl")):
-        raise BuildError(f"no wheels in {wheelhouse}: run `make wheelhouse` (`make test` and "
-                         "`make package` run it)")
-    _pip(["install", "--no-index", "--find-links", str(wheelhouse), "--target", str(target),
-          *LAMBDA_PLATFORM, "--no-compile", "--quiet", "--requirement", str(requirements)],
-         _offline_env(), f"installing from {wheelhouse} failed; if requirements.txt changed, run "
-                         "`make wheelhouse`")
+        raise BuildError(
+            f"no wheels in {wheelhouse}: run `make wheelhouse` (`make test` and "
+            "`make package` run it)"
+        )
+    _pip(
+        [
+            "install",
+            "--no-index",
+            "--find-links",
+            str(wheelhouse),
+            "--target",
+            str(target),
+            *LAMBDA_PLATFORM,
+            "--no-compile",
+            "--quiet",
+            "--requirement",
+            str(requirements),
+        ],
+        _offline_env(),
+        f"installing from {wheelhouse} failed; if requirements.txt changed, run `make wheelhouse`",
+    )
     shutil.rmtree(target / "bin", ignore_errors=True)
 
 
@@ -65,7 +88,10 @@ def _offline_env() -> dict[str, str]:
 def _pip(arguments: list[str], env: Mapping[str, str], failure: str) -> None:
     done = subprocess.run(  # noqa: S603 (our own tools, with arguments built here)
         [sys.executable, "-m", "pip", *arguments, "--disable-pip-version-check"],
-        env=dict(env), capture_output=True, text=True, check=False,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode:
         raise BuildError(f"{failure}:\n{(done.stdout + done.stderr)[-4000:]}")

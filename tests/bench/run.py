@@ -19,17 +19,25 @@ ROOT = Path(__file__).resolve().parents[2]
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 
-def run_bench(module: str, *args: str, env: Mapping[str, str] | None = None,
-              timeout: float = 600) -> str:
+def run_bench(
+    module: str, *args: str, env: Mapping[str, str] | None = None, timeout: float = 600
+) -> str:
     """``python -m bench.<module> <args>`` from the repository root; its standard output.
 
     Fails the test with the end of the bench's error output unless it exited 0.
     """
-    done = subprocess.run([sys.executable, "-m", f"bench.{module}", *args], cwd=ROOT,
-                          env=os.environ | dict(env or {}), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{module}", *args],
+        cwd=ROOT,
+        env=os.environ | dict(env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     assert done.returncode == 0, (
-        f"bench.{module} {' '.join(args)} exited {done.returncode}:\n{done.stderr[-4000:]}")
+        f"bench.{module} {' '.join(args)} exited {done.returncode}:\n{done.stderr[-4000:]}"
+    )
     return done.stdout
 
 
@@ -41,7 +49,7 @@ def table(output: str, first_header: str) -> list[dict[str, str]]:
         cells = _cells(line)
         if cells and cells[0].startswith(first_header):
             rows = []
-            for row in lines[index + 2:]:
+            for row in lines[index + 2 :]:
                 if not row.startswith("|"):
                     break
                 rows.append(dict(zip(cells, _cells(row), strict=True)))
@@ -66,5 +74,7 @@ def checked_line(output: str) -> str:
 def _cells(line: str) -> list[str]:
     if not line.startswith("|"):
         return []
-    return [cell.strip().replace("**", "").replace("`", "")
-            for cell in line.strip().strip("|").split("|")]
+    return [
+        cell.strip().replace("**", "").replace("`", "")
+        for cell in line.strip().strip("|").split("|")
+    ]

@@ -73,8 +73,12 @@ def test_rule_eval_bench_stops_when_a_side_disagrees_with_the_lambdas() -> None:
 
 
 def test_rules_overhead_bench_stops_when_a_sample_rule_stays_silent() -> None:
-    counts = {"match:large-payment": 3, "rule_window_entries": 9, "rule_groups": 4,
-              "rule_failures": 0}
+    counts = {
+        "match:large-payment": 3,
+        "rule_window_entries": 9,
+        "rule_groups": 4,
+        "rule_failures": 0,
+    }
 
     with pytest.raises(BenchmarkError, match="declined-card-burst"):
         check_rule_counts("on", counts, EXPECTED_RULES)
@@ -88,9 +92,7 @@ def test_rules_overhead_bench_stops_when_rules_off_recorded_anything() -> None:
 
 
 @pytest.mark.slow
-def test_fanout_memory_bench_stops_when_the_fan_out_stops_at_the_row_limit(
-    tmp_path: Path
-) -> None:
+def test_fanout_memory_bench_stops_when_the_fan_out_stops_at_the_row_limit(tmp_path: Path) -> None:
     from bench.fanout_memory import measure_fanout_memory
 
     with pytest.raises(RuntimeError, match="'status': 'failed'"):

@@ -23,8 +23,9 @@ BACKENDS = ["sqlite", "mysql"]
 
 @pytest.mark.mysql
 def test_processor_bench_stores_what_the_reference_stores_on_both_databases() -> None:
-    output = run_bench("processor", "--events", "40", "--repeat", "1", "--import-runs", "1",
-                       "--backend", "both")
+    output = run_bench(
+        "processor", "--events", "40", "--repeat", "1", "--import-runs", "1", "--backend", "both"
+    )
 
     rates = table(output, "backend")
     assert [row["backend"] for row in rates] == BACKENDS
@@ -32,14 +33,28 @@ def test_processor_bench_stores_what_the_reference_stores_on_both_databases() ->
     cold = table(output, "cold start")
     assert [row["cold start: import + first batch"] for row in cold] == BACKENDS
     assert [row["import"] for row in table(output, "import")] == [
-        "-X importtime import app", "wall python -c 'import app'"]
+        "-X importtime import app",
+        "wall python -c 'import app'",
+    ]
     assert "40 events stored once" in checked_line(output)
 
 
 def test_rule_eval_bench_agrees_with_the_lambdas_on_every_event() -> None:
-    output = run_bench("rule_eval", "--events", "400", "--simpleeval-events", "100",
-                       "--repeat", "1", "--chunks", "2", "--compile-rounds", "1",
-                       "--import-runs", "1")
+    output = run_bench(
+        "rule_eval",
+        "--events",
+        "400",
+        "--simpleeval-events",
+        "100",
+        "--repeat",
+        "1",
+        "--chunks",
+        "2",
+        "--compile-rounds",
+        "1",
+        "--import-runs",
+        "1",
+    )
 
     sides = table(output, "side")
     assert len(sides) == 4 and all(number(row["ratio to hand (RE2)"]) > 0 for row in sides)
@@ -51,14 +66,25 @@ def test_rule_eval_bench_agrees_with_the_lambdas_on_every_event() -> None:
 
 @pytest.mark.mysql
 def test_rules_overhead_bench_fires_every_sample_rule_on_both_databases() -> None:
-    output = run_bench("rules_overhead", "--events", "1000", "--repeat", "1",
-                       "--csv-rows", "600", "--backend", "both")
+    output = run_bench(
+        "rules_overhead",
+        "--events",
+        "1000",
+        "--repeat",
+        "1",
+        "--csv-rows",
+        "600",
+        "--backend",
+        "both",
+    )
 
     rates = table(output, "backend")
     assert [row["backend"] for row in rates] == BACKENDS
     assert all(number(row["on/off"]) > 0 for row in rates)
-    recorded = {row["rows recorded with rules on (first delivery)"]: row
-                for row in table(output, "rows recorded")}
+    recorded = {
+        row["rows recorded with rules on (first delivery)"]: row
+        for row in table(output, "rows recorded")
+    }
     for rule in EXPECTED_RULES:
         assert all(number(recorded[f"match:{rule}"][backend]) > 0 for backend in BACKENDS), rule
     assert all(number(recorded["rule_failures"][backend]) == 0 for backend in BACKENDS)

@@ -24,8 +24,16 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PREFIX = "/api"
 RENDER_MS = 20_000
 
@@ -74,7 +82,7 @@ class StagedPage:
             self.refused.append(url)
             route.abort()
             return
-        upstream = self.origin + url[len(self.origin) + len(self.prefix):]
+        upstream = self.origin + url[len(self.origin) + len(self.prefix) :]
         route.fulfill(response=route.fetch(url=upstream, max_redirects=0))
 
 
@@ -87,22 +95,30 @@ def staged(browser: Any, server: RunningServer) -> Iterator[StagedPage]:
 
 def listed_operations(staged: StagedPage) -> dict[tuple[str, str], bool]:
     """Each operation Swagger UI shows, ``(path, METHOD)``, and whether it shows a lock."""
-    found: list[list[Any]] = staged.page.eval_on_selector_all(".opblock", """blocks => blocks.map(
+    found: list[list[Any]] = staged.page.eval_on_selector_all(
+        ".opblock",
+        """blocks => blocks.map(
         block => [block.querySelector(".opblock-summary-path").getAttribute("data-path"),
                   block.querySelector(".opblock-summary-method").textContent,
-                  block.querySelector(".authorization__btn") !== null])""")
+                  block.querySelector(".authorization__btn") !== null])""",
+    )
     return {(path, method.upper()): locked for path, method, locked in found}
 
 
 def test_swagger_ui_lists_every_route_with_its_lock_from_the_package_alone(
-        staged: StagedPage, tmp_path: Path) -> None:
+    staged: StagedPage, tmp_path: Path
+) -> None:
     # GIVEN the app's routes, and whether each takes a key
-    routes = {(path, method): entry.authorizer is not None
-              for path, entries in app.app.routes.items() for method, entry in entries.items()}
+    routes = {
+        (path, method): entry.authorizer is not None
+        for path, entries in app.app.routes.items()
+        for method, entry in entries.items()
+    }
     # WHEN a browser opens /docs under the stage prefix, and Swagger UI has drawn the operations
     staged.page.goto(f"{staged.origin}{PREFIX}/docs")
-    staged.page.wait_for_function(f"document.querySelectorAll('.opblock').length >= {len(routes)}",
-                                  timeout=RENDER_MS)
+    staged.page.wait_for_function(
+        f"document.querySelectorAll('.opblock').length >= {len(routes)}", timeout=RENDER_MS
+    )
     staged.page.screenshot(path=tmp_path / "docs.png", full_page=True)
     audit = staged.page.locator("#operations-default-getAudit")
     audit.locator(".opblock-summary-control").click()
@@ -124,8 +140,11 @@ def test_try_it_out_calls_the_api_under_the_stage_prefix(staged: StagedPage) -> 
     operation = staged.page.locator("#operations-default-getOpenApi")
     operation.locator(".try-out__btn").click(timeout=RENDER_MS)
     # WHEN it is executed
-    with staged.page.expect_response(lambda answer: answer.url.endswith("/openapi.json")
-                                     and answer.request.resource_type == "fetch") as called:
+    with staged.page.expect_response(
+        lambda answer: (
+            answer.url.endswith("/openapi.json") and answer.request.resource_type == "fetch"
+        )
+    ) as called:
         operation.locator(".execute").click()
     # THEN the request went to the API beside the page, prefix kept, and succeeded
     assert called.value.url == f"{staged.origin}{PREFIX}/openapi.json"
@@ -135,7 +154,8 @@ def test_try_it_out_calls_the_api_under_the_stage_prefix(staged: StagedPage) -> 
 
 
 def test_the_address_with_a_trailing_slash_ends_on_the_rendered_page(
-        browser: Any, server: RunningServer) -> None:
+    browser: Any, server: RunningServer
+) -> None:
     # GIVEN a page on the server itself (Playwright routes only the first request of a redirect,
     # so the prefix cannot be laid over this one; the unit tests resolve it under a prefix)
     unprefixed = StagedPage(browser, server, prefix="")

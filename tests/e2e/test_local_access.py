@@ -21,19 +21,38 @@ def events(source: str, event_id: str) -> bytes:
     data = {"amount": 10, "card": "c-1", "merchant": "m", "status": "captured"}
     if source == "logins":
         data = {"user": "maria", "role": "user", "ip": "203.0.113.1", "outcome": "success"}
-    return json.dumps({"events": [{"source": source, "type": "x.y", "id": event_id,
-                                   "data": data}]}).encode()
+    return json.dumps(
+        {"events": [{"source": source, "type": "x.y", "id": event_id, "data": data}]}
+    ).encode()
 
 
 def test_a_key_for_one_source_cannot_write_another_or_read_alerts_and_no_key_is_401(
-        start_local: Callable[..., LocalRun], tmp_path: Path) -> None:
+    start_local: Callable[..., LocalRun], tmp_path: Path
+) -> None:
     database = f"sqlite:///{tmp_path / 'access.db'}"
     run = start_local(database)
     made = subprocess.run(
-        [sys.executable, "-m", "tripline.cli", "keys", "create", "--name", "pos",
-         "--role", "ingest", "--source", "payments", "--json"],
-        cwd=tmp_path, env=os.environ | {"DATABASE_URL": database, "PYTHONPATH": str(REPO)},
-        capture_output=True, text=True, timeout=60, check=False)
+        [
+            sys.executable,
+            "-m",
+            "tripline.cli",
+            "keys",
+            "create",
+            "--name",
+            "pos",
+            "--role",
+            "ingest",
+            "--source",
+            "payments",
+            "--json",
+        ],
+        cwd=tmp_path,
+        env=os.environ | {"DATABASE_URL": database, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert made.returncode == 0, made.stderr
     key = json.loads(made.stdout)["key"]
     # A key for payments writes payments

@@ -63,10 +63,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def http(method: str, url: str, body: bytes | None = None,
-         key: str | None = ADMIN_KEY) -> tuple[int, Any]:
+def http(
+    method: str, url: str, body: bytes | None = None, key: str | None = ADMIN_KEY
+) -> tuple[int, Any]:
     headers = {"Content-Type": "application/json"} | (
-        {"Authorization": f"Bearer {key}"} if key else {})
+        {"Authorization": f"Bearer {key}"} if key else {}
+    )
     request = Request(url, data=body, method=method, headers=headers)
     try:
         with urlopen(request, timeout=10) as response:
@@ -107,12 +109,18 @@ def messages_on(run: LocalRun, queue: str) -> int:
     """Messages waiting or in flight on a queue of the runtime's moto."""
     import boto3
 
-    sqs = boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{run.aws_port}",
-                       region_name="us-east-1", aws_access_key_id="local",
-                       aws_secret_access_key="local")
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=f"http://127.0.0.1:{run.aws_port}",
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    counts = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
     return sum(int(value) for value in counts.values())
 
 
@@ -121,18 +129,34 @@ def start_local(tmp_path: Path) -> Iterator[Callable[..., LocalRun]]:
     """Start `tripline local` in tmp_path on free ports; always killed at the end."""
     runs: list[LocalRun] = []
 
-    def start(database_url: str, extra_env: dict[str, str] | None = None,
-              options: tuple[str, ...] = ()) -> LocalRun:
+    def start(
+        database_url: str, extra_env: dict[str, str] | None = None, options: tuple[str, ...] = ()
+    ) -> LocalRun:
         port, aws_port = free_port(), free_port()
-        env = os.environ | {"DATABASE_URL": database_url, "PYTHONPATH": str(REPO),
-                            "TRIPLINE_LOCAL_ADMIN_KEY": ADMIN_KEY}
+        env = os.environ | {
+            "DATABASE_URL": database_url,
+            "PYTHONPATH": str(REPO),
+            "TRIPLINE_LOCAL_ADMIN_KEY": ADMIN_KEY,
+        }
         env |= extra_env or {}
         stdout, stderr = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
         with stdout.open("wb") as out, stderr.open("wb") as err:
             process = subprocess.Popen(
-                [sys.executable, "-m", "tripline.cli", "local", "--port", str(port),
-                 "--aws-port", str(aws_port), *options],
-                cwd=tmp_path, env=env, stdout=out, stderr=err,
+                [
+                    sys.executable,
+                    "-m",
+                    "tripline.cli",
+                    "local",
+                    "--port",
+                    str(port),
+                    "--aws-port",
+                    str(aws_port),
+                    *options,
+                ],
+                cwd=tmp_path,
+                env=env,
+                stdout=out,
+                stderr=err,
             )
         run = LocalRun(process, f"http://127.0.0.1:{port}", aws_port, stdout, stderr)
         runs.append(run)
@@ -168,8 +192,10 @@ def large_payment_matches(run: LocalRun) -> int:
 
 def check_the_pipeline_end_to_end(run: LocalRun) -> None:
     source = f"e2e{uuid.uuid4().hex[:8]}"
-    batch = [event_item(source=source, type=kind) for kind in ("order.created", "order.paid",
-                                                               "order.shipped")]
+    batch = [
+        event_item(source=source, type=kind)
+        for kind in ("order.created", "order.paid", "order.shipped")
+    ]
 
     # WHEN a batch is posted, THEN each item is accepted and all are stored shortly after
     status, answer = post_events(run, batch)
@@ -187,8 +213,12 @@ def check_the_pipeline_end_to_end(run: LocalRun) -> None:
     assert messages_on(run, DEAD_LETTERS) == 0, run.output()
 
     # WHEN a payment breaks a sample rule of rules/, THEN GET /rules counts its match
-    large = {"source": "payments", "type": "payment.attempted", "id": f"{source}-pay",
-             "data": {"amount": 9000, "card": "c-e2e", "merchant": "e2e", "status": "captured"}}
+    large = {
+        "source": "payments",
+        "type": "payment.attempted",
+        "id": f"{source}-pay",
+        "data": {"amount": 9000, "card": "c-e2e", "merchant": "e2e", "status": "captured"},
+    }
     status, answer = post_events(run, [large])
     assert answer["results"][0]["status"] == "accepted", answer
     wait_until(lambda: large_payment_matches(run) == 1, PROCESSING_SECONDS, "matched", run)
@@ -263,22 +293,39 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float) -
 
 def test_twenty_starts_in_a_row_each_answer_at_once(tmp_path: Path) -> None:
     # GIVEN a quiet machine and one working folder, as a new user has
-    env = os.environ | {"PYTHONPATH": str(REPO), "TRIPLINE_LOCAL_ADMIN_KEY": ADMIN_KEY,
-                        "DATABASE_URL": f"sqlite:///{tmp_path / 'tripline.db'}"}
+    env = os.environ | {
+        "PYTHONPATH": str(REPO),
+        "TRIPLINE_LOCAL_ADMIN_KEY": ADMIN_KEY,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'tripline.db'}",
+    }
     answers = []
     for start in range(20):
         # WHEN `tripline local` starts, and is asked the moment its API listens
         port, aws_port = free_port(), free_port()
         with (tmp_path / f"out-{start}.txt").open("wb") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "tripline.cli", "local", "--port", str(port),
-                 "--aws-port", str(aws_port)], cwd=tmp_path, env=env, stdout=out, stderr=out)
+                [
+                    sys.executable,
+                    "-m",
+                    "tripline.cli",
+                    "local",
+                    "--port",
+                    str(port),
+                    "--aws-port",
+                    str(aws_port),
+                ],
+                cwd=tmp_path,
+                env=env,
+                stdout=out,
+                stderr=out,
+            )
         try:
             wait_for_port(port, process, STARTUP_SECONDS)
             api = f"http://127.0.0.1:{port}"
             health, _ = http("GET", f"{api}/health", key=None)
-            posted, _ = http("POST", f"{api}/events",
-                             json.dumps(event_item(source="restarts")).encode())
+            posted, _ = http(
+                "POST", f"{api}/events", json.dumps(event_item(source="restarts")).encode()
+            )
             answers.append((health, posted))
         finally:
             process.send_signal(signal.SIGINT)

@@ -19,7 +19,9 @@ from tests.faults.harness import CHUNK_BYTES, Tripline
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])
-def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+def fresh_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[str], str]]:
     """Make a migrated, empty database named after its role; each call gives a new one."""
     with ExitStack() as databases:
 

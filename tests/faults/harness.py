@@ -86,8 +86,9 @@ class Tripline:
 
     def send(self, queue: str, body: str) -> str:
         """A message put on a queue by something other than the API (a redrive, a stray)."""
-        return str(self.sqs.send_message(QueueUrl=self.queue_url(queue),
-                                         MessageBody=body)["MessageId"])
+        return str(
+            self.sqs.send_message(QueueUrl=self.queue_url(queue), MessageBody=body)["MessageId"]
+        )
 
     def put(self, key: str, body: bytes) -> None:
         self.s3.put_object(Bucket=self.aws["resources"].bucket, Key=key, Body=body)
@@ -96,13 +97,17 @@ class Tripline:
         """Everything on ``queue`` as Lambda records with moto's message ids, deleted from it."""
         url, records = self.queue_url(queue), list[dict[str, Any]]()
         while True:
-            got = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                           AttributeNames=["All"])
+            got = self.sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
+            )
             if not got.get("Messages"):
                 return records
             for message in got["Messages"]:
-                records.append(sqs_record(pin_s3_time(message["Body"]),
-                                          message_id=message["MessageId"], queue=queue))
+                records.append(
+                    sqs_record(
+                        pin_s3_time(message["Body"]), message_id=message["MessageId"], queue=queue
+                    )
+                )
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     def invoke(self, trigger: Trigger, records: Sequence[dict[str, Any]]) -> list[str]:
@@ -112,7 +117,8 @@ class Tripline:
 
     def tick(self) -> dict[str, Any]:
         event_ = self.client.events.generate_cw_event(
-            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        )
         payload: dict[str, Any] = self.client.lambda_.invoke("tick", event_).payload
         return payload
 
@@ -129,13 +135,20 @@ class Tripline:
     def pump(self, trigger: Trigger, handler: Handler | None = None) -> SqsPump:
         """Lambda's event source mapping on the real (moto) queue: a failed record stays on the
         queue and comes back at once; past maxReceiveCount the queue moves it to its DLQ."""
-        return SqsPump(self.sqs, self.queue_url(trigger.queue), handler or self.handler(trigger),
-                       batch_size=trigger.batch_size, retry_after_seconds=0, wait_seconds=0)
+        return SqsPump(
+            self.sqs,
+            self.queue_url(trigger.queue),
+            handler or self.handler(trigger),
+            batch_size=trigger.batch_size,
+            retry_after_seconds=0,
+            wait_seconds=0,
+        )
 
     def visible(self, queue: str) -> int:
         attributes = self.sqs.get_queue_attributes(
             QueueUrl=self.queue_url(queue),
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )
         return sum(int(value) for value in attributes["Attributes"].values())
 
     def reports(self) -> dict[str, bytes]:
@@ -183,8 +196,9 @@ def pin_s3_time(body: str) -> str:
     return json.dumps(message)
 
 
-def deliver_in_order(app: Tripline, *triggers: Trigger
-                     ) -> list[tuple[Trigger, list[dict[str, Any]]]]:
+def deliver_in_order(
+    app: Tripline, *triggers: Trigger
+) -> list[tuple[Trigger, list[dict[str, Any]]]]:
     """Each queue in turn, each message once, in batches of its trigger's size, until all are
     empty; the batches delivered. Nothing may fail."""
     delivered = []
@@ -193,7 +207,7 @@ def deliver_in_order(app: Tripline, *triggers: Trigger
         for trigger in triggers:
             records = app.receive(trigger.queue)
             for start in range(0, len(records), trigger.batch_size):
-                batch = records[start:start + trigger.batch_size]
+                batch = records[start : start + trigger.batch_size]
                 assert app.invoke(trigger, batch) == []
                 delivered.append((trigger, batch))
             moved += len(records)
@@ -221,7 +235,7 @@ def deliver_chaotically(app: Tripline, rng: random.Random, *triggers: Trigger) -
             return deliveries
         rng.shuffle(pool)
         trigger = pool[0][0]
-        batch = [one for one in pool if one[0] is trigger][:trigger.batch_size]
+        batch = [one for one in pool if one[0] is trigger][: trigger.batch_size]
         pool = [one for one in pool if not any(one is taken for taken in batch)]
         assert app.invoke(trigger, [record for _, record in batch]) == []
         deliveries += len(batch)
@@ -258,8 +272,15 @@ class DatabaseOutage:
         if event.contains(self._engine, "before_cursor_execute", self._statement):
             event.remove(self._engine, "before_cursor_execute", self._statement)
 
-    def _statement(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-                   executemany: bool) -> None:
+    def _statement(
+        self,
+        conn: Any,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
         self.down = self.down or self._at in statement
         if self.down:
             self.refused.append(" ".join(statement.split()[:3]))
@@ -290,8 +311,15 @@ class RefusingEvents:
     def __exit__(self, *exc: object) -> None:
         event.remove(self._engine, "before_cursor_execute", self._statement)
 
-    def _statement(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-                   executemany: bool) -> None:
+    def _statement(
+        self,
+        conn: Any,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
         if not statement.lstrip().upper().startswith("INSERT"):
             return
         rows = parameters if executemany else [parameters]
@@ -315,4 +343,3 @@ def _values(row: Any) -> list[Any]:
     if isinstance(row, list | tuple):
         return list(row)
     return []
-

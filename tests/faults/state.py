@@ -68,22 +68,30 @@ def snapshot(database: Engine | str) -> Snapshot:
     engine = make_engine(database) if isinstance(database, str) else database
     try:
         with engine.connect() as conn:
-            rows = {table.name: [dict(row._mapping) for row in conn.execute(select(table))]
-                    for table in metadata.sorted_tables}
+            rows = {
+                table.name: [dict(row._mapping) for row in conn.execute(select(table))]
+                for table in metadata.sorted_tables
+            }
     finally:
         if isinstance(database, str):
             engine.dispose()
     alert_keys = _alert_keys(rows["alerts"])
-    outbox_keys = {row["id"]: (alert_keys[row["alert_id"]], row["transition"])
-                   for row in rows["alert_outbox"]}
-    silence_keys = {row["id"]: (row["author"], row["comment"], row["created_at"])
-                    for row in rows["silences"]}
-    references = {
-        ("alert_timeline", "alert_id"): alert_keys, ("alert_outbox", "alert_id"): alert_keys,
-        ("alert_timeline", "outbox_id"): outbox_keys, ("alert_outbox", "silence_id"): silence_keys,
+    outbox_keys = {
+        row["id"]: (alert_keys[row["alert_id"]], row["transition"]) for row in rows["alert_outbox"]
     }
-    return {name: ordered(_row(metadata.tables[name], row, references) for row in found)
-            for name, found in rows.items()}
+    silence_keys = {
+        row["id"]: (row["author"], row["comment"], row["created_at"]) for row in rows["silences"]
+    }
+    references = {
+        ("alert_timeline", "alert_id"): alert_keys,
+        ("alert_outbox", "alert_id"): alert_keys,
+        ("alert_timeline", "outbox_id"): outbox_keys,
+        ("alert_outbox", "silence_id"): silence_keys,
+    }
+    return {
+        name: ordered(_row(metadata.tables[name], row, references) for row in found)
+        for name, found in rows.items()
+    }
 
 
 def counts(state: Snapshot) -> dict[str, int]:
@@ -98,8 +106,10 @@ def differences(clean: Snapshot, faulty: Snapshot) -> dict[str, dict[str, list[A
     for name in clean:
         before, after = Counter(clean[name]), Counter(faulty.get(name, []))
         if before != after:
-            found[name] = {"clean only": list((before - after).elements()),
-                           "faulty only": list((after - before).elements())}
+            found[name] = {
+                "clean only": list((before - after).elements()),
+                "faulty only": list((after - before).elements()),
+            }
     return found
 
 
@@ -116,8 +126,9 @@ def ordered(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return sorted(rows, key=repr)
 
 
-def _row(table: Table, row: dict[str, Any],
-         references: dict[tuple[str, str], dict[Any, Any]]) -> tuple[Any, ...]:
+def _row(
+    table: Table, row: dict[str, Any], references: dict[tuple[str, str], dict[Any, Any]]
+) -> tuple[Any, ...]:
     values = []
     for one in table.columns:
         if one.name in EXCLUDED[table.name]:
@@ -149,4 +160,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return value
-

@@ -52,7 +52,8 @@ def clean_run(tripline: Tripline, database_url: str, *, files: bool) -> None:
 
 
 def test_an_outage_while_a_batch_is_written_hands_it_back_whole_and_loses_nothing(
-        tripline: Tripline, fresh_database: Callable[[str], str], database_url: str) -> None:
+    tripline: Tripline, fresh_database: Callable[[str], str], database_url: str
+) -> None:
     # GIVEN the workload's 16 event messages on the queue, and the first batch of ten stored
     clean_run(tripline, fresh_database("clean"), files=False)
     expected = snapshot(tripline.engine)
@@ -82,7 +83,8 @@ def test_an_outage_while_a_batch_is_written_hands_it_back_whole_and_loses_nothin
 
 
 def test_an_outage_while_a_chunk_is_written_hands_back_its_batch_and_the_upload_completes(
-        tripline: Tripline, fresh_database: Callable[[str], str], database_url: str) -> None:
+    tripline: Tripline, fresh_database: Callable[[str], str], database_url: str
+) -> None:
     # GIVEN the whole workload run cleanly into one database
     clean_run(tripline, fresh_database("clean"), files=True)
     expected = snapshot(tripline.engine)
@@ -110,7 +112,8 @@ def test_an_outage_while_a_chunk_is_written_hands_back_its_batch_and_the_upload_
 
 
 def test_an_outage_from_the_start_fails_every_message_and_the_retry_stores_each_once(
-        tripline: Tripline, fresh_database: Callable[[str], str], database_url: str) -> None:
+    tripline: Tripline, fresh_database: Callable[[str], str], database_url: str
+) -> None:
     # GIVEN the workload cleanly into one database
     clean_run(tripline, fresh_database("clean"), files=True)
     expected = snapshot(tripline.engine)
@@ -126,9 +129,18 @@ def test_an_outage_from_the_start_fails_every_message_and_the_retry_stores_each_
         # THEN every message received went back (the events' batches whole, each notification
         # alone) and every queue still holds all it had: 16 event messages, 2 notifications
         assert [(one.received, len(one.deleted), len(one.left)) for one in results] == [
-            (10, 0, 10), (10, 0, 10), (1, 0, 1), (1, 0, 1), (0, 0, 0), (0, 0, 0)]
+            (10, 0, 10),
+            (10, 0, 10),
+            (1, 0, 1),
+            (1, 0, 1),
+            (0, 0, 0),
+            (0, 0, 0),
+        ]
         assert [tripline.visible(one) for one in (EVENTS.queue, UPLOADS.queue, ROWS.queue)] == [
-            16, 2, 0]
+            16,
+            2,
+            0,
+        ]
         # AND the database holds nothing at all
         assert differences(empty, snapshot(database_url)) == {}
     # WHEN it is back THEN everything is stored once, as in the clean run
@@ -142,8 +154,8 @@ def test_an_outage_from_the_start_fails_every_message_and_the_retry_stores_each_
 @pytest.mark.mysql
 @pytest.mark.parametrize("fresh_database", ["mysql"], indirect=True)
 def test_the_server_stopped_while_integrators_keep_posting_loses_and_duplicates_nothing(
-        tripline: Tripline, fresh_database: Callable[[str], str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tripline: Tripline, fresh_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # GIVEN the workload run cleanly into one database
     clean_run(tripline, fresh_database("clean"), files=False)
     expected = snapshot(tripline.engine)
@@ -163,13 +175,17 @@ def test_the_server_stopped_while_integrators_keep_posting_loses_and_duplicates_
         proxy.cut()
         outage_ends = time.monotonic() + 6
         for start in range(4, len(EVENT_ITEMS), 4):
-            tripline.post(EVENT_ITEMS[start:start + 4])  # THEN each is accepted (202)
+            tripline.post(EVENT_ITEMS[start : start + 4])  # THEN each is accepted (202)
             deliveries += deliver_for(tripline, pump, seconds=1)
         tripline.send(EVENTS.queue, GARBAGE)
         stranger = tripline.client.http.post(
-            "/events", headers={"Content-Type": "application/json",
-                                "Authorization": "Bearer tl_0123456789ab_" + "x" * 32},
-            body=json.dumps({"events": EVENT_ITEMS[:1]}))
+            "/events",
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": "Bearer tl_0123456789ab_" + "x" * 32,
+            },
+            body=json.dumps({"events": EVENT_ITEMS[:1]}),
+        )
         deliveries += deliver_for(tripline, pump, seconds=outage_ends - time.monotonic())
         stored_during = counts(snapshot(str(server)))
         # AND the server comes back
@@ -189,8 +205,9 @@ def test_the_server_stopped_while_integrators_keep_posting_loses_and_duplicates_
     assert 1 < max(deliveries.values()) <= 6
 
 
-def deliver_for(tripline: Tripline, pump: SqsPump, *, seconds: float,
-                until_empty: bool = False) -> Counter[str]:
+def deliver_for(
+    tripline: Tripline, pump: SqsPump, *, seconds: float, until_empty: bool = False
+) -> Counter[str]:
     """Poll as Lambda's event source mapping does, for ``seconds`` (or, with ``until_empty``,
     until the queue holds nothing, at most that long); how often each message was delivered."""
     delivered: Counter[str] = Counter()

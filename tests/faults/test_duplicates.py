@@ -31,16 +31,23 @@ def inbox(app_env: dict[str, Any]) -> Inbox:
 
 @pytest.mark.parametrize("seed", [7, 2026])
 def test_every_message_twice_in_any_order_leaves_the_state_of_a_clean_run(
-        tripline: Tripline, fresh_database: Callable[[str], str], database_url: str,
-        inbox: Inbox, seed: int) -> None:
+    tripline: Tripline,
+    fresh_database: Callable[[str], str],
+    database_url: str,
+    inbox: Inbox,
+    seed: int,
+) -> None:
     # GIVEN the workload run cleanly (each message once, in order) into one database
     tripline.use(fresh_database("clean"))
     submit_events(tripline)
     deliver_in_order(tripline, EVENTS)
     submit_files(tripline)
     deliver_in_order(tripline, UPLOADS, ROWS)
-    clean, clean_emails, clean_reports = snapshot(tripline.engine), inbox.subjects(), (
-        tripline.reports())
+    clean, clean_emails, clean_reports = (
+        snapshot(tripline.engine),
+        inbox.subjects(),
+        (tripline.reports()),
+    )
     # WHEN the same workload runs into another with every SQS message delivered twice, each S3
     # notification sent twice more as a new message, chunk tasks doubled, all shuffled
     tripline.use(database_url)
@@ -61,15 +68,17 @@ def test_every_message_twice_in_any_order_leaves_the_state_of_a_clean_run(
     assert sorted(clean_reports) == sorted(
         f"reports/{source}/{upload_id}/{name}"
         for source, upload_id in project(faulty, uploads, "source", "id")
-        for name in ("rejects.csv", "report.json"))
+        for name in ("rejects.csv", "report.json")
+    )
 
 
 DECLINES = [payment(f"dec-{n}", n, 20 + n, "c-9", "corner-shop", "declined") for n in range(1, 7)]
 ALERT = ("count", "first_seen_at", "last_seen_at", "sample_event_id")
 
 
-def late_first_decline(tripline: Tripline, clean_url: str, faulty_url: str
-                       ) -> tuple[Snapshot, Snapshot]:
+def late_first_decline(
+    tripline: Tripline, clean_url: str, faulty_url: str
+) -> tuple[Snapshot, Snapshot]:
     """Six declines of one card within ten minutes, in order into one database; into the other
     the first arrives last, after the windows ending at the fifth and sixth were decided
     without it (the sixth's crossed with five). The two snapshots."""
@@ -86,7 +95,8 @@ def late_first_decline(tripline: Tripline, clean_url: str, faulty_url: str
 
 
 def test_a_late_match_leaves_the_alert_first_seen_and_sampled_as_a_clean_run(
-        tripline: Tripline, fresh_database: Callable[[str], str], database_url: str) -> None:
+    tripline: Tripline, fresh_database: Callable[[str], str], database_url: str
+) -> None:
     # GIVEN / WHEN the first of six declines arrives last
     clean, faulty = late_first_decline(tripline, fresh_database("clean"), database_url)
     # THEN the alert counts both crossings, was first seen at the fifth decline and last at the
@@ -95,16 +105,23 @@ def test_a_late_match_leaves_the_alert_first_seen_and_sampled_as_a_clean_run(
     assert project(faulty, alerts, *ALERT) == project(clean, alerts, *ALERT)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap: a threshold crossing is recorded with the aggregate its window had when it first "
-    "crossed; a late entry that grows the window (dec-6's: 5 -> 6) does not revise rule_matches."
-    "observed or the alert's observed. A fix has to decide what a crossing that no longer holds "
-    "means (avg, <), so it is left to the rule engine's owner."))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known gap: a threshold crossing is recorded with the aggregate its window had when it first "
+        "crossed; a late entry that grows the window (dec-6's: 5 -> 6) does not revise rule_matches."
+        "observed or the alert's observed. A fix has to decide what a crossing that no longer holds "
+        "means (avg, <), so it is left to the rule engine's owner."
+    ),
+)
 def test_a_late_entry_revises_the_observed_value_of_a_window_that_already_crossed(
-        tripline: Tripline, fresh_database: Callable[[str], str], database_url: str) -> None:
+    tripline: Tripline, fresh_database: Callable[[str], str], database_url: str
+) -> None:
     clean, faulty = late_first_decline(tripline, fresh_database("clean"), database_url)
     assert project(clean, rule_matches, "match_key", "observed") == [
-        ("window:payments:dec-5", 5.0), ("window:payments:dec-6", 6.0)]
+        ("window:payments:dec-5", 5.0),
+        ("window:payments:dec-6", 6.0),
+    ]
     assert differences(clean, faulty) == {}
 
 

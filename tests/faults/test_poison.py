@@ -30,7 +30,8 @@ class Recording:
 
 
 def test_a_poison_message_ends_in_the_dlq_and_the_rest_of_its_batch_is_stored_once(
-        tripline: Tripline, fresh_database: Callable[[str], str], database_url: str) -> None:
+    tripline: Tripline, fresh_database: Callable[[str], str], database_url: str
+) -> None:
     # GIVEN the workload's events run cleanly into one database
     tripline.use(fresh_database("clean"))
     tripline.post(EVENT_ITEMS[:9])
@@ -59,9 +60,14 @@ def test_a_poison_message_ends_in_the_dlq_and_the_rest_of_its_batch_is_stored_on
     last = SPEC.max_receive_count
     poisoned = [record for record in handler.records if record["messageId"] == poison_id]
     assert [record["attributes"]["ApproximateReceiveCount"] for record in poisoned] == [
-        str(count) for count in range(1, last + 1)]
+        str(count) for count in range(1, last + 1)
+    ]
     assert [(one.received, len(one.left)) for one in rest] == [
-        (8, 1), *[(1, 1)] * (last - 2), (0, 0), (0, 0)]
+        (8, 1),
+        *[(1, 1)] * (last - 2),
+        (0, 0),
+        (0, 0),
+    ]
     assert refusing.refusals >= last
     # AND then the queue moved it, exactly as it was sent, to the dead-letter queue
     dlq = tripline.queue_url(SPEC.dead_letter_queue)

@@ -27,8 +27,11 @@ class KilledAfterWork:
 
     def __call__(self, lambda_event: dict[str, Any], context: Any) -> Any:
         answer = self._handler(lambda_event, context)
-        first = [record["messageId"] for record in lambda_event["Records"]
-                 if record["attributes"]["ApproximateReceiveCount"] == "1"]
+        first = [
+            record["messageId"]
+            for record in lambda_event["Records"]
+            if record["attributes"]["ApproximateReceiveCount"] == "1"
+        ]
         if first:
             self.killed += first
             raise TimeoutError("Task timed out after 30.00 seconds")
@@ -41,8 +44,8 @@ def inbox(app_env: dict[str, Any]) -> Inbox:
 
 
 def test_every_function_killed_after_its_work_and_redelivered_leaves_a_clean_runs_state(
-        tripline: Tripline, fresh_database: Callable[[str], str], database_url: str,
-        inbox: Inbox) -> None:
+    tripline: Tripline, fresh_database: Callable[[str], str], database_url: str, inbox: Inbox
+) -> None:
     # GIVEN the workload run cleanly into one database
     tripline.use(fresh_database("clean"))
     submit(tripline)
@@ -55,14 +58,17 @@ def test_every_function_killed_after_its_work_and_redelivered_leaves_a_clean_run
     tripline.use(database_url)
     submit(tripline)
     killers = [KilledAfterWork(tripline.handler(one)) for one in (EVENTS, UPLOADS, ROWS)]
-    pumps = [tripline.pump(trigger, killer)
-             for trigger, killer in zip((EVENTS, UPLOADS, ROWS), killers, strict=True)]
+    pumps = [
+        tripline.pump(trigger, killer)
+        for trigger, killer in zip((EVENTS, UPLOADS, ROWS), killers, strict=True)
+    ]
     poll_until_quiet(pumps)
     # THEN every message was killed once, after its work: 16 event messages, 2 notifications
     # (each redelivered after its upload completed: the claim is taken, nothing is sent again),
     # 5 chunk tasks
     assert [sorted(set(killer.killed)) for killer in killers] == [
-        sorted(killer.killed) for killer in killers]
+        sorted(killer.killed) for killer in killers
+    ]
     assert [len(killer.killed) for killer in killers] == [16, 2, 5]
     # AND the database, the reports and the emails are the clean run's, each email once
     after = snapshot(tripline.engine)
@@ -73,7 +79,8 @@ def test_every_function_killed_after_its_work_and_redelivered_leaves_a_clean_run
 
 
 def test_redelivering_every_batch_after_a_run_changes_nothing(
-        tripline: Tripline, database_url: str, inbox: Inbox) -> None:
+    tripline: Tripline, database_url: str, inbox: Inbox
+) -> None:
     # GIVEN the workload run, its emails sent and reports written
     tripline.use(database_url)
     submit(tripline)
@@ -86,8 +93,12 @@ def test_redelivering_every_batch_after_a_run_changes_nothing(
     failed = [tripline.invoke(trigger, records) for trigger, records in batches]
     # THEN each succeeds, and nothing changed: no row, no report, no new task, no email
     assert [(trigger.function, len(records)) for trigger, records in batches] == [
-        ("process_events", 10), ("process_events", 6), *[("fan_out_uploads", 1)] * 3,
-        ("process_rows", 4), ("process_rows", 1)]  # the S3 test event, then the two files
+        ("process_events", 10),
+        ("process_events", 6),
+        *[("fan_out_uploads", 1)] * 3,
+        ("process_rows", 4),
+        ("process_rows", 1),
+    ]  # the S3 test event, then the two files
     assert failed == [[]] * len(batches)
     assert differences(before, snapshot(tripline.engine)) == {}
     assert tripline.reports() == {}

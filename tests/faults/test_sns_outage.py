@@ -40,8 +40,8 @@ def tick_after(tripline: Tripline, clock: FixedClock, minutes: int) -> dict[str,
 
 
 def test_alerts_wait_in_the_outbox_through_an_sns_outage_and_go_out_once_after_it(
-        tripline: Tripline, fresh_database: Callable[[str], str], database_url: str,
-        inbox: Inbox) -> None:
+    tripline: Tripline, fresh_database: Callable[[str], str], database_url: str, inbox: Inbox
+) -> None:
     # GIVEN the morning and the schedule after it run with SNS up, into one database
     clock = tripline.use(fresh_database("clean"))
     morning(tripline)
@@ -59,29 +59,54 @@ def test_alerts_wait_in_the_outbox_through_an_sns_outage_and_go_out_once_after_i
     morning(tripline)
     # THEN everything is stored, and each alert's notice waits with its failed attempt
     during = snapshot(tripline.engine)
-    assert differences(_without(clean_morning, *NOTIFICATIONS),
-                       _without(during, *NOTIFICATIONS)) == {}
-    error = (f"alerts topic {inbox.topic_arn} did not take the message: NotFound: Endpoint does "
-             "not exist")
-    assert project(during, alert_outbox, "transition", "status", "attempts", "next_attempt_at",
-                   "claimed_until", "last_error") == [
-        ("opened", "pending", 1, at(9, 0, 30), None, error)] * 7
+    assert (
+        differences(_without(clean_morning, *NOTIFICATIONS), _without(during, *NOTIFICATIONS)) == {}
+    )
+    error = (
+        f"alerts topic {inbox.topic_arn} did not take the message: NotFound: Endpoint does "
+        "not exist"
+    )
+    assert (
+        project(
+            during,
+            alert_outbox,
+            "transition",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "claimed_until",
+            "last_error",
+        )
+        == [("opened", "pending", 1, at(9, 0, 30), None, error)] * 7
+    )
     # WHEN the schedule runs while SNS is still down
     failed = tick_after(tripline, clock, TICKS_AFTER_MINUTES[0])
     # THEN it gives up after three failures in a row: those wait longer (doubled backoff), the
     # rest stay claimed until their lease lapses; nothing was sent
     assert failed == {"sent": 0, "grouped": 0, "silenced": 0, "failed": 3, "refused": 0}
-    assert by_rule(project(snapshot(tripline.engine), alert_outbox, "alert_id", "transition",
-                           "attempts", "next_attempt_at", "claimed_until")) == sorted([
-        ("admin-login-outside-hours", "opened", 1, at(9, 0, 30), at(9, 5)),
-        ("declined-card-burst", "opened", 2, at(9, 4), None),
-        ("failed-login-burst", "opened", 1, at(9, 0, 30), at(9, 5)),
-        ("failed-login-burst", "resolved", 0, at(9, 3), at(9, 5)),
-        ("large-order", "opened", 1, at(9, 0, 30), at(9, 5)),
-        ("large-order", "opened", 1, at(9, 0, 30), at(9, 5)),
-        ("large-payment", "opened", 2, at(9, 4), None),
-        ("large-payment", "opened", 2, at(9, 4), None),
-    ], key=repr)
+    assert by_rule(
+        project(
+            snapshot(tripline.engine),
+            alert_outbox,
+            "alert_id",
+            "transition",
+            "attempts",
+            "next_attempt_at",
+            "claimed_until",
+        )
+    ) == sorted(
+        [
+            ("admin-login-outside-hours", "opened", 1, at(9, 0, 30), at(9, 5)),
+            ("declined-card-burst", "opened", 2, at(9, 4), None),
+            ("failed-login-burst", "opened", 1, at(9, 0, 30), at(9, 5)),
+            ("failed-login-burst", "resolved", 0, at(9, 3), at(9, 5)),
+            ("large-order", "opened", 1, at(9, 0, 30), at(9, 5)),
+            ("large-order", "opened", 1, at(9, 0, 30), at(9, 5)),
+            ("large-payment", "opened", 2, at(9, 4), None),
+            ("large-payment", "opened", 2, at(9, 4), None),
+        ],
+        key=repr,
+    )
     assert inbox.subjects() == []
     # WHEN SNS is back and the schedule runs twice more
     inbox.recover()
@@ -90,28 +115,50 @@ def test_alerts_wait_in_the_outbox_through_an_sns_outage_and_go_out_once_after_i
     # THEN the first run sends all eight notices, the second nothing: each email exactly once
     assert [one["sent"] for one in sent] == [8, 0]
     assert sorted(inbox.subjects()) == clean_emails
-    assert by_rule(project(after, alert_outbox, "alert_id", "transition", "status", "attempts",
-                           "claimed_until", "settled_at")) == sorted([
-        ("admin-login-outside-hours", "opened", "sent", 1, None, at(9, 8)),
-        ("declined-card-burst", "opened", "sent", 2, None, at(9, 8)),
-        ("failed-login-burst", "opened", "sent", 1, None, at(9, 8)),
-        ("failed-login-burst", "resolved", "sent", 0, None, at(9, 8)),
-        ("large-order", "opened", "sent", 1, None, at(9, 8)),
-        ("large-order", "opened", "sent", 1, None, at(9, 8)),
-        ("large-payment", "opened", "sent", 2, None, at(9, 8)),
-        ("large-payment", "opened", "sent", 2, None, at(9, 8)),
-    ], key=repr)
+    assert by_rule(
+        project(
+            after,
+            alert_outbox,
+            "alert_id",
+            "transition",
+            "status",
+            "attempts",
+            "claimed_until",
+            "settled_at",
+        )
+    ) == sorted(
+        [
+            ("admin-login-outside-hours", "opened", "sent", 1, None, at(9, 8)),
+            ("declined-card-burst", "opened", "sent", 2, None, at(9, 8)),
+            ("failed-login-burst", "opened", "sent", 1, None, at(9, 8)),
+            ("failed-login-burst", "resolved", "sent", 0, None, at(9, 8)),
+            ("large-order", "opened", "sent", 1, None, at(9, 8)),
+            ("large-order", "opened", "sent", 1, None, at(9, 8)),
+            ("large-payment", "opened", "sent", 2, None, at(9, 8)),
+            ("large-payment", "opened", "sent", 2, None, at(9, 8)),
+        ],
+        key=repr,
+    )
     # AND each alert's timeline tells it: a failure each in the morning, a second for the three
     # the schedule tried, then sent; the rest as in the clean run
     assert by_rule(project(after, alert_timeline, "alert_id", "kind")) == sorted(
         [(rule, kind) for rule in ALERT_RULES for kind in ("opened", "retried", "sent")]
         + [(rule, "retried") for rule in ("declined-card-burst", *["large-payment"] * 2)]
-        + [("failed-login-burst", "resolved"), ("failed-login-burst", "sent")], key=repr)
+        + [("failed-login-burst", "resolved"), ("failed-login-burst", "sent")],
+        key=repr,
+    )
     assert differences(_without(clean, *NOTIFICATIONS), _without(after, *NOTIFICATIONS)) == {}
 
 
-ALERT_RULES = ("admin-login-outside-hours", "declined-card-burst", "failed-login-burst",
-               "large-order", "large-order", "large-payment", "large-payment")
+ALERT_RULES = (
+    "admin-login-outside-hours",
+    "declined-card-burst",
+    "failed-login-burst",
+    "large-order",
+    "large-order",
+    "large-payment",
+    "large-payment",
+)
 
 
 def at(hour: int, minute: int, second: int = 0) -> datetime:

@@ -28,18 +28,28 @@ from tests.faults.state import Snapshot, counts, ordered, project
 GARBAGE = "this is not an envelope"
 
 
-def payment(payment_id: str, minute: int, amount: float, card: str, merchant: str,
-            status: str = "captured") -> dict[str, Any]:
-    return {"source": "payments", "type": "payment.attempted", "id": payment_id,
-            "occurred_at": _at(minute),
-            "data": {"amount": amount, "card": card, "merchant": merchant, "status": status}}
+def payment(
+    payment_id: str, minute: int, amount: float, card: str, merchant: str, status: str = "captured"
+) -> dict[str, Any]:
+    return {
+        "source": "payments",
+        "type": "payment.attempted",
+        "id": payment_id,
+        "occurred_at": _at(minute),
+        "data": {"amount": amount, "card": card, "merchant": merchant, "status": status},
+    }
 
 
-def login(login_id: str, minute: int, user: str, ip: str, outcome: str,
-          role: str = "user") -> dict[str, Any]:
-    return {"source": "logins", "type": "login.attempted", "id": login_id,
-            "occurred_at": _at(minute),
-            "data": {"user": user, "ip": ip, "outcome": outcome, "role": role}}
+def login(
+    login_id: str, minute: int, user: str, ip: str, outcome: str, role: str = "user"
+) -> dict[str, Any]:
+    return {
+        "source": "logins",
+        "type": "login.attempted",
+        "id": login_id,
+        "occurred_at": _at(minute),
+        "data": {"user": user, "ip": ip, "outcome": outcome, "role": role},
+    }
 
 
 def _at(minute: int) -> str:
@@ -60,19 +70,28 @@ LOGINS = [
     *(login(f"log-{n}", 30 + n, "maria", f"10.0.0.{n}", "failure") for n in range(1, 4)),
     login("log-4", -240, "root", "10.9.9.9", "success", role="admin"),  # 04:00 UTC: out of hours
 ]
-CHECKOUT = [{"source": "checkout", "type": "order.created", "id": f"chk-{n}",
-             "occurred_at": _at(n), "data": {"amount": 12.5 * n, "store": "berlin-1"}}
-            for n in (1, 2)]
+CHECKOUT = [
+    {
+        "source": "checkout",
+        "type": "order.created",
+        "id": f"chk-{n}",
+        "occurred_at": _at(n),
+        "data": {"amount": 12.5 * n, "store": "berlin-1"},
+    }
+    for n in (1, 2)
+]
 EVENT_ITEMS = [*PAYMENTS, *LOGINS, *CHECKOUT]
 
 ORDERS_KEY = "incoming/shop/orders.csv"
 ORDERS = (
     "order_id,ordered_at,store,sku,quantity,unit_price,currency,paid\n"
-    + "".join(f"O-{n},2026-11-22T08:{n:02d}:00Z,berlin-1,SKU-{n},1,9.5,EUR,yes\n"
-              for n in (1, 2, 3))
+    + "".join(
+        f"O-{n},2026-11-22T08:{n:02d}:00Z,berlin-1,SKU-{n},1,9.5,EUR,yes\n" for n in (1, 2, 3)
+    )
     + "O-4,2026-11-22T08:04:00Z,berlin-1,SKU-4,3,450,EUR,yes\n"  # large-order: 1350
-    + "".join(f"O-{n},2026-11-22T08:{n:02d}:00Z,munich-2,SKU-{n},2,4.25,EUR,no\n"
-              for n in (5, 6, 7))
+    + "".join(
+        f"O-{n},2026-11-22T08:{n:02d}:00Z,munich-2,SKU-{n},2,4.25,EUR,no\n" for n in (5, 6, 7)
+    )
     + "O-8,2026-11-22T08:08:00Z,munich-2,SKU-8,2,800,EUR,no\n"  # large-order: 1600
     + "O-9,2026-11-22T08:09:00Z,munich-2,,,3,,\n"  # defaults: quantity 1, EUR, unpaid
     + "O-10,soon,munich-2,SKU-10,1,3,EUR,no\n"  # rejected: ordered_at
@@ -89,15 +108,17 @@ PAYMENTS_CSV = (
 ).encode()
 FILES = {ORDERS_KEY: ORDERS, PAYMENTS_KEY: PAYMENTS_CSV}
 
-EMAILS = sorted([
-    "[HIGH] large-payment: merchant=acme",
-    "[HIGH] large-payment: merchant=zenith",
-    "[MEDIUM] declined-card-burst: card=c-9",
-    "[HIGH] failed-login-burst: user=maria",
-    "[MEDIUM] admin-login-outside-hours: user=root",
-    "[LOW] large-order: store=berlin-1",
-    "[LOW] large-order: store=munich-2",
-])
+EMAILS = sorted(
+    [
+        "[HIGH] large-payment: merchant=acme",
+        "[HIGH] large-payment: merchant=zenith",
+        "[MEDIUM] declined-card-burst: card=c-9",
+        "[HIGH] failed-login-burst: user=maria",
+        "[MEDIUM] admin-login-outside-hours: user=root",
+        "[LOW] large-order: store=berlin-1",
+        "[LOW] large-order: store=munich-2",
+    ]
+)
 
 
 def submit_events(app: Tripline) -> None:
@@ -121,12 +142,14 @@ def expect_events_done(state: Snapshot) -> None:
     """Exactly what the posted events and the stray message leave, row by row."""
     assert counts(state) == EVENTS_COUNTS
     assert project(state, events, "source", "event_id", "line") == ordered(
-        (item["source"], item["id"], None) for item in EVENT_ITEMS)
+        (item["source"], item["id"], None) for item in EVENT_ITEMS
+    )
     assert project(state, raw_events, "event_id") == ordered((item["id"],) for item in EVENT_ITEMS)
     assert project(state, rejected_items, "item_key", "payload") == [("sqs:*", GARBAGE)]
     assert project(state, alerts, *ALERT_COLUMNS) == EVENT_ALERTS
     assert project(state, alert_outbox, "transition", "status", "attempts") == [
-        ("opened", "sent", 0)] * len(EVENT_ALERTS)
+        ("opened", "sent", 0)
+    ] * len(EVENT_ALERTS)
 
 
 def expect_all_done(state: Snapshot) -> None:
@@ -134,60 +157,117 @@ def expect_all_done(state: Snapshot) -> None:
     assert counts(state) == ALL_COUNTS
     assert project(state, events, "source", "event_id", "line") == ordered(
         [(item["source"], item["id"], None) for item in EVENT_ITEMS]
-        + [("shop", f"O-{n}", n + 1) for n in (*range(1, 10), 12)] + [("payments", "pay-5", 3)])
+        + [("shop", f"O-{n}", n + 1) for n in (*range(1, 10), 12)]
+        + [("payments", "pay-5", 3)]
+    )
     assert project(state, rejected_items, "item_key", "line") == ordered(
-        [("sqs:*", None)] + [(f"upload:{UPLOAD_IDS[key]}:{line}", line)
-                             for key, line in REJECTED_ROWS])
-    assert project(state, uploads, *UPLOAD_COLUMNS) == ordered([
-        ("orders.csv", "complete_with_errors", 4, 12, 10, 0, 2),
-        ("export.csv", "complete_with_errors", 1, 3, 1, 1, 1),
-    ])
+        [("sqs:*", None)]
+        + [(f"upload:{UPLOAD_IDS[key]}:{line}", line) for key, line in REJECTED_ROWS]
+    )
+    assert project(state, uploads, *UPLOAD_COLUMNS) == ordered(
+        [
+            ("orders.csv", "complete_with_errors", 4, 12, 10, 0, 2),
+            ("export.csv", "complete_with_errors", 1, 3, 1, 1, 1),
+        ]
+    )
     assert project(state, alerts, *ALERT_COLUMNS) == ordered([*EVENT_ALERTS, *ORDER_ALERTS])
     assert project(state, alert_outbox, "transition", "status", "attempts") == [
-        ("opened", "sent", 0)] * len(EMAILS)
+        ("opened", "sent", 0)
+    ] * len(EMAILS)
 
 
 def _t(hour: int, minute: int) -> datetime:
     return datetime(2026, 11, 22, hour, minute, tzinfo=UTC)
 
 
-ALERT_COLUMNS = ("rule_id", "group_values", "status", "count", "first_seen_at", "last_seen_at",
-                 "sample_event_id", "observed")
-EVENT_ALERTS = ordered([
-    ("admin-login-outside-hours", '[["user", "root"]]', "open", 1, _t(4, 0), _t(4, 0), "log-4",
-     None),
-    ("declined-card-burst", '[["card", "c-9"]]', "open", 1, _t(8, 5), _t(8, 5), "dec-5", 5.0),
-    ("failed-login-burst", '[["user", "maria"]]', "open", 1, _t(8, 33), _t(8, 33), "log-3", 3.0),
-    ("large-payment", '[["merchant", "acme"]]', "open", 2, _t(8, 10), _t(8, 40), "pay-3", None),
-    ("large-payment", '[["merchant", "zenith"]]', "open", 1, _t(8, 20), _t(8, 20), "pay-2",
-     None),
-])
+ALERT_COLUMNS = (
+    "rule_id",
+    "group_values",
+    "status",
+    "count",
+    "first_seen_at",
+    "last_seen_at",
+    "sample_event_id",
+    "observed",
+)
+EVENT_ALERTS = ordered(
+    [
+        (
+            "admin-login-outside-hours",
+            '[["user", "root"]]',
+            "open",
+            1,
+            _t(4, 0),
+            _t(4, 0),
+            "log-4",
+            None,
+        ),
+        ("declined-card-burst", '[["card", "c-9"]]', "open", 1, _t(8, 5), _t(8, 5), "dec-5", 5.0),
+        (
+            "failed-login-burst",
+            '[["user", "maria"]]',
+            "open",
+            1,
+            _t(8, 33),
+            _t(8, 33),
+            "log-3",
+            3.0,
+        ),
+        ("large-payment", '[["merchant", "acme"]]', "open", 2, _t(8, 10), _t(8, 40), "pay-3", None),
+        (
+            "large-payment",
+            '[["merchant", "zenith"]]',
+            "open",
+            1,
+            _t(8, 20),
+            _t(8, 20),
+            "pay-2",
+            None,
+        ),
+    ]
+)
 ORDER_ALERTS = [
     ("large-order", '[["store", "berlin-1"]]', "open", 1, _t(8, 4), _t(8, 4), "O-4", None),
     ("large-order", '[["store", "munich-2"]]', "open", 1, _t(8, 8), _t(8, 8), "O-8", None),
 ]
-UPLOAD_COLUMNS = ("filename", "status", "chunks_total", "rows_seen", "rows_stored",
-                  "rows_duplicate", "rows_rejected")
+UPLOAD_COLUMNS = (
+    "filename",
+    "status",
+    "chunks_total",
+    "rows_seen",
+    "rows_stored",
+    "rows_duplicate",
+    "rows_rejected",
+)
 # A direct drop's upload id is derived from its key and ETag (no versioning, no sequencer on
 # moto), so it is the same in every run.
-UPLOAD_IDS = {key: direct_upload_id(key, hashlib.md5(body).hexdigest())
-              for key, body in FILES.items()}
+UPLOAD_IDS = {
+    key: direct_upload_id(key, hashlib.md5(body).hexdigest()) for key, body in FILES.items()
+}
 REJECTED_ROWS = [(ORDERS_KEY, 11), (ORDERS_KEY, 12), (PAYMENTS_KEY, 4)]
 EVENTS_COUNTS = {
-    "raw_events": 15, "events": 15, "rejected_items": 1,
+    "raw_events": 15,
+    "events": 15,
+    "rejected_items": 1,
     # large-payment x3, declined-card-burst, failed-login-burst, admin-login-outside-hours
     "rule_matches": 6,
     # declined-card-burst x5, payment-volume-spike x4 (captured payments), failed-login-burst x3
     "rule_window_entries": 12,
     "rule_groups": 4,  # card c-9, merchants acme and zenith, user maria
-    "alerts": 5, "alert_fingerprints": 5, "alert_outbox": 5,
+    "alerts": 5,
+    "alert_fingerprints": 5,
+    "alert_outbox": 5,
     "alert_timeline": 10,  # opened and sent, for each
 }
 ALL_COUNTS = EVENTS_COUNTS | {
     "events": 15 + 10 + 1,  # the ten good orders, pay-5 (the CSV's pay-1 was posted already)
     "rejected_items": 1 + 3,  # two orders, one payment row
-    "uploads": 2, "upload_chunks": 4 + 1,
+    "uploads": 2,
+    "upload_chunks": 4 + 1,
     "rule_matches": 6 + 2,  # large-order x2
     "rule_window_entries": 12 + 1,  # pay-5 in acme's volume window
-    "alerts": 7, "alert_fingerprints": 7, "alert_outbox": 7, "alert_timeline": 14,
+    "alerts": 7,
+    "alert_fingerprints": 7,
+    "alert_outbox": 7,
+    "alert_timeline": 14,
 }

@@ -21,8 +21,9 @@ class Inbox:
         self._sqs, self._sns = aws["clients"]["sqs"], aws["clients"]["sns"]
         self.topic_arn: str = aws["resources"].topic_arn
         self._url = self._sqs.create_queue(QueueName="test-inbox")["QueueUrl"]
-        self._arn = self._sqs.get_queue_attributes(
-            QueueUrl=self._url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self._arn = self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
         self.subscribe()
 
     def subscribe(self) -> None:
@@ -36,11 +37,12 @@ class Inbox:
                 return found
             for message in got["Messages"]:
                 envelope = json.loads(message["Body"])
-                attributes = {name: value["Value"] for name, value in
-                              envelope.get("MessageAttributes", {}).items()}
+                attributes = {
+                    name: value["Value"]
+                    for name, value in envelope.get("MessageAttributes", {}).items()
+                }
                 found.append(Email(envelope.get("Subject", ""), envelope["Message"], attributes))
-                self._sqs.delete_message(QueueUrl=self._url,
-                                         ReceiptHandle=message["ReceiptHandle"])
+                self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
 
     def subjects(self) -> list[str]:
         return [one.subject for one in self.take()]
@@ -51,5 +53,6 @@ class Inbox:
 
     def recover(self) -> None:
         assert self._sns.create_topic(Name=self.topic_arn.rsplit(":", 1)[1])["TopicArn"] == (
-            self.topic_arn)
+            self.topic_arn
+        )
         self.subscribe()

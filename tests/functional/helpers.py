@@ -32,7 +32,7 @@ def process(client: Any, records: list[dict[str, Any]]) -> list[str]:
     """Invoke the processor in batches of ten; return the message ids it reported failed."""
     failed: list[str] = []
     for start in range(0, len(records), 10):
-        answer = client.lambda_.invoke("process_events", sqs_event(*records[start:start + 10]))
+        answer = client.lambda_.invoke("process_events", sqs_event(*records[start : start + 10]))
         failed.extend(item["itemIdentifier"] for item in answer.payload["batchItemFailures"])
     return failed
 

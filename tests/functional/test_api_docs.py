@@ -42,8 +42,11 @@ def served_document(client: Any) -> dict[str, Any]:
 
 
 def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(path, method.upper()): operation for path, item in document["paths"].items()
-            for method, operation in item.items()}
+    return {
+        (path, method.upper()): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
 
 
 class Links(HTMLParser):
@@ -72,15 +75,18 @@ def test_the_served_document_passes_the_openapi_3_0_validator(public_client: Any
     # GIVEN the document as the app serves it
     document = served_document(public_client)
     # WHEN the OpenAPI 3.0 specification validator reads it
-    errors = [f"{'/'.join(map(str, error.absolute_path))}: {error.message[:200]}"
-              for error in OpenAPIV30SpecValidator(document).iter_errors()]
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message[:200]}"
+        for error in OpenAPIV30SpecValidator(document).iter_errors()
+    ]
     # THEN it finds nothing (no 3.1-only keyword such as `const` in a 3.0.3 document)
     assert document["openapi"].startswith("3.0.")
     assert errors == []
 
 
 def test_an_operation_takes_a_key_exactly_when_its_route_has_the_authorizer(
-        public_client: Any) -> None:
+    public_client: Any,
+) -> None:
     # GIVEN the document and the routes Chalice registered, with their authorizers
     document = served_document(public_client)
     documented = operations(document)
@@ -92,13 +98,18 @@ def test_an_operation_takes_a_key_exactly_when_its_route_has_the_authorizer(
     # AND the key is the bearer scheme that Swagger UI's "Authorize" fills in
     scheme = document["components"]["securitySchemes"]["apiKey"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
-    guarded = {(path, method) for path, entries in app.app.routes.items()
-               for method, entry in entries.items() if entry.authorizer is not None}
+    guarded = {
+        (path, method)
+        for path, entries in app.app.routes.items()
+        for method, entry in entries.items()
+        if entry.authorizer is not None
+    }
     assert {route for route in documented if route not in guarded} == PUBLIC
 
 
 def test_each_keyed_operation_names_the_roles_the_authorizer_lets_through(
-        public_client: Any) -> None:
+    public_client: Any,
+) -> None:
     # GIVEN the served document
     documented = operations(served_document(public_client))
     # THEN each keyed operation names, in x-roles and its description, the roles that reach it
@@ -111,14 +122,18 @@ def test_each_keyed_operation_names_the_roles_the_authorizer_lets_through(
             assert operation["description"].endswith("No API key needed."), route
             continue
         path, method = route
-        reaching = [role for role, routes in ROUTES_BY_ROLE.items()
-                    if any(path == one and method in methods for one, methods in routes)]
+        reaching = [
+            role
+            for role, routes in ROUTES_BY_ROLE.items()
+            if any(path == one and method in methods for one, methods in routes)
+        ]
         assert operation["x-roles"] == reaching, route
         assert reaching, f"no role reaches {method} {path}"
 
 
 def test_the_docs_page_needs_no_key_runs_no_inline_script_and_is_not_cached(
-        public_client: Any) -> None:
+    public_client: Any,
+) -> None:
     # WHEN the page is asked for without a key
     answer = public_client.http.get("/docs")
     # THEN it is HTML, revalidated on every load, that may load scripts from its own origin only
@@ -135,7 +150,8 @@ def test_the_docs_page_needs_no_key_runs_no_inline_script_and_is_not_cached(
 
 
 def test_every_link_of_the_page_resolves_under_api_gateways_stage_prefix(
-        public_client: Any) -> None:
+    public_client: Any,
+) -> None:
     # GIVEN the page as served at https://<api>/api/docs, and its start-up script
     page = Links(public_client.http.get("/docs").body.decode())
     script = public_client.http.get("/docs/docs.js").body.decode()
@@ -146,14 +162,18 @@ def test_every_link_of_the_page_resolves_under_api_gateways_stage_prefix(
     document_url = urljoin(page_url, document_link)
     server = urljoin(document_url, served_document(public_client)["servers"][0]["url"])
     # THEN each is one of the page's assets, the document and the API, all under the prefix
-    assert sorted(links) == sorted(urljoin(STAGE, f"docs/{name}") for name in docs_page.ASSETS
-                                   if name.endswith(".css") or name.endswith(".js"))
+    assert sorted(links) == sorted(
+        urljoin(STAGE, f"docs/{name}")
+        for name in docs_page.ASSETS
+        if name.endswith(".css") or name.endswith(".js")
+    )
     assert document_url == urljoin(STAGE, "openapi.json")
     assert server == STAGE
 
 
 def test_the_page_with_a_trailing_slash_sends_the_browser_to_the_one_without(
-        public_client: Any) -> None:
+    public_client: Any,
+) -> None:
     answer = public_client.http.get("/docs/")
     assert answer.status_code == 308
     assert urljoin(urljoin(STAGE, "docs/"), answer.headers["Location"]) == urljoin(STAGE, "docs")
@@ -161,7 +181,8 @@ def test_the_page_with_a_trailing_slash_sends_the_browser_to_the_one_without(
 
 @pytest.mark.parametrize("name", sorted(docs_page.ASSETS))
 def test_each_asset_is_served_as_utf8_text_with_its_type_and_a_day_of_caching(
-        public_client: Any, name: str) -> None:
+    public_client: Any, name: str
+) -> None:
     # WHEN a file the page loads is asked for without a key
     answer = public_client.http.get(f"/docs/{name}")
     # THEN it is the shipped file, as text of its type, cacheable for a day
@@ -174,12 +195,23 @@ def test_each_asset_is_served_as_utf8_text_with_its_type_and_a_day_of_caching(
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize("name", [
-    "index.html", "LICENSE", "README.md", "swagger-ui-bundle.js.LICENSE.txt", "favicon-32x32.png",
-    "..%2F..%2Fapp.py", "%2Fetc%2Fpasswd", "swagger-ui.css%00", "SWAGGER-UI.CSS",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "index.html",
+        "LICENSE",
+        "README.md",
+        "swagger-ui-bundle.js.LICENSE.txt",
+        "favicon-32x32.png",
+        "..%2F..%2Fapp.py",
+        "%2Fetc%2Fpasswd",
+        "swagger-ui.css%00",
+        "SWAGGER-UI.CSS",
+    ],
+)
 def test_any_other_name_is_404_even_when_a_file_of_that_name_ships(
-        public_client: Any, name: str) -> None:
+    public_client: Any, name: str
+) -> None:
     # WHEN something outside the allow-list is asked for (a shipped file, a path, a trick)
     answer = public_client.http.get(f"/docs/{name}")
     # THEN it is the API's usual 404

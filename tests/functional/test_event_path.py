@@ -40,7 +40,9 @@ def test_same_batch_twice_stores_each_event_once(client: Any, app_env: dict[str,
     assert sorted(listed_ids(client, "?limit=100")) == sorted(f"dup-{n}" for n in range(12))
 
 
-def test_one_event_is_answered_and_stored_like_a_batch(client: Any, app_env: dict[str, Any]) -> None:
+def test_one_event_is_answered_and_stored_like_a_batch(
+    client: Any, app_env: dict[str, Any]
+) -> None:
     response = post_events(client, event_item(id="solo", source="CRM "))
     process(client, queued_records(app_env))
     assert json.loads(response.body)["results"] == [

@@ -48,7 +48,9 @@ class WorkFailingFor:
         self._real.add_events(arrived, processed_at)
 
 
-def test_one_failing_record_is_the_only_one_redelivered(client: Any, app_env: dict[str, Any]) -> None:
+def test_one_failing_record_is_the_only_one_redelivered(
+    client: Any, app_env: dict[str, Any]
+) -> None:
     # GIVEN a batch of five where the write of "e-2" fails
     post_events(client, {"events": [event_item(id=f"e-{n}") for n in range(5)]})
     records = queued_records(app_env)
@@ -79,7 +81,9 @@ def test_database_down_reports_every_record_failed_and_loses_none(
     assert sorted(listed_ids(client)) == ["d-0", "d-1", "d-2"]
 
 
-def test_queue_unavailable_answers_503_and_accepts_nothing(client: Any, app_env: dict[str, Any]) -> None:
+def test_queue_unavailable_answers_503_and_accepts_nothing(
+    client: Any, app_env: dict[str, Any]
+) -> None:
     # GIVEN the events queue is gone
     sqs = app_env["clients"]["sqs"]
     sqs.delete_queue(QueueUrl=app_env["resources"].queue_urls[EVENTS_QUEUE])

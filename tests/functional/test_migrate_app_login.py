@@ -36,10 +36,17 @@ pytestmark = pytest.mark.mysql
 
 # Every way the server says "not with your privileges": on a database, a table, a command, a
 # login, or creating a user through GRANT (MySQL 8 may say that for the GRANT below).
-REFUSED = {ER.DBACCESS_DENIED_ERROR, ER.TABLEACCESS_DENIED_ERROR, ER.SPECIFIC_ACCESS_DENIED_ERROR,
-           ER.ACCESS_DENIED_ERROR, ER.CANT_CREATE_USER_WITH_GRANT}
+REFUSED = {
+    ER.DBACCESS_DENIED_ERROR,
+    ER.TABLEACCESS_DENIED_ERROR,
+    ER.SPECIFIC_ACCESS_DENIED_ERROR,
+    ER.ACCESS_DENIED_ERROR,
+    ER.CANT_CREATE_USER_WITH_GRANT,
+}
 NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
-HEAD = ScriptDirectory(str(SQL_DIR), version_locations=[str(SQL_DIR / "versions")]).get_current_head()
+HEAD = ScriptDirectory(
+    str(SQL_DIR), version_locations=[str(SQL_DIR / "versions")]
+).get_current_head()
 HOSTILE_PASSWORD = "it's \"quoted\" \\' OR '1'='1 -- %s `tick` ; DROP USER root"
 
 
@@ -53,16 +60,21 @@ class Logins:
         url = make_url(database_url)
         self.database = url.database or ""
         self.user = f"tripline_app_{uuid.uuid4().hex[:8]}"
-        owner = client.create_secret(Name=f"rds!db-{uuid.uuid4().hex[:8]}", SecretString=json.dumps(
-            {"username": url.username, "password": url.password or ""}))["ARN"]
-        self.app_arn = client.create_secret(Name=f"tripline-app-{uuid.uuid4().hex[:8]}",
-                                            SecretString=self._login(uuid.uuid4().hex))["ARN"]
+        owner = client.create_secret(
+            Name=f"rds!db-{uuid.uuid4().hex[:8]}",
+            SecretString=json.dumps({"username": url.username, "password": url.password or ""}),
+        )["ARN"]
+        self.app_arn = client.create_secret(
+            Name=f"tripline-app-{uuid.uuid4().hex[:8]}", SecretString=self._login(uuid.uuid4().hex)
+        )["ARN"]
         for name, value in {
             "DATABASE_URL": "mysql+pymysql://nobody:nothing@192.0.2.1:1/unused",  # never used
-            "TRIPLINE_DATABASE_SECRET_ARN": owner, "TRIPLINE_DATABASE_APP_SECRET_ARN": self.app_arn,
+            "TRIPLINE_DATABASE_SECRET_ARN": owner,
+            "TRIPLINE_DATABASE_APP_SECRET_ARN": self.app_arn,
             "TRIPLINE_DATABASE_HOST": url.host or "",
             "TRIPLINE_DATABASE_PORT": str(url.port or 3306),
-            "TRIPLINE_DATABASE_NAME": self.database, "TRIPLINE_DATABASE_TLS": "off",
+            "TRIPLINE_DATABASE_NAME": self.database,
+            "TRIPLINE_DATABASE_TLS": "off",
         }.items():
             monkeypatch.setenv(name, value)
 
@@ -83,8 +95,11 @@ class Logins:
         if cold:
             bootstrap.reset()
         if sql_mode is not None:
-            event.listen(bootstrap.container().schema_engine, "connect",
-                         lambda dbapi, _: dbapi.query(f"SET SESSION sql_mode = '{sql_mode}'"))
+            event.listen(
+                bootstrap.container().schema_engine,
+                "connect",
+                lambda dbapi, _: dbapi.query(f"SET SESSION sql_mode = '{sql_mode}'"),
+            )
         with Client(app.app, stage_name="local") as client:
             answer: dict[str, Any] = client.lambda_.invoke("migrate", {}).payload
         return answer
@@ -97,8 +112,10 @@ class Logins:
     def app_engine(self, password: str | None = None, database: str | None = None) -> Engine:
         """An engine logging in as the application user, by default with the secret's password."""
         url = make_url(MYSQL_SERVER_URL).set(
-            username=self.user, password=self.password if password is None else password,
-            database=database or self.database)
+            username=self.user,
+            password=self.password if password is None else password,
+            database=database or self.database,
+        )
         return create_engine(url, isolation_level="AUTOCOMMIT")
 
 
@@ -110,8 +127,9 @@ def database() -> Iterator[str]:
 
 
 @pytest.fixture
-def logins(aws_env: None, database: str, mysql_admin: Engine,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[Logins]:
+def logins(
+    aws_env: None, database: str, mysql_admin: Engine, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Logins]:
     import boto3
     from moto import mock_aws
 
@@ -134,19 +152,23 @@ def refusal(engine: Engine, statement: str) -> int:
 
 def grants(mysql_admin: Engine, user: str) -> list[str]:
     with mysql_admin.connect() as conn:
-        return sorted(str(row[0]) for row in conn.execute(text("SHOW GRANTS FOR :user@'%'"),
-                                                          {"user": user}))
+        return sorted(
+            str(row[0]) for row in conn.execute(text("SHOW GRANTS FOR :user@'%'"), {"user": user})
+        )
 
 
 def test_the_app_login_reads_and_writes_rows_but_cannot_delete_change_the_schema_or_grant(
-        logins: Logins) -> None:
+    logins: Logins,
+) -> None:
     # GIVEN an empty database, and the migrate function run on it with the owner login
     assert logins.migrate() == logins.made
     engine = logins.app_engine()
     # WHEN the application login reads every table, and adds and changes a row as the app does
     with engine.connect() as conn:
-        counts = {table.name: conn.scalar(select(func.count()).select_from(table))
-                  for table in metadata.sorted_tables}
+        counts = {
+            table.name: conn.scalar(select(func.count()).select_from(table))
+            for table in metadata.sorted_tables
+        }
     keys = SqlKeyStore(engine)
     keys.add(ApiKey("k1", "grants", "admin", (), "0" * 64, NOW, "tests"))
     revoked = keys.revoke("k1", NOW)
@@ -155,25 +177,29 @@ def test_the_app_login_reads_and_writes_rows_but_cannot_delete_change_the_schema
     assert revoked is not None and revoked.revoked_at == NOW
     # AND the server refuses it deleting rows (nothing at runtime does), any change to the
     # schema, any grant, any new login, and the session state the runtime never uses
-    refused = {statement: refusal(engine, statement) for statement in (
-        "DELETE FROM api_keys",
-        "TRUNCATE TABLE api_keys",
-        "CREATE TABLE probe (id INT)",
-        "CREATE TEMPORARY TABLE probe (id INT)",
-        "DROP TABLE events",
-        "ALTER TABLE events ADD COLUMN probe INT",
-        "CREATE INDEX probe ON events (type)",
-        f"GRANT SELECT ON `{logins.database}`.* TO '{logins.user}'@'%'",
-        "CREATE USER 'tripline_probe'@'%' IDENTIFIED BY 'x'",
-        "LOCK TABLES events WRITE",
-    )}
+    refused = {
+        statement: refusal(engine, statement)
+        for statement in (
+            "DELETE FROM api_keys",
+            "TRUNCATE TABLE api_keys",
+            "CREATE TABLE probe (id INT)",
+            "CREATE TEMPORARY TABLE probe (id INT)",
+            "DROP TABLE events",
+            "ALTER TABLE events ADD COLUMN probe INT",
+            "CREATE INDEX probe ON events (type)",
+            f"GRANT SELECT ON `{logins.database}`.* TO '{logins.user}'@'%'",
+            "CREATE USER 'tripline_probe'@'%' IDENTIFIED BY 'x'",
+            "LOCK TABLES events WRITE",
+        )
+    }
     assert {statement: code for statement, code in refused.items() if code not in REFUSED} == {}
     assert keys.find("k1") is not None
     engine.dispose()
 
 
 def test_running_it_again_changes_nothing_and_a_rotated_secret_replaces_the_password(
-        logins: Logins, mysql_admin: Engine) -> None:
+    logins: Logins, mysql_admin: Engine
+) -> None:
     # GIVEN the application login made once
     logins.migrate()
     first_password, first_grants = logins.password, grants(mysql_admin, logins.user)
@@ -194,7 +220,8 @@ def test_running_it_again_changes_nothing_and_a_rotated_secret_replaces_the_pass
 
 @pytest.mark.parametrize("sql_mode", ["", "NO_BACKSLASH_ESCAPES"])
 def test_a_password_with_quotes_and_backslashes_is_set_as_the_secret_holds_it(
-        logins: Logins, sql_mode: str) -> None:
+    logins: Logins, sql_mode: str
+) -> None:
     # GIVEN a secret whose password holds quotes, a backslash, a percent sign and SQL
     logins.rotate(HOSTILE_PASSWORD)
     # WHEN migrate runs, the owner's sessions in either escaping mode of the server
@@ -205,7 +232,8 @@ def test_a_password_with_quotes_and_backslashes_is_set_as_the_secret_holds_it(
 
 
 def test_the_grant_reaches_its_own_database_not_the_names_its_underscores_match(
-        logins: Logins, mysql_admin: Engine) -> None:
+    logins: Logins, mysql_admin: Engine
+) -> None:
     # GIVEN a database whose name differs from Tripline's only where it has an underscore
     sibling = logins.database.replace("_", "x")
     with mysql_admin.connect() as conn:
@@ -221,18 +249,24 @@ def test_the_grant_reaches_its_own_database_not_the_names_its_underscores_match(
 
 
 def test_without_the_application_logins_secret_migrate_only_brings_the_schema_to_head(
-        logins: Logins, mysql_admin: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    logins: Logins, mysql_admin: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # GIVEN migrate with its own login only (as before this release, or the local runtime)
     monkeypatch.delenv("TRIPLINE_DATABASE_APP_SECRET_ARN")
     # WHEN it runs THEN it answers the revision alone, and no user was made
     assert logins.migrate() == {"revision": HEAD}
     with mysql_admin.connect() as conn:
-        assert conn.scalar(text("SELECT COUNT(*) FROM mysql.user WHERE user = :user"),
-                           {"user": logins.user}) == 0
+        assert (
+            conn.scalar(
+                text("SELECT COUNT(*) FROM mysql.user WHERE user = :user"), {"user": logins.user}
+            )
+            == 0
+        )
 
 
 def test_tripline_db_upgrade_through_a_tunnel_keeps_the_application_login_as_migrate_does(
-        logins: Logins, capsys: pytest.CaptureFixture[str]) -> None:
+    logins: Logins, capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN an operator's shell with migrate's settings (both secrets, the database's host)
     bootstrap.reset()
     # WHEN `tripline db upgrade` runs

@@ -15,12 +15,15 @@ from chalicelib import bootstrap
 from chalicelib.adapters.db.migrations import SQL_DIR
 from tests.conftest import fresh_mysql_database
 
-HEAD = ScriptDirectory(str(SQL_DIR), version_locations=[str(SQL_DIR / "versions")]).get_current_head()
+HEAD = ScriptDirectory(
+    str(SQL_DIR), version_locations=[str(SQL_DIR / "versions")]
+).get_current_head()
 
 
 @pytest.fixture
-def empty_database(app_env: dict[str, Any], tmp_path: Path,
-                   monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def empty_database(
+    app_env: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     """The app pointed at a database with no tables yet, of the same kind as the test's."""
     if app_env["database_url"].startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'empty.db'}"
@@ -77,7 +80,8 @@ def test_migrate_makes_the_first_admin_key_which_the_api_then_accepts(client: An
     # GIVEN a deployed stack whose database only the functions can reach
     # WHEN an operator invokes migrate asking for an admin key
     answer = client.lambda_.invoke(
-        "migrate", {"create_key": {"name": "ops", "role": "admin"}}).payload
+        "migrate", {"create_key": {"name": "ops", "role": "admin"}}
+    ).payload
     # THEN the schema is at head and the key is in the answer, once
     assert answer["revision"] == HEAD
     key = answer["key"]
@@ -85,20 +89,27 @@ def test_migrate_makes_the_first_admin_key_which_the_api_then_accepts(client: An
     # AND the API takes it, and the audit log says who made it
     response = client.http.get("/audit", headers={"Authorization": f"Bearer {key['key']}"})
     assert response.status_code == 200
-    (created,) = [entry for entry in json.loads(response.body)["items"]
-                  if entry["action"] == "key.created"]
+    (created,) = [
+        entry for entry in json.loads(response.body)["items"] if entry["action"] == "key.created"
+    ]
     assert created["actor"] == "lambda:migrate" and created["detail"]["name"] == "ops"
 
 
 def test_a_bad_key_request_names_every_field_and_creates_nothing(client: Any) -> None:
     # WHEN migrate is asked for a key with an unknown role, a bad sources list and a typo
-    answer = client.lambda_.invoke("migrate", {
-        "create_key": {"name": "ops", "role": "root", "sources": "payments"}, "craete_key": {},
-    }).payload
+    answer = client.lambda_.invoke(
+        "migrate",
+        {
+            "create_key": {"name": "ops", "role": "root", "sources": "payments"},
+            "craete_key": {},
+        },
+    ).payload
     # THEN it answers an error naming each field, and no key exists
     fields = {detail["field"] for detail in answer["error"]["details"]}
     assert fields == {"craete_key", "create_key.sources"}
-    answer = client.lambda_.invoke("migrate", {"create_key": {"name": "ops", "role": "root"}}).payload
+    answer = client.lambda_.invoke(
+        "migrate", {"create_key": {"name": "ops", "role": "root"}}
+    ).payload
     assert [detail["field"] for detail in answer["error"]["details"]] == ["role"]
     listed = client.http.get("/audit")
     assert [e for e in json.loads(listed.body)["items"] if e["action"] == "key.created"] == []

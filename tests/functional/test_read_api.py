@@ -14,9 +14,14 @@ from tests.functional.helpers import post_events, process, queued_records
 
 def test_pages_follow_next_cursor_to_the_end(client: Any, app_env: dict[str, Any]) -> None:
     # GIVEN seven stored events a minute apart
-    post_events(client, {"events": [
-        event_item(id=f"p-{n}", occurred_at=f"2026-11-22T08:0{n}:00Z") for n in range(7)
-    ]})
+    post_events(
+        client,
+        {
+            "events": [
+                event_item(id=f"p-{n}", occurred_at=f"2026-11-22T08:0{n}:00Z") for n in range(7)
+            ]
+        },
+    )
     process(client, queued_records(app_env))
     # WHEN read three at a time by following next_cursor
     ids, url = [], "/events?limit=3"
@@ -31,7 +36,10 @@ def test_pages_follow_next_cursor_to_the_end(client: Any, app_env: dict[str, Any
 def test_health_is_ok_when_database_and_queue_answer(client: Any) -> None:
     response = client.http.get("/health")
     assert response.status_code == 200
-    assert json.loads(response.body) == {"status": "ok", "checks": {"database": "ok", "queue": "ok"}}
+    assert json.loads(response.body) == {
+        "status": "ok",
+        "checks": {"database": "ok", "queue": "ok"},
+    }
 
 
 def test_health_names_the_queue_when_it_is_gone(client: Any, app_env: dict[str, Any]) -> None:
@@ -45,7 +53,9 @@ def test_health_names_the_queue_when_it_is_gone(client: Any, app_env: dict[str, 
 
 def test_openapi_documents_every_route_and_nothing_else(client: Any) -> None:
     # GIVEN the routes Chalice registered
-    routes = {(path, method.lower()) for path, entries in app.app.routes.items() for method in entries}
+    routes = {
+        (path, method.lower()) for path, entries in app.app.routes.items() for method in entries
+    }
     # WHEN the document is fetched
     document = json.loads(client.http.get("/openapi.json").body)
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
@@ -57,7 +67,8 @@ TRICKY_IDS = ("a b", "100%", "50%25", "a+b", "a/b", "AbC", "é中😀")
 
 
 def test_an_event_is_fetched_by_any_id_it_was_stored_with(
-        client: Any, app_env: dict[str, Any]) -> None:
+    client: Any, app_env: dict[str, Any]
+) -> None:
     # GIVEN events stored with ids holding spaces, percent and plus signs, a slash, non-ASCII
     post_events(client, {"events": [event_item(id=one) for one in TRICKY_IDS]})
     assert process(client, queued_records(app_env)) == []
@@ -79,5 +90,6 @@ def test_a_path_parameter_that_is_not_utf8_is_a_400_naming_it(client: Any) -> No
     assert response.status_code == 400
     error = json.loads(response.body)["error"]
     assert error["code"] == "invalid_path"
-    assert error["details"] == [{"field": "event_id", "message": "not percent-encoded UTF-8",
-                                 "value": "%FF%FE"}]
+    assert error["details"] == [
+        {"field": "event_id", "message": "not percent-encoded UTF-8", "value": "%FF%FE"}
+    ]

@@ -14,10 +14,13 @@ from tests.builders import event_item
 from tests.functional.helpers import listed_ids, post_events, process, queued_records
 from tests.functional.uploads import only_upload_id, put, run_pipeline, upload_status
 
-SHOP_CSV = ("order_id,ordered_at,store,sku,quantity,unit_price,currency,paid\r\n"
-            + "".join(f"A-{n},2026-11-22T08:0{n}:00Z,berlin-1,SKU-{n},2,9.99,EUR,yes\r\n"
-                      for n in (1, 2, 3))
-            + "A-x,bad\r\n")
+SHOP_CSV = (
+    "order_id,ordered_at,store,sku,quantity,unit_price,currency,paid\r\n"
+    + "".join(
+        f"A-{n},2026-11-22T08:0{n}:00Z,berlin-1,SKU-{n},2,9.99,EUR,yes\r\n" for n in (1, 2, 3)
+    )
+    + "A-x,bad\r\n"
+)
 
 
 def bury(aws: dict[str, Any], queue: str, records: list[dict[str, Any]]) -> None:

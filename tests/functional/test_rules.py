@@ -124,8 +124,13 @@ def clock(rules_dir: Path, app_env: dict[str, Any]) -> Iterator[FixedClock]:
 def payment(event_id: str, minutes_ago: float, **data: Any) -> dict[str, Any]:
     stamp = (NOW - timedelta(minutes=minutes_ago)).isoformat()
     base = {"card": "c-1", "merchant": "acme", "status": "captured", "amount": 10}
-    return {"source": "payments", "type": "payment.captured", "id": event_id,
-            "occurred_at": stamp, "data": base | data}
+    return {
+        "source": "payments",
+        "type": "payment.captured",
+        "id": event_id,
+        "occurred_at": stamp,
+        "data": base | data,
+    }
 
 
 def deliver(client: Any, app_env: dict[str, Any], *items: dict[str, Any]) -> list[dict[str, Any]]:
@@ -139,15 +144,18 @@ def deliver(client: Any, app_env: dict[str, Any], *items: dict[str, Any]) -> lis
 
 
 def redeliver(client: Any, records: list[dict[str, Any]]) -> None:
-    assert process(client, [sqs_record(r["body"], message_id=r["messageId"]) for r in records]) == []
+    assert (
+        process(client, [sqs_record(r["body"], message_id=r["messageId"]) for r in records]) == []
+    )
 
 
 def matches(rule_id: str) -> list[tuple[str, str | None, float | None]]:
     with bootstrap.container().engine.connect() as conn:
-        rows = conn.execute(select(rule_matches.c.match_key, rule_matches.c.rule_version,
-                                   rule_matches.c.observed)
-                            .where(rule_matches.c.rule_id == rule_id)
-                            .order_by(rule_matches.c.occurred_at)).all()
+        rows = conn.execute(
+            select(rule_matches.c.match_key, rule_matches.c.rule_version, rule_matches.c.observed)
+            .where(rule_matches.c.rule_id == rule_id)
+            .order_by(rule_matches.c.occurred_at)
+        ).all()
     return [(row.match_key, row.rule_version, row.observed) for row in rows]
 
 
@@ -157,7 +165,8 @@ def count(table: Any) -> int:
 
 
 def test_a_match_rule_fires_once_per_event_however_often_it_is_delivered(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     # GIVEN a large and a small payment, WHEN delivered twice
     records = deliver(client, app_env, payment("p-1", 5, amount=9000), payment("p-2", 4))
     redeliver(client, records)
@@ -167,25 +176,38 @@ def test_a_match_rule_fires_once_per_event_however_often_it_is_delivered(
 
 
 def test_a_threshold_rule_fires_when_its_window_fills_and_not_again_on_redelivery(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     # GIVEN two declines on card c-1 and one on another card, within ten minutes
-    deliver(client, app_env, payment("d-1", 9, status="declined"),
-            payment("d-2", 6, status="declined"), payment("x-1", 5, status="declined", card="c-2"))
+    deliver(
+        client,
+        app_env,
+        payment("d-1", 9, status="declined"),
+        payment("d-2", 6, status="declined"),
+        payment("x-1", 5, status="declined", card="c-2"),
+    )
     assert matches("declined-burst") == []
     # WHEN a third decline on c-1 arrives, and then the whole batch is delivered again
     records = deliver(client, app_env, payment("d-3", 1, status="declined"))
     redeliver(client, records)
     # THEN the window ending at the third decline crossed, once, with three in it
     assert [(key, observed) for key, _, observed in matches("declined-burst")] == [
-        ("window:payments:d-3", 3.0)]
+        ("window:payments:d-3", 3.0)
+    ]
     assert count(rule_window_entries) == 4
 
 
 def test_a_late_event_lands_in_the_window_it_belongs_to(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     # GIVEN declines at 30 and 22 minutes ago (two within ten minutes), and one long after
-    deliver(client, app_env, payment("d-30", 30, status="declined"),
-            payment("d-22", 22, status="declined"), payment("d-1", 1, status="declined"))
+    deliver(
+        client,
+        app_env,
+        payment("d-30", 30, status="declined"),
+        payment("d-22", 22, status="declined"),
+        payment("d-1", 1, status="declined"),
+    )
     assert matches("declined-burst") == []
     # WHEN a decline from 25 minutes ago arrives late, twice
     records = deliver(client, app_env, payment("d-25", 25, status="declined"))
@@ -195,7 +217,8 @@ def test_a_late_event_lands_in_the_window_it_belongs_to(
 
 
 def test_a_rule_that_fails_on_an_event_is_recorded_and_the_others_still_run(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     # GIVEN a large payment with a quantity of zero (pricey-unit divides by it)
     deliver(client, app_env, payment("z-1", 3, amount=8000, quantity=0))
     # THEN the event is stored, large-payment matched, and pricey-unit's failure is recorded
@@ -210,7 +233,8 @@ def test_a_rule_that_fails_on_an_event_is_recorded_and_the_others_still_run(
 
 
 def test_derived_fields_are_stored_with_the_event(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     deliver(client, app_env, payment("u-1", 3, amount=500, quantity=4))
     stored = json.loads(client.http.get("/events/payments/u-1").body)
     assert stored["data"]["unit_amount"] == 125
@@ -218,20 +242,27 @@ def test_derived_fields_are_stored_with_the_event(
 
 
 def test_an_event_that_does_not_fit_its_source_is_rejected_with_its_field(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     response = post_events(client, payment("bad-1", 1, amount="a lot"))
     result = json.loads(response.body)["results"][0]
     assert result["status"] == "rejected"
-    assert result["errors"] == [{"field": "data.amount", "message": "must be a number, not a string",
-                                 "value": "a lot"}]
+    assert result["errors"] == [
+        {"field": "data.amount", "message": "must be a number, not a string", "value": "a lot"}
+    ]
 
 
 def test_an_absence_rule_reports_each_silence_once(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     services = bootstrap.container()
-    heartbeat = {"source": "heartbeats", "type": "heartbeat", "id": "s-1@1",
-                 "occurred_at": (NOW - timedelta(minutes=1)).isoformat(),
-                 "data": {"store": "s-1", "sent_at": (NOW - timedelta(minutes=1)).isoformat()}}
+    heartbeat = {
+        "source": "heartbeats",
+        "type": "heartbeat",
+        "id": "s-1@1",
+        "occurred_at": (NOW - timedelta(minutes=1)).isoformat(),
+        "data": {"store": "s-1", "sent_at": (NOW - timedelta(minutes=1)).isoformat()},
+    }
     # GIVEN store s-1 sent a heartbeat a minute ago and s-2 never did; tracking starts now
     deliver(client, app_env, heartbeat)
     assert check_absences(book=services.rulebook, state=services.absence_state, clock=clock) == 0
@@ -244,8 +275,16 @@ def test_an_absence_rule_reports_each_silence_once(
     assert len(matches("store-silent")) == 2
     # AND WHEN s-1 speaks again and falls silent once more, that is a new silence
     later = NOW + timedelta(minutes=17)
-    deliver(client, app_env, heartbeat | {"id": "s-1@2", "occurred_at": later.isoformat(),
-                                          "data": {"store": "s-1", "sent_at": later.isoformat()}})
+    deliver(
+        client,
+        app_env,
+        heartbeat
+        | {
+            "id": "s-1@2",
+            "occurred_at": later.isoformat(),
+            "data": {"store": "s-1", "sent_at": later.isoformat()},
+        },
+    )
     clock.advance(minutes=4)
     assert check_absences(book=services.rulebook, state=services.absence_state, clock=clock) == 0
     clock.advance(minutes=15)
@@ -254,11 +293,17 @@ def test_an_absence_rule_reports_each_silence_once(
 
 
 def test_a_late_heartbeat_does_not_move_a_sighting_back(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     def beat(event_id: str, minutes_ago: int) -> dict[str, Any]:
         stamp = (NOW - timedelta(minutes=minutes_ago)).isoformat()
-        return {"source": "heartbeats", "type": "heartbeat", "id": event_id,
-                "occurred_at": stamp, "data": {"store": "s-1", "sent_at": stamp}}
+        return {
+            "source": "heartbeats",
+            "type": "heartbeat",
+            "id": event_id,
+            "occurred_at": stamp,
+            "data": {"store": "s-1", "sent_at": stamp},
+        }
 
     deliver(client, app_env, beat("new", 1))
     deliver(client, app_env, beat("old", 40))
@@ -268,7 +313,8 @@ def test_a_late_heartbeat_does_not_move_a_sighting_back(
 
 
 def test_get_rules_lists_versions_and_match_counts(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     deliver(client, app_env, payment("p-1", 5, amount=9000), payment("p-2", 4, amount=7000))
     response = client.http.get("/rules")
     assert response.status_code == 200
@@ -279,20 +325,32 @@ def test_get_rules_lists_versions_and_match_counts(
     assert large["matches"]["by_version"] == {large["version"]: 2}
     assert large["file"].endswith("large-payment.yaml:1")
     assert rules["declined-burst"]["condition"] == (
-        'count >= 3 within 10m of events where status == "declined"')
+        'count >= 3 within 10m of events where status == "declined"'
+    )
 
 
 def test_a_dry_run_over_stored_events_answers_would_be_alerts_and_writes_nothing(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     # GIVEN stored declines: three on c-1 within ten minutes, two on c-2
-    deliver(client, app_env, *[payment(f"a-{n}", 50 - n, status="declined") for n in range(3)],
-            *[payment(f"b-{n}", 40 - n, status="declined", card="c-2") for n in range(2)])
+    deliver(
+        client,
+        app_env,
+        *[payment(f"a-{n}", 50 - n, status="declined") for n in range(3)],
+        *[payment(f"b-{n}", 40 - n, status="declined", card="c-2") for n in range(2)],
+    )
     before = [count(table) for table in (events, rule_matches, rule_window_entries, rule_groups)]
     # WHEN a stricter threshold rule is dry-run over the last hour
-    stricter = RULES["declined-burst.yaml"].replace("value: 3", "value: 2").replace(
-        "id: declined-burst", "id: declined-pair")
-    response = client.http.post("/rules/test", headers=JSON, body=json.dumps({
-        "rule": stricter, "since": (NOW - timedelta(hours=1)).isoformat()}))
+    stricter = (
+        RULES["declined-burst.yaml"]
+        .replace("value: 3", "value: 2")
+        .replace("id: declined-burst", "id: declined-pair")
+    )
+    response = client.http.post(
+        "/rules/test",
+        headers=JSON,
+        body=json.dumps({"rule": stricter, "since": (NOW - timedelta(hours=1)).isoformat()}),
+    )
     # THEN it answers an alert per card, by day, with the email text, and nothing was written
     assert response.status_code == 200, response.body
     report = json.loads(response.body)
@@ -308,10 +366,14 @@ def test_a_dry_run_over_stored_events_answers_would_be_alerts_and_writes_nothing
 
 
 def test_a_dry_run_with_a_broken_rule_names_line_and_column(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     broken = RULES["large-payment.yaml"].replace("amount > 5000", "amout > 5000")
-    response = client.http.post("/rules/test", headers=JSON, body=json.dumps({
-        "rule": broken, "events": [payment("p-1", 1)]}))
+    response = client.http.post(
+        "/rules/test",
+        headers=JSON,
+        body=json.dumps({"rule": broken, "events": [payment("p-1", 1)]}),
+    )
     assert response.status_code == 400
     detail = json.loads(response.body)["error"]["details"][0]
     assert (detail["line"], detail["column"]) == (8, 7)
@@ -319,11 +381,14 @@ def test_a_dry_run_with_a_broken_rule_names_line_and_column(
 
 
 def test_csv_rows_are_judged_by_the_rules_like_posted_events(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     # GIVEN a file of payments dropped into the bucket, one of them large
-    body = ("payment_id,paid_at,card,merchant,status,amount\n"
-            f"r-1,{(NOW - timedelta(minutes=3)).isoformat()},c-9,acme,captured,9500\n"
-            f"r-2,{(NOW - timedelta(minutes=2)).isoformat()},c-9,acme,captured,20\n").encode()
+    body = (
+        "payment_id,paid_at,card,merchant,status,amount\n"
+        f"r-1,{(NOW - timedelta(minutes=3)).isoformat()},c-9,acme,captured,9500\n"
+        f"r-2,{(NOW - timedelta(minutes=2)).isoformat()},c-9,acme,captured,20\n"
+    ).encode()
     put(app_env, "incoming/payments/today.csv", body)
     run_pipeline(client, app_env)
     # THEN the large row matched
@@ -331,10 +396,12 @@ def test_csv_rows_are_judged_by_the_rules_like_posted_events(
 
 
 def test_the_scheduled_check_records_silences_through_the_handler(
-        client: Any, app_env: dict[str, Any], clock: FixedClock) -> None:
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
     # GIVEN the check ran once (tracking of the listed stores begins), WHEN 15 minutes pass
-    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event",
-                                            detail={}, resources=[])
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+    )
     first = client.lambda_.invoke("tick", event).payload
     clock.advance(minutes=15)
     second = client.lambda_.invoke("tick", event).payload

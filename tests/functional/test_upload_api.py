@@ -41,8 +41,11 @@ def test_a_declared_size_over_the_limit_is_413(client: Any, monkeypatch: Any) ->
 
 
 def test_a_path_as_filename_and_unknown_fields_are_400_naming_each(client: Any) -> None:
-    response = client.http.post("/uploads", headers=JSON, body=json.dumps(
-        {"source": "shop", "filename": "../etc/passwd", "sizee": 3}))
+    response = client.http.post(
+        "/uploads",
+        headers=JSON,
+        body=json.dumps({"source": "shop", "filename": "../etc/passwd", "sizee": 3}),
+    )
     assert response.status_code == 400
     fields = {d["field"] for d in json.loads(response.body)["error"]["details"]}
     assert fields == {"filename", "sizee"}
@@ -61,8 +64,11 @@ def test_uploads_are_listed_newest_first_with_filters_and_a_cursor(
     run_pipeline(client, app_env)
     # WHEN they are listed two at a time
     first = json.loads(client.http.get("/uploads?limit=2&status=awaiting_upload").body)
-    second = json.loads(client.http.get(f"/uploads?limit=2&status=awaiting_upload"
-                                        f"&cursor={first['next_cursor']}").body)
+    second = json.loads(
+        client.http.get(
+            f"/uploads?limit=2&status=awaiting_upload&cursor={first['next_cursor']}"
+        ).body
+    )
     # THEN pages follow one another without overlap, filtered by status
     listed = [item["upload_id"] for item in first["items"] + second["items"]]
     assert sorted(listed) == sorted(granted) and second["next_cursor"] is None

@@ -22,8 +22,10 @@ SHOP_HEADER = "order_id,ordered_at,store,sku,quantity,unit_price,currency,paid\r
 
 
 def shop_rows(count: int, start: int = 1) -> str:
-    return "".join(f"A-{n},2026-11-22T08:{n % 60:02d}:00Z,berlin-1,SKU-{n},2,9.99,EUR,yes\r\n"
-                   for n in range(start, start + count))
+    return "".join(
+        f"A-{n},2026-11-22T08:{n % 60:02d}:00Z,berlin-1,SKU-{n},2,9.99,EUR,yes\r\n"
+        for n in range(start, start + count)
+    )
 
 
 def test_a_presigned_upload_is_imported_and_reported(client: Any, app_env: dict[str, Any]) -> None:
@@ -34,8 +36,12 @@ def test_a_presigned_upload_is_imported_and_reported(client: Any, app_env: dict[
     upload_id, key = answer["upload_id"], answer["key"]
     assert key == f"incoming/shop/{upload_id}/orders.csv"
     # WHEN a file with two good rows, a bad date and a ragged row lands under its key
-    body = (SHOP_HEADER + shop_rows(2) + "A-9,yesterday,berlin-1,,1,5.00,EUR,no\r\n"
-            + "A-10,2026-11-22T08:00:00Z,berlin-1\r\n")
+    body = (
+        SHOP_HEADER
+        + shop_rows(2)
+        + "A-9,yesterday,berlin-1,,1,5.00,EUR,no\r\n"
+        + "A-10,2026-11-22T08:00:00Z,berlin-1\r\n"
+    )
     put(app_env, key, body.encode())
     run_pipeline(client, app_env)
     # THEN the upload is complete with errors, with its counts
@@ -48,8 +54,11 @@ def test_a_presigned_upload_is_imported_and_reported(client: Any, app_env: dict[
     assert stored["origin"] == {"upload_id": upload_id, "line": 2}
     assert stored["data"]["quantity"] == 2 and stored["data"]["paid"] is True
     # AND rejects.csv holds each bad row as the file had it, with line, column and error
-    rejects = list(csv.reader(io.StringIO(
-        read_object(app_env, f"reports/shop/{upload_id}/rejects.csv").decode())))
+    rejects = list(
+        csv.reader(
+            io.StringIO(read_object(app_env, f"reports/shop/{upload_id}/rejects.csv").decode())
+        )
+    )
     assert rejects[0][-3:] == ["line", "column", "error"]
     assert [row[-3] for row in rejects[1:]] == ["4", "5"]
     assert rejects[1][:2] == ["A-9", "yesterday"] and rejects[1][-2] == "ordered_at"
@@ -75,9 +84,12 @@ def test_bom_crlf_and_quoted_newlines_keep_line_numbers_right(
     client: Any, app_env: dict[str, Any]
 ) -> None:
     # GIVEN a UTF-8 file with a BOM, CRLF line ends and a quoted cell spanning two lines
-    body = ("\ufeff" + SHOP_HEADER
-            + 'A-1,2026-11-22T08:00:00Z,"berlin-1\r\nback door",SKU-1,1,"9.99",EUR,no\r\n'
-            + 'A-2,2026-11-22T08:01:00Z,"munich, east",SKU-2,1,oops,EUR,no\r\n')
+    body = (
+        "\ufeff"
+        + SHOP_HEADER
+        + 'A-1,2026-11-22T08:00:00Z,"berlin-1\r\nback door",SKU-1,1,"9.99",EUR,no\r\n'
+        + 'A-2,2026-11-22T08:01:00Z,"munich, east",SKU-2,1,oops,EUR,no\r\n'
+    )
     put(app_env, "incoming/shop/quoted.csv", body.encode())
     # WHEN it is imported
     run_pipeline(client, app_env)
@@ -87,16 +99,19 @@ def test_bom_crlf_and_quoted_newlines_keep_line_numbers_right(
     upload_id = only_upload_id(client)
     errors = json.loads(read_object(app_env, f"reports/shop/{upload_id}/report.json"))
     assert [(e["line"], e["column"], e["value"]) for e in errors["first_errors"]] == [
-        (4, "unit_price", "oops")]
+        (4, "unit_price", "oops")
+    ]
 
 
 def test_a_declared_latin1_semicolon_file_with_decimal_commas(
     client: Any, app_env: dict[str, Any]
 ) -> None:
     # GIVEN the sensors source: latin-1, ';', decimal comma, local Berlin times
-    body = ("Fühler;reading_at;Temperatur °C;battery\n"
-            "kühlraum-3;22.11.2026 09:30;4,5;87\n"
-            "kühlraum-3;29.03.2026 02:30;4,5;87\n").encode("latin-1")
+    body = (
+        "Fühler;reading_at;Temperatur °C;battery\n"
+        "kühlraum-3;22.11.2026 09:30;4,5;87\n"
+        "kühlraum-3;29.03.2026 02:30;4,5;87\n"
+    ).encode("latin-1")
     put(app_env, "incoming/sensors/logger.csv", body)
     # WHEN it is imported
     run_pipeline(client, app_env)
@@ -131,8 +146,11 @@ def test_missing_and_unknown_columns_fail_the_upload_naming_them(
     client: Any, app_env: dict[str, Any]
 ) -> None:
     # GIVEN a file without the required store column and with a misspelt one
-    put(app_env, "incoming/shop/bad-header.csv",
-        b"order_id,ordered_at,unit_pricce\nA-1,2026-11-22T08:00:00Z,1.0\n")
+    put(
+        app_env,
+        "incoming/shop/bad-header.csv",
+        b"order_id,ordered_at,unit_pricce\nA-1,2026-11-22T08:00:00Z,1.0\n",
+    )
     # WHEN it is imported
     run_pipeline(client, app_env)
     # THEN it fails at once, naming both, and no row is stored
@@ -193,7 +211,12 @@ def test_uploading_the_same_rows_again_stores_them_once(
     # THEN the repeated rows are duplicates and only the new row is stored
     items = {i["filename"]: i for i in json.loads(client.http.get("/uploads").body)["items"]}
     assert items["monday-fixed.csv"]["rows"] == {
-        "seen": 3, "accepted": 3, "stored": 1, "duplicate": 2, "rejected": 0}
+        "seen": 3,
+        "accepted": 3,
+        "stored": 1,
+        "duplicate": 2,
+        "rejected": 0,
+    }
     assert len(json.loads(client.http.get("/events").body)["items"]) == 3
 
 
@@ -201,14 +224,22 @@ def test_cells_a_spreadsheet_would_run_are_escaped_in_rejects(
     client: Any, app_env: dict[str, Any]
 ) -> None:
     # GIVEN a rejected row whose cell is a formula
-    put(app_env, "incoming/shop/evil.csv",
-        (SHOP_HEADER + '=HYPERLINK("http://x"),2026-11-22T08:00:00Z,b,,1,-5,EUR,maybe\r\n').encode())
+    put(
+        app_env,
+        "incoming/shop/evil.csv",
+        (
+            SHOP_HEADER + '=HYPERLINK("http://x"),2026-11-22T08:00:00Z,b,,1,-5,EUR,maybe\r\n'
+        ).encode(),
+    )
     run_pipeline(client, app_env)
     # THEN rejects.csv shows it as text, and leaves a negative number alone
     upload_id = only_upload_id(client)
-    rows = list(csv.reader(io.StringIO(
-        read_object(app_env, f"reports/shop/{upload_id}/rejects.csv").decode())))
-    assert rows[1][0] == "'=HYPERLINK(\"http://x\")"
+    rows = list(
+        csv.reader(
+            io.StringIO(read_object(app_env, f"reports/shop/{upload_id}/rejects.csv").decode())
+        )
+    )
+    assert rows[1][0] == '\'=HYPERLINK("http://x")'
     assert rows[1][5] == "-5"
 
 
@@ -225,11 +256,14 @@ def test_a_chunk_whose_object_was_deleted_fails_its_upload_with_the_reason(
     for record in notifications:
         client.lambda_.invoke("fan_out_uploads", sqs_event(record))
     chunk = drain(app_env, ROWS_QUEUE)[0]
-    app_env["clients"]["s3"].delete_object(Bucket=app_env["resources"].bucket,
-                                           Key="incoming/shop/gone.csv")
+    app_env["clients"]["s3"].delete_object(
+        Bucket=app_env["resources"].bucket, Key="incoming/shop/gone.csv"
+    )
     # WHEN it is processed
-    answer = client.lambda_.invoke("process_rows", sqs_event(
-        sqs_record(chunk["body"], message_id=chunk["messageId"], receive_count=5)))
+    answer = client.lambda_.invoke(
+        "process_rows",
+        sqs_event(sqs_record(chunk["body"], message_id=chunk["messageId"], receive_count=5)),
+    )
     # THEN the upload failed, saying why, and the message is not retried in vain
     assert answer.payload["batchItemFailures"] == []
     status = upload_status(client, only_upload_id(client))
@@ -248,9 +282,12 @@ def test_a_header_with_more_columns_than_the_limit_fails_the_upload_at_once(
     # THEN it failed, saying how many columns it had, and stored nothing
     [item] = json.loads(client.http.get("/uploads").body)["items"]
     assert (item["status"], item["status_reason"]) == (
-        "failed", "the header has 12 columns; the limit is 10")
-    assert item["problems"] == [{"message": "the header has 12 columns; the limit is 10",
-                                 "line": 1}]
+        "failed",
+        "the header has 12 columns; the limit is 10",
+    )
+    assert item["problems"] == [
+        {"message": "the header has 12 columns; the limit is 10", "line": 1}
+    ]
     assert json.loads(client.http.get("/events?source=shop").body)["items"] == []
 
 
@@ -269,13 +306,15 @@ def test_a_file_past_the_rows_limit_fails_naming_the_lines_it_imported(
     assert item["status"] == "failed"
     assert item["status_reason"] == (
         "the file has more than 3 rows (TRIPLINE_CSV_MAX_ROWS); lines up to 3 (2 rows) were "
-        "imported, the rest from line 4 was not: split the file")
+        "imported, the rest from line 4 was not: split the file"
+    )
     stored = json.loads(client.http.get("/events?source=shop").body)["items"]
     assert sorted(one["id"] for one in stored) == ["A-1", "A-2"]
 
 
 def test_an_upload_logs_its_completion_as_json_with_its_keys(
-        client: Any, app_env: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    client: Any, app_env: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN a file dropped for the shop source
     put(app_env, "incoming/shop/orders.csv", (SHOP_HEADER + shop_rows(3)).encode())
     capsys.readouterr()
@@ -283,10 +322,14 @@ def test_an_upload_logs_its_completion_as_json_with_its_keys(
     run_pipeline(client, app_env)
     # THEN the service's log says so at INFO, as one JSON line with the upload's keys and the
     # invocation's own, as CloudWatch would keep it
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()
-             if line.startswith("{")]
+    lines = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
     [done] = [line for line in lines if line.get("message") == "upload complete"]
     assert done["level"] == "INFO" and done["service"] == "tripline"
     assert (done["upload_id"], done["source"], done["status"]) == (
-        only_upload_id(client), "shop", "complete")
+        only_upload_id(client),
+        "shop",
+        "complete",
+    )
     assert done["function"] == "process_rows"

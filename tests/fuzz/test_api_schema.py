@@ -43,28 +43,48 @@ from tests.fuzz.profiles import IN_CI
 BASE_URL = "https://tripline.test"
 API_EXAMPLES = 50 if IN_CI else int(os.environ.get("TRIPLINE_FUZZ_EXAMPLES", "50"))
 ADMIN_KEY = f"tl_{'f0220f022f02'}_{'fuzzing-' * 4}"  # stored by the fixture; a test key only
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance, negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 
 # OPTIONS is API Gateway's (a CORS preflight), never the app's, and Chalice's test client cannot
 # read the bodyless answer its local gateway gives; every other undeclared method is sent.
 # POST /events answers a well-formed envelope with a verdict per item (202), so an invalid event is
 # not a 4xx there: `invalid_events_are_rejected` holds that answer to naming it rejected instead.
 REJECTED = ["400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429", "5XX"]
-CONFIG = schemathesis.Config.from_dict({
-    "phases": {"coverage": {"unexpected-methods": [
-        "get", "put", "post", "delete", "patch", "trace", "query"]}},
-    "operations": [{"include-path": "/events", "include-method": "POST", "checks": {
-        "negative_data_rejection": {"expected-statuses": [*REJECTED, "202"]}}}],
-})
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "phases": {
+            "coverage": {
+                "unexpected-methods": ["get", "put", "post", "delete", "patch", "trace", "query"]
+            }
+        },
+        "operations": [
+            {
+                "include-path": "/events",
+                "include-method": "POST",
+                "checks": {"negative_data_rejection": {"expected-statuses": [*REJECTED, "202"]}},
+            }
+        ],
+    }
+)
 schema = schemathesis.openapi.from_dict(openapi_document(), config=CONFIG)
 
 
 def invalid_events_are_rejected(ctx: Any, response: Response, case: Case) -> bool | None:
     """An event that breaks the document's EventIn schema is answered as a rejected item."""
     meta = case.meta
-    if (case.operation.label != "POST /events" or response.status_code != 202 or meta is None
-            or not meta.is_negative_at(ParameterLocation.BODY)):
+    if (
+        case.operation.label != "POST /events"
+        or response.status_code != 202
+        or meta is None
+        or not meta.is_negative_at(ParameterLocation.BODY)
+    ):
         return None
     statuses = [item["status"] for item in response.json()["results"]]
     assert "rejected" in statuses, f"an invalid body was answered {statuses}"
@@ -88,13 +108,22 @@ def default_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
-def send(api: Api, method: str, path: str, headers: Mapping[str, str | None] | None = None,
-         body: bytes = b"") -> Any:
+def send(
+    api: Api,
+    method: str,
+    path: str,
+    headers: Mapping[str, str | None] | None = None,
+    body: bytes = b"",
+) -> Any:
     """The one way a request reaches the app in this module: the default headers under the given
     ones, where a given ``None`` sends no such header."""
     merged = default_headers() | dict(headers or {})
-    return api.client.http.request(method, path, body=body, headers={
-        name: value for name, value in merged.items() if value is not None})
+    return api.client.http.request(
+        method,
+        path,
+        body=body,
+        headers={name: value for name, value in merged.items() if value is not None},
+    )
 
 
 @schema.auth()
@@ -112,18 +141,32 @@ def call(api: Api, case: Case) -> Response:
     """Send a case through :func:`send` as it is (a default header it lacks is not sent); the
     answer as schemathesis reads one."""
     kwargs = case.as_transport_kwargs(base_url=BASE_URL)
-    prepared = requests.Request(**{name: kwargs[name] for name in
-                                   ("method", "url", "headers", "params", "cookies", "json",
-                                    "data", "files") if name in kwargs}).prepare()
+    prepared = requests.Request(
+        **{
+            name: kwargs[name]
+            for name in ("method", "url", "headers", "params", "cookies", "json", "data", "files")
+            if name in kwargs
+        }
+    ).prepare()
     url = urlsplit(prepared.url)
     body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body or b""
     headers: dict[str, str | None] = dict.fromkeys(default_headers())
     headers.update(prepared.headers)
-    answer = send(api, prepared.method or case.method,
-                  f"{url.path}?{url.query}" if url.query else url.path, headers, body)
-    return Response(status_code=answer.status_code, content=answer.body or b"",
-                    headers={name: [value] for name, value in as_gateway_sends(answer.headers)},
-                    request=prepared, elapsed=0.0, verify=False)
+    answer = send(
+        api,
+        prepared.method or case.method,
+        f"{url.path}?{url.query}" if url.query else url.path,
+        headers,
+        body,
+    )
+    return Response(
+        status_code=answer.status_code,
+        content=answer.body or b"",
+        headers={name: [value] for name, value in as_gateway_sends(answer.headers)},
+        request=prepared,
+        elapsed=0.0,
+        verify=False,
+    )
 
 
 def as_gateway_sends(headers: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -189,25 +232,60 @@ def _add_admin_key() -> None:
 
     key_id, secret = split_key(ADMIN_KEY) or ("", "")
     SqlKeyStore(bootstrap.container().engine).add(
-        ApiKey(key_id, "fuzz", "admin", (), hash_secret(secret), datetime.now(UTC), "tests"))
+        ApiKey(key_id, "fuzz", "admin", (), hash_secret(secret), datetime.now(UTC), "tests")
+    )
 
 
 def _seed(api: Api) -> dict[str, str]:
     """One of each thing the read routes return, so their 200 bodies are checked too."""
-    order = event_item(source="shop", type="order.created", id="fuzz-1",
-                       occurred_at=datetime.now(UTC).isoformat(),
-                       data={"order_id": "fuzz-1", "ordered_at": "2026-11-22T08:30:00Z",
-                             "store": "berlin-1", "quantity": 3, "unit_price": 500.0})
+    order = event_item(
+        source="shop",
+        type="order.created",
+        id="fuzz-1",
+        occurred_at=datetime.now(UTC).isoformat(),
+        data={
+            "order_id": "fuzz-1",
+            "ordered_at": "2026-11-22T08:30:00Z",
+            "store": "berlin-1",
+            "quantity": 3,
+            "unit_price": 500.0,
+        },
+    )
     assert send(api, "POST", "/events", JSON, json.dumps(order).encode()).status_code == 202
     assert process(api.client, queued_records(api.aws)) == []
     alerts = json.loads(send(api, "GET", "/alerts").body)["items"]
-    silence = json.loads(send(api, "POST", "/silences", JSON, json.dumps({
-        "matchers": {"rule": "large-order"}, "comment": "fuzzing", "author": "fuzz",
-        "ends_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()}).encode()).body)
-    upload = json.loads(send(api, "POST", "/uploads", JSON, json.dumps({
-        "source": "shop", "filename": "orders.csv"}).encode()).body)
-    return {"alert_id": str(alerts[0]["id"]), "silence_id": str(silence["id"]),
-            "upload_id": upload["upload_id"], "source": "shop", "event_id": "fuzz-1"}
+    silence = json.loads(
+        send(
+            api,
+            "POST",
+            "/silences",
+            JSON,
+            json.dumps(
+                {
+                    "matchers": {"rule": "large-order"},
+                    "comment": "fuzzing",
+                    "author": "fuzz",
+                    "ends_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+                }
+            ).encode(),
+        ).body
+    )
+    upload = json.loads(
+        send(
+            api,
+            "POST",
+            "/uploads",
+            JSON,
+            json.dumps({"source": "shop", "filename": "orders.csv"}).encode(),
+        ).body
+    )
+    return {
+        "alert_id": str(alerts[0]["id"]),
+        "silence_id": str(silence["id"]),
+        "upload_id": upload["upload_id"],
+        "source": "shop",
+        "event_id": "fuzz-1",
+    }
 
 
 # Requests that reach a stored item or succeed, which random identifiers and bodies rarely do:
@@ -223,16 +301,50 @@ KNOWN_GOOD: list[tuple[str, str, object]] = [
     ("GET", "/uploads/{upload_id}", None),
     ("POST", "/uploads", {"source": "shop", "filename": "more.csv", "size": 10}),
     # null is the same as absent for an event's id, time and data (the document once said no)
-    ("POST", "/events", {"source": "checkout", "type": "order.created", "id": None,
-                         "occurred_at": None, "data": None}),
-    ("POST", "/rules/test", {"rule_id": "large-order", "events": [{
-        "source": "shop", "type": "order.created", "id": "dry-1", "data": {
-            "order_id": "dry-1", "ordered_at": "2026-11-22T08:30:00Z", "store": "b-2",
-            "quantity": 2, "unit_price": 900}}]}),
-    ("POST", "/silences", {"matchers": {"rule": ["large-order"], "group": {"store": "b-2"}},
-                           "ends_at": "2099-01-01T10:00:00", "starts_at": "2098-12-31T10:00:00",
-                           "timezone": "Europe/Berlin", "comment": "maintenance",
-                           "author": "fuzz"}),
+    (
+        "POST",
+        "/events",
+        {
+            "source": "checkout",
+            "type": "order.created",
+            "id": None,
+            "occurred_at": None,
+            "data": None,
+        },
+    ),
+    (
+        "POST",
+        "/rules/test",
+        {
+            "rule_id": "large-order",
+            "events": [
+                {
+                    "source": "shop",
+                    "type": "order.created",
+                    "id": "dry-1",
+                    "data": {
+                        "order_id": "dry-1",
+                        "ordered_at": "2026-11-22T08:30:00Z",
+                        "store": "b-2",
+                        "quantity": 2,
+                        "unit_price": 900,
+                    },
+                }
+            ],
+        },
+    ),
+    (
+        "POST",
+        "/silences",
+        {
+            "matchers": {"rule": ["large-order"], "group": {"store": "b-2"}},
+            "ends_at": "2099-01-01T10:00:00",
+            "starts_at": "2098-12-31T10:00:00",
+            "timezone": "Europe/Berlin",
+            "comment": "maintenance",
+            "author": "fuzz",
+        },
+    ),
 ]
 
 
@@ -258,8 +370,11 @@ def test_known_good_requests_are_answered_2xx_as_documented(api: Api) -> None:
     for method, path, body in KNOWN_GOOD:
         # GIVEN a request on a seeded item, or one whose body is valid
         parameters = {name: value for name, value in api.seeded.items() if f"{{{name}}}" in path}
-        case = schema[path][method].Case(path_parameters=parameters, headers=default_headers(),
-                                        **({} if body is None else {"body": body}))
+        case = schema[path][method].Case(
+            path_parameters=parameters,
+            headers=default_headers(),
+            **({} if body is None else {"body": body}),
+        )
         # WHEN it is sent
         response = call(api, case)
         # THEN it succeeds, and the answer matches the document
@@ -273,8 +388,13 @@ def test_the_served_document_is_the_one_fuzzed(api: Api) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=API_EXAMPLES, derandomize=True, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=API_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_every_answer_is_documented_and_none_is_a_server_error(api: Api, case: Case) -> None:
     # GIVEN a request generated from the document (valid or deliberately invalid)
     # WHEN the app answers it

@@ -79,11 +79,12 @@ class Imported:
 
 
 def blocks_of(data: bytes, size: int) -> Iterator[bytes]:
-    return (data[start:start + size] for start in range(0, len(data), size))
+    return (data[start : start + size] for start in range(0, len(data), size))
 
 
-def import_file(data: bytes, definition: SourceDefinition, *, block: int = WHOLE,
-                chunk: int = WHOLE) -> Imported | Refused | MalformedFile:
+def import_file(
+    data: bytes, definition: SourceDefinition, *, block: int = WHOLE, chunk: int = WHOLE
+) -> Imported | Refused | MalformedFile:
     """The fan-out's scan and header checks, then each span read alone by a processor."""
     fmt = CsvFormat(definition.delimiter, definition.encoding, MAX_RECORD_BYTES)
     scanner = CsvScanner(blocks_of(data, block), fmt)
@@ -101,7 +102,7 @@ def import_file(data: bytes, definition: SourceDefinition, *, block: int = WHOLE
         return exc
     imported = Imported(header.cells, header.end, spans, [], [])
     for span in spans:
-        records, clean = read_records(data[span.start:span.end], span.first_line, fmt)
+        records, clean = read_records(data[span.start : span.end], span.first_line, fmt)
         read = _reader(definition, match, header.cells).read(records, clean)
         imported.records.extend(records)
         rows: list[tuple[int, Event | RowRejection]] = [*read.events]
@@ -121,17 +122,54 @@ def stored(value: object) -> bytes:
 
 # --- any bytes --------------------------------------------------------------------------------
 
-PIECES = st.sampled_from([",", ";", '"', '""', "\n", "\r\n", "\r", "\ufeff", " ", "\t", "\x00",
-                          "a", "Z", "é", "ü", "日", "🚀", "0", "7", "-", "+", ".", ":", "T",
-                          "12,5", "2026-11-22T08:30:00Z", "22.11.2026 08:30", "true", "yes",
-                          "1e400", "nan", "9" * 25, "A-1", "\\", "\x85", "\u2028"])
+PIECES = st.sampled_from(
+    [
+        ",",
+        ";",
+        '"',
+        '""',
+        "\n",
+        "\r\n",
+        "\r",
+        "\ufeff",
+        " ",
+        "\t",
+        "\x00",
+        "a",
+        "Z",
+        "é",
+        "ü",
+        "日",
+        "🚀",
+        "0",
+        "7",
+        "-",
+        "+",
+        ".",
+        ":",
+        "T",
+        "12,5",
+        "2026-11-22T08:30:00Z",
+        "22.11.2026 08:30",
+        "true",
+        "yes",
+        "1e400",
+        "nan",
+        "9" * 25,
+        "A-1",
+        "\\",
+        "\x85",
+        "\u2028",
+    ]
+)
 CSVISH_TEXT = st.lists(PIECES | st.text(max_size=4), max_size=60).map("".join)
 DEFINITIONS = st.sampled_from(sorted(SOURCES.names())).map(SOURCES.get)
 
 
 def body_bytes(encoding: str) -> st.SearchStrategy[bytes]:
     return st.binary(max_size=300) | CSVISH_TEXT.map(
-        lambda text: text.encode(encoding, errors="replace"))
+        lambda text: text.encode(encoding, errors="replace")
+    )
 
 
 @st.composite
@@ -139,8 +177,9 @@ def spelled_header(draw: st.DrawFn, definition: SourceDefinition) -> str:
     """A header that fits: every required column, some optional ones, any order and spelling."""
     columns = [column for column in definition.columns if column.required or draw(st.booleans())]
     names = [draw(st.sampled_from(column.spellings)) for column in columns]
-    names = [draw(st.sampled_from([name, name.upper(), name.lower(), f" {name} "]))
-             for name in names]
+    names = [
+        draw(st.sampled_from([name, name.upper(), name.lower(), f" {name} "])) for name in names
+    ]
     return definition.delimiter.join(draw(st.permutations(names)))
 
 
@@ -156,18 +195,27 @@ def files_with_a_fitting_header(draw: st.DrawFn) -> tuple[SourceDefinition, byte
     for _ in range(draw(st.integers(0, 6))):
         if definition.source in ROWS and draw(st.booleans()):
             cells = draw(ROWS[definition.source])[0]
-            row = [[cells[definition.by_header[_key(spelled)].name]
-                    for spelled in header.split(definition.delimiter)]]
-            line = written(row, delimiter=definition.delimiter, quoting=csv.QUOTE_MINIMAL,
-                           ending=ending) or ""
+            row = [
+                [
+                    cells[definition.by_header[_key(spelled)].name]
+                    for spelled in header.split(definition.delimiter)
+                ]
+            ]
+            line = (
+                written(
+                    row, delimiter=definition.delimiter, quoting=csv.QUOTE_MINIMAL, ending=ending
+                )
+                or ""
+            )
             pieces.append(line.encode(definition.encoding))
         else:
             pieces.append(draw(body_bytes(definition.encoding)))
     return definition, b"".join(pieces)
 
 
-def assert_documented(outcome: Imported | Refused | MalformedFile,
-                      definition: SourceDefinition) -> None:
+def assert_documented(
+    outcome: Imported | Refused | MalformedFile, definition: SourceDefinition
+) -> None:
     """A reason for the whole file, or one event or one rejection per record, each in its
     place: events of the source that JSON and UTF-8 can store, rejections naming their line."""
     if isinstance(outcome, MalformedFile):
@@ -196,7 +244,8 @@ def assert_documented(outcome: Imported | Refused | MalformedFile,
 @PROPERTY
 @given(file=files_with_a_fitting_header(), block=st.integers(1, 64), chunk=st.integers(1, 200))
 def test_any_bytes_after_a_fitting_header_give_events_rejections_or_a_reason(
-        file: tuple[SourceDefinition, bytes], block: int, chunk: int) -> None:
+    file: tuple[SourceDefinition, bytes], block: int, chunk: int
+) -> None:
     # GIVEN a header that fits a declared source, then any bytes: quotes, delimiters, CR, LF,
     # byte-order marks, NUL, bytes that do not decode
     definition, data = file
@@ -207,10 +256,14 @@ def test_any_bytes_after_a_fitting_header_give_events_rejections_or_a_reason(
 
 
 @PROPERTY
-@given(definition=DEFINITIONS, data=st.binary(max_size=400) | CSVISH_TEXT.map(str.encode),
-       block=st.integers(1, 64))
+@given(
+    definition=DEFINITIONS,
+    data=st.binary(max_size=400) | CSVISH_TEXT.map(str.encode),
+    block=st.integers(1, 64),
+)
 def test_any_bytes_at_all_give_events_rejections_or_a_reason(
-        definition: SourceDefinition, data: bytes, block: int) -> None:
+    definition: SourceDefinition, data: bytes, block: int
+) -> None:
     # GIVEN any bytes, header included WHEN they are imported for any source
     outcome = import_file(data, definition, block=block, chunk=block * 3)
     # THEN the answer is one of the documented ones
@@ -223,13 +276,28 @@ TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 # what an event id may hold: printable characters (spaces inside, trimmed around)
 PRINTABLE = st.characters(exclude_categories=("C", "Z")) | st.just(" ")
 ID_TEXT = st.text(PRINTABLE, min_size=1, max_size=12).filter(str.strip)
-LATIN1_ID_TEXT = st.text(st.characters(max_codepoint=255, exclude_categories=("C", "Z"))
-                         | st.just(" "), min_size=1, max_size=12).filter(str.strip)
-BOOLEANS = {"true": True, "yes": True, "y": True, "1": True,
-            "false": False, "no": False, "n": False, "0": False}
-AWARE = st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2026, 11, 21),
-                     timezones=st.sampled_from([UTC, BERLIN, ZoneInfo("Asia/Kolkata"),
-                                                ZoneInfo("America/St_Johns")]))
+LATIN1_ID_TEXT = st.text(
+    st.characters(max_codepoint=255, exclude_categories=("C", "Z")) | st.just(" "),
+    min_size=1,
+    max_size=12,
+).filter(str.strip)
+BOOLEANS = {
+    "true": True,
+    "yes": True,
+    "y": True,
+    "1": True,
+    "false": False,
+    "no": False,
+    "n": False,
+    "0": False,
+}
+AWARE = st.datetimes(
+    min_value=datetime(1970, 1, 2),
+    max_value=datetime(2026, 11, 21),
+    timezones=st.sampled_from(
+        [UTC, BERLIN, ZoneInfo("Asia/Kolkata"), ZoneInfo("America/St_Johns")]
+    ),
+)
 
 
 def written(rows: list[list[str]], *, delimiter: str, quoting: int, ending: str) -> str | None:
@@ -252,41 +320,69 @@ def shop_rows(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, object], str]:
     store = draw(st.text(min_size=1, max_size=12).filter(str.strip) | ID_TEXT)
     sku, currency = draw(TEXT), draw(TEXT)
     quantity = draw(st.none() | st.integers(-(2**63), 2**63 - 1))
-    price = draw(st.floats(allow_nan=False, allow_infinity=False) | st.integers(-10**15, 10**15))
-    paid = draw(st.none() | st.sampled_from(sorted(BOOLEANS)).flatmap(
-        lambda word: st.sampled_from([word, word.upper(), word.capitalize()])))
-    cells = {"order_id": order_id, "ordered_at": draw(st.sampled_from(
-        [at.isoformat(), at.isoformat().replace("+00:00", "Z")])), "store": store, "sku": sku,
-        "quantity": "" if quantity is None else str(quantity), "unit_price": repr(price),
-        "currency": currency, "paid": paid or ""}
-    data = {"order_id": order_id.strip(), "ordered_at": at.astimezone(UTC).isoformat(),
-            "store": store.strip(), "sku": sku.strip() or None,
-            "quantity": 1 if quantity is None else quantity, "unit_price": float(price),
-            "currency": currency.strip() or "EUR",
-            "paid": BOOLEANS[paid.lower()] if paid else False}
+    price = draw(st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**15), 10**15))
+    paid = draw(
+        st.none()
+        | st.sampled_from(sorted(BOOLEANS)).flatmap(
+            lambda word: st.sampled_from([word, word.upper(), word.capitalize()])
+        )
+    )
+    cells = {
+        "order_id": order_id,
+        "ordered_at": draw(
+            st.sampled_from([at.isoformat(), at.isoformat().replace("+00:00", "Z")])
+        ),
+        "store": store,
+        "sku": sku,
+        "quantity": "" if quantity is None else str(quantity),
+        "unit_price": repr(price),
+        "currency": currency,
+        "paid": paid or "",
+    }
+    data = {
+        "order_id": order_id.strip(),
+        "ordered_at": at.astimezone(UTC).isoformat(),
+        "store": store.strip(),
+        "sku": sku.strip() or None,
+        "quantity": 1 if quantity is None else quantity,
+        "unit_price": float(price),
+        "currency": currency.strip() or "EUR",
+        "paid": BOOLEANS[paid.lower()] if paid else False,
+    }
     return cells, data, order_id.strip()
 
 
 def _unambiguous_in_berlin(moment: datetime) -> bool:
-    return moment.replace(tzinfo=BERLIN, fold=0).utcoffset() == moment.replace(
-        tzinfo=BERLIN, fold=1).utcoffset()
+    return (
+        moment.replace(tzinfo=BERLIN, fold=0).utcoffset()
+        == moment.replace(tzinfo=BERLIN, fold=1).utcoffset()
+    )
 
 
 @st.composite
 def sensor_rows(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, object], str]:
     """One reading in the cold-room logger's Latin-1, ";", decimal-comma file."""
     sensor = draw(LATIN1_ID_TEXT)
-    local = draw(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2026, 11, 21))
-                 .map(lambda moment: moment.replace(second=0, microsecond=0, fold=0))
-                 .filter(_unambiguous_in_berlin))
+    local = draw(
+        st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2026, 11, 21))
+        .map(lambda moment: moment.replace(second=0, microsecond=0, fold=0))
+        .filter(_unambiguous_in_berlin)
+    )
     celsius = draw(st.floats(allow_nan=False, allow_infinity=False))
     battery = draw(st.none() | st.integers(-(2**63), 2**63 - 1))
     at = local.replace(tzinfo=BERLIN).astimezone(UTC)
-    cells = {"sensor": sensor, "reading_at": local.strftime("%d.%m.%Y %H:%M"),
-             "celsius": repr(celsius).replace(".", ","),
-             "battery": "" if battery is None else str(battery)}
-    data = {"sensor": sensor.strip(), "reading_at": at.isoformat(), "celsius": celsius,
-            "battery": battery}
+    cells = {
+        "sensor": sensor,
+        "reading_at": local.strftime("%d.%m.%Y %H:%M"),
+        "celsius": repr(celsius).replace(".", ","),
+        "battery": "" if battery is None else str(battery),
+    }
+    data = {
+        "sensor": sensor.strip(),
+        "reading_at": at.isoformat(),
+        "celsius": celsius,
+        "battery": battery,
+    }
     return cells, data, f"{sensor.strip()}:{at.isoformat().replace('+00:00', 'Z')}"
 
 
@@ -294,22 +390,30 @@ ROWS = {"shop": shop_rows(), "sensors": sensor_rows()}
 
 
 @PROPERTY
-@given(data=st.data(), name=st.sampled_from(sorted(ROWS)), quoting=st.sampled_from(
-    [csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]),
-    ending=st.sampled_from(["\n", "\r\n"]), bom=st.booleans(), block=st.integers(1, 4096),
-    chunk=st.integers(1, 4096))
+@given(
+    data=st.data(),
+    name=st.sampled_from(sorted(ROWS)),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]),
+    ending=st.sampled_from(["\n", "\r\n"]),
+    bom=st.booleans(),
+    block=st.integers(1, 4096),
+    chunk=st.integers(1, 4096),
+)
 def test_rows_written_by_pythons_csv_module_read_back_as_the_same_values(
-        data: st.DataObject, name: str, quoting: int, ending: str, bom: bool, block: int,
-        chunk: int) -> None:
+    data: st.DataObject, name: str, quoting: int, ending: str, bom: bool, block: int, chunk: int
+) -> None:
     # GIVEN rows of a declared source, written by Python's csv module under a header that fits
     definition = SOURCES.get(name)
     assert definition is not None
     header = data.draw(spelled_header(definition), label="header").split(definition.delimiter)
     by_header = {spelled: definition.by_header[_key(spelled)].name for spelled in header}
     rows = data.draw(st.lists(ROWS[name], min_size=1, max_size=8), label="rows")
-    text = written([header] + [[cells[by_header[spelled]] for spelled in header]
-                               for cells, _, _ in rows],
-                   delimiter=definition.delimiter, quoting=quoting, ending=ending)
+    text = written(
+        [header] + [[cells[by_header[spelled]] for spelled in header] for cells, _, _ in rows],
+        delimiter=definition.delimiter,
+        quoting=quoting,
+        ending=ending,
+    )
     assume(text is not None)
     assert text is not None
     encoded = text.encode(definition.encoding)
@@ -331,8 +435,9 @@ def _key(spelled: str) -> str:
 def _absent(definition: SourceDefinition, header: list[str]) -> dict[str, object]:
     """What a column the header leaves out gives every row: its default, or null."""
     present = {definition.by_header[_key(spelled)].name for spelled in header}
-    return {column.name: column.default for column in definition.columns
-            if column.name not in present}
+    return {
+        column.name: column.default for column in definition.columns if column.name not in present
+    }
 
 
 # --- split at record ends, or read whole --------------------------------------------------------
@@ -341,7 +446,8 @@ def _absent(definition: SourceDefinition, header: list[str]) -> dict[str, object
 @PROPERTY
 @given(file=files_with_a_fitting_header(), block=st.integers(1, 64), chunk=st.integers(1, 300))
 def test_a_file_cut_at_record_ends_reads_as_the_whole_file(
-        file: tuple[SourceDefinition, bytes], block: int, chunk: int) -> None:
+    file: tuple[SourceDefinition, bytes], block: int, chunk: int
+) -> None:
     # GIVEN any file with a fitting header, read whole: one block, one chunk
     definition, data = file
     whole = import_file(data, definition)
@@ -372,10 +478,12 @@ DELIMITERS = [",", ";", "|", "\t"]
 @cache
 def notes_source(encoding: str, delimiter: str) -> SourceDefinition:
     """A source of free-text notes, through the real loader, in ``encoding`` and ``delimiter``."""
-    text = (f"type: note.written\nid: note_id\nencoding: {encoding}\n"
-            f"delimiter: {json.dumps(delimiter)}\ncolumns:\n"
-            "  - {name: note_id, type: string, required: true}\n"
-            "  - {name: note, type: string}\n  - {name: amount, type: number}\n")
+    text = (
+        f"type: note.written\nid: note_id\nencoding: {encoding}\n"
+        f"delimiter: {json.dumps(delimiter)}\ncolumns:\n"
+        "  - {name: note_id, type: string, required: true}\n"
+        "  - {name: note, type: string}\n  - {name: amount, type: number}\n"
+    )
     document = located_yaml(text, "rules/sources/notes.yaml")
     assert not isinstance(document, list), document
     return parse_source_definition("rules/sources/notes.yaml", document)
@@ -395,21 +503,39 @@ def _fits(character: str, encoding: str) -> bool:
 
 
 @PROPERTY
-@given(data=st.data(), encoding=st.sampled_from(ENCODINGS), delimiter=st.sampled_from(DELIMITERS),
-       ending=st.sampled_from(["\n", "\r\n"]), block=st.integers(1, 64), chunk=st.integers(1, 300))
+@given(
+    data=st.data(),
+    encoding=st.sampled_from(ENCODINGS),
+    delimiter=st.sampled_from(DELIMITERS),
+    ending=st.sampled_from(["\n", "\r\n"]),
+    block=st.integers(1, 64),
+    chunk=st.integers(1, 300),
+)
 def test_notes_in_any_accepted_encoding_read_back_cut_or_whole(
-        data: st.DataObject, encoding: str, delimiter: str, ending: str, block: int,
-        chunk: int) -> None:
+    data: st.DataObject, encoding: str, delimiter: str, ending: str, block: int, chunk: int
+) -> None:
     # GIVEN notes in an encoding the loader accepts (multibyte ones too), written by Python's csv
     # module, with lines of any bytes among them or not
     definition = notes_source(encoding, delimiter)
-    notes = data.draw(st.lists(st.tuples(
-        ID_TEXT.map(lambda text: _encodable(text, encoding)).filter(str.strip),
-        TEXT.map(lambda text: _encodable(text, encoding)),
-        st.floats(allow_nan=False, allow_infinity=False)), min_size=1, max_size=6), label="notes")
-    text = written([["note_id", "note", "amount"]] + [[key, note, repr(amount)]
-                                                      for key, note, amount in notes],
-                   delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, ending=ending)
+    notes = data.draw(
+        st.lists(
+            st.tuples(
+                ID_TEXT.map(lambda text: _encodable(text, encoding)).filter(str.strip),
+                TEXT.map(lambda text: _encodable(text, encoding)),
+                st.floats(allow_nan=False, allow_infinity=False),
+            ),
+            min_size=1,
+            max_size=6,
+        ),
+        label="notes",
+    )
+    text = written(
+        [["note_id", "note", "amount"]]
+        + [[key, note, repr(amount)] for key, note, amount in notes],
+        delimiter=delimiter,
+        quoting=csv.QUOTE_MINIMAL,
+        ending=ending,
+    )
     assume(text is not None)
     assert text is not None
     garbage = data.draw(st.lists(st.binary(min_size=1, max_size=12), max_size=3), label="garbage")
@@ -428,4 +554,5 @@ def test_notes_in_any_accepted_encoding_read_back_cut_or_whole(
     assert isinstance(whole, Imported), whole
     assert [(row.event_id, dict(row.data)) for _, row in whole.rows if isinstance(row, Event)] == [
         (key.strip(), {"note_id": key.strip(), "note": note.strip() or None, "amount": amount})
-        for key, note, amount in notes]
+        for key, note, amount in notes
+    ]

@@ -31,31 +31,40 @@ class Observed:
     def needs(self, app: ModuleType, function: str) -> list[Need]:
         """Every action on every resource the function's role must allow: what its code did in
         the workload, and what the platform does as the function."""
-        own = [Need(function, call.action, call.resource, f"observed: {call.describe()}")
-               for call in self.calls if call.function == function]
+        own = [
+            Need(function, call.action, call.resource, f"observed: {call.describe()}")
+            for call in self.calls
+            if call.function == function
+        ]
         return own + list(platform_needs(app, function))
 
     def probes(self, functions: Iterable[str]) -> list[str]:
         """One sample resource of each kind and place a policy could reach."""
         bucket = f"arn:{PARTITION}:s3:::{self.bucket}"
         return [
-            bucket, f"{bucket}/incoming/shop/probe.csv", f"{bucket}/reports/shop/probe/report.json",
+            bucket,
+            f"{bucket}/incoming/shop/probe.csv",
+            f"{bucket}/reports/shop/probe/report.json",
             f"{bucket}/elsewhere/probe.txt",
             *(queue_arn(name) for spec in QUEUES for name in (spec.name, spec.dead_letter_queue)),
-            self.topic_arn, f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:tripline-ops",
-            self.owner_secret_arn, self.app_secret_arn,
+            self.topic_arn,
+            f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:tripline-ops",
+            self.owner_secret_arn,
+            self.app_secret_arn,
             f"arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:another-0a1B2c",
             *(log_stream_arn(function) for function in functions),
         ]
 
 
-def deployed(bucket: str, topic_arn: str, owner_secret_arn: str,
-             app_secret_arn: str) -> Intrinsics:
+def deployed(bucket: str, topic_arn: str, owner_secret_arn: str, app_secret_arn: str) -> Intrinsics:
     """infra/'s logical IDs as the given resources."""
     return Intrinsics(
         refs={"DataBucket": bucket, "AlertsTopic": topic_arn, "AppDatabaseSecret": app_secret_arn},
-        attributes={"DataBucket.Arn": f"arn:{PARTITION}:s3:::{bucket}",
-                    "Database.MasterUserSecret.SecretArn": owner_secret_arn})
+        attributes={
+            "DataBucket.Arn": f"arn:{PARTITION}:s3:::{bucket}",
+            "Database.MasterUserSecret.SecretArn": owner_secret_arn,
+        },
+    )
 
 
 def area(resource: str) -> str:

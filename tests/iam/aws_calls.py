@@ -39,7 +39,10 @@ ACTIONS = {
     ("sqs", "ChangeMessageVisibilityBatch"): "sqs:ChangeMessageVisibility",
 }
 # ... and those whose action depends on a parameter: a read of one version of an object
-VERSIONED = {("s3", "GetObject"): "s3:GetObjectVersion", ("s3", "HeadObject"): "s3:GetObjectVersion"}
+VERSIONED = {
+    ("s3", "GetObject"): "s3:GetObjectVersion",
+    ("s3", "HeadObject"): "s3:GetObjectVersion",
+}
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,11 @@ def resource_of(service: str, params: Mapping[str, Any], region: str) -> str:
         return str(params.get("TopicArn") or params.get("TargetArn") or "*")
     if service == "secretsmanager":
         secret = str(params["SecretId"])
-        return secret if secret.startswith("arn:") else (
-            f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT}:secret:{secret}")
+        return (
+            secret
+            if secret.startswith("arn:")
+            else (f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT}:secret:{secret}")
+        )
     return f"unknown: no rule for {service} resources in tests/iam/aws_calls.py"
 
 
@@ -100,15 +106,21 @@ class Recorder:
 
     def _instrument(self, patch: pytest.MonkeyPatch) -> list[AwsCall]:
         send = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
-        sign_url, sign_post = (botocore.signers.generate_presigned_url,
-                               botocore.signers.generate_presigned_post)
+        sign_url, sign_post = (
+            botocore.signers.generate_presigned_url,
+            botocore.signers.generate_presigned_post,
+        )
 
         def make_api_call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
             self._record(client, operation, params, presigned=False)
             return send(client, operation, params)
 
-        def presigned_url(client: BaseClient, method: str, Params: Any = None,  # noqa: N803
-                          **rest: Any) -> Any:
+        def presigned_url(
+            client: BaseClient,
+            method: str,
+            Params: Any = None,  # noqa: N803
+            **rest: Any,
+        ) -> Any:
             operation = client.meta.method_to_api_mapping[method]
             self._record(client, operation, Params or {}, presigned=True)
             return sign_url(client, method, Params, **rest)
@@ -122,15 +134,24 @@ class Recorder:
         patch.setattr(botocore.signers, "generate_presigned_post", presigned_post)
         return self.calls
 
-    def _record(self, client: BaseClient, operation: str, params: Mapping[str, Any],
-                presigned: bool) -> None:
+    def _record(
+        self, client: BaseClient, operation: str, params: Mapping[str, Any], presigned: bool
+    ) -> None:
         function, where = self._credit(sys._getframe(2))
         if where is None:  # the test itself, or the local runtime's setup: not Lambda code
             return
         service = client.meta.service_model.service_name
-        self.calls.append(AwsCall(function, service, operation, presigned,
-                                  iam_action(service, operation, params),
-                                  resource_of(service, params, client.meta.region_name), where))
+        self.calls.append(
+            AwsCall(
+                function,
+                service,
+                operation,
+                presigned,
+                iam_action(service, operation, params),
+                resource_of(service, params, client.meta.region_name),
+                where,
+            )
+        )
 
     def _credit(self, frame: FrameType | None) -> tuple[str | None, str | None]:
         function, where = self._walk(frame, lambda_line=None)
@@ -139,8 +160,9 @@ class Recorder:
             function, where = self._walk(waiting, where)
         return function, where
 
-    def _walk(self, frame: FrameType | None, lambda_line: str | None
-              ) -> tuple[str | None, str | None]:
+    def _walk(
+        self, frame: FrameType | None, lambda_line: str | None
+    ) -> tuple[str | None, str | None]:
         while frame is not None:
             path = Path(frame.f_code.co_filename)
             if lambda_line is None and path in self.lambda_files:
@@ -149,4 +171,3 @@ class Recorder:
                 return self.handlers[frame.f_code], lambda_line
             frame = frame.f_back
         return None, lambda_line
-

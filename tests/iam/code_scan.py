@@ -21,8 +21,12 @@ from tests.iam.policies import ROOT
 
 # Code that runs on operator machines or in the local runtime, never in a Lambda function.
 OPERATOR_ONLY = (
-    "tripline/cli.py", "tripline/keys_cli.py", "tripline/dead_letter_cli.py",
-    "tripline/rule_dry_run_cli.py", "tripline/upload_client.py", "tripline/local/",
+    "tripline/cli.py",
+    "tripline/keys_cli.py",
+    "tripline/dead_letter_cli.py",
+    "tripline/rule_dry_run_cli.py",
+    "tripline/upload_client.py",
+    "tripline/local/",
     "chalicelib/adapters/aws/dead_letters.py",  # `tripline dlq`: only the operator CLI uses it
 )
 # boto3's S3 transfer methods are not botocore operations: the operations each may perform
@@ -30,7 +34,8 @@ OPERATOR_ONLY = (
 TRANSFERS = {
     "upload_fileobj": ("PutObject", "CreateMultipartUpload"),
     "upload_file": ("PutObject", "CreateMultipartUpload"),
-    "download_fileobj": ("HeadObject",), "download_file": ("HeadObject",),
+    "download_fileobj": ("HeadObject",),
+    "download_file": ("HeadObject",),
 }
 # Library entry points that call AWS on our behalf, by (module, name)
 PARAMETERS = "aws_lambda_powertools.utilities.parameters"
@@ -55,8 +60,7 @@ class CallSite:
 
 def lambda_files() -> list[Path]:
     found = [ROOT / "app.py", *sorted((ROOT / "chalicelib").rglob("*.py"))]
-    return [path for path in found
-            if not str(path.relative_to(ROOT)).startswith(OPERATOR_ONLY)]
+    return [path for path in found if not str(path.relative_to(ROOT)).startswith(OPERATOR_ONLY)]
 
 
 @cache
@@ -68,10 +72,16 @@ def operations(service: str) -> dict[str, str]:
 
 def client_services(trees: dict[Path, ast.Module]) -> set[str]:
     """Every service the code builds a client for, from the literal first argument."""
-    return {node.args[0].value for tree in trees.values() for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and _name(node.func) in CLIENT_FACTORIES
-            and node.args and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)}
+    return {
+        node.args[0].value
+        for tree in trees.values()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and _name(node.func) in CLIENT_FACTORIES
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    }
 
 
 def call_sites(paths: list[Path]) -> list[CallSite]:
@@ -82,8 +92,10 @@ def call_sites(paths: list[Path]) -> list[CallSite]:
         relative = path.relative_to(ROOT)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
-                found += [CallSite(f"{relative}:{node.lineno}", code, satisfied_by)
-                          for code, satisfied_by in _site(node, services)]
+                found += [
+                    CallSite(f"{relative}:{node.lineno}", code, satisfied_by)
+                    for code, satisfied_by in _site(node, services)
+                ]
         found += _library_sites(tree, relative)
     return found
 
@@ -97,9 +109,14 @@ def _site(node: ast.Call, services: set[str]) -> Iterator[tuple[str, Satisfied]]
         yield method, frozenset({("s3", "PostObject", True)})
     elif method == "generate_presigned_url":
         signed = _argument(node, 0, "ClientMethod") or "?"
-        yield (f"{method}({signed!r})",
-               frozenset((service, operations(service)[signed], True)
-                         for service in services if signed in operations(service)))
+        yield (
+            f"{method}({signed!r})",
+            frozenset(
+                (service, operations(service)[signed], True)
+                for service in services
+                if signed in operations(service)
+            ),
+        )
     elif method in TRANSFERS and "s3" in services:
         yield method, frozenset(("s3", operation, False) for operation in TRANSFERS[method])
     elif method == "getattr" and (name := _argument(node, 1, "")):
@@ -109,8 +126,11 @@ def _site(node: ast.Call, services: set[str]) -> Iterator[tuple[str, Satisfied]]
 
 
 def _named(code: str, method: str, services: set[str]) -> Iterator[tuple[str, Satisfied]]:
-    matches = frozenset((service, operations(service)[method], False)
-                        for service in sorted(services) if method in operations(service))
+    matches = frozenset(
+        (service, operations(service)[method], False)
+        for service in sorted(services)
+        if method in operations(service)
+    )
     if matches:
         yield code, matches
 
@@ -120,14 +140,24 @@ def _library_sites(tree: ast.Module, relative: Path) -> Iterator[CallSite]:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(AWS_LIBRARIES):
             for alias in (one for one in node.names if one.name not in NO_CALL):
                 known = LIBRARY_CALLS.get((PARAMETERS, alias.name))
-                yield CallSite(f"{relative}:{node.lineno}", f"{node.module}.{alias.name}",
-                               frozenset({(*known, False)}) if known else frozenset())
-        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-              and node.value.id == "parameters" and node.attr not in NO_CALL):
+                yield CallSite(
+                    f"{relative}:{node.lineno}",
+                    f"{node.module}.{alias.name}",
+                    frozenset({(*known, False)}) if known else frozenset(),
+                )
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "parameters"
+            and node.attr not in NO_CALL
+        ):
             # `from aws_lambda_powertools.utilities import parameters`, then `parameters.<name>`
             known = LIBRARY_CALLS.get((PARAMETERS, node.attr))
-            yield CallSite(f"{relative}:{node.lineno}", f"parameters.{node.attr}",
-                           frozenset({(*known, False)}) if known else frozenset())
+            yield CallSite(
+                f"{relative}:{node.lineno}",
+                f"parameters.{node.attr}",
+                frozenset({(*known, False)}) if known else frozenset(),
+            )
 
 
 def _name(func: ast.expr) -> str:

@@ -46,17 +46,24 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> Observed:
         app_environment(patch, aws)
         with admin_client(app, home) as client, recorder.watching():
             tripline = (workload.VersionedBucket if bucket_is_versioned() else Tripline)(
-                client, aws, patch)
+                client, aws, patch
+            )
             tripline.use(home)
             workload.day(tripline)
             with database_logins(patch, aws, mysql) as logins:
                 resources = aws["resources"]
-                intrinsics = deployed(resources.bucket, resources.topic_arn, logins.owner_arn,
-                                      logins.app_arn)
+                intrinsics = deployed(
+                    resources.bucket, resources.topic_arn, logins.owner_arn, logins.app_arn
+                )
                 workload.deployment(tripline, home, mysql, as_deployed(patch, intrinsics))
                 bootstrap.reset()
-        return Observed(recorder.calls, aws["resources"].bucket, aws["resources"].topic_arn,
-                        logins.owner_arn, logins.app_arn)
+        return Observed(
+            recorder.calls,
+            aws["resources"].bucket,
+            aws["resources"].topic_arn,
+            logins.owner_arn,
+            logins.app_arn,
+        )
 
 
 def bucket_is_versioned() -> bool:
@@ -77,12 +84,15 @@ def moto(patch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         patch.setenv(name, value)
     patch.delenv("TRIPLINE_AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        clients: dict[str, Any] = {name: boto3.client(name, region_name="us-east-1")
-                   for name in ("sqs", "s3", "sns", "secretsmanager")}
+        clients: dict[str, Any] = {
+            name: boto3.client(name, region_name="us-east-1")
+            for name in ("sqs", "s3", "sns", "secretsmanager")
+        }
         created = ensure_resources(clients["sqs"], clients["s3"], clients["sns"], "tripline-iam")
         if bucket_is_versioned():
-            clients["s3"].put_bucket_versioning(Bucket=created.bucket,
-                                                VersioningConfiguration={"Status": "Enabled"})
+            clients["s3"].put_bucket_versioning(
+                Bucket=created.bucket, VersioningConfiguration={"Status": "Enabled"}
+            )
         yield {"clients": clients, "resources": created}
 
 
@@ -102,23 +112,30 @@ class Logins:
 
 
 @contextmanager
-def database_logins(patch: pytest.MonkeyPatch, aws: dict[str, Any],
-                    database_url: str) -> Iterator[Logins]:
+def database_logins(
+    patch: pytest.MonkeyPatch, aws: dict[str, Any], database_url: str
+) -> Iterator[Logins]:
     """RDS's managed secret for the database's owner, the application login's secret, and the
     settings every function shares pointing at the database as on AWS (plain TCP: the test server
     has no TLS). Which secret a function logs in with is ``as_deployed``'s. The application user
     migrate makes is a server-wide account: dropped at the end."""
     url = make_url(database_url)
     secrets = aws["clients"]["secretsmanager"]
-    owner = secrets.create_secret(Name="rds!db-0a1b2c3d", SecretString=json.dumps(
-        {"username": url.username, "password": url.password or ""}))["ARN"]
+    owner = secrets.create_secret(
+        Name="rds!db-0a1b2c3d",
+        SecretString=json.dumps({"username": url.username, "password": url.password or ""}),
+    )["ARN"]
     app_user = f"tripline_app_{uuid.uuid4().hex[:8]}"
-    app = secrets.create_secret(Name="AppDatabaseSecret-0a1b2c3d", SecretString=json.dumps(
-        {"username": app_user, "password": APP_PASSWORD}))["ARN"]
-    for name, value in {"TRIPLINE_DATABASE_HOST": url.host or "127.0.0.1",
-                        "TRIPLINE_DATABASE_PORT": str(url.port or 3306),
-                        "TRIPLINE_DATABASE_NAME": url.database or "",
-                        "TRIPLINE_DATABASE_TLS": "off"}.items():
+    app = secrets.create_secret(
+        Name="AppDatabaseSecret-0a1b2c3d",
+        SecretString=json.dumps({"username": app_user, "password": APP_PASSWORD}),
+    )["ARN"]
+    for name, value in {
+        "TRIPLINE_DATABASE_HOST": url.host or "127.0.0.1",
+        "TRIPLINE_DATABASE_PORT": str(url.port or 3306),
+        "TRIPLINE_DATABASE_NAME": url.database or "",
+        "TRIPLINE_DATABASE_TLS": "off",
+    }.items():
         patch.setenv(name, value)
     try:
         yield Logins(owner, app)
@@ -131,6 +148,7 @@ def database_logins(patch: pytest.MonkeyPatch, aws: dict[str, Any],
 
 def as_deployed(patch: pytest.MonkeyPatch, intrinsics: Intrinsics) -> Callable[[str], None]:
     """Sets the database login variables a function gets on AWS (Globals, then its own)."""
+
     def environment(function: str) -> None:
         for name in LOGIN_VARIABLES:
             patch.delenv(name, raising=False)
@@ -161,14 +179,16 @@ def admin_client(app: Any, database_url: str) -> Iterator[Any]:
 
     key_id, secret, key = new_key_text()
     engine = make_engine(database_url)
-    SqlKeyStore(engine).add(ApiKey(key_id, "iam", "admin", (), hash_secret(secret),
-                                   datetime.now(UTC), "tests"))
+    SqlKeyStore(engine).add(
+        ApiKey(key_id, "iam", "admin", (), hash_secret(secret), datetime.now(UTC), "tests")
+    )
     engine.dispose()
     with Client(app.app, stage_name="local") as client:
         send = client.http.request
 
-        def request(method: str, path: str, headers: dict[str, Any] | None = None,
-                    body: bytes | str = b"") -> Any:
+        def request(
+            method: str, path: str, headers: dict[str, Any] | None = None, body: bytes | str = b""
+        ) -> Any:
             given = {"Authorization": f"Bearer {key}"} | dict(headers or {})
             return send(method, path, headers=given, body=body)  # type: ignore[arg-type]
 

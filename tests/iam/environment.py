@@ -29,7 +29,8 @@ def login_variables(function: str, intrinsics: Intrinsics) -> dict[str, str]:
     found = []
     for stage in stages():
         merged = global_variables() | config(stage, function).environment_variables
-        found.append({name: intrinsics.resolve(merged[name])
-                      for name in LOGIN_VARIABLES if name in merged})
+        found.append(
+            {name: intrinsics.resolve(merged[name]) for name in LOGIN_VARIABLES if name in merged}
+        )
     assert all(one == found[0] for one in found), f"{function}'s database login differs by stage"
     return found[0]

@@ -29,11 +29,16 @@ API_HANDLER = "api_handler"  # Chalice's one function for every route
 EC2 = f"arn:{PARTITION}:ec2:{REGION}:{ACCOUNT}"
 ENI = f"{EC2}:network-interface/eni-0a1b2c3d4e5f60718"
 VPC_NEEDS = {
-    "ec2:CreateNetworkInterface": (ENI, f"{EC2}:subnet/subnet-0a1b2c3d",
-                                   f"{EC2}:security-group/sg-0a1b2c3d"),
-    "ec2:DeleteNetworkInterface": (ENI,), "ec2:AssignPrivateIpAddresses": (ENI,),
+    "ec2:CreateNetworkInterface": (
+        ENI,
+        f"{EC2}:subnet/subnet-0a1b2c3d",
+        f"{EC2}:security-group/sg-0a1b2c3d",
+    ),
+    "ec2:DeleteNetworkInterface": (ENI,),
+    "ec2:AssignPrivateIpAddresses": (ENI,),
     "ec2:UnassignPrivateIpAddresses": (ENI,),
-    "ec2:DescribeNetworkInterfaces": ("*",), "ec2:DescribeSubnets": ("*",),
+    "ec2:DescribeNetworkInterfaces": ("*",),
+    "ec2:DescribeSubnets": ("*",),
 }
 XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 EVENT_SOURCE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
@@ -53,8 +58,11 @@ class Need:
 def handler_codes(module: ModuleType) -> dict[CodeType, str]:
     """The code of every handler in app.py, by the Lambda function that runs it."""
     app = module.app
-    codes = {_code(entry.view_function): API_HANDLER
-             for methods in app.routes.values() for entry in methods.values()}
+    codes = {
+        _code(entry.view_function): API_HANDLER
+        for methods in app.routes.values()
+        for entry in methods.values()
+    }
     named = [*app.builtin_auth_handlers, *app.event_sources, *app.pure_lambda_functions]
     for one in named:
         codes[_code(getattr(module, one.handler_string.split(".", 1)[1]))] = one.name
@@ -79,9 +87,12 @@ def stages() -> list[str]:
 
 def config(stage: str, function: str) -> Config:
     """The function's configuration in the stage, as Chalice looks it up (function, stage, top)."""
-    return Config(chalice_stage=stage, function_name=function,
-                  user_provided_params={"project_dir": str(ROOT)},
-                  config_from_disk=json.loads(CONFIG.read_text()))
+    return Config(
+        chalice_stage=stage,
+        function_name=function,
+        user_provided_params={"project_dir": str(ROOT)},
+        config_from_disk=json.loads(CONFIG.read_text()),
+    )
 
 
 def logical_id(function: str) -> str:
@@ -96,8 +107,9 @@ def physical_name(function: str) -> str:
 
 def log_group_arn(function: str) -> str:
     """As ``Fn::GetAtt <Function>LogGroup.Arn`` returns it: with ``:*`` at the end."""
-    return (f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:"
-            f"/aws/lambda/{physical_name(function)}:*")
+    return (
+        f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{physical_name(function)}:*"
+    )
 
 
 def log_stream_arn(function: str) -> str:
@@ -111,20 +123,29 @@ def queue_arn(name: str) -> str:
 def platform_needs(module: ModuleType, function: str) -> Iterator[Need]:
     """What AWS does with the function's role, in any stage of config.json."""
     for action in LOG_ACTIONS:
-        yield Need(function, action, log_stream_arn(function),
-                   "Lambda writes the function's logs to its own group (Chalice declares the "
-                   "group, so no logs:CreateLogGroup)")
+        yield Need(
+            function,
+            action,
+            log_stream_arn(function),
+            "Lambda writes the function's logs to its own group (Chalice declares the "
+            "group, so no logs:CreateLogGroup)",
+        )
     for source in module.app.event_sources:
         if isinstance(source, SQSEventConfig) and source.name == function and source.queue:
             for action in EVENT_SOURCE_ACTIONS:
-                yield Need(function, action, queue_arn(source.queue),
-                           f"the SQS event source mapping polls {source.queue} as the function")
+                yield Need(
+                    function,
+                    action,
+                    queue_arn(source.queue),
+                    f"the SQS event source mapping polls {source.queue} as the function",
+                )
     configs = [config(stage, function) for stage in stages()]
     if any(one.subnet_ids for one in configs):
         for action, resources in VPC_NEEDS.items():
             for resource in resources:
-                yield Need(function, action, resource,
-                           "Lambda attaches the function to the VPC's subnets")
+                yield Need(
+                    function, action, resource, "Lambda attaches the function to the VPC's subnets"
+                )
     if any(one.xray_enabled for one in configs):
         for action in XRAY_ACTIONS:
             yield Need(function, action, "*", "Lambda sends the function's X-Ray traces")

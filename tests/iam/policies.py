@@ -21,8 +21,13 @@ ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ROOT / ".chalice" / "policies"
 TEMPLATE = ROOT / "infra" / "template.yaml"  # merged into Chalice's template at packaging
 PARTITION, REGION, ACCOUNT = "aws", "us-east-1", "123456789012"  # moto's default account
-PSEUDO = {"AWS::Partition": PARTITION, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
-          "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "tripline-dev"}
+PSEUDO = {
+    "AWS::Partition": PARTITION,
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT,
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::StackName": "tripline-dev",
+}
 STATEMENT_KEYS = {"Sid", "Effect", "Action", "Resource"}
 SUB_VARIABLE = re.compile(r"\$\{(!?)([^}]*)\}")
 
@@ -50,7 +55,7 @@ class Intrinsics:
         if isinstance(value, str):
             return value
         if isinstance(value, dict) and len(value) == 1:
-            (name, argument), = value.items()
+            ((name, argument),) = value.items()
             if name == "Ref":
                 return self._ref(argument)
             if name == "Fn::GetAtt":
@@ -94,8 +99,9 @@ def iam_match(pattern: str, value: str) -> bool:
 
 @cache
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
-                              for c in pattern))
+    return re.compile(
+        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    )
 
 
 def policy_files() -> dict[str, Path]:
@@ -121,12 +127,17 @@ def shape_problems(document: Mapping[str, Any]) -> list[str]:
     """What makes a statement more than an exact list of actions allowed on resources."""
     problems = [] if document.get("Version") == "2012-10-17" else ["Version is not 2012-10-17"]
     sids = [statement.get("Sid") for statement in statements(document)]
-    problems += [f"Sid {sid!r} names more than one statement"
-                 for sid in sorted({sid for sid in sids if sid and sids.count(sid) > 1})]
+    problems += [
+        f"Sid {sid!r} names more than one statement"
+        for sid in sorted({sid for sid in sids if sid and sids.count(sid) > 1})
+    ]
     for number, statement in enumerate(statements(document), 1):
         where = f"statement {statement.get('Sid') or number}"
-        problems += [f"{where}: {key} is not allowed here (least privilege names actions and "
-                     "resources exactly)" for key in sorted(set(statement) - STATEMENT_KEYS)]
+        problems += [
+            f"{where}: {key} is not allowed here (least privilege names actions and "
+            "resources exactly)"
+            for key in sorted(set(statement) - STATEMENT_KEYS)
+        ]
         if statement.get("Effect") != "Allow":
             problems.append(f"{where}: Effect is {statement.get('Effect')!r}, not 'Allow'")
         if not statement.get("Sid"):
@@ -161,7 +172,10 @@ def logical_ids(value: Any) -> set[str]:
             found.add(argument.split(".")[0] if isinstance(argument, str) else argument[0])
         elif name == "Fn::Sub":
             text, local = (argument, {}) if isinstance(argument, str) else argument
-            found |= {variable.split(".")[0] for literal, variable in SUB_VARIABLE.findall(text)
-                      if not literal and variable not in PSEUDO and variable not in local}
+            found |= {
+                variable.split(".")[0]
+                for literal, variable in SUB_VARIABLE.findall(text)
+                if not literal and variable not in PSEUDO and variable not in local
+            }
         found |= logical_ids(argument)
     return found

@@ -23,20 +23,28 @@ FUNCTIONS = sorted(set(handler_codes(app).values()))
 SECRETS = f"arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret"
 OWNER = f"{SECRETS}:rds!db-0a1b2c3d-4e5f-6789-abcd-ef0123456789-AbCdEf"
 APPLICATION = f"{SECRETS}:AppDatabaseSecret-0a1B2c3D4e5F-GhIjKl"
-INTRINSICS = deployed(f"tripline-data-{ACCOUNT}-{REGION}",
-                      f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:tripline-alerts", OWNER, APPLICATION)
+INTRINSICS = deployed(
+    f"tripline-data-{ACCOUNT}-{REGION}",
+    f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:tripline-alerts",
+    OWNER,
+    APPLICATION,
+)
 OWNER_LOGIN = {"migrate"}  # makes tables and the application's user
 
 
 def readable(function: str) -> set[str]:
     grants = grants_of(function, INTRINSICS)
-    return {name for name, arn in (("owner", OWNER), ("application", APPLICATION))
-            if allowed(grants, "secretsmanager:GetSecretValue", arn)}
+    return {
+        name
+        for name, arn in (("owner", OWNER), ("application", APPLICATION))
+        if allowed(grants, "secretsmanager:GetSecretValue", arn)
+    }
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_only_migrate_may_read_the_owner_login_and_every_function_the_applications(
-        function: str) -> None:
+    function: str,
+) -> None:
     # GIVEN the function's role policy
     # WHEN it is asked about reading each database secret
     # THEN migrate may read both (it logs in as the owner and sets the application user's
@@ -52,8 +60,10 @@ def test_each_function_is_given_only_the_login_its_policy_lets_it_read(function:
     # THEN it logs in with the application login, and migrate alone with the owner's, also
     # naming the application login it keeps
     if function in OWNER_LOGIN:
-        assert variables == {"TRIPLINE_DATABASE_SECRET_ARN": OWNER,
-                             "TRIPLINE_DATABASE_APP_SECRET_ARN": APPLICATION}
+        assert variables == {
+            "TRIPLINE_DATABASE_SECRET_ARN": OWNER,
+            "TRIPLINE_DATABASE_APP_SECRET_ARN": APPLICATION,
+        }
     else:
         assert variables == {"TRIPLINE_DATABASE_SECRET_ARN": APPLICATION}
     # AND each secret it is given is one its policy lets it read
@@ -69,9 +79,11 @@ def test_the_proxy_takes_both_logins_and_may_read_their_secrets_and_no_other() -
     statements = policy["PolicyDocument"]["Statement"]
     # THEN it checks clients against both secrets (it logs in to the server with the client's)
     assert sorted(INTRINSICS.resolve(one["SecretArn"]) for one in auth) == sorted(
-        [OWNER, APPLICATION])
+        [OWNER, APPLICATION]
+    )
     assert {one["AuthScheme"] for one in auth} == {"SECRETS"}
     # AND its role may read exactly those two
-    assert sorted(INTRINSICS.resolve(resource) for one in statements
-                  for resource in as_list(one["Resource"])) == sorted([OWNER, APPLICATION])
+    assert sorted(
+        INTRINSICS.resolve(resource) for one in statements for resource in as_list(one["Resource"])
+    ) == sorted([OWNER, APPLICATION])
     assert [as_list(one["Action"]) for one in statements] == [["secretsmanager:GetSecretValue"]]

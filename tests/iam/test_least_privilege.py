@@ -20,8 +20,10 @@ pytestmark = pytest.mark.mysql  # the deployment half logs in to MySQL with a se
 FUNCTIONS = sorted(set(handler_codes(app).values()))
 # Operations the Lambda code holds but no handler reaches, by (file, method), and why
 UNREACHABLE = {
-    ("chalicelib/adapters/aws/sns_topic.py", "get_topic_attributes"):
-        "SnsTopic.ping: GET /health checks the database and the events queue, not the topic",
+    (
+        "chalicelib/adapters/aws/sns_topic.py",
+        "get_topic_attributes",
+    ): "SnsTopic.ping: GET /health checks the database and the events queue, not the topic",
 }
 
 
@@ -32,44 +34,59 @@ def intrinsics(observed: Observed) -> Intrinsics:
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_a_function_may_do_everything_it_was_seen_doing_and_the_platform_does_for_it(
-        observed: Observed, intrinsics: Intrinsics, function: str) -> None:
+    observed: Observed, intrinsics: Intrinsics, function: str
+) -> None:
     # GIVEN what the function's code did in the workload, and what Lambda does as the function
     needs = observed.needs(app, function)
     # WHEN its own policy is asked about each
     grants = grants_of(function, intrinsics)
     # THEN it allows every one
-    missing = [f"{need.action} on {need.resource} ({need.why})" for need in needs
-               if not allowed(grants, need.action, need.resource)]
+    missing = [
+        f"{need.action} on {need.resource} ({need.why})"
+        for need in needs
+        if not allowed(grants, need.action, need.resource)
+    ]
     assert not missing, f"{function}'s policy does not allow:\n" + "\n".join(missing)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_a_policy_grants_nothing_its_function_never_needs(
-        observed: Observed, intrinsics: Intrinsics, function: str) -> None:
+    observed: Observed, intrinsics: Intrinsics, function: str
+) -> None:
     # GIVEN the function's policy and everything the function needs
     needs = observed.needs(app, function)
     grants = grants_of(function, intrinsics)
     # THEN every action the policy grants, on every resource pattern, serves one of them
-    unused = [f"{grant.sid}: {grant.action} on {grant.pattern}" for grant in grants
-              if not any(grant.allows(need.action, need.resource) for need in needs)]
+    unused = [
+        f"{grant.sid}: {grant.action} on {grant.pattern}"
+        for grant in grants
+        if not any(grant.allows(need.action, need.resource) for need in needs)
+    ]
     assert not unused, f"{function}'s policy grants what it never needs:\n" + "\n".join(unused)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_a_policy_reaches_no_place_its_function_never_touches(
-        observed: Observed, intrinsics: Intrinsics, function: str) -> None:
+    observed: Observed, intrinsics: Intrinsics, function: str
+) -> None:
     # GIVEN a sample resource of every place there is: each folder of the bucket, each queue and
     # dead-letter queue, the topics, the secrets, every function's log group
     needs = observed.needs(app, function)
     grants = grants_of(function, intrinsics)
     # WHEN each action the policy grants is tried on the samples of its service
-    reached = {(grant.action, probe) for grant in grants for probe in observed.probes(FUNCTIONS)
-               if service(probe) == grant.action.split(":")[0]
-               and grant.allows(grant.action, probe)}
+    reached = {
+        (grant.action, probe)
+        for grant in grants
+        for probe in observed.probes(FUNCTIONS)
+        if service(probe) == grant.action.split(":")[0] and grant.allows(grant.action, probe)
+    }
     # THEN it reaches only places where the function needs that action
     wanted = {(need.action.lower(), area(need.resource)) for need in needs}
-    beyond = sorted(f"{action} on {probe}" for action, probe in reached
-                    if (action.lower(), area(probe)) not in wanted)
+    beyond = sorted(
+        f"{action} on {probe}"
+        for action, probe in reached
+        if (action.lower(), area(probe)) not in wanted
+    )
     assert not beyond, f"{function}'s policy reaches places it never touches:\n" + "\n".join(beyond)
 
 
@@ -88,12 +105,16 @@ def test_the_workload_makes_every_aws_call_the_lambda_code_can_make(observed: Ob
     # THEN the workload made each one, so the policies were checked against it; or no handler
     # reaches it (UNREACHABLE, each entry still true)
     skipped = {(site.where.split(":")[0], site.code) for site in sites} & set(UNREACHABLE)
-    missed = sorted(f"{site.where}: {site.code} is not exercised by the IAM workload "
-                    "(tests/iam/workload.py): add it" for site in sites
-                    if not site.satisfied_by & seen
-                    and (site.where.split(":")[0], site.code) not in UNREACHABLE)
+    missed = sorted(
+        f"{site.where}: {site.code} is not exercised by the IAM workload "
+        "(tests/iam/workload.py): add it"
+        for site in sites
+        if not site.satisfied_by & seen and (site.where.split(":")[0], site.code) not in UNREACHABLE
+    )
     assert not missed, "\n".join(missed)
     assert set(UNREACHABLE) == skipped, "an UNREACHABLE entry names a call the code no longer has"
-    assert not any(seen & site.satisfied_by for site in sites
-                   if (site.where.split(":")[0], site.code) in UNREACHABLE), (
-        "an UNREACHABLE call was made: drop it from UNREACHABLE")
+    assert not any(
+        seen & site.satisfied_by
+        for site in sites
+        if (site.where.split(":")[0], site.code) in UNREACHABLE
+    ), "an UNREACHABLE call was made: drop it from UNREACHABLE"

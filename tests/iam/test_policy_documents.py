@@ -17,9 +17,10 @@ from tests.iam.policies import POLICIES, ROOT, TEMPLATE, as_list, logical_ids, s
 FUNCTIONS = sorted(set(handler_codes(app).values()))
 # The only statements allowed "*" as a resource, and their actions: Lambda's, on APIs that take no
 # resource ARN, kept apart so a reader sees at once what "*" covers.
-UNSCOPED = {"VpcNetworkLookups": {action for action, resources in VPC_NEEDS.items()
-                                  if resources == ("*",)},
-            "XRayTraces": set(XRAY_ACTIONS)}
+UNSCOPED = {
+    "VpcNetworkLookups": {action for action, resources in VPC_NEEDS.items() if resources == ("*",)},
+    "XRayTraces": set(XRAY_ACTIONS),
+}
 
 
 def test_every_lambda_function_has_a_policy_of_its_own_and_no_policy_is_left_over() -> None:
@@ -35,8 +36,11 @@ def test_every_function_of_the_stage_runs_under_its_own_policy(stage: str) -> No
     # GIVEN the stage in config.json, read as Chalice reads it (function, then stage, then top)
     chosen = {function: policy_path(stage, function) for function in FUNCTIONS}
     # THEN each function's role gets its own hand-written policy, none a generated one
-    assert {function: str(path) for function, path in chosen.items()
-            if path != POLICIES / f"{function}.json"} == {}
+    assert {
+        function: str(path)
+        for function, path in chosen.items()
+        if path != POLICIES / f"{function}.json"
+    } == {}
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -51,27 +55,38 @@ def test_a_policy_allows_exact_actions_on_resources_and_nothing_else(function: s
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_every_resource_is_granted_only_for_lambdas_vpc_attachment_and_traces(
-        function: str) -> None:
+    function: str,
+) -> None:
     # GIVEN the statements of the function's policy that allow "*" as a resource
-    unscoped = [(str(one.get("Sid")), set(as_list(one["Action"])))
-                for one in statements(policies.load(function)) if "*" in as_list(one["Resource"])]
+    unscoped = [
+        (str(one.get("Sid")), set(as_list(one["Action"])))
+        for one in statements(policies.load(function))
+        if "*" in as_list(one["Resource"])
+    ]
     # THEN each is one of the two statements made for it, holding only their actions
-    beyond = [f"{sid}: {sorted(actions - UNSCOPED.get(sid, set()))}" for sid, actions in unscoped
-              if not actions <= UNSCOPED.get(sid, set())]
+    beyond = [
+        f"{sid}: {sorted(actions - UNSCOPED.get(sid, set()))}"
+        for sid, actions in unscoped
+        if not actions <= UNSCOPED.get(sid, set())
+    ]
     assert not beyond, "\n".join(["statements allowing every resource:", *beyond])
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_a_policy_names_only_resources_infra_declares_apart_from_the_functions(
-        function: str) -> None:
+    function: str,
+) -> None:
     # GIVEN the resources infra/ declares, and those the function's policy names
     template = yaml.safe_load(TEMPLATE.read_text())
     named = logical_ids(policies.load(function))
     # THEN each is declared there, and so is everything it depends on: never a function, its log
     # group or its role (Chalice declares those, and the role comes before the function: a policy
     # naming one is a circular dependency, which CloudFormation refuses)
-    unsafe = [f"{name} needs {sorted(undeclared)}, which infra/ does not declare"
-              for name in sorted(named) if (undeclared := _undeclared_dependencies(template, name))]
+    unsafe = [
+        f"{name} needs {sorted(undeclared)}, which infra/ does not declare"
+        for name in sorted(named)
+        if (undeclared := _undeclared_dependencies(template, name))
+    ]
     assert not unsafe, "\n".join(unsafe)
 
 
@@ -94,4 +109,5 @@ def test_operator_only_code_is_out_of_reach_of_the_lambda_handlers() -> None:
     reached = {str(path.relative_to(ROOT)) for path in imported_by(ROOT / "app.py")}
     # THEN none is operator-only code, which the IAM checks leave out of the Lambda code
     assert sorted(path for path in reached if path.startswith(OPERATOR_ONLY)) == [], (
-        "Lambda code imports operator-only code: the IAM checks would miss its AWS calls")
+        "Lambda code imports operator-only code: the IAM checks would miss its AWS calls"
+    )

@@ -56,8 +56,9 @@ class VersionedBucket(Tripline):
         message = json.loads(body)
         for entry in message.get("Records", []):
             landed = entry["s3"]["object"]
-            head = self.s3.head_object(Bucket=entry["s3"]["bucket"]["name"],
-                                       Key=unquote_plus(landed["key"]))
+            head = self.s3.head_object(
+                Bucket=entry["s3"]["bucket"]["name"], Key=unquote_plus(landed["key"])
+            )
             landed.setdefault("versionId", head["VersionId"])
         return json.dumps(message)
 
@@ -78,8 +79,9 @@ def day(app: Tripline) -> None:
     assert app.tick()["notifications"]["sent"] >= 1
 
 
-def deployment(app: Tripline, home_url: str, database_url: str,
-               environment: Callable[[str], None]) -> None:
+def deployment(
+    app: Tripline, home_url: str, database_url: str, environment: Callable[[str], None]
+) -> None:
     """``database_url`` names the empty database the secrets' logins reach; ``home_url`` the one
     holding the test client's API key; ``environment`` sets a function's login variables."""
     cold_start(app, environment, "migrate")
@@ -106,8 +108,10 @@ def deliver_through_an_outage(app: Tripline, trigger: Trigger) -> None:
     """Every batch on ``trigger``'s queue meets the database away, so the function puts the
     messages it could not handle back with their backoff; delivered again, each goes through."""
     records = app.receive(trigger.queue)
-    batches = [records[start:start + trigger.batch_size]
-               for start in range(0, len(records), trigger.batch_size)]
+    batches = [
+        records[start : start + trigger.batch_size]
+        for start in range(0, len(records), trigger.batch_size)
+    ]
     with DatabaseOutage(app.engine):
         failed = [one for batch in batches for one in app.invoke(trigger, batch)]
     assert failed, f"nothing on {trigger.queue} needed the database"

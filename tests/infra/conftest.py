@@ -16,7 +16,8 @@ from scripts.lambda_package.errors import BuildError
 STAGES = ("dev", "prod")
 UNREACHABLE_PROXY = "http://127.0.0.1:9"
 OFFLINE = {"PIP_NO_INDEX": "1"} | {
-    name: UNREACHABLE_PROXY for base in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+    name: UNREACHABLE_PROXY
+    for base in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
     for name in (base, base.lower())
 }
 
@@ -36,6 +37,9 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltPackage
             try:
                 built[stage] = build_package(stage, out / stage)
             except BuildError as error:
-                pytest.fail(f"building stage {stage} failed (run `make test`, which prepares the "
-                            f"wheelhouse and .venv-checks):\n{error}", pytrace=False)
+                pytest.fail(
+                    f"building stage {stage} failed (run `make test`, which prepares the "
+                    f"wheelhouse and .venv-checks):\n{error}",
+                    pytrace=False,
+                )
     return built

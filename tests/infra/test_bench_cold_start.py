@@ -21,8 +21,8 @@ def test_cold_start_bench_runs_on_the_built_package(packages: dict[str, BuiltPac
     output = run_bench("cold_start", "--zip", str(packages["prod"].zip_path), "--repeat", "1")
 
     figures = table(output, "median of 1")
-    assert [row["median of 1"] for row in figures] == [
-        "import app", "cold process_events imports"]
+    assert [row["median of 1"] for row in figures] == ["import app", "cold process_events imports"]
     assert all(number(row["no .pyc / with .pyc (range)"]) > 0 for row in figures)
     assert "imported app, SQLAlchemy, PyMySQL and Powertools from its bundle" in checked_line(
-        output)
+        output
+    )

@@ -27,15 +27,27 @@ def run_check(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
     executable = CHECKS_BIN / tool
     if not executable.exists():
         pytest.fail(f"{executable} is missing; run `make test`, which builds the checks virtualenv")
-    offline = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
-               "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
-    return subprocess.run([str(executable), *args], capture_output=True, text=True, env=offline,
-                          timeout=300, check=False)
+    offline = {
+        **os.environ,
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "BC_SKIP_MAPPING": "TRUE",
+        "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
+    }
+    return subprocess.run(
+        [str(executable), *args],
+        capture_output=True,
+        text=True,
+        env=offline,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_cfn_lint_finds_no_error_or_warning_in_the_expanded_template(
-        packages: Any, stage: str) -> None:
+    packages: Any, stage: str
+) -> None:
     # GIVEN the stage's package, its SAM template expanded to CloudFormation
     template = packages[stage].cloudformation_path
     # WHEN cfn-lint reads it
@@ -50,12 +62,15 @@ def test_checkov_fails_no_check_beyond_the_justified_skips(packages: Any, stage:
     # GIVEN the stage's expanded template and infra/checkov.yaml's skips
     template = packages[stage].cloudformation_path
     # WHEN checkov scans it
-    result = run_check("checkov", "--config-file", str(CHECKOV_CONFIG), "--file", str(template),
-                       "--output", "json")
+    result = run_check(
+        "checkov", "--config-file", str(CHECKOV_CONFIG), "--file", str(template), "--output", "json"
+    )
     report = json.loads(result.stdout)
     summary = report["summary"]
-    failed = [f"{check['check_id']} {check['resource']}: {check['check_name']}"
-              for check in report["results"]["failed_checks"]]
+    failed = [
+        f"{check['check_id']} {check['resource']}: {check['check_name']}"
+        for check in report["results"]["failed_checks"]
+    ]
     # THEN it passed checks and failed none
     assert failed == []
     assert summary["passed"] > 100 and summary["parsing_errors"] == 0
@@ -67,5 +82,7 @@ def test_every_checkov_skip_is_justified_and_the_list_is_short() -> None:
     skip_lines = [index for index, line in enumerate(lines) if re.match(r"\s+- CKV", line)]
     # THEN each skip is preceded by a comment saying why, and there are few of them
     for index in skip_lines:
-        assert lines[index - 1].strip().startswith("#"), f"no reason given for {lines[index].strip()}"
+        assert lines[index - 1].strip().startswith("#"), (
+            f"no reason given for {lines[index].strip()}"
+        )
     assert 0 < len(skip_lines) <= MOST_SKIPS

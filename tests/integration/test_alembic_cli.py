@@ -17,12 +17,22 @@ REPO = Path(__file__).resolve().parents[2]
 
 def alembic(*args: str, database_url: str | None) -> subprocess.CompletedProcess[str]:
     """``alembic ARGS`` in the repository root, the database named the application's way."""
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("TRIPLINE_", "DATABASE_"))}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("TRIPLINE_", "DATABASE_"))
+    }
     if database_url is not None:
         env["DATABASE_URL"] = database_url
-    return subprocess.run([sys.executable, "-m", "alembic", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def tables(url: str) -> set[str]:
@@ -66,8 +76,9 @@ def test_upgrade_downgrade_and_upgrade_again_on_the_configured_database(tmp_path
 
 def test_offline_sql_needs_no_server() -> None:
     # GIVEN a MySQL URL no server answers WHEN the DDL is asked for offline THEN it is MySQL's
-    done = alembic("upgrade", "head", "--sql",
-                   database_url="mysql+pymysql://reviewer@127.0.0.1:1/tripline")
+    done = alembic(
+        "upgrade", "head", "--sql", database_url="mysql+pymysql://reviewer@127.0.0.1:1/tripline"
+    )
     assert done.returncode == 0, done.stderr
     assert "ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_bin" in done.stdout
 

@@ -18,13 +18,16 @@ from tests.builders import rule
 from tests.integration.test_event_store import stored
 
 T0 = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
-LARGE = rule(id="large", group_by=("merchant",), when="amount > 100",
-             field_types={"amount": "number", "merchant": "string"})
+LARGE = rule(
+    id="large",
+    group_by=("merchant",),
+    when="amount > 100",
+    field_types={"amount": "number", "merchant": "string"},
+)
 
 
 def arrived(event_id: str, merchant: str = "acme", amount: float = 500) -> ArrivedEvent:
-    event = Event("payments", "payment", event_id, T0, T0,
-                  {"merchant": merchant, "amount": amount})
+    event = Event("payments", "payment", event_id, T0, T0, {"merchant": merchant, "amount": amount})
     return ArrivedEvent(event, json.dumps({"id": event_id}), f"m-{event_id}")
 
 
@@ -38,8 +41,10 @@ def store(engine: Engine, *items: ArrivedEvent) -> int:
 
 def alert_rows(engine: Engine) -> list[tuple[str, int, str]]:
     with engine.connect() as conn:
-        return [(row.status, row._mapping["count"], row.group_values[0][1]) for row in
-                conn.execute(select(alerts).order_by(alerts.c.id))]
+        return [
+            (row.status, row._mapping["count"], row.group_values[0][1])
+            for row in conn.execute(select(alerts).order_by(alerts.c.id))
+        ]
 
 
 def test_a_redelivered_event_adds_nothing_to_its_alert(engine: Engine) -> None:
@@ -93,5 +98,9 @@ def test_two_notifiers_never_claim_the_same_notice(engine: Engine) -> None:
     later = outbox.claim_due(T0 + timedelta(minutes=5), 10, 60)
     assert sorted(one.outbox_id for one in later) == sorted(one.outbox_id for one in again[1:])
     with engine.connect() as conn:
-        assert conn.scalar(select(alert_outbox.c.message_id)
-                           .where(alert_outbox.c.id == again[0].outbox_id)) == "m-1"
+        assert (
+            conn.scalar(
+                select(alert_outbox.c.message_id).where(alert_outbox.c.id == again[0].outbox_id)
+            )
+            == "m-1"
+        )

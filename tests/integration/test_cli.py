@@ -51,6 +51,7 @@ def test_db_sql_prints_mysql_ddl(capsys: pytest.CaptureFixture[str]) -> None:
 
 # --- tripline db downgrade -----------------------------------------------------------------------
 
+
 def run_db(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> int:
     """``tripline db ARGS`` on the database at ``url``, with a container of its own."""
     monkeypatch.setenv("DATABASE_URL", url)
@@ -70,8 +71,8 @@ def tables_at(url: str) -> set[str]:
 
 
 def test_db_downgrade_undoes_the_last_migration_and_says_so(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN a database at head (0005 added api_keys and audit_log)
     url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
     # WHEN the command runs with no revision
@@ -84,8 +85,8 @@ def test_db_downgrade_undoes_the_last_migration_and_says_so(
 
 
 def test_db_downgrade_to_base_then_upgrade_rebuilds_everything(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN a database at head WHEN it is taken to base THEN no table is left
     url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
     assert run_db(monkeypatch, url, "downgrade", "base") == 0
@@ -97,8 +98,8 @@ def test_db_downgrade_to_base_then_upgrade_rebuilds_everything(
 
 
 def test_db_downgrade_steps_back_n_or_to_a_revision(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
     assert run_db(monkeypatch, url, "downgrade", "-2") == 0
     assert run_db(monkeypatch, url, "downgrade", "0002") == 0
@@ -106,21 +107,32 @@ def test_db_downgrade_steps_back_n_or_to_a_revision(
     assert capsys.readouterr().out.splitlines() == [
         f"database downgraded from 0005 to 0003: {url}",
         f"database downgraded from 0003 to 0002: {url}",
-        f"database already at 0002, nothing undone: {url}"]
+        f"database already at 0002, nothing undone: {url}",
+    ]
 
 
-@pytest.mark.parametrize(("target", "said"), [
-    ("+1", "cannot downgrade to '+1'\n  - revision: give -N (steps back), a revision"),
-    ("head", "cannot downgrade to 'head'\n  - revision: give -N (steps back), a revision"),
-    ("-0", "cannot downgrade to '-0'\n  - revision: give -N"),
-    ("0001:0003", "cannot downgrade to '0001:0003'\n  - revision: give -N"),
-    ("-7", "cannot downgrade to '-7' from 0005\n  - revision: Relative revision -7 didn't "
-           "produce 7 migrations"),
-    ("0099", "cannot downgrade to '0099' from 0005\n  - revision: Can't locate revision"),
-])
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        ("+1", "cannot downgrade to '+1'\n  - revision: give -N (steps back), a revision"),
+        ("head", "cannot downgrade to 'head'\n  - revision: give -N (steps back), a revision"),
+        ("-0", "cannot downgrade to '-0'\n  - revision: give -N"),
+        ("0001:0003", "cannot downgrade to '0001:0003'\n  - revision: give -N"),
+        (
+            "-7",
+            "cannot downgrade to '-7' from 0005\n  - revision: Relative revision -7 didn't "
+            "produce 7 migrations",
+        ),
+        ("0099", "cannot downgrade to '0099' from 0005\n  - revision: Can't locate revision"),
+    ],
+)
 def test_db_downgrade_refuses_a_target_it_cannot_reach_and_changes_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        target: str, said: str) -> None:
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    target: str,
+    said: str,
+) -> None:
     # GIVEN a database at head
     url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
     before = tables_at(url)
@@ -133,8 +145,8 @@ def test_db_downgrade_refuses_a_target_it_cannot_reach_and_changes_nothing(
 
 
 def test_db_downgrade_of_a_database_without_history_exits_2(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN an empty database (a DATABASE_URL pointing at the wrong place, most often)
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     # WHEN a downgrade is asked THEN it is refused: there is nothing to undo
@@ -165,11 +177,13 @@ def test_rules_check_passes_the_repos_rules(capsys: pytest.CaptureFixture[str]) 
     # THEN it says what it loaded and that nothing is wrong
     assert code == 0
     assert capsys.readouterr().out == (
-        "rules/: 7 rules, 5 sources, 1 reference table: no problems\n")
+        "rules/: 7 rules, 5 sources, 1 reference table: no problems\n"
+    )
 
 
 def test_rules_check_prints_each_problem_as_file_line_column_and_exits_1(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN a rules folder with a misspelt field and a duplicate key in a source definition
     directory = tmp_path / "rules"
     (directory / "sources").mkdir(parents=True)
@@ -183,12 +197,13 @@ def test_rules_check_prints_each_problem_as_file_line_column_and_exits_1(
         "rules/sources/payments.yaml:6: duplicate key 'type' (first at line 1)",
         "rules/large.yaml:4:7: when: unknown field 'amout'; the fields are: id, occurred_at, "
         "received_at, source, type",
-        "rules/: 2 problems in 2 files (0 rules, 0 sources, 0 reference tables loaded)"]
+        "rules/: 2 problems in 2 files (0 rules, 0 sources, 0 reference tables loaded)",
+    ]
 
 
 def test_rules_check_defaults_to_the_configured_rules_folder(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = tmp_path / "mine"
     (directory / "sources").mkdir(parents=True)
     (directory / "sources" / "payments.yaml").write_text(SOURCE)
@@ -199,21 +214,28 @@ def test_rules_check_defaults_to_the_configured_rules_folder(
 
 
 def test_rules_check_of_a_missing_folder_exits_2(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["rules", "check", str(tmp_path / "nowhere")]) == 2
     assert "no such directory" in capsys.readouterr().err
 
 
 def declines(count: int) -> list[dict[str, object]]:
-    return [{"source": "payments", "type": "payment.attempted", "id": f"d-{n}",
-             "occurred_at": f"2026-11-22T08:0{n}:00Z",
-             "data": {"amount": 20, "card": "c-1", "merchant": "acme", "status": "declined"}}
-            for n in range(count)]
+    return [
+        {
+            "source": "payments",
+            "type": "payment.attempted",
+            "id": f"d-{n}",
+            "occurred_at": f"2026-11-22T08:0{n}:00Z",
+            "data": {"amount": 20, "card": "c-1", "merchant": "acme", "status": "declined"},
+        }
+        for n in range(count)
+    ]
 
 
 def test_rules_test_dry_runs_a_loaded_rule_over_listed_events(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN the repository's rules and five declines on one card in a JSON file
     monkeypatch.setenv("TRIPLINE_RULES_DIR", str(Path(__file__).resolve().parents[2] / "rules"))
     bootstrap.reset()
@@ -231,8 +253,8 @@ def test_rules_test_dry_runs_a_loaded_rule_over_listed_events(
 
 
 def test_rules_test_of_a_broken_rule_file_names_file_line_and_column(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = tmp_path / "rules"
     (directory / "sources").mkdir(parents=True)
     (directory / "sources" / "payments.yaml").write_text(SOURCE)

@@ -34,27 +34,33 @@ class SecretWorld:
         self.monkeypatch = monkeypatch
         url = make_url(database_url)
         self.database = url.database or ""
-        self.arn = client.create_secret(Name=f"rds!db-{uuid.uuid4().hex[:8]}", SecretString=json.dumps(
-            {"username": url.username, "password": url.password or ""}))["ARN"]
+        self.arn = client.create_secret(
+            Name=f"rds!db-{uuid.uuid4().hex[:8]}",
+            SecretString=json.dumps({"username": url.username, "password": url.password or ""}),
+        )["ARN"]
         self.fetches = 0
         for name, value in {
             "DATABASE_URL": "mysql+pymysql://nobody:nothing@192.0.2.1:1/unused",  # never used
-            "TRIPLINE_DATABASE_SECRET_ARN": self.arn, "TRIPLINE_DATABASE_HOST": url.host or "",
+            "TRIPLINE_DATABASE_SECRET_ARN": self.arn,
+            "TRIPLINE_DATABASE_HOST": url.host or "",
             "TRIPLINE_DATABASE_PORT": str(url.port or 3306),
-            "TRIPLINE_DATABASE_NAME": self.database, "TRIPLINE_DATABASE_TLS": "off",
+            "TRIPLINE_DATABASE_NAME": self.database,
+            "TRIPLINE_DATABASE_TLS": "off",
         }.items():
             monkeypatch.setenv(name, value)
 
     def store(self, username: str, password: str) -> None:
-        self.client.put_secret_value(SecretId=self.arn, SecretString=json.dumps(
-            {"username": username, "password": password}))
+        self.client.put_secret_value(
+            SecretId=self.arn, SecretString=json.dumps({"username": username, "password": password})
+        )
 
     def container(self) -> bootstrap.Container:
         """A fresh container, as a cold start builds one, with its secret reads counted."""
         bootstrap.reset()
         services = bootstrap.container()
         services.secrets_client.meta.events.register(
-            "before-call.secrets-manager.GetSecretValue", self._count)
+            "before-call.secrets-manager.GetSecretValue", self._count
+        )
         return services
 
     def _count(self, **_: Any) -> None:
@@ -62,14 +68,16 @@ class SecretWorld:
 
 
 @pytest.fixture
-def world(aws_env: None, mysql_database_url: str,
-          monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretWorld]:
+def world(
+    aws_env: None, mysql_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SecretWorld]:
     import boto3
     from moto import mock_aws
 
     with mock_aws():
-        yield SecretWorld(boto3.client("secretsmanager", region_name="us-east-1"), monkeypatch,
-                          mysql_database_url)
+        yield SecretWorld(
+            boto3.client("secretsmanager", region_name="us-east-1"), monkeypatch, mysql_database_url
+        )
     bootstrap.reset()
 
 
@@ -118,7 +126,9 @@ def test_the_engine_logs_in_with_the_secret_and_reads_it_once_for_many_connectio
 
 
 def test_a_rotated_password_is_fetched_again_once_and_the_connection_succeeds(
-    world: SecretWorld, mysql_admin: Engine, rotating_user: tuple[str, str],
+    world: SecretWorld,
+    mysql_admin: Engine,
+    rotating_user: tuple[str, str],
 ) -> None:
     # GIVEN the secret holding a user's password, cached by a warm container's first connection
     name, password = rotating_user
@@ -141,7 +151,9 @@ def test_a_rotated_password_is_fetched_again_once_and_the_connection_succeeds(
 
 
 def test_a_password_the_secret_cannot_fix_is_retried_once_then_reported_without_it(
-    world: SecretWorld, mysql_admin: Engine, rotating_user: tuple[str, str],
+    world: SecretWorld,
+    mysql_admin: Engine,
+    rotating_user: tuple[str, str],
 ) -> None:
     # GIVEN a secret whose password the server does not accept, even freshly read
     name, _ = rotating_user
@@ -163,7 +175,8 @@ def test_a_password_the_secret_cannot_fix_is_retried_once_then_reported_without_
 
 
 def test_with_tls_verified_a_server_without_tls_is_refused_not_spoken_to_in_plain_text(
-    world: SecretWorld, monkeypatch: pytest.MonkeyPatch,
+    world: SecretWorld,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # GIVEN the production setting, TLS verified, with a CA bundle this machine has
     monkeypatch.delenv("TRIPLINE_DATABASE_TLS")
@@ -177,7 +190,8 @@ def test_with_tls_verified_a_server_without_tls_is_refused_not_spoken_to_in_plai
 
 
 def test_on_lambda_the_engine_keeps_one_connection_and_elsewhere_a_few(
-    world: SecretWorld, monkeypatch: pytest.MonkeyPatch,
+    world: SecretWorld,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # GIVEN the same settings in a Lambda container (Lambda names the function) and elsewhere
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "tripline-dev-process_events")
@@ -190,7 +204,8 @@ def test_on_lambda_the_engine_keeps_one_connection_and_elsewhere_a_few(
 
 
 def test_db_upgrade_runs_with_the_secret_settings_as_an_operator_would_through_a_tunnel(
-    world: SecretWorld, capsys: pytest.CaptureFixture[str],
+    world: SecretWorld,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # GIVEN the AWS settings (secret, host, name) and no usable DATABASE_URL
     services = world.container()

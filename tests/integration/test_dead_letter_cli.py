@@ -31,7 +31,8 @@ class Terminal(io.StringIO):
 
 
 def test_list_prints_each_queue_its_dlq_and_messages(
-        aws: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN two messages on the rows DLQ
     bury(aws, "rows", "{}", "{}")
     # WHEN listed
@@ -42,11 +43,13 @@ def test_list_prints_each_queue_its_dlq_and_messages(
         "queue             dead-letter queue     messages",
         "tripline-events   tripline-events-dlq   0",
         "tripline-uploads  tripline-uploads-dlq  0",
-        "tripline-rows     tripline-rows-dlq     2"]
+        "tripline-rows     tripline-rows-dlq     2",
+    ]
 
 
 def test_show_pretty_prints_each_message_and_cuts_long_bodies(
-        aws: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN a JSON message and a 5,000-character one on the events DLQ
     bury(aws, "events", json.dumps({"source": "shop", "id": "e-1"}), "x" * 5000)
     # WHEN shown
@@ -63,7 +66,8 @@ def test_show_pretty_prints_each_message_and_cuts_long_bodies(
 
 
 def test_show_json_gives_whole_bodies(
-        aws: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     bury(aws, "uploads", "y" * 5000)
     assert main(["dlq", "show", "tripline-uploads-dlq", "--json", "--limit", "5"]) == 0
     [shown] = json.loads(capsys.readouterr().out)
@@ -72,7 +76,8 @@ def test_show_json_gives_whole_bodies(
 
 
 def test_redrive_with_yes_moves_everything_back_and_exits_0(
-        aws: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN two messages on the events DLQ
     bury(aws, "events", '{"n": 1}', '{"n": 2}')
     # WHEN redriven without a question
@@ -80,14 +85,15 @@ def test_redrive_with_yes_moves_everything_back_and_exits_0(
     # THEN both are back on the events queue and the DLQ is empty
     assert code == 0
     assert capsys.readouterr().out == (
-        "moved 2 message(s) from tripline-events-dlq to tripline-events\n")
+        "moved 2 message(s) from tripline-events-dlq to tripline-events\n"
+    )
     assert on_queue(aws, "tripline-events") == ['{"n": 1}', '{"n": 2}']
     assert on_queue(aws, "tripline-events-dlq") == []
 
 
 def test_redrive_on_a_terminal_asks_and_a_no_moves_nothing(
-        aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN a message on the rows DLQ and an operator at a terminal who answers "n"
     bury(aws, "rows", "{}")
     monkeypatch.setattr("sys.stdin", Terminal("n\n"))
@@ -102,7 +108,8 @@ def test_redrive_on_a_terminal_asks_and_a_no_moves_nothing(
 
 
 def test_redrive_confirmed_on_a_terminal_moves_them(
-        aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     bury(aws, "rows", "{}")
     monkeypatch.setattr("sys.stdin", Terminal("y\n"))
     assert main(["dlq", "redrive", "rows"]) == 0
@@ -110,15 +117,16 @@ def test_redrive_confirmed_on_a_terminal_moves_them(
 
 
 def test_redrive_of_an_empty_dlq_asks_nothing(
-        aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("sys.stdin", Terminal(""))
     assert main(["dlq", "redrive", "events"]) == 0
     assert capsys.readouterr().out == "tripline-events-dlq is empty: nothing to move\n"
 
 
 def test_redrive_that_cannot_send_lists_each_failure_and_exits_1(
-        aws: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN a message on the uploads DLQ and its source queue gone
     bury(aws, "uploads", "{}")
     aws["clients"]["sqs"].delete_queue(QueueUrl=aws["resources"].queue_urls["tripline-uploads"])
@@ -127,13 +135,16 @@ def test_redrive_that_cannot_send_lists_each_failure_and_exits_1(
     # THEN it says nothing moved and why, and the message is still on the DLQ
     out = capsys.readouterr().out.splitlines()
     assert code == 1
-    assert out[:2] == ["moved 0 message(s) from tripline-uploads-dlq to tripline-uploads",
-                       "failed 1 (left on tripline-uploads-dlq):"]
+    assert out[:2] == [
+        "moved 0 message(s) from tripline-uploads-dlq to tripline-uploads",
+        "failed 1 (left on tripline-uploads-dlq):",
+    ]
     assert "queue 'tripline-uploads' unavailable" in out[2]
     assert on_queue(aws, "tripline-uploads-dlq") == ["{}"]
 
 
 def test_an_unknown_queue_exits_2_naming_the_known_ones(
-        aws: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["dlq", "show", "payments"]) == 2
     assert "the queues are events, uploads, rows" in capsys.readouterr().err

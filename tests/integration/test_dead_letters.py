@@ -20,18 +20,21 @@ def dead_letters(aws: dict[str, Any]) -> SqsDeadLetters:
 def bury(aws: dict[str, Any], queue: str, bodies: list[str], **attributes: str) -> None:
     """Put messages on ``queue``'s DLQ as if they had failed there (a string attribute each)."""
     sqs, url = aws["clients"]["sqs"], aws["resources"].queue_urls[f"{queue}-dlq"]
-    extra = {name: {"DataType": "String", "StringValue": value}
-             for name, value in attributes.items()}
+    extra = {
+        name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()
+    }
     for body in bodies:
-        sqs.send_message(QueueUrl=url, MessageBody=body,
-                         **({"MessageAttributes": extra} if extra else {}))
+        sqs.send_message(
+            QueueUrl=url, MessageBody=body, **({"MessageAttributes": extra} if extra else {})
+        )
 
 
 def drain(aws: dict[str, Any], queue_name: str) -> list[dict[str, Any]]:
     sqs, url = aws["clients"]["sqs"], aws["resources"].queue_urls[queue_name]
     taken: list[dict[str, Any]] = []
-    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                     MessageAttributeNames=["All"]).get("Messages", []):
+    while got := sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages", []):
         taken += got
         for message in got:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
@@ -55,7 +58,8 @@ def test_counts_name_every_queue_and_what_waits_on_its_dlq(aws: dict[str, Any]) 
     assert [(c.queue, c.dead_letter_queue, c.messages) for c in counts] == [
         ("tripline-events", "tripline-events-dlq", 3),
         ("tripline-uploads", "tripline-uploads-dlq", 0),
-        ("tripline-rows", "tripline-rows-dlq", 0)]
+        ("tripline-rows", "tripline-rows-dlq", 0),
+    ]
 
 
 def test_peek_shows_messages_and_leaves_them_on_the_dlq(aws: dict[str, Any]) -> None:
@@ -106,8 +110,9 @@ def test_a_failed_send_leaves_the_messages_on_the_dlq(aws: dict[str, Any]) -> No
     sqs = aws["clients"]["sqs"]
 
     def refuse(**_: Any) -> None:
-        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}},
-                          "SendMessageBatch")
+        raise ClientError(
+            {"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "SendMessageBatch"
+        )
 
     sqs.meta.events.register("before-call.sqs.SendMessageBatch", refuse)
     # WHEN redriven
@@ -135,8 +140,10 @@ def test_an_entry_sqs_refuses_stays_on_the_dlq_and_the_rest_move(aws: dict[str, 
         params["Entries"] = [e for e in params["Entries"] if e not in refused]
 
     def answer_failed(parsed: dict[str, Any], **_: Any) -> None:
-        parsed["Failed"] = [{"Id": e["Id"], "SenderFault": False, "Code": "InternalError",
-                             "Message": "try again"} for e in refused]
+        parsed["Failed"] = [
+            {"Id": e["Id"], "SenderFault": False, "Code": "InternalError", "Message": "try again"}
+            for e in refused
+        ]
 
     sqs.meta.events.register("provide-client-params.sqs.SendMessageBatch", hold_back)
     sqs.meta.events.register("after-call.sqs.SendMessageBatch", answer_failed)
@@ -153,8 +160,9 @@ def test_an_entry_sqs_refuses_stays_on_the_dlq_and_the_rest_move(aws: dict[str, 
     assert [m["Body"] for m in drain(aws, "tripline-events-dlq")] == [bodies(3)[1]]
 
 
-@pytest.mark.parametrize("name", ["uploads", "uploads-dlq", "tripline-uploads",
-                                  "tripline-uploads-dlq"])
+@pytest.mark.parametrize(
+    "name", ["uploads", "uploads-dlq", "tripline-uploads", "tripline-uploads-dlq"]
+)
 def test_a_queue_is_named_short_full_or_by_its_dlq(name: str) -> None:
     assert find_queue(name).name == "tripline-uploads"
 

@@ -37,9 +37,13 @@ def arrived(**overrides: object) -> ArrivedEvent:
     return ArrivedEvent(event, json.dumps(item), message_id=f"m-{event.event_id}")
 
 
-def stored(store: SqlEventStore, arrived: Sequence[ArrivedEvent],
-           rejected: Sequence[RejectedItem] = (), verdicts: Verdicts | None = None,
-           at: datetime | None = None) -> StoreOutcome:
+def stored(
+    store: SqlEventStore,
+    arrived: Sequence[ArrivedEvent],
+    rejected: Sequence[RejectedItem] = (),
+    verdicts: Verdicts | None = None,
+    at: datetime | None = None,
+) -> StoreOutcome:
     """One batch through the processor's storing flow, in one unit of work."""
     with store.unit_of_work() as work:
         return store_events(work, arrived, rejected, verdicts, at or FixedClock().now())
@@ -67,8 +71,12 @@ def test_same_event_delivered_three_times_is_stored_once(engine: Engine) -> None
 def test_raw_row_keeps_the_item_as_sent_and_processed_row_is_normalized(engine: Engine) -> None:
     # GIVEN an item with padded strings and a +02:00 timestamp
     store = SqlEventStore(engine)
-    one = arrived(id="o-2", source=" Shop ", occurred_at="2026-11-22T10:00:00.123456+02:00",
-                  data={"note": "  hi  "})
+    one = arrived(
+        id="o-2",
+        source=" Shop ",
+        occurred_at="2026-11-22T10:00:00.123456+02:00",
+        data={"note": "  hi  "},
+    )
     # WHEN stored and read back
     stored(store, [one], [])
     view = SqlEventReader(engine).get_event("shop", "o-2")
@@ -93,8 +101,14 @@ def test_event_ids_differing_only_in_case_are_different_events(engine: Engine) -
 def test_rejection_is_recorded_once_per_item_key(engine: Engine) -> None:
     # GIVEN a rejected item delivered twice
     store = SqlEventStore(engine)
-    rejected = RejectedItem("sqs:m-1", "invalid event", (Detail("is required", field="type"),),
-                            '{"source":"shop"}', RECEIVED, source="shop")
+    rejected = RejectedItem(
+        "sqs:m-1",
+        "invalid event",
+        (Detail("is required", field="type"),),
+        '{"source":"shop"}',
+        RECEIVED,
+        source="shop",
+    )
     # WHEN stored twice
     first, second = stored(store, [], [rejected]), stored(store, [], [rejected])
     # THEN it is recorded once, with its errors as data
@@ -111,9 +125,16 @@ def test_a_failed_write_leaves_nothing_behind(engine: Engine) -> None:
     good = arrived(id="fine")
     bad_event = arrived(id="typeless").event
     bad = ArrivedEvent(
-        Event(bad_event.source, None, bad_event.event_id, bad_event.occurred_at,  # type: ignore[arg-type]
-              bad_event.received_at, bad_event.data),
-        "{}", "m-bad",
+        Event(
+            bad_event.source,
+            None,
+            bad_event.event_id,
+            bad_event.occurred_at,  # type: ignore[arg-type]
+            bad_event.received_at,
+            bad_event.data,
+        ),
+        "{}",
+        "m-bad",
     )
     # WHEN the batch is stored, the database refuses the NOT NULL column
     with pytest.raises(StorageError, match="storing events"):
@@ -127,7 +148,9 @@ def test_list_is_newest_first_and_pages_with_a_cursor(engine: Engine) -> None:
     store = SqlEventStore(engine)
     start = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
     stamps = [start + timedelta(minutes=n) for n in (0, 1, 2, 2, 3)]
-    stored(store, [arrived(id=f"e{n}", occurred_at=s.isoformat()) for n, s in enumerate(stamps)], [])
+    stored(
+        store, [arrived(id=f"e{n}", occurred_at=s.isoformat()) for n, s in enumerate(stamps)], []
+    )
     reader = SqlEventReader(engine)
     # WHEN read two at a time
     seen, after = [], None
@@ -147,18 +170,25 @@ def test_list_filters_by_source_type_and_time(engine: Engine) -> None:
     stored(
         store,
         [
-            arrived(id="a", source="shop", type="order.created", occurred_at="2026-11-22T06:00:00Z"),
+            arrived(
+                id="a", source="shop", type="order.created", occurred_at="2026-11-22T06:00:00Z"
+            ),
             arrived(id="b", source="shop", type="order.paid", occurred_at="2026-11-22T07:00:00Z"),
             arrived(id="c", source="crm", type="order.created", occurred_at="2026-11-22T07:30:00Z"),
-            arrived(id="d", source="shop", type="order.created", occurred_at="2026-11-22T08:00:00Z"),
+            arrived(
+                id="d", source="shop", type="order.created", occurred_at="2026-11-22T08:00:00Z"
+            ),
         ],
         [],
     )
     reader = SqlEventReader(engine)
     # WHEN filtered
-    query = EventQuery(source="shop", type="order.created",
-                       since=datetime(2026, 11, 22, 6, 30, tzinfo=UTC),
-                       until=datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    query = EventQuery(
+        source="shop",
+        type="order.created",
+        since=datetime(2026, 11, 22, 6, 30, tzinfo=UTC),
+        until=datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
+    )
     # THEN only matching events in [since, until) come back
     assert [view.event_id for view in reader.list_events(query).items] == ["d"]
 

@@ -30,8 +30,11 @@ BODY = "Payment of 9000 € on card c-1.\n\nAcknowledge: POST http://127.0.0.1:8
 
 
 def alert(subject: str = SUBJECT) -> OutgoingAlert:
-    return OutgoingAlert(subject, BODY, {"severity": "high", "source": "payments",
-                                         "rule": "large-payment", "status": "open"})
+    return OutgoingAlert(
+        subject,
+        BODY,
+        {"severity": "high", "source": "payments", "rule": "large-payment", "status": "open"},
+    )
 
 
 @pytest.fixture
@@ -40,14 +43,19 @@ def mailbox(aws: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     not wait (an empty poll returns at once)."""
     sqs, sns = aws["clients"]["sqs"], aws["clients"]["sns"]
     url = subscribe_mailbox(sqs, sns, aws["resources"].topic_arn)
-    return {"url": url, "topic": SnsTopic(sns, aws["resources"].topic_arn),
-            "pump": MailboxPump(sqs, url, tmp_path / "mailbox", wait_seconds=0),
-            "directory": tmp_path / "mailbox"}
+    return {
+        "url": url,
+        "topic": SnsTopic(sns, aws["resources"].topic_arn),
+        "pump": MailboxPump(sqs, url, tmp_path / "mailbox", wait_seconds=0),
+        "directory": tmp_path / "mailbox",
+    }
 
 
 def on_queue(aws: dict[str, Any], url: str) -> int:
-    counts = aws["clients"]["sqs"].get_queue_attributes(QueueUrl=url, AttributeNames=[
-        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    counts = aws["clients"]["sqs"].get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
     return sum(int(value) for value in counts.values())
 
 
@@ -68,11 +76,16 @@ def test_subscribing_twice_leaves_one_envelope_subscription(aws: dict[str, Any])
     assert first == second and first.endswith(MAILBOX_QUEUE)
     [subscription] = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
     assert subscription["Protocol"] == "sqs"
-    attributes = sns.get_subscription_attributes(
-        SubscriptionArn=subscription["SubscriptionArn"])["Attributes"]
+    attributes = sns.get_subscription_attributes(SubscriptionArn=subscription["SubscriptionArn"])[
+        "Attributes"
+    ]
     assert attributes.get("RawMessageDelivery", "false") == "false"
-    assert '"aws:SourceArn"' in sqs.get_queue_attributes(
-        QueueUrl=first, AttributeNames=["Policy"])["Attributes"]["Policy"]
+    assert (
+        '"aws:SourceArn"'
+        in sqs.get_queue_attributes(QueueUrl=first, AttributeNames=["Policy"])["Attributes"][
+            "Policy"
+        ]
+    )
 
 
 def test_a_published_alert_becomes_one_email_file_and_leaves_the_queue(
@@ -95,8 +108,12 @@ def test_a_published_alert_becomes_one_email_file_and_leaves_the_queue(
     assert mail["Message-ID"] == f"<{message_id}@sns.tripline.local>"
     assert mail["Date"].datetime.tzinfo is not None
     assert abs((datetime.now(UTC) - mail["Date"].datetime).total_seconds()) < 60
-    assert (mail["X-Tripline-Severity"], mail["X-Tripline-Source"], mail["X-Tripline-Rule"],
-            mail["X-Tripline-Status"]) == ("high", "payments", "large-payment", "open")
+    assert (
+        mail["X-Tripline-Severity"],
+        mail["X-Tripline-Source"],
+        mail["X-Tripline-Rule"],
+        mail["X-Tripline-Status"],
+    ) == ("high", "payments", "large-payment", "open")
     assert mail.get_content_type() == "text/plain"
     assert mail.get_content_charset() == "utf-8"
     assert mail.get_content() == BODY
@@ -140,15 +157,23 @@ def test_a_message_whose_file_cannot_be_written_stays_on_the_queue(
 def test_mail_files_sort_in_arrival_order_and_never_collide(tmp_path: Path) -> None:
     # GIVEN three notifications, two of them in the same microsecond
     def mail(message_id: str) -> EmailMessage:
-        return mail_from_notification({"Message": "x", "MessageId": message_id, "Subject": "Same!",
-                                       "Timestamp": "2024-05-01T12:00:00.123Z"})
+        return mail_from_notification(
+            {
+                "Message": "x",
+                "MessageId": message_id,
+                "Subject": "Same!",
+                "Timestamp": "2024-05-01T12:00:00.123Z",
+            }
+        )
 
     at = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
     later = datetime(2024, 5, 1, 12, 0, 1, tzinfo=UTC)
     # WHEN each is written
-    names = [write_mail(tmp_path, mail("bbbbbbbb-1"), at=at).name,
-             write_mail(tmp_path, mail("aaaaaaaa-2"), at=at).name,
-             write_mail(tmp_path, mail("00000000-3"), at=later).name]
+    names = [
+        write_mail(tmp_path, mail("bbbbbbbb-1"), at=at).name,
+        write_mail(tmp_path, mail("aaaaaaaa-2"), at=at).name,
+        write_mail(tmp_path, mail("00000000-3"), at=later).name,
+    ]
     # THEN every file is kept, whole (no temporary left), and the later one sorts last
     assert names[0] == "20240501T120000.123456-bbbbbbbb-same.eml"
     assert len(set(names)) == 3 and sorted(names)[-1] == names[2]

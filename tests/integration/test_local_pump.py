@@ -20,11 +20,21 @@ from tripline.local.pump import LambdaSettings, SqsPump, start_pump
 from tripline.local.triggers import MAX_LOCAL_CONCURRENCY, local_concurrency, sqs_triggers
 
 RECORD_KEYS = {
-    "messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
-    "eventSource", "eventSourceARN", "awsRegion",
+    "messageId",
+    "receiptHandle",
+    "body",
+    "attributes",
+    "messageAttributes",
+    "md5OfBody",
+    "eventSource",
+    "eventSourceARN",
+    "awsRegion",
 }
 LAMBDA_ATTRIBUTES = {
-    "ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp",
+    "ApproximateReceiveCount",
+    "SentTimestamp",
+    "SenderId",
+    "ApproximateFirstReceiveTimestamp",
 }
 
 
@@ -36,8 +46,12 @@ class RecordingHandler:
     answers as app.py's triggers do (``answer_batch``: each failed record postponed by
     ``retry``, on the queue its record names)."""
 
-    def __init__(self, fail_bodies: frozenset[str] = frozenset(), raises: bool = False,
-                 retry: RetrySchedule = AT_ONCE) -> None:
+    def __init__(
+        self,
+        fail_bodies: frozenset[str] = frozenset(),
+        raises: bool = False,
+        retry: RetrySchedule = AT_ONCE,
+    ) -> None:
         self.fail_bodies = fail_bodies
         self.raises = raises
         self.retry = retry
@@ -49,8 +63,9 @@ class RecordingHandler:
             raise RuntimeError("database went away")
         failed = [r["messageId"] for r in event["Records"] if r["body"] in self.fail_bodies]
         redelivery = SqsRedelivery(boto3.client("sqs", region_name="us-east-1"))
-        return answer_batch(sqs_messages(event["Records"]), failed, redelivery=redelivery,
-                            schedule=self.retry)
+        return answer_batch(
+            sqs_messages(event["Records"]), failed, redelivery=redelivery, schedule=self.retry
+        )
 
     def records(self) -> list[dict[str, Any]]:
         return [record for event, _ in self.calls for record in event["Records"]]
@@ -67,13 +82,16 @@ def queue_url(aws: dict[str, Any]) -> str:
 
 
 def send(sqs: Any, queue_url: str, *bodies: str, **extra: Any) -> list[str]:
-    return [sqs.send_message(QueueUrl=queue_url, MessageBody=body, **extra)["MessageId"]
-            for body in bodies]
+    return [
+        sqs.send_message(QueueUrl=queue_url, MessageBody=body, **extra)["MessageId"]
+        for body in bodies
+    ]
 
 
 def receive_all(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
-    answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                 AttributeNames=["All"], WaitTimeSeconds=0)
+    answer = sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=0
+    )
     return list(answer.get("Messages", []))
 
 
@@ -103,7 +121,8 @@ def test_failed_record_is_redelivered_and_the_rest_deleted(sqs: Any, queue_url: 
 
 
 def test_the_pump_leaves_a_failed_record_as_long_as_the_handler_postponed_it(
-        sqs: Any, queue_url: str) -> None:
+    sqs: Any, queue_url: str
+) -> None:
     # GIVEN a message the handler fails and puts back for 30 seconds (a database outage's
     # backoff), and a pump that would retry a crashed batch after a second
     [message_id] = send(sqs, queue_url, "bad")
@@ -180,13 +199,17 @@ def test_a_message_failing_repeatedly_ends_in_the_dead_letter_queue(
 
 def test_the_handler_gets_lambdas_sqs_event_and_context(sqs: Any, queue_url: str) -> None:
     # GIVEN three messages, one carrying a string and a binary message attribute
-    attributes = {"tenant": {"DataType": "String", "StringValue": "acme"},
-                  "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}}
-    ids = send(sqs, queue_url, "first") + send(sqs, queue_url, "second", "third",
-                                               MessageAttributes=attributes)
+    attributes = {
+        "tenant": {"DataType": "String", "StringValue": "acme"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+    }
+    ids = send(sqs, queue_url, "first") + send(
+        sqs, queue_url, "second", "third", MessageAttributes=attributes
+    )
     handler = RecordingHandler()
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
 
     # WHEN the pump polls once
     function = LambdaSettings("tripline-local-process_events")
@@ -202,13 +225,24 @@ def test_the_handler_gets_lambdas_sqs_event_and_context(sqs: Any, queue_url: str
         assert all(isinstance(value, str) for value in record["attributes"].values())
         assert record["md5OfBody"] == hashlib.md5(record["body"].encode()).hexdigest()
         assert (record["eventSource"], record["eventSourceARN"], record["awsRegion"]) == (
-            "aws:sqs", arn, "us-east-1")
+            "aws:sqs",
+            arn,
+            "us-east-1",
+        )
     shaped = next(r for r in records if r["body"] == "second")["messageAttributes"]
     assert shaped == {
-        "tenant": {"stringValue": "acme", "stringListValues": [], "binaryListValues": [],
-                   "dataType": "String"},
-        "blob": {"binaryValue": "AAE=", "stringListValues": [], "binaryListValues": [],
-                 "dataType": "Binary"},
+        "tenant": {
+            "stringValue": "acme",
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": "String",
+        },
+        "blob": {
+            "binaryValue": "AAE=",
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": "Binary",
+        },
     }
     assert context.function_name == "tripline-local-process_events"
     assert context.aws_request_id and context.memory_limit_in_mb == 512
@@ -254,8 +288,21 @@ def test_the_apps_sqs_triggers_are_pumped_with_their_queues_and_batch_sizes() ->
 def test_local_pollers_follow_each_functions_reserved_concurrency(tmp_path: Path) -> None:
     # GIVEN a stage where one function reserves 2, one 50 and one nothing
     config = tmp_path / "config.json"
-    config.write_text(json.dumps({"stages": {"local": {"lambda_functions": {
-        "a": {"reserved_concurrency": 2}, "b": {"reserved_concurrency": 50}, "c": {}}}}}))
+    config.write_text(
+        json.dumps(
+            {
+                "stages": {
+                    "local": {
+                        "lambda_functions": {
+                            "a": {"reserved_concurrency": 2},
+                            "b": {"reserved_concurrency": 50},
+                            "c": {},
+                        }
+                    }
+                }
+            }
+        )
+    )
     # WHEN the local concurrency is read THEN it follows it, capped for one process
     assert local_concurrency(config) == {"a": 2, "b": MAX_LOCAL_CONCURRENCY, "c": 1}
     # AND a missing file means one poller each

@@ -13,9 +13,15 @@ from chalicelib.domain.errors import ConfigurationError
 from tripline.local.schedules import rate_seconds, scheduled_triggers, start_schedules
 
 
-@pytest.mark.parametrize("expression, seconds", [
-    ("rate(1 minute)", 60), ("rate(5 minutes)", 300), ("rate(2 hours)", 7200), ("rate(1 day)", 86400),
-])
+@pytest.mark.parametrize(
+    "expression, seconds",
+    [
+        ("rate(1 minute)", 60),
+        ("rate(5 minutes)", 300),
+        ("rate(2 hours)", 7200),
+        ("rate(1 day)", 86400),
+    ],
+)
 def test_rates_are_read_as_seconds(expression: str, seconds: int) -> None:
     assert rate_seconds(expression) == seconds
 
@@ -57,7 +63,8 @@ def test_the_apps_schedules_are_found_and_a_cron_one_is_refused() -> None:
     import app as tripline
 
     assert [(one.name, one.period_seconds) for one in scheduled_triggers(tripline.app)] == [
-        ("tick", 60)]
+        ("tick", 60)
+    ]
     cron_app = Chalice(app_name="cron")
 
     @cron_app.schedule(Cron(0, 12, "*", "*", "?", "*"))

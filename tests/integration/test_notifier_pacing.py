@@ -32,15 +32,22 @@ class StoppedTime:
 
 
 def test_a_burst_past_the_rate_is_paced_and_each_notice_sent_once(
-        engine: Engine, aws: dict[str, Any]) -> None:
+    engine: Engine, aws: dict[str, Any]
+) -> None:
     # GIVEN five alerts opened (five merchants), below the grouping threshold
     for merchant in "abcde":
         store(engine, arrived(f"p-{merchant}", merchant=merchant))
     time = StoppedTime()
     notifier = NotificationDelivery(
-        SqlAlertOutbox(engine), SnsTopic(aws["clients"]["sns"], aws["resources"].topic_arn),
-        SqlSilenceStore(engine), RuleBook(rules=(LARGE,)), FixedClock(T0),
-        NotifySettings(group_at=10, per_second=2), pause=time.pause, monotonic=time.monotonic)
+        SqlAlertOutbox(engine),
+        SnsTopic(aws["clients"]["sns"], aws["resources"].topic_arn),
+        SqlSilenceStore(engine),
+        RuleBook(rules=(LARGE,)),
+        FixedClock(T0),
+        NotifySettings(group_at=10, per_second=2),
+        pause=time.pause,
+        monotonic=time.monotonic,
+    )
     # WHEN the notifier runs
     report = notifier.deliver_due()
     # THEN two go at once, the other three half a second apart, and nothing is left to send

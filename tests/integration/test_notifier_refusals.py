@@ -26,9 +26,13 @@ SUBJECT = "[HIGH] large: merchant=acme"
 
 def notifier(engine: Engine, aws: dict[str, Any], clock: FixedClock) -> NotificationDelivery:
     return NotificationDelivery(
-        SqlAlertOutbox(engine), SnsTopic(aws["clients"]["sns"], aws["resources"].topic_arn),
-        SqlSilenceStore(engine), RuleBook(rules=(LARGE,)), clock,
-        NotifySettings(group_at=10, per_second=1000))
+        SqlAlertOutbox(engine),
+        SnsTopic(aws["clients"]["sns"], aws["resources"].topic_arn),
+        SqlSilenceStore(engine),
+        RuleBook(rules=(LARGE,)),
+        clock,
+        NotifySettings(group_at=10, per_second=1000),
+    )
 
 
 def opened(engine: Engine) -> str:
@@ -45,7 +49,8 @@ def history(engine: Engine) -> tuple[list[tuple[str, str]], list[Any]]:
 
 
 def test_a_refused_subject_goes_out_once_more_under_the_plain_subject(
-        engine: Engine, aws: dict[str, Any]) -> None:
+    engine: Engine, aws: dict[str, Any]
+) -> None:
     # GIVEN an open alert, and SNS refusing any subject but the plain one
     plain = opened(engine)
     inbox = Inbox(aws)
@@ -60,16 +65,21 @@ def test_a_refused_subject_goes_out_once_more_under_the_plain_subject(
     # AND the alert's timeline says why the subject changed
     lines, [notice] = history(engine)
     assert notice.status == "sent"
-    assert lines[-1] == ("sent", f"opened notice sent: {plain} (SNS refused the subject "
-                                 f"'{SUBJECT}': InvalidParameter: Invalid parameter: Subject)")
+    assert lines[-1] == (
+        "sent",
+        f"opened notice sent: {plain} (SNS refused the subject "
+        f"'{SUBJECT}': InvalidParameter: Invalid parameter: Subject)",
+    )
 
 
 def test_a_message_refused_under_both_subjects_is_failed_with_the_reason_and_not_retried(
-        engine: Engine, aws: dict[str, Any]) -> None:
+    engine: Engine, aws: dict[str, Any]
+) -> None:
     # GIVEN an open alert, and SNS refusing every publish as an invalid parameter
     plain = opened(engine)
     refusal = SnsRefusal(message="Invalid parameter: Message too long").install(
-        aws["clients"]["sns"])
+        aws["clients"]["sns"]
+    )
     clock = FixedClock(T0)
     delivery = notifier(engine, aws, clock)
     # WHEN the notifier runs
@@ -85,13 +95,17 @@ def test_a_message_refused_under_both_subjects_is_failed_with_the_reason_and_not
     assert kind == "failed" and reason in detail and "not retried" in detail
     # AND no later run sends it again
     clock.advance(hours=2)
-    assert delivery.deliver_due().as_dict() == {"sent": 0, "grouped": 0, "silenced": 0,
-                                                "failed": 0, "refused": 0}
+    assert delivery.deliver_due().as_dict() == {
+        "sent": 0,
+        "grouped": 0,
+        "silenced": 0,
+        "failed": 0,
+        "refused": 0,
+    }
     assert refusal.seen == [SUBJECT, plain]
 
 
-def test_refusals_do_not_stop_a_run_as_an_outage_does(
-        engine: Engine, aws: dict[str, Any]) -> None:
+def test_refusals_do_not_stop_a_run_as_an_outage_does(engine: Engine, aws: dict[str, Any]) -> None:
     # GIVEN five alerts, and SNS refusing every one of their messages (an outage stops after three)
     for merchant in "abcde":
         store(engine, arrived(f"p-{merchant}", merchant=merchant))
@@ -102,7 +116,8 @@ def test_refusals_do_not_stop_a_run_as_an_outage_does(
 
 
 def test_a_throttled_publish_is_retried_with_backoff_and_then_sent(
-        engine: Engine, aws: dict[str, Any]) -> None:
+    engine: Engine, aws: dict[str, Any]
+) -> None:
     # GIVEN an open alert, and SNS throttling the publish (a transient error)
     opened(engine)
     inbox = Inbox(aws)
@@ -115,7 +130,10 @@ def test_a_throttled_publish_is_retried_with_backoff_and_then_sent(
     assert refusal.seen == [SUBJECT] and report.failed == 1
     lines, [notice] = history(engine)
     assert (notice.status, notice.attempts, notice.next_attempt_at) == (
-        "pending", 1, T0 + timedelta(seconds=30))
+        "pending",
+        1,
+        T0 + timedelta(seconds=30),
+    )
     assert lines[-1][0] == "retried" and "Throttling: Rate exceeded" in lines[-1][1]
     # WHEN SNS takes publishes again and the backoff has passed
     refusal.applies = lambda _subject: False

@@ -18,10 +18,15 @@ from tests.builders import rule
 from tests.integration.test_event_store import stored
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
-BURST = rule(id="burst", kind="threshold", group_by=("card",),
-             threshold=Threshold("count", None, ">=", 5, timedelta(minutes=10)))
-SILENT = rule(id="silent", kind="absence", group_by=("card",),
-              absence=Absence(timedelta(minutes=15), "seen"))
+BURST = rule(
+    id="burst",
+    kind="threshold",
+    group_by=("card",),
+    threshold=Threshold("count", None, ">=", 5, timedelta(minutes=10)),
+)
+SILENT = rule(
+    id="silent", kind="absence", group_by=("card",), absence=Absence(timedelta(minutes=15), "seen")
+)
 
 
 def arrived(event_id: str, minute: float, card: str = "c-1") -> ArrivedEvent:
@@ -68,11 +73,16 @@ def test_a_sighting_moves_forward_only(engine: Engine) -> None:
     store(engine, arrived("new", 30))
     store(engine, arrived("old", 5))
     with engine.connect() as conn:
-        rows = conn.execute(select(rule_groups.c.rule_id, rule_groups.c.since,
-                                   rule_groups.c.last_seen_at).order_by(rule_groups.c.rule_id))
+        rows = conn.execute(
+            select(rule_groups.c.rule_id, rule_groups.c.since, rule_groups.c.last_seen_at).order_by(
+                rule_groups.c.rule_id
+            )
+        )
         found = [(row.rule_id, row.since, row.last_seen_at) for row in rows]
-    assert found == [("burst", T0 + timedelta(minutes=30), T0 + timedelta(minutes=30)),
-                     ("silent", T0 + timedelta(minutes=30), T0 + timedelta(minutes=30))]
+    assert found == [
+        ("burst", T0 + timedelta(minutes=30), T0 + timedelta(minutes=30)),
+        ("silent", T0 + timedelta(minutes=30), T0 + timedelta(minutes=30)),
+    ]
 
 
 def test_five_writers_racing_on_one_window_record_the_crossing(engine: Engine) -> None:

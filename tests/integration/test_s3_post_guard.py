@@ -52,9 +52,12 @@ def bucket(s3: Any) -> str:
 def presigned_post(s3: Any, bucket: str, key: str, expires_in: int = 900) -> dict[str, Any]:
     """As the API asks for one: a CSV of at most ``MAX_BYTES`` under ``key``."""
     post: dict[str, Any] = s3.generate_presigned_post(
-        bucket, key, Fields={"Content-Type": "text/csv"},
+        bucket,
+        key,
+        Fields={"Content-Type": "text/csv"},
         Conditions=[{"Content-Type": "text/csv"}, ["content-length-range", 0, MAX_BYTES]],
-        ExpiresIn=expires_in)
+        ExpiresIn=expires_in,
+    )
     return post
 
 
@@ -62,22 +65,35 @@ def upload_key() -> str:
     return f"incoming/sensors/{uuid.uuid4()}/readings.csv"
 
 
-def send_form(url: str, fields: dict[str, str], content: bytes,
-              after_file: dict[str, str] | None = None) -> Answer:
+def send_form(
+    url: str, fields: dict[str, str], content: bytes, after_file: dict[str, str] | None = None
+) -> Answer:
     """POST the fields in order, then the file part, then ``after_file``, as multipart/form-data."""
     boundary = uuid.uuid4().hex
 
     def parts(named: dict[str, str]) -> bytes:
         return b"".join(
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-            f"{value}\r\n".encode() for name, value in named.items())
+            f"{value}\r\n".encode()
+            for name, value in named.items()
+        )
 
-    body = parts(fields) + (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-        'filename="readings.csv"\r\nContent-Type: text/csv\r\n\r\n').encode()
+    body = (
+        parts(fields)
+        + (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            'filename="readings.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        ).encode()
+    )
     body += content + b"\r\n" + parts(after_file or {}) + f"--{boundary}--\r\n".encode()
-    return send(Request(url, data=body, method="POST",
-                        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}))
+    return send(
+        Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+    )
 
 
 def send(request: Request) -> Answer:
@@ -121,8 +137,10 @@ def test_an_upload_of_exactly_the_limit_lands_and_one_byte_more_is_refused(
     # THEN the first lands and the second is S3's EntityTooLarge, with nothing stored
     assert accepted.status == 204, accepted.body
     assert refused.status == 400
-    assert refused.error() == ("EntityTooLarge",
-                               "Your proposed upload exceeds the maximum allowed size")
+    assert refused.error() == (
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size",
+    )
     assert stored_keys(s3, bucket) == [at_limit]
 
 
@@ -153,7 +171,8 @@ def test_another_key_is_refused(s3: Any, bucket: str) -> None:
     assert answer.status == 403
     assert answer.error() == (
         "AccessDenied",
-        f'Invalid according to Policy: Policy Condition failed: ["eq", "$key", "{key}"]')
+        f'Invalid according to Policy: Policy Condition failed: ["eq", "$key", "{key}"]',
+    )
     assert stored_keys(s3, bucket) == []
 
 
@@ -168,7 +187,8 @@ def test_another_content_type_is_refused(s3: Any, bucket: str) -> None:
     assert answer.status == 403
     assert answer.error() == (
         "AccessDenied",
-        'Invalid according to Policy: Policy Condition failed: ["eq", "$Content-Type", "text/csv"]')
+        'Invalid according to Policy: Policy Condition failed: ["eq", "$Content-Type", "text/csv"]',
+    )
     assert stored_keys(s3, bucket) == []
 
 
@@ -198,7 +218,9 @@ def test_a_field_the_policy_does_not_name_is_refused(s3: Any, bucket: str) -> No
     # THEN S3's extra-fields refusal, and nothing is stored
     assert answer.status == 403
     assert answer.error() == (
-        "AccessDenied", "Invalid according to Policy: Extra input fields: x-amz-meta-owner")
+        "AccessDenied",
+        "Invalid according to Policy: Extra input fields: x-amz-meta-owner",
+    )
     assert stored_keys(s3, bucket) == []
 
 
@@ -214,8 +236,10 @@ def test_fields_after_the_file_are_ignored_as_s3_ignores_them(s3: Any, bucket: s
     # THEN S3's answer for a form without a key, and nothing is stored
     assert answer.status == 400
     assert answer.error() == (
-        "InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, "
-        "please check the order of the fields.")
+        "InvalidArgument",
+        "Bucket POST must contain a field named 'key'.  If it is specified, "
+        "please check the order of the fields.",
+    )
     assert stored_keys(s3, bucket) == []
 
 
@@ -224,16 +248,22 @@ def test_an_urlencoded_form_is_refused_although_moto_would_store_it(
 ) -> None:
     # GIVEN an unsigned urlencoded form naming a key and carrying the file inline
     body = b"key=incoming%2Fsensors%2Fsneaky.csv&file=id%2Cseverity%0A1%2Chigh%0A"
-    request = Request(f"{moto.url}/{bucket}", data=body, method="POST",
-                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    request = Request(
+        f"{moto.url}/{bucket}",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
 
     # WHEN it is posted to the bucket
     answer = send(request)
 
     # THEN S3's refusal of a POST that is not multipart, and nothing is stored
     assert answer.status == 412
-    assert answer.error() == ("PreconditionFailed",
-                              "At least one of the pre-conditions you specified did not hold")
+    assert answer.error() == (
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+    )
     assert stored_keys(s3, bucket) == []
 
 

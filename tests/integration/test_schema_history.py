@@ -27,7 +27,9 @@ def test_upgrade_twice_changes_nothing(engine: Engine) -> None:
     migrations.upgrade(engine)
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
-    assert {"raw_events", "events", "rejected_items", "uploads", "upload_chunks"} <= set(inspect(engine).get_table_names())
+    assert {"raw_events", "events", "rejected_items", "uploads", "upload_chunks"} <= set(
+        inspect(engine).get_table_names()
+    )
 
 
 @pytest.mark.mysql
@@ -36,8 +38,10 @@ def test_mysql_tables_are_innodb_utf8mb4_bin(mysql_database_url: str) -> None:
     engine = make_engine(mysql_database_url)
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT table_name, engine, table_collation FROM information_schema.tables "
-                 "WHERE table_schema = DATABASE() AND table_name <> 'alembic_version'")
+            text(
+                "SELECT table_name, engine, table_collation FROM information_schema.tables "
+                "WHERE table_schema = DATABASE() AND table_name <> 'alembic_version'"
+            )
         ).all()
     engine.dispose()
     # THEN every one is InnoDB with a binary utf8mb4 collation

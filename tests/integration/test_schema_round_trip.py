@@ -45,12 +45,16 @@ def schema_of(engine: Engine) -> dict[str, Any]:
     return {
         table: (
             [(c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)],
-            sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
-                   for i in found.get_indexes(table)),
-            sorted((u["name"], tuple(u["column_names"]))
-                   for u in found.get_unique_constraints(table)),
+            sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in found.get_indexes(table)
+            ),
+            sorted(
+                (u["name"], tuple(u["column_names"])) for u in found.get_unique_constraints(table)
+            ),
         )
-        for table in sorted(found.get_table_names()) if table != "alembic_version"
+        for table in sorted(found.get_table_names())
+        if table != "alembic_version"
     }
 
 
@@ -87,13 +91,17 @@ def test_downgrade_to_base_in_one_call_then_up_again(empty_engine: Engine) -> No
     assert set(schema_of(empty_engine)) == set(metadata.tables)
 
 
-@pytest.mark.parametrize(("target", "reason"), [
-    ("-9", "Relative revision -9 didn't produce 9 migrations"),
-    ("nope", "Can't locate revision identified by 'nope'"),
-    ("0005", "not a valid downgrade target"),
-])
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("-9", "Relative revision -9 didn't produce 9 migrations"),
+        ("nope", "Can't locate revision identified by 'nope'"),
+        ("0005", "not a valid downgrade target"),
+    ],
+)
 def test_a_target_alembic_refuses_is_a_request_error_and_changes_nothing(
-        empty_engine: Engine, target: str, reason: str) -> None:
+    empty_engine: Engine, target: str, reason: str
+) -> None:
     # GIVEN a database at 0003
     history = AlembicSchemaHistory(empty_engine)
     migrations.upgrade(empty_engine, "0003")

@@ -29,16 +29,26 @@ NOW = datetime(2026, 12, 4, 9, 0, 0, 123456, tzinfo=UTC)
 RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
-def silence(silence_id: str, *, created: float = 0, starts: float = -1, ends: float = 8,
-            **changes: Any) -> Silence:
+def silence(
+    silence_id: str, *, created: float = 0, starts: float = -1, ends: float = 8, **changes: Any
+) -> Silence:
     """A silence created ``created`` hours from NOW, running from ``starts`` to ``ends`` hours."""
     base = Silence(
         id=silence_id,
-        matchers=Matchers(("large-payment",), ("payments",), {"team": ("payments", "ops")},
-                          {"store": ("7",), "merchant": ("acme",)}),
-        starts_at=NOW + timedelta(hours=starts), ends_at=NOW + timedelta(hours=ends),
-        timezone="UTC", recurrence=None, comment="database upgrade", author="alice",
-        created_at=NOW + timedelta(hours=created))
+        matchers=Matchers(
+            ("large-payment",),
+            ("payments",),
+            {"team": ("payments", "ops")},
+            {"store": ("7",), "merchant": ("acme",)},
+        ),
+        starts_at=NOW + timedelta(hours=starts),
+        ends_at=NOW + timedelta(hours=ends),
+        timezone="UTC",
+        recurrence=None,
+        comment="database upgrade",
+        author="alice",
+        created_at=NOW + timedelta(hours=created),
+    )
     return replace(base, **changes)
 
 
@@ -51,9 +61,13 @@ def stored(engine: Engine, *items: Silence) -> SqlSilenceStore:
 
 def test_a_silence_is_read_back_exactly_as_it_was_stored(engine: Engine) -> None:
     # GIVEN a Berlin silence with weekly windows, every time with microseconds
-    nights = silence("s-1", timezone="Europe/Berlin",
-                     recurrence=WeeklyRecurrence((4, 5), time(22, 0), time(6, 30)),
-                     comment="ü" * 1000, author="a" * 200)
+    nights = silence(
+        "s-1",
+        timezone="Europe/Berlin",
+        recurrence=WeeklyRecurrence((4, 5), time(22, 0), time(6, 30)),
+        comment="ü" * 1000,
+        author="a" * 200,
+    )
     # WHEN it is stored and read
     store = stored(engine, nights, silence("s-2"))
     # THEN it is the same value, times aware UTC
@@ -63,23 +77,33 @@ def test_a_silence_is_read_back_exactly_as_it_was_stored(engine: Engine) -> None
 
 
 def test_a_silence_without_recurrence_stores_sql_null(engine: Engine) -> None:
-    stored(engine, silence("s-1"), silence("s-2", recurrence=WeeklyRecurrence(
-        (0,), time(1, 0), time(2, 0))))
+    stored(
+        engine,
+        silence("s-1"),
+        silence("s-2", recurrence=WeeklyRecurrence((0,), time(1, 0), time(2, 0))),
+    )
     with engine.connect() as conn:
         assert conn.scalars(select(silences.c.id).where(silences.c.recurrence.is_(None))).all() == [
-            "s-1"]
+            "s-1"
+        ]
 
 
 def test_the_list_is_newest_first_and_leaves_out_what_ended_unless_asked(engine: Engine) -> None:
     # GIVEN a running, a coming, an ended and an expired silence, created one after the other
-    store = stored(engine,
-                   silence("running", created=-4),
-                   silence("coming", created=-3, starts=2, ends=5),
-                   silence("ended", created=-2, starts=-3, ends=0),
-                   silence("expired", created=-1, expired_at=NOW))
+    store = stored(
+        engine,
+        silence("running", created=-4),
+        silence("coming", created=-3, starts=2, ends=5),
+        silence("ended", created=-2, starts=-3, ends=0),
+        silence("expired", created=-1, expired_at=NOW),
+    )
     # WHEN they are listed THEN the history shows all, newest first
     assert [one.id for one in store.list_silences(True, NOW)] == [
-        "expired", "ended", "coming", "running"]
+        "expired",
+        "ended",
+        "coming",
+        "running",
+    ]
     # AND the default list shows what is still to come or running
     assert [one.id for one in store.list_silences(False, NOW)] == ["coming", "running"]
     # AND one expiring later still counts as not ended
@@ -91,10 +115,15 @@ def test_the_list_is_newest_first_and_leaves_out_what_ended_unless_asked(engine:
 def test_live_silences_are_those_between_start_and_end_and_not_expired(engine: Engine) -> None:
     # GIVEN silences around NOW, one with windows that are not open now
     between_windows = silence("weekly", recurrence=WeeklyRecurrence((0,), time(1), time(2)))
-    store = stored(engine,
-                   silence("starts-now", starts=0), silence("ends-now", starts=-2, ends=0),
-                   silence("coming", starts=0.01), silence("expired", expired_at=NOW),
-                   silence("expiring", expired_at=NOW + timedelta(minutes=1)), between_windows)
+    store = stored(
+        engine,
+        silence("starts-now", starts=0),
+        silence("ends-now", starts=-2, ends=0),
+        silence("coming", starts=0.01),
+        silence("expired", expired_at=NOW),
+        silence("expiring", expired_at=NOW + timedelta(minutes=1)),
+        between_windows,
+    )
     # WHEN the live ones are read
     live = store.live(NOW)
     # THEN the ones between start and end come, windows left to the caller
@@ -122,11 +151,22 @@ def test_a_silence_is_created_listed_read_and_ended_through_the_flows(engine: En
     store, clock, book = SqlSilenceStore(engine), FixedClock(NOW), load_rulebook(RULES)
     # WHEN on-call silences store 7's feed, a source known only from its CSV definition
     created = create_silence(
-        {"matchers": {"rule": "store-feed-silent", "source": ["stores", "sensors"],
-                      "group": {"store": 7}},
-         "ends_at": "2026-12-04T12:00:00", "timezone": "Europe/Berlin",
-         "comment": "store 7 closed for the day", "author": "bob"},
-        store=store, clock=clock, new_id=lambda: "a" * 32, book=book)
+        {
+            "matchers": {
+                "rule": "store-feed-silent",
+                "source": ["stores", "sensors"],
+                "group": {"store": 7},
+            },
+            "ends_at": "2026-12-04T12:00:00",
+            "timezone": "Europe/Berlin",
+            "comment": "store 7 closed for the day",
+            "author": "bob",
+        },
+        store=store,
+        clock=clock,
+        new_id=lambda: "a" * 32,
+        book=book,
+    )
     # THEN it is stored as parsed, and listed and read back
     assert created.ends_at == datetime(2026, 12, 4, 11, 0, tzinfo=UTC)
     assert created.matchers.sources == ("stores", "sensors")
@@ -145,18 +185,30 @@ def test_a_silence_is_created_listed_read_and_ended_through_the_flows(engine: En
 def test_an_unknown_rule_is_refused_and_nothing_is_stored(engine: Engine) -> None:
     store = SqlSilenceStore(engine)
     with pytest.raises(RequestError) as caught:
-        create_silence({"matchers": {"rule": "large-paymnet"}, "ends_at": "2026-12-05T00:00:00Z",
-                        "comment": "x", "author": "y"}, store=store, clock=FixedClock(NOW),
-                       new_id=lambda: "s-1", book=load_rulebook(RULES))
+        create_silence(
+            {
+                "matchers": {"rule": "large-paymnet"},
+                "ends_at": "2026-12-05T00:00:00Z",
+                "comment": "x",
+                "author": "y",
+            },
+            store=store,
+            clock=FixedClock(NOW),
+            new_id=lambda: "s-1",
+            book=load_rulebook(RULES),
+        )
     assert [(one.field, one.message) for one in caught.value.details] == [
-        ("matchers.rule", "no rule is called this; did you mean 'large-payment'?")]
+        ("matchers.rule", "no rule is called this; did you mean 'large-payment'?")
+    ]
     assert store.list_silences(True, NOW) == []
 
 
 def test_an_unknown_silence_is_not_found(engine: Engine) -> None:
     store = SqlSilenceStore(engine)
-    for attempt in (lambda: get_silence("nope", store=store),
-                    lambda: expire_silence("nope", store=store, clock=FixedClock(NOW))):
+    for attempt in (
+        lambda: get_silence("nope", store=store),
+        lambda: expire_silence("nope", store=store, clock=FixedClock(NOW)),
+    ):
         with pytest.raises(NotFound) as caught:
             attempt()
         assert [(one.field, one.value) for one in caught.value.details] == [("id", "nope")]

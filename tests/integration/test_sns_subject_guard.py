@@ -29,15 +29,19 @@ def topic(sns: Any) -> str:
     return str(sns.create_topic(Name="alerts")["TopicArn"])
 
 
-@pytest.mark.parametrize("subject", [
-    "[HIGH] large-payment: merchant=acme\r\nBcc: everyone",  # a line break
-    "[HIGH] large-payment: merchant=\x1b[31macme",            # a control character
-    "[HIGH] large-payment: merchant=Zürich",                  # not ASCII
-    " [HIGH] large-payment",                                  # begins with a space
-    "x" * 100,                                                # not under 100 characters
-])
-def test_a_subject_sns_refuses_is_refused_with_snss_error(sns: Any, topic: str,
-                                                          subject: str) -> None:
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "[HIGH] large-payment: merchant=acme\r\nBcc: everyone",  # a line break
+        "[HIGH] large-payment: merchant=\x1b[31macme",  # a control character
+        "[HIGH] large-payment: merchant=Zürich",  # not ASCII
+        " [HIGH] large-payment",  # begins with a space
+        "x" * 100,  # not under 100 characters
+    ],
+)
+def test_a_subject_sns_refuses_is_refused_with_snss_error(
+    sns: Any, topic: str, subject: str
+) -> None:
     # WHEN a message with that subject is published to the local topic
     with pytest.raises(ClientError) as raised:
         sns.publish(TopicArn=topic, Subject=subject, Message="body")
@@ -45,18 +49,22 @@ def test_a_subject_sns_refuses_is_refused_with_snss_error(sns: Any, topic: str,
     error = raised.value.response
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert (error["Error"]["Code"], error["Error"]["Message"]) == (
-        "InvalidParameter", "Invalid parameter: Subject")
+        "InvalidParameter",
+        "Invalid parameter: Subject",
+    )
 
 
 def test_a_subject_sns_takes_and_a_message_without_one_go_through(sns: Any, topic: str) -> None:
-    assert sns.publish(TopicArn=topic, Subject="[HIGH] large-payment: merchant=acme ...",
-                       Message="Zürich\r\n is fine in a body")["MessageId"]
+    assert sns.publish(
+        TopicArn=topic,
+        Subject="[HIGH] large-payment: merchant=acme ...",
+        Message="Zürich\r\n is fine in a body",
+    )["MessageId"]
     assert sns.publish(TopicArn=topic, Subject="x" * 99, Message="body")["MessageId"]
     assert sns.publish(TopicArn=topic, Message="no subject at all")["MessageId"]
 
 
-def test_the_alerts_topic_adapter_sees_the_local_refusal_as_a_refusal(sns: Any,
-                                                                       topic: str) -> None:
+def test_the_alerts_topic_adapter_sees_the_local_refusal_as_a_refusal(sns: Any, topic: str) -> None:
     message = OutgoingAlert("[HIGH] rule: merchant=\x07", "body", {"severity": "high"})
     with pytest.raises(MessageRefused, match="InvalidParameter: Invalid parameter: Subject"):
         SnsTopic(sns, topic).publish(message)

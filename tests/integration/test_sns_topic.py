@@ -15,13 +15,19 @@ from chalicelib.domain.errors import DependencyError, MessageRefused
 from tests.sns_faults import SnsRefusal
 
 
-def alert(severity: str = "high", subject: str = "[high] large-payment: card c-1",
-          **attributes: str) -> OutgoingAlert:
+def alert(
+    severity: str = "high", subject: str = "[high] large-payment: card c-1", **attributes: str
+) -> OutgoingAlert:
     return OutgoingAlert(
         subject=subject,
         body="Payment of 9000 EUR on card c-1.\nAcknowledge: POST /alerts/7/ack\n",
-        attributes={"severity": severity, "source": "payments", "rule": "large-payment",
-                    "status": "open"} | attributes,
+        attributes={
+            "severity": severity,
+            "source": "payments",
+            "rule": "large-payment",
+            "status": "open",
+        }
+        | attributes,
     )
 
 
@@ -30,9 +36,11 @@ def subscribed_queue(aws: dict[str, Any], name: str, **attributes: str) -> str:
     sqs, sns = aws["clients"]["sqs"], aws["clients"]["sns"]
     url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"]
-    sns.subscribe(TopicArn=aws["resources"].topic_arn, Protocol="sqs", Endpoint=arn,
-                  Attributes=attributes)
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=aws["resources"].topic_arn, Protocol="sqs", Endpoint=arn, Attributes=attributes
+    )
     return url
 
 
@@ -55,7 +63,11 @@ def test_a_published_alert_reaches_a_subscriber_with_subject_body_and_attributes
     assert envelope["Subject"] == "[high] large-payment: card c-1"
     assert envelope["Message"] == alert().body
     assert {name: value["Value"] for name, value in envelope["MessageAttributes"].items()} == {
-        "severity": "high", "source": "payments", "rule": "large-payment", "status": "open"}
+        "severity": "high",
+        "source": "payments",
+        "rule": "large-payment",
+        "status": "open",
+    }
     assert {value["Type"] for value in envelope["MessageAttributes"].values()} == {"String"}
 
 
@@ -112,7 +124,6 @@ def test_a_deleted_topic_is_an_outage_naming_the_topic_and_the_aws_error(
         topic.ping()
 
 
-
 def test_a_message_sns_refuses_is_a_refusal_naming_the_reason_not_an_outage(
     aws: dict[str, Any],
 ) -> None:
@@ -126,19 +137,25 @@ def test_a_message_sns_refuses_is_a_refusal_naming_the_reason_not_an_outage(
     assert "InvalidParameter: Subject must be less than 100 characters" in raised.value.message
 
 
-@pytest.mark.parametrize(("code", "status", "refused"), [
-    ("InvalidParameter", 400, True),         # a parameter of this message is wrong
-    ("ParameterValueInvalid", 400, True),    # the code of InvalidParameterValueException
-    ("ValidationException", 400, True),
-    ("Throttling", 400, False),              # too fast: later it goes
-    ("KMSThrottling", 400, False),
-    ("InternalError", 500, False),           # SNS's own trouble
-    ("ServiceUnavailable", 503, False),
-    ("NotFound", 404, False),                # the topic is gone: an operator restores it
-    ("AuthorizationError", 403, False),      # the policy is wrong: an operator fixes it
-])
+@pytest.mark.parametrize(
+    ("code", "status", "refused"),
+    [
+        ("InvalidParameter", 400, True),  # a parameter of this message is wrong
+        ("ParameterValueInvalid", 400, True),  # the code of InvalidParameterValueException
+        ("ValidationException", 400, True),
+        ("Throttling", 400, False),  # too fast: later it goes
+        ("KMSThrottling", 400, False),
+        ("InternalError", 500, False),  # SNS's own trouble
+        ("ServiceUnavailable", 503, False),
+        ("NotFound", 404, False),  # the topic is gone: an operator restores it
+        ("AuthorizationError", 403, False),  # the policy is wrong: an operator fixes it
+    ],
+)
 def test_sns_errors_are_told_apart_as_refusals_of_the_message_or_outages(
-    aws: dict[str, Any], code: str, status: int, refused: bool,
+    aws: dict[str, Any],
+    code: str,
+    status: int,
+    refused: bool,
 ) -> None:
     # GIVEN SNS answering every publish with one of its errors
     client = aws["clients"]["sns"]

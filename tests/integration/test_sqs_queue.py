@@ -28,12 +28,21 @@ class FlakySqs:
     def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:  # noqa: N803
         self.batch_sizes.append(len(Entries))
         failing = [e for e in Entries if e["Id"] in self._fail_ids]
-        answer = self._client.send_message_batch(
-            QueueUrl=QueueUrl, Entries=[e for e in Entries if e["Id"] not in self._fail_ids]
-        ) if len(failing) < len(Entries) else {"Successful": []}
+        answer = (
+            self._client.send_message_batch(
+                QueueUrl=QueueUrl, Entries=[e for e in Entries if e["Id"] not in self._fail_ids]
+            )
+            if len(failing) < len(Entries)
+            else {"Successful": []}
+        )
         answer["Failed"] = [
-            {"Id": e["Id"], "SenderFault": self._sender_fault, "Code": "InternalError",
-             "Message": "try again"} for e in failing
+            {
+                "Id": e["Id"],
+                "SenderFault": self._sender_fault,
+                "Code": "InternalError",
+                "Message": "try again",
+            }
+            for e in failing
         ]
         if not self._sender_fault:
             self._fail_ids -= {e["Id"] for e in failing}
@@ -64,7 +73,9 @@ def test_25_messages_go_in_batches_of_ten_and_all_arrive(aws: dict[str, Any]) ->
     # THEN three calls of 10, 10, 5 and every message is on the queue once
     assert flaky.batch_sizes == [10, 10, 5]
     assert all(r.queued for r in receipts)
-    assert sorted(b["n"] for b in drain(sqs, aws["resources"].queue_urls[EVENTS_QUEUE])) == list(range(25))
+    assert sorted(b["n"] for b in drain(sqs, aws["resources"].queue_urls[EVENTS_QUEUE])) == list(
+        range(25)
+    )
 
 
 def test_entries_sqs_failed_are_retried_and_then_queued(aws: dict[str, Any]) -> None:

@@ -21,8 +21,8 @@ from tripline.upload_client import post_form
 
 CSV = b"id,severity\n1,high\n2,low\n"
 AWKWARD_NAMES = [
-    'orders "final".csv',       # a quote ended the hand-written header's quoted string
-    "zählerstände €.csv",       # non-ASCII, sent as UTF-8 as browsers send it
+    'orders "final".csv',  # a quote ended the hand-written header's quoted string
+    "zählerstände €.csv",  # non-ASCII, sent as UTF-8 as browsers send it
     'back\\slash "and" ü.csv',  # a backslash, which a header parser reads as an escape
 ]
 
@@ -43,16 +43,27 @@ def bucket(s3: Any) -> str:
 def granted_form(s3: Any, bucket: str, key: str, max_bytes: int = 10_000) -> dict[str, Any]:
     """The ``upload`` part of the API's grant: the presigned POST and how to send the file."""
     post = s3.generate_presigned_post(
-        bucket, key, Fields={"Content-Type": "text/csv"},
-        Conditions=[{"Content-Type": "text/csv"}, ["starts-with", "$key", "incoming/"],
-                    ["content-length-range", 0, max_bytes]])
-    return {"url": post["url"], "fields": post["fields"], "file_field": "file",
-            "content_type": "text/csv"}
+        bucket,
+        key,
+        Fields={"Content-Type": "text/csv"},
+        Conditions=[
+            {"Content-Type": "text/csv"},
+            ["starts-with", "$key", "incoming/"],
+            ["content-length-range", 0, max_bytes],
+        ],
+    )
+    return {
+        "url": post["url"],
+        "fields": post["fields"],
+        "file_field": "file",
+        "content_type": "text/csv",
+    }
 
 
 @pytest.mark.parametrize("name", AWKWARD_NAMES)
 def test_a_file_name_with_quotes_or_non_ascii_reaches_s3_as_written(
-        s3: Any, bucket: str, tmp_path: Path, name: str) -> None:
+    s3: Any, bucket: str, tmp_path: Path, name: str
+) -> None:
     # GIVEN a form whose key S3 completes with the file part's name, and a file so named
     form = granted_form(s3, bucket, "incoming/shop/u-1/${filename}")
     path = tmp_path / name
@@ -67,7 +78,8 @@ def test_a_file_name_with_quotes_or_non_ascii_reaches_s3_as_written(
 
 
 def test_a_line_break_in_the_name_cannot_start_a_header(
-        s3: Any, bucket: str, tmp_path: Path) -> None:
+    s3: Any, bucket: str, tmp_path: Path
+) -> None:
     # GIVEN a file whose name holds CR/LF and what would be a header after it
     form = granted_form(s3, bucket, "incoming/shop/u-4/${filename}")
     path = tmp_path / "a\r\nX-Injected: yes\r\n.csv"
@@ -84,8 +96,7 @@ def test_a_line_break_in_the_name_cannot_start_a_header(
     assert stored["ContentType"] == "text/csv"
 
 
-def test_progress_counts_every_byte_of_the_body_once(
-        s3: Any, bucket: str, tmp_path: Path) -> None:
+def test_progress_counts_every_byte_of_the_body_once(s3: Any, bucket: str, tmp_path: Path) -> None:
     # GIVEN a file several of the client's blocks long
     content = b"id,value\n" + b"".join(b"%d,%d\n" % (n, n * 7) for n in range(40_000))
     path = tmp_path / "big.csv"
@@ -104,7 +115,8 @@ def test_progress_counts_every_byte_of_the_body_once(
 
 
 def test_a_refused_form_is_a_request_error_with_s3s_code(
-        s3: Any, bucket: str, tmp_path: Path) -> None:
+    s3: Any, bucket: str, tmp_path: Path
+) -> None:
     # GIVEN a form that allows 8 bytes and a longer file
     form = granted_form(s3, bucket, "incoming/shop/u-3/orders.csv", max_bytes=8)
     path = tmp_path / "orders.csv"

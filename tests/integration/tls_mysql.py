@@ -47,10 +47,17 @@ def _read_exactly(conn: socket.socket, size: int) -> bytes:
     return data
 
 
-HANDSHAKE = (b"\x0a" + b"8.0.36-tls-stand-in\x00" + struct.pack("<I", 7) + b"abcdefgh\x00"
-             + struct.pack("<H", CAPABILITIES & 0xFFFF)
-             + struct.pack("<BHHB", 45, 2, CAPABILITIES >> 16, 21) + b"\x00" * 10
-             + b"ijklmnopqrst\x00" + b"mysql_native_password\x00")
+HANDSHAKE = (
+    b"\x0a"
+    + b"8.0.36-tls-stand-in\x00"
+    + struct.pack("<I", 7)
+    + b"abcdefgh\x00"
+    + struct.pack("<H", CAPABILITIES & 0xFFFF)
+    + struct.pack("<BHHB", 45, 2, CAPABILITIES >> 16, 21)
+    + b"\x00" * 10
+    + b"ijklmnopqrst\x00"
+    + b"mysql_native_password\x00"
+)
 ACCESS_DENIED = b"\xff" + struct.pack("<H", 1045) + b"#28000" + b"Access denied (stand-in)"
 
 
@@ -87,7 +94,7 @@ class TlsOnlyServer:
         _read_packet(conn)  # the client's SSL request
         with self._context.wrap_socket(conn, server_side=True) as tls:
             sequence, login = _read_packet(tls)
-            self.logins.append(login[32:login.index(b"\x00", 32)].decode())
+            self.logins.append(login[32 : login.index(b"\x00", 32)].decode())
             tls.sendall(_packet(sequence + 1, ACCESS_DENIED))
 
 
@@ -101,9 +108,11 @@ class TestAuthority:
         self._key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tripline test CA")])
         self._name = name
-        self._cert = (self._builder(name, self._key.public_key())
-                      .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-                      .sign(self._key, hashes.SHA256()))
+        self._cert = (
+            self._builder(name, self._key.public_key())
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(self._key, hashes.SHA256())
+        )
         self.ca_file = folder / "test-ca.pem"
         self.ca_file.write_bytes(self._cert.public_bytes(serialization.Encoding.PEM))
 
@@ -115,20 +124,32 @@ class TestAuthority:
         if ip:
             names.append(x509.IPAddress(ipaddress.ip_address(ip)))
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, dns or ip or "server")])
-        cert = (self._builder(subject, key.public_key())
-                .add_extension(x509.SubjectAlternativeName(names), False)
-                .sign(self._key, hashes.SHA256()))
+        cert = (
+            self._builder(subject, key.public_key())
+            .add_extension(x509.SubjectAlternativeName(names), False)
+            .sign(self._key, hashes.SHA256())
+        )
         cert_file, key_file = self.folder / "server.pem", self.folder / "server.key"
         cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                               serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
         return cert_file, key_file
 
-    def _builder(self, subject: x509.Name, public_key: ec.EllipticCurvePublicKey
-                 ) -> x509.CertificateBuilder:
+    def _builder(
+        self, subject: x509.Name, public_key: ec.EllipticCurvePublicKey
+    ) -> x509.CertificateBuilder:
         now = datetime.datetime.now(datetime.UTC)
-        return (x509.CertificateBuilder().subject_name(subject).issuer_name(self._name)
-                .public_key(public_key).serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(minutes=5))
-                .not_valid_after(now + datetime.timedelta(hours=1)))
+        return (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self._name)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+        )

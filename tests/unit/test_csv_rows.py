@@ -72,15 +72,20 @@ def definition(name: str, yaml_text: str) -> SourceDefinition:
     return parse_source_definition(file, located)
 
 
-def reader(source: SourceDefinition, header: Sequence[str], *, max_row_bytes: int = 32 * 1024
-           ) -> RowReader:
+def reader(
+    source: SourceDefinition, header: Sequence[str], *, max_row_bytes: int = 32 * 1024
+) -> RowReader:
     match = match_header(source, header)
     assert isinstance(match, HeaderMatch), match
     return RowReader(source, match, len(header), RECEIVED, max_row_bytes)
 
 
-def read(source: SourceDefinition, header: Sequence[str], *rows: Sequence[str],
-         max_row_bytes: int = 32 * 1024) -> ReadRows:
+def read(
+    source: SourceDefinition,
+    header: Sequence[str],
+    *rows: Sequence[str],
+    max_row_bytes: int = 32 * 1024,
+) -> ReadRows:
     records = [Record(line, list(cells)) for line, cells in enumerate(rows, start=2)]
     return reader(source, header, max_row_bytes=max_row_bytes).read(records, True)
 
@@ -98,8 +103,13 @@ def only_rejection(read_rows: ReadRows) -> RowRejection:
 
 
 def shop_row(**cells: str) -> list[str]:
-    row = {"Order ID": "A-1", "ordered_at": "2026-11-22T08:30:00+02:00", "store": "berlin-1",
-           "quantity": "3", "unit_price": "12.50"} | cells
+    row = {
+        "Order ID": "A-1",
+        "ordered_at": "2026-11-22T08:30:00+02:00",
+        "store": "berlin-1",
+        "quantity": "3",
+        "unit_price": "12.50",
+    } | cells
     return [row[name] for name in SHOP_HEADER]
 
 
@@ -118,8 +128,14 @@ def test_valid_row_becomes_an_event_with_defaults_for_absent_columns() -> None:
     assert event.occurred_at == datetime(2026, 11, 22, 6, 30, tzinfo=UTC)
     assert event.received_at == RECEIVED
     assert event.data == {
-        "order_id": "A-1", "ordered_at": "2026-11-22T06:30:00+00:00", "store": "berlin-1",
-        "sku": None, "quantity": 3, "unit_price": 12.5, "currency": "EUR", "paid": False,
+        "order_id": "A-1",
+        "ordered_at": "2026-11-22T06:30:00+00:00",
+        "store": "berlin-1",
+        "sku": None,
+        "quantity": 3,
+        "unit_price": 12.5,
+        "currency": "EUR",
+        "paid": False,
     }
 
 
@@ -131,7 +147,9 @@ def test_an_empty_optional_cell_takes_the_column_default() -> None:
     assert event.data["quantity"] == 1
 
 
-def test_a_header_alias_gives_the_declared_name_in_data_and_the_header_as_written_in_errors() -> None:
+def test_a_header_alias_gives_the_declared_name_in_data_and_the_header_as_written_in_errors() -> (
+    None
+):
     # GIVEN the shop's "Order ID" header, one valid row and one whose id cell is empty
     shop = definition("shop", SHOP)
     # WHEN both rows are read
@@ -152,8 +170,12 @@ def test_a_composite_id_joins_its_columns_in_utc() -> None:
     # THEN the id is sensor:reading_at with the time in UTC, and the decimal comma is read
     assert event.event_id == "kuehlraum-2:2026-11-22T07:30:00Z"
     assert event.occurred_at == datetime(2026, 11, 22, 7, 30, tzinfo=UTC)
-    assert event.data == {"sensor": "kuehlraum-2", "reading_at": "2026-11-22T07:30:00+00:00",
-                          "celsius": -18.5, "battery": None}
+    assert event.data == {
+        "sensor": "kuehlraum-2",
+        "reading_at": "2026-11-22T07:30:00+00:00",
+        "celsius": -18.5,
+        "battery": None,
+    }
 
 
 def test_a_type_column_gives_each_row_its_type() -> None:
@@ -181,7 +203,9 @@ def test_every_bad_cell_of_a_row_is_reported_with_its_column_and_value() -> None
     # THEN both problems are reported, each with its header and the cell as written
     assert rejection.line == 2
     assert [(d.line, d.column, d.value) for d in rejection.errors] == [
-        (2, "quantity", "three"), (2, "unit_price", "12,50")]
+        (2, "quantity", "three"),
+        (2, "unit_price", "12,50"),
+    ]
     assert rejection.errors[0].message.startswith("is not an integer")
     assert rejection.cells == row
 
@@ -195,8 +219,9 @@ def test_a_bad_cell_does_not_hide_a_time_in_the_future() -> None:
     assert sorted(str(d.column) for d in rejection.errors) == ["ordered_at", "unit_price"]
 
 
-@pytest.mark.parametrize("cells", [["A-1", "2026-11-22T08:30:00Z"],
-                                   [*shop_row(), "extra", ""]], ids=["fewer", "more"])
+@pytest.mark.parametrize(
+    "cells", [["A-1", "2026-11-22T08:30:00Z"], [*shop_row(), "extra", ""]], ids=["fewer", "more"]
+)
 def test_a_ragged_row_is_rejected_with_its_cell_count(cells: list[str]) -> None:
     # GIVEN a row with fewer or more cells than the header
     # WHEN it is read
@@ -210,23 +235,29 @@ def test_an_event_id_over_128_characters_is_rejected() -> None:
     # GIVEN an order id of 129 characters
     long_id = "A" * 129
     # WHEN the row is read
-    rejection = only_rejection(read(definition("shop", SHOP), SHOP_HEADER,
-                                    shop_row(**{"Order ID": long_id})))
+    rejection = only_rejection(
+        read(definition("shop", SHOP), SHOP_HEADER, shop_row(**{"Order ID": long_id}))
+    )
     # THEN the id column is named, with the id
     [detail] = rejection.errors
     assert (detail.column, detail.value) == ("Order ID", long_id)
     assert "1 to 128 printable characters" in detail.message
 
 
-def test_an_occurred_at_more_than_a_day_after_receipt_is_rejected_with_the_cell_as_written() -> None:
+def test_an_occurred_at_more_than_a_day_after_receipt_is_rejected_with_the_cell_as_written() -> (
+    None
+):
     # GIVEN a reading one day and one minute after the upload landed, in Berlin local time
     sensors = definition("sensors", SENSORS)
     late = (RECEIVED + timedelta(days=1, minutes=1)).astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
     # WHEN the row is read
-    rejection = only_rejection(read(sensors, ["Fühler", "Zeit", "Temperatur °C"], ["k-2", late, "4"]))
+    rejection = only_rejection(
+        read(sensors, ["Fühler", "Zeit", "Temperatur °C"], ["k-2", late, "4"])
+    )
     # THEN the time column is named with the cell the operator wrote
-    assert rejection.errors == (Detail("is more than a day in the future", line=2, column="Zeit",
-                                       value=late),)
+    assert rejection.errors == (
+        Detail("is more than a day in the future", line=2, column="Zeit", value=late),
+    )
 
 
 def test_an_occurred_at_exactly_a_day_after_receipt_is_accepted() -> None:
@@ -244,8 +275,9 @@ def test_an_occurred_at_before_1970_is_rejected() -> None:
     # WHEN it is read
     rejection = only_rejection(read(definition("shop", SHOP), SHOP_HEADER, row))
     # THEN the error names the column and the cell
-    assert rejection.errors == (Detail("is before 1970", line=2, column="ordered_at",
-                                       value="1969-12-31T23:59:59Z"),)
+    assert rejection.errors == (
+        Detail("is before 1970", line=2, column="ordered_at", value="1969-12-31T23:59:59Z"),
+    )
 
 
 def test_a_row_over_the_byte_limit_is_rejected() -> None:
@@ -274,17 +306,20 @@ def test_the_row_limit_counts_bytes_not_characters() -> None:
 
 def test_undecodable_cells_reject_their_row_and_the_rest_of_the_chunk_passes() -> None:
     # GIVEN a UTF-8 chunk whose second row holds a Latin-1 byte in its store
-    chunk = ("A-1,2026-11-22T08:00:00Z,berlin-1,1,2.50\n"
-             "A-2,2026-11-22T08:00:00Z,k\xf6ln,1,2.50\n"
-             "A-3,2026-11-22T08:00:00Z,bonn,1,2.50\n").encode("latin-1")
+    chunk = (
+        "A-1,2026-11-22T08:00:00Z,berlin-1,1,2.50\n"
+        "A-2,2026-11-22T08:00:00Z,k\xf6ln,1,2.50\n"
+        "A-3,2026-11-22T08:00:00Z,bonn,1,2.50\n"
+    ).encode("latin-1")
     records, clean = read_records(chunk, 2, CsvFormat())
     # WHEN the chunk's records are read
     outcome = reader(definition("shop", SHOP), SHOP_HEADER).read(records, clean)
     # THEN only the second row is rejected, naming the column and showing U+FFFD for the byte
     assert [event.event_id for _, event in outcome.events] == ["A-1", "A-3"]
     [rejection] = outcome.rejections
-    assert rejection.errors == (Detail("holds bytes that are not valid utf-8", line=3,
-                                       column="store", value="k\ufffdln"),)
+    assert rejection.errors == (
+        Detail("holds bytes that are not valid utf-8", line=3, column="store", value="k\ufffdln"),
+    )
     assert rejection.cells[2] == "k\ufffdln"
 
 

@@ -32,7 +32,7 @@ Rows = list[tuple[int, list[str]]]
 
 
 def blocks_of(data: bytes, size: int) -> Iterator[bytes]:
-    return (data[start:start + size] for start in range(0, len(data), size))
+    return (data[start : start + size] for start in range(0, len(data), size))
 
 
 @dataclass
@@ -49,7 +49,7 @@ def scan(data: bytes, *, block: int = MIB, chunk: int = MIB, fmt: CsvFormat | No
     spans = list(scanner.chunks(chunk)) if header is not None else []
     rows: Rows = []
     for span in spans:
-        records, _ = read_records(data[span.start:span.end], span.first_line, fmt)
+        records, _ = read_records(data[span.start : span.end], span.first_line, fmt)
         assert len(records) == span.rows, (span, records)
         rows.extend((record.line, record.cells) for record in records)
     return Scan(header, spans, rows)
@@ -58,7 +58,7 @@ def scan(data: bytes, *, block: int = MIB, chunk: int = MIB, fmt: CsvFormat | No
 def reference(data: bytes, fmt: CsvFormat) -> tuple[list[str] | None, Rows]:
     """What ``csv.reader`` reads from the whole file, each record on the ``\\n`` line it starts on."""
     if data.startswith(UTF8_BOM) and fmt.encoding.startswith("utf"):
-        data = data[len(UTF8_BOM):]
+        data = data[len(UTF8_BOM) :]
     text = data.decode(fmt.encoding, "surrogateescape")
     newlines = 0
 
@@ -90,8 +90,9 @@ def assert_spans_tile_the_file(result: Scan, data: bytes) -> None:
     assert position <= len(data)
 
 
-def assert_every_split_reads_the_same(data: bytes, expected: Rows, *,
-                                      fmt: CsvFormat | None = None) -> None:
+def assert_every_split_reads_the_same(
+    data: bytes, expected: Rows, *, fmt: CsvFormat | None = None
+) -> None:
     for block in BLOCK_SIZES:
         for chunk in CHUNK_SIZES:
             result = scan(data, block=block, chunk=chunk, fmt=fmt)
@@ -105,41 +106,59 @@ def assert_every_split_reads_the_same(data: bytes, expected: Rows, *,
 TRICKY_FILES: dict[str, tuple[bytes, list[str], Rows]] = {
     "utf8_bom_and_crlf": (
         UTF8_BOM + b"id,name\r\n1,a\r\n2,b\r\n",
-        ["id", "name"], [(2, ["1", "a"]), (3, ["2", "b"])]),
+        ["id", "name"],
+        [(2, ["1", "a"]), (3, ["2", "b"])],
+    ),
     "quoted_newline": (
         b'id,note\n1,"two\nlines"\n2,x\n',
-        ["id", "note"], [(2, ["1", "two\nlines"]), (4, ["2", "x"])]),
+        ["id", "note"],
+        [(2, ["1", "two\nlines"]), (4, ["2", "x"])],
+    ),
     "quoted_crlf": (
         b'id,note\r\n1,"a\r\nb"\r\n2,x\r\n',
-        ["id", "note"], [(2, ["1", "a\r\nb"]), (4, ["2", "x"])]),
+        ["id", "note"],
+        [(2, ["1", "a\r\nb"]), (4, ["2", "x"])],
+    ),
     "quoted_delimiter_and_doubled_quotes": (
         b'id,note\n1,"a,b ""c"""\n2,""\n',
-        ["id", "note"], [(2, ["1", 'a,b "c"']), (3, ["2", ""])]),
+        ["id", "note"],
+        [(2, ["1", 'a,b "c"']), (3, ["2", ""])],
+    ),
     "blank_lines_between_rows": (
         b"id,v\n\n1,a\n\r\n\n2,b\n\n",
-        ["id", "v"], [(3, ["1", "a"]), (6, ["2", "b"])]),
-    "blank_lines_before_the_header": (
-        b"\n\r\nid,v\n1,a\n",
-        ["id", "v"], [(4, ["1", "a"])]),
+        ["id", "v"],
+        [(3, ["1", "a"]), (6, ["2", "b"])],
+    ),
+    "blank_lines_before_the_header": (b"\n\r\nid,v\n1,a\n", ["id", "v"], [(4, ["1", "a"])]),
     "final_line_without_newline": (
         b"id,v\n1,a\n2,b",
-        ["id", "v"], [(2, ["1", "a"]), (3, ["2", "b"])]),
+        ["id", "v"],
+        [(2, ["1", "a"]), (3, ["2", "b"])],
+    ),
     "header_only": (b"id,v\n", ["id", "v"], []),
     "header_only_without_newline": (b"id,v", ["id", "v"], []),
     "quoted_header_cell_holding_a_newline": (
         b'"order\nid",v\n1,a\n',
-        ["order\nid", "v"], [(3, ["1", "a"])]),
+        ["order\nid", "v"],
+        [(3, ["1", "a"])],
+    ),
     "bare_cr_inside_a_quoted_field": (
         b'id,v\n1,"a\rb"\n2,c\n',
-        ["id", "v"], [(2, ["1", "a\rb"]), (3, ["2", "c"])]),
+        ["id", "v"],
+        [(2, ["1", "a\rb"]), (3, ["2", "c"])],
+    ),
     "multibyte_characters_split_by_small_blocks": (
         "id,name\n1,Zoë 🚀\n2,日本\n".encode(),
-        ["id", "name"], [(2, ["1", "Zoë 🚀"]), (3, ["2", "日本"])]),
+        ["id", "name"],
+        [(2, ["1", "Zoë 🚀"]), (3, ["2", "日本"])],
+    ),
 }
 
 
 @pytest.mark.parametrize("name", TRICKY_FILES)
-def test_spans_read_back_give_every_record_of_a_tricky_file_whatever_the_block_size(name: str) -> None:
+def test_spans_read_back_give_every_record_of_a_tricky_file_whatever_the_block_size(
+    name: str,
+) -> None:
     # GIVEN a file with a known header and records
     data, header, expected = TRICKY_FILES[name]
     # WHEN it is scanned with every block and chunk size, and each span is read back alone
@@ -159,7 +178,8 @@ def test_latin1_file_with_semicolons_reads_back_whatever_the_block_size() -> Non
     # THEN cells are decoded from Latin-1 and split on ";" only
     assert scan(data, fmt=fmt).header == Header(["Fühler", "Zeit", "Temperatur °C"], 26, 1)
     assert_every_split_reads_the_same(
-        data, [(2, ["kühlraum-2", "22.11.2026 08:30", "-18,5"])], fmt=fmt)
+        data, [(2, ["kühlraum-2", "22.11.2026 08:30", "-18,5"])], fmt=fmt
+    )
 
 
 def test_byte_offsets_count_the_bom_so_ranges_address_the_object() -> None:
@@ -172,7 +192,9 @@ def test_byte_offsets_count_the_bom_so_ranges_address_the_object() -> None:
     assert [(span.start, span.end) for span in result.spans] == [(6, 8)]
 
 
-@pytest.mark.parametrize("data", [b"", UTF8_BOM, b"\n\r\n\n"], ids=["empty", "only_bom", "only_blank_lines"])
+@pytest.mark.parametrize(
+    "data", [b"", UTF8_BOM, b"\n\r\n\n"], ids=["empty", "only_bom", "only_blank_lines"]
+)
 @pytest.mark.parametrize("block", [1, MIB])
 def test_a_file_without_any_record_has_no_header(data: bytes, block: int) -> None:
     # GIVEN a file with no record at all
@@ -193,7 +215,12 @@ def test_chunks_are_at_least_chunk_bytes_and_end_on_record_ends() -> None:
     result = scan(data, block=3, chunk=10)
     # THEN each chunk holds two records, the last one ends the file, and lines follow the newline
     assert [(span.start, span.end, span.first_line, span.rows) for span in result.spans] == [
-        (5, 17, 2, 2), (17, 29, 4, 2), (29, 43, 6, 2), (43, 55, 9, 2), (55, 67, 11, 2)]
+        (5, 17, 2, 2),
+        (17, 29, 4, 2),
+        (29, 43, 6, 2),
+        (43, 55, 9, 2),
+        (55, 67, 11, 2),
+    ]
     assert result.rows[4] == (6, ["4", "x\ny"])
     assert result.rows[5] == (8, ["5", "r05"])
 
@@ -221,8 +248,21 @@ def test_scanner_reports_bytes_and_lines_read() -> None:
 # --- a randomized check of the property ---------------------------------------------------------
 
 
-TOKENS = [b"a", b"b", b",", b";", b'"', b"\n", b"\r\n", b"\r", "é".encode(), "€".encode(),
-          "😀".encode(), b"\xff", b"\xe2\x82"]
+TOKENS = [
+    b"a",
+    b"b",
+    b",",
+    b";",
+    b'"',
+    b"\n",
+    b"\r\n",
+    b"\r",
+    "é".encode(),
+    "€".encode(),
+    "😀".encode(),
+    b"\xff",
+    b"\xe2\x82",
+]
 WEIGHTS = [6, 3, 4, 2, 3, 4, 2, 0.4, 1, 1, 1, 0.3, 0.2]
 
 
@@ -269,7 +309,7 @@ SMALL = CsvFormat(max_record_bytes=64)
 @pytest.mark.parametrize("block", [1, 7, MIB])
 def test_a_never_closed_quote_fails_naming_the_line_the_record_starts_on(block: int) -> None:
     # GIVEN a quote opened on line 3 and never closed, the rest of the file short lines
-    data = b"id,v\n1,a\n2,\"oops\n" + b"more text\n" * 20
+    data = b'id,v\n1,a\n2,"oops\n' + b"more text\n" * 20
     # WHEN the file is scanned with a 64-byte record limit
     scanner = CsvScanner(blocks_of(data, block), SMALL)
     scanner.header()
@@ -330,8 +370,11 @@ def test_scanner_fails_a_huge_record_without_reading_the_whole_file(filler: byte
     assert blocks.taken <= 12
 
 
-@pytest.mark.parametrize("data, line", [(b"id,v\n1,a\rb\n", 2), (b"id\rx,v\n1,a\n", 1)],
-                         ids=["in_a_row", "in_the_header"])
+@pytest.mark.parametrize(
+    "data, line",
+    [(b"id,v\n1,a\rb\n", 2), (b"id\rx,v\n1,a\n", 1)],
+    ids=["in_a_row", "in_the_header"],
+)
 def test_a_bare_carriage_return_in_an_unquoted_field_is_malformed(data: bytes, line: int) -> None:
     # GIVEN a carriage return that is not part of a line end, outside quotes
     scanner = CsvScanner(blocks_of(data, 3), CsvFormat())
@@ -341,7 +384,9 @@ def test_a_bare_carriage_return_in_an_unquoted_field_is_malformed(data: bytes, l
         list(scanner.chunks(MIB))
     # THEN the error names the line and says what to do
     assert raised.value.line == line
-    assert raised.value.message.startswith(f"line {line}: a carriage return inside an unquoted field")
+    assert raised.value.message.startswith(
+        f"line {line}: a carriage return inside an unquoted field"
+    )
     assert "quote the field" in raised.value.message
 
 
@@ -357,12 +402,13 @@ def test_undecodable_bytes_leave_boundaries_alone_and_flag_only_their_cell() -> 
         result = scan(data, block=block, chunk=1)
         assert result.spans == scan(valid, block=block, chunk=1).spans
         span = result.spans[0]
-        records, clean = read_records(data[span.start:span.end], span.first_line, CsvFormat())
+        records, clean = read_records(data[span.start : span.end], span.first_line, CsvFormat())
         # THEN the spans are the valid file's, the chunk is not clean, only the bad cell is flagged
         assert (span.start, span.end, span.rows) == (8, 15, 1)
         assert clean is False
-        assert [(record.line, [undecodable(cell) for cell in record.cells])
-                for record in records] == [(2, [False, True])]
+        assert [
+            (record.line, [undecodable(cell) for cell in record.cells]) for record in records
+        ] == [(2, [False, True])]
         assert readable(records[0].cells[1], "utf-8") == "caf\ufffd"
         assert result.rows[1] == (3, ["2", "ok"])
 

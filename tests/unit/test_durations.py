@@ -9,26 +9,46 @@ import pytest
 from chalicelib.domain.durations import MAX_DURATION, format_duration, parse_duration
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("30s", timedelta(seconds=30)),
-    ("5m", timedelta(minutes=5)),
-    ("2h", timedelta(hours=2)),
-    ("1d", timedelta(days=1)),
-    ("1w", timedelta(weeks=1)),
-    ("1h30m", timedelta(hours=1, minutes=30)),
-    ("1w2d3h4m5s", timedelta(weeks=1, days=2, hours=3, minutes=4, seconds=5)),
-    ("  15m ", timedelta(minutes=15)),
-    ("90m", timedelta(minutes=90)),
-    ("366d", timedelta(days=366)),
-    (45, timedelta(seconds=45)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30s", timedelta(seconds=30)),
+        ("5m", timedelta(minutes=5)),
+        ("2h", timedelta(hours=2)),
+        ("1d", timedelta(days=1)),
+        ("1w", timedelta(weeks=1)),
+        ("1h30m", timedelta(hours=1, minutes=30)),
+        ("1w2d3h4m5s", timedelta(weeks=1, days=2, hours=3, minutes=4, seconds=5)),
+        ("  15m ", timedelta(minutes=15)),
+        ("90m", timedelta(minutes=90)),
+        ("366d", timedelta(days=366)),
+        (45, timedelta(seconds=45)),
+    ],
+)
 def test_a_number_and_a_unit_reads_as_that_duration(text: object, expected: timedelta) -> None:
     # GIVEN a duration as an operator writes it WHEN it is parsed THEN it is that timedelta
     assert parse_duration(text) == expected
 
 
-@pytest.mark.parametrize("text", ["5x", "", "m", "5", "1.5h", "30m1h", "1h1h", "5 m", "-5m", "5M",
-                                  "1h 30m", "1e3s", "٣m", "9999999999s"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5x",
+        "",
+        "m",
+        "5",
+        "1.5h",
+        "30m1h",
+        "1h1h",
+        "5 m",
+        "-5m",
+        "5M",
+        "1h 30m",
+        "1e3s",
+        "٣m",
+        "9999999999s",
+    ],
+)
 def test_text_that_is_not_a_duration_answers_how_to_write_one(text: str) -> None:
     # GIVEN text that is not a number and a unit WHEN it is parsed
     reason = parse_duration(text)
@@ -57,17 +77,21 @@ def test_a_duration_is_at_most_366_days(value: object) -> None:
     assert parse_duration(int(MAX_DURATION.total_seconds())) == MAX_DURATION
 
 
-@pytest.mark.parametrize(("delta", "text"), [
-    (timedelta(hours=1, minutes=30), "1h30m"),
-    (timedelta(minutes=5), "5m"),
-    (timedelta(days=7), "1w"),
-    (timedelta(days=8, seconds=1), "1w1d1s"),
-    (timedelta(0), "0s"),
-    (timedelta(seconds=1.7), "1s"),
-    (timedelta(minutes=-5), "-5m"),
-])
-def test_format_duration_spells_a_timedelta_the_way_operators_write_it(delta: timedelta,
-                                                                       text: str) -> None:
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(hours=1, minutes=30), "1h30m"),
+        (timedelta(minutes=5), "5m"),
+        (timedelta(days=7), "1w"),
+        (timedelta(days=8, seconds=1), "1w1d1s"),
+        (timedelta(0), "0s"),
+        (timedelta(seconds=1.7), "1s"),
+        (timedelta(minutes=-5), "-5m"),
+    ],
+)
+def test_format_duration_spells_a_timedelta_the_way_operators_write_it(
+    delta: timedelta, text: str
+) -> None:
     # GIVEN a timedelta WHEN formatted THEN it reads as the operator would write it
     assert format_duration(delta) == text
 

@@ -12,9 +12,12 @@ from chalicelib.domain.rules import Enrichment, ReferenceTable, RuleBook, parse_
 from chalicelib.domain.sources import SourceCatalog, parse_source_definition
 
 FILE = "rules/sources/sales.yaml"
-STORES = ReferenceTable("stores", "rules/reference/stores.csv", ("store", "region", "manager"),
-                        MappingProxyType({"s-1": ("s-1", "north", "Ana"),
-                                          "17": ("17", "south", "Ben")}))
+STORES = ReferenceTable(
+    "stores",
+    "rules/reference/stores.csv",
+    ("store", "region", "manager"),
+    MappingProxyType({"s-1": ("s-1", "north", "Ana"), "17": ("17", "south", "Ben")}),
+)
 BASE = """\
 type: sale
 id: sale_id
@@ -65,7 +68,11 @@ def test_derived_fields_are_computed_in_order_and_may_use_earlier_ones() -> None
 def test_a_derived_field_that_fails_on_an_event_is_null_and_the_rest_go_on() -> None:
     enrich = enrichment("derived:\n  per_unit: unit_price / quantity\n  double: unit_price * 2\n")
     assert enrich.apply({"quantity": 0, "unit_price": 5.0}) == {
-        "quantity": 0, "unit_price": 5.0, "per_unit": None, "double": 10.0}
+        "quantity": 0,
+        "unit_price": 5.0,
+        "per_unit": None,
+        "double": 10.0,
+    }
 
 
 def test_missing_inputs_give_a_null_derived_field() -> None:
@@ -81,9 +88,10 @@ def test_declared_timestamps_are_times_to_a_derived_field_and_times_are_stored_a
 
 
 def test_a_lookup_adds_the_columns_of_the_matching_row() -> None:
-    enrich = enrichment("lookups:\n  - {reference: stores, key: store, columns: [region, manager]}\n")
-    assert enrich.apply({"store": "s-1"}) == {"store": "s-1", "region": "north",
-                                              "manager": "Ana"}
+    enrich = enrichment(
+        "lookups:\n  - {reference: stores, key: store, columns: [region, manager]}\n"
+    )
+    assert enrich.apply({"store": "s-1"}) == {"store": "s-1", "region": "north", "manager": "Ana"}
     assert enrich.field_types() == {"region": "string", "manager": "string"}
 
 
@@ -99,8 +107,10 @@ def test_an_integer_key_finds_the_row_written_with_its_digits() -> None:
 
 
 def test_derived_fields_may_use_looked_up_columns() -> None:
-    enrich = enrichment("lookups:\n  - {reference: stores, key: store, columns: [region]}\n"
-                        "derived:\n  northern: region == 'north'\n")
+    enrich = enrichment(
+        "lookups:\n  - {reference: stores, key: store, columns: [region]}\n"
+        "derived:\n  northern: region == 'north'\n"
+    )
     assert enrich.apply({"store": "s-1"})["northern"] is True
 
 
@@ -121,59 +131,118 @@ def test_the_rulebook_enriches_only_sources_that_declare_something() -> None:
 # --- what is refused, with its line and column ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("extra", "expected"), [
-    ("derived:\n  store: till * 2\n",
-     (13, 10, "derived.store: 'store' is already a field of this source; choose another name")),
-    ("derived:\n  source: till * 2\n",
-     (13, 11, "derived.source: 'source' is a field every event has; choose another name")),
-    ("derived:\n  Total: till * 2\n",
-     (13, 10, "derived.Total: 'Total' is not a field name: lower case letters, digits and '_', "
-              "starting with a letter or '_', not a Python keyword")),
-    ("derived:\n  total: quantity * unit_prise\n",
-     (13, 21, "derived.total: unknown field 'unit_prise'; did you mean 'unit_price'?")),
-    ("derived:\n  recent: sold_at > ago('1h')\n",
-     (13, 11, "derived.recent: uses ago(): a derived field is stored with its event and must "
-              "not depend on when it was computed; compare with ago() in the rule")),
-    ("derived:\n  pair: '[1, 2]'\n",
-     (13, 9, "derived.pair: gives a list; a derived field holds one value: string, integer, "
-             "number, boolean, timestamp or date")),
-    ("derived: total\n",
-     (12, 10, "derived: must be a mapping of field names to expressions, e.g. total: quantity * "
-              "unit_price")),
-    ("derived:\n  total: 5\n", (13, 10, "derived.total: must be a non-empty string, not a number")),
-])
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            "derived:\n  store: till * 2\n",
+            (
+                13,
+                10,
+                "derived.store: 'store' is already a field of this source; choose another name",
+            ),
+        ),
+        (
+            "derived:\n  source: till * 2\n",
+            (13, 11, "derived.source: 'source' is a field every event has; choose another name"),
+        ),
+        (
+            "derived:\n  Total: till * 2\n",
+            (
+                13,
+                10,
+                "derived.Total: 'Total' is not a field name: lower case letters, digits and '_', "
+                "starting with a letter or '_', not a Python keyword",
+            ),
+        ),
+        (
+            "derived:\n  total: quantity * unit_prise\n",
+            (13, 21, "derived.total: unknown field 'unit_prise'; did you mean 'unit_price'?"),
+        ),
+        (
+            "derived:\n  recent: sold_at > ago('1h')\n",
+            (
+                13,
+                11,
+                "derived.recent: uses ago(): a derived field is stored with its event and must "
+                "not depend on when it was computed; compare with ago() in the rule",
+            ),
+        ),
+        (
+            "derived:\n  pair: '[1, 2]'\n",
+            (
+                13,
+                9,
+                "derived.pair: gives a list; a derived field holds one value: string, integer, "
+                "number, boolean, timestamp or date",
+            ),
+        ),
+        (
+            "derived: total\n",
+            (
+                12,
+                10,
+                "derived: must be a mapping of field names to expressions, e.g. total: quantity * "
+                "unit_price",
+            ),
+        ),
+        (
+            "derived:\n  total: 5\n",
+            (13, 10, "derived.total: must be a non-empty string, not a number"),
+        ),
+    ],
+)
 def test_derived_fields_are_checked(extra: str, expected: tuple[int, int, str]) -> None:
     assert problems(extra) == [expected]
 
 
 def test_a_later_derived_field_cannot_shadow_an_earlier_one() -> None:
     # YAML itself refuses the same key twice, so the clash is with a looked-up column
-    assert problems("lookups:\n  - {reference: stores, key: store, columns: [region]}\n"
-                    "derived:\n  region: store\n") == [
-        (15, 11, "derived.region: 'region' is already a field of this source; choose another "
-                 "name")]
+    assert problems(
+        "lookups:\n  - {reference: stores, key: store, columns: [region]}\n"
+        "derived:\n  region: store\n"
+    ) == [
+        (15, 11, "derived.region: 'region' is already a field of this source; choose another name")
+    ]
 
 
-@pytest.mark.parametrize(("lookup", "says"), [
-    ("{reference: store, key: store, columns: [region]}",
-     "lookups[0].reference: no reference table 'store' (rules/reference/store.csv); did you mean "
-     "'stores'?"),
-    ("{reference: stores, key: stor, columns: [region]}",
-     "lookups[0].key: 'stor' is not a column of this source; did you mean 'store'?"),
-    ("{reference: stores, key: paid, columns: [region]}",
-     "lookups[0].key: 'paid' is a boolean column; a lookup key must be a string or integer "
-     "column"),
-    ("{reference: stores, key: store, columns: [city]}",
-     "lookups[0].columns[0]: 'city' is not a column of rules/reference/stores.csv (its columns: "
-     "region, manager)"),
-    ("{reference: stores, key: store, columns: [store]}",
-     "lookups[0].columns[0]: 'store' is the table's key"),
-    ("{reference: stores, key: store, colums: [region]}",
-     "lookups[0].colums: unknown key 'colums'; did you mean 'columns'?"),
-    ("{reference: stores, key: store}",
-     "lookups[0].columns: is required: the table's columns to add to each event"),
-    ("stores", "lookups[0]: must be a mapping with reference, key, columns, not a string"),
-])
+@pytest.mark.parametrize(
+    ("lookup", "says"),
+    [
+        (
+            "{reference: store, key: store, columns: [region]}",
+            "lookups[0].reference: no reference table 'store' (rules/reference/store.csv); did you mean "
+            "'stores'?",
+        ),
+        (
+            "{reference: stores, key: stor, columns: [region]}",
+            "lookups[0].key: 'stor' is not a column of this source; did you mean 'store'?",
+        ),
+        (
+            "{reference: stores, key: paid, columns: [region]}",
+            "lookups[0].key: 'paid' is a boolean column; a lookup key must be a string or integer "
+            "column",
+        ),
+        (
+            "{reference: stores, key: store, columns: [city]}",
+            "lookups[0].columns[0]: 'city' is not a column of rules/reference/stores.csv (its columns: "
+            "region, manager)",
+        ),
+        (
+            "{reference: stores, key: store, columns: [store]}",
+            "lookups[0].columns[0]: 'store' is the table's key",
+        ),
+        (
+            "{reference: stores, key: store, colums: [region]}",
+            "lookups[0].colums: unknown key 'colums'; did you mean 'columns'?",
+        ),
+        (
+            "{reference: stores, key: store}",
+            "lookups[0].columns: is required: the table's columns to add to each event",
+        ),
+        ("stores", "lookups[0]: must be a mapping with reference, key, columns, not a string"),
+    ],
+)
 def test_lookups_are_checked(lookup: str, says: str) -> None:
     found = problems(f"lookups:\n  - {lookup}\n")
     assert any(message.startswith(says) for _, _, message in found), found
@@ -181,19 +250,28 @@ def test_lookups_are_checked(lookup: str, says: str) -> None:
 
 
 def test_a_looked_up_column_may_not_shadow_a_column() -> None:
-    table = ReferenceTable("stores", "rules/reference/stores.csv", ("store", "till"),
-                           MappingProxyType({"s-1": ("s-1", "3")}))
-    document = located_yaml(BASE + "lookups:\n  - {reference: stores, key: store, columns: "
-                                   "[till]}\n", FILE)
+    table = ReferenceTable(
+        "stores",
+        "rules/reference/stores.csv",
+        ("store", "till"),
+        MappingProxyType({"s-1": ("s-1", "3")}),
+    )
+    document = located_yaml(
+        BASE + "lookups:\n  - {reference: stores, key: store, columns: [till]}\n", FILE
+    )
     assert not isinstance(document, list)
     with pytest.raises(SourceDefinitionError) as caught:
-        parse_enrichment(FILE, document, parse_source_definition(FILE, document),
-                         {"stores": table})
+        parse_enrichment(FILE, document, parse_source_definition(FILE, document), {"stores": table})
     assert [detail.message for detail in caught.value.details] == [
-        "'till' is already a field of this source; choose another name"]
+        "'till' is already a field of this source; choose another name"
+    ]
 
 
 def test_lookups_must_be_a_list() -> None:
     assert problems("lookups: {reference: stores}\n") == [
-        (12, 10, "lookups: must be a list of lookups, each {reference: ..., key: ..., columns: "
-                 "[...]}")]
+        (
+            12,
+            10,
+            "lookups: must be a list of lookups, each {reference: ..., key: ..., columns: [...]}",
+        )
+    ]

@@ -411,26 +411,29 @@ def test_data_within_every_shape_limit_is_accepted() -> None:
 def test_too_deep_data_is_refused_at_the_level_that_passes_the_limit() -> None:
     found = problems(event_item(data={"a": {"b": {"c": {"d": 1}}}}), limits=SMALL)
     assert [(one.field, one.message) for one in found] == [
-        ("data.a.b.c", "nests deeper than 3 levels")]
+        ("data.a.b.c", "nests deeper than 3 levels")
+    ]
 
 
 def test_too_many_fields_nested_ones_included_are_counted_and_refused() -> None:
-    found = problems(event_item(data={"a": 1, "b": 2, "c": {"d": 3, "e": 4, "f": 5}}),
-                     limits=SMALL)
-    assert [(one.field, one.message) for one in found] == [
-        ("data", "has 6 fields; the limit is 5")]
+    found = problems(event_item(data={"a": 1, "b": 2, "c": {"d": 3, "e": 4, "f": 5}}), limits=SMALL)
+    assert [(one.field, one.message) for one in found] == [("data", "has 6 fields; the limit is 5")]
 
 
 def test_a_long_string_and_a_long_name_are_each_named_by_path() -> None:
-    found = problems(event_item(data={"note": "x" * 11, "list": ["ok", "y" * 12],
-                                      "n" * 129: 1}), limits=SMALL)
+    found = problems(
+        event_item(data={"note": "x" * 11, "list": ["ok", "y" * 12], "n" * 129: 1}), limits=SMALL
+    )
     assert [(one.field, one.message) for one in found] == [
         ("data", "a field name is longer than 128 characters"),
         ("data.note", "is 11 characters; the limit is 10"),
-        ("data.list[1]", "is 12 characters; the limit is 10")]
+        ("data.list[1]", "is 12 characters; the limit is 10"),
+    ]
 
 
 def test_a_hostile_shape_reports_ten_problems_not_thousands() -> None:
-    found = problems(event_item(data={f"k{n}": "x" * 11 for n in range(3000)}),
-                     limits=Limits(max_event_bytes=10**6, max_fields=5000, max_string_chars=10))
+    found = problems(
+        event_item(data={f"k{n}": "x" * 11 for n in range(3000)}),
+        limits=Limits(max_event_bytes=10**6, max_fields=5000, max_string_chars=10),
+    )
     assert len(found) == 10

@@ -30,11 +30,25 @@ pytestmark = pytest.mark.filterwarnings("error")  # generated code must compile 
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)  # a Sunday
 FIELDS = {
-    "source": "string", "type": "string", "id": "string", "occurred_at": "timestamp",
-    "received_at": "timestamp", "amount": "number", "quantity": "integer",
-    "unit_price": "number", "region": "string", "note": "string", "entity_id": "string",
-    "day": "date", "paid": "boolean", "tags": "list", "customer": "mapping", "wait": "duration",
-    "extra": "any", "other": "any", "nothing": "null",
+    "source": "string",
+    "type": "string",
+    "id": "string",
+    "occurred_at": "timestamp",
+    "received_at": "timestamp",
+    "amount": "number",
+    "quantity": "integer",
+    "unit_price": "number",
+    "region": "string",
+    "note": "string",
+    "entity_id": "string",
+    "day": "date",
+    "paid": "boolean",
+    "tags": "list",
+    "customer": "mapping",
+    "wait": "duration",
+    "extra": "any",
+    "other": "any",
+    "nothing": "null",
 }
 
 
@@ -77,34 +91,75 @@ def test_a_compiled_expression_keeps_its_text_result_type_and_the_fields_it_read
     assert expression.fields == frozenset({"amount", "region"})
 
 
-@pytest.mark.parametrize(("text", "result_type"), [
-    ("quantity * unit_price", "number"), ("quantity * 2", "integer"), ("quantity / 2", "number"),
-    ("quantity // 2", "integer"), ("note + region", "string"), ("occurred_at - wait", "timestamp"),
-    ("received_at - occurred_at", "duration"), ("ago('5m')", "timestamp"),
-    ("duration('1h')", "duration"), ("extra + 1", "number"), ("extra", "any"),
-    ("amount if paid else quantity", "number"), ("coalesce(note, 'none')", "string"),
-    ("len(tags)", "integer"), ("round(amount)", "integer"), ("round(amount, 2)", "number"),
-    ("abs(quantity)", "integer"), ("date(occurred_at)", "date"), ("customer['x']", "any"),
-    ("null", "null"), ("[1, 2]", "list"), ("not amount", "boolean"),
-])
+@pytest.mark.parametrize(
+    ("text", "result_type"),
+    [
+        ("quantity * unit_price", "number"),
+        ("quantity * 2", "integer"),
+        ("quantity / 2", "number"),
+        ("quantity // 2", "integer"),
+        ("note + region", "string"),
+        ("occurred_at - wait", "timestamp"),
+        ("received_at - occurred_at", "duration"),
+        ("ago('5m')", "timestamp"),
+        ("duration('1h')", "duration"),
+        ("extra + 1", "number"),
+        ("extra", "any"),
+        ("amount if paid else quantity", "number"),
+        ("coalesce(note, 'none')", "string"),
+        ("len(tags)", "integer"),
+        ("round(amount)", "integer"),
+        ("round(amount, 2)", "number"),
+        ("abs(quantity)", "integer"),
+        ("date(occurred_at)", "date"),
+        ("customer['x']", "any"),
+        ("null", "null"),
+        ("[1, 2]", "list"),
+        ("not amount", "boolean"),
+    ],
+)
 def test_every_expression_has_a_static_type(text: str, result_type: str) -> None:
     # GIVEN an expression WHEN compiled THEN its result type is inferred
     assert compiled(text).result_type == result_type
 
 
 def test_the_value_types_are_the_ones_source_definitions_declare() -> None:
-    assert VALUE_TYPES == ("string", "integer", "number", "boolean", "timestamp", "date",
-                           "duration", "list", "mapping", "null", "any")
+    assert VALUE_TYPES == (
+        "string",
+        "integer",
+        "number",
+        "boolean",
+        "timestamp",
+        "date",
+        "duration",
+        "list",
+        "mapping",
+        "null",
+        "any",
+    )
 
 
 # --- literals and names ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("42", 42), ("-7", -7), ("2.5", 2.5), ("'single'", "single"), ('"double"', "double"),
-    ("true", True), ("false", False), ("null", None), ("True", True), ("None", None),
-    ("[1, 'a', null]", [1, "a", None]), ("(1, 2)", [1, 2]), ("-9223372036854775808", -2**63),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("42", 42),
+        ("-7", -7),
+        ("2.5", 2.5),
+        ("'single'", "single"),
+        ('"double"', "double"),
+        ("true", True),
+        ("false", False),
+        ("null", None),
+        ("True", True),
+        ("None", None),
+        ("[1, 'a', null]", [1, "a", None]),
+        ("(1, 2)", [1, 2]),
+        ("-9223372036854775808", -(2**63)),
+    ],
+)
 def test_literals_evaluate_to_their_values(text: str, value: object) -> None:
     assert evaluate(text) == value
 
@@ -123,7 +178,8 @@ def test_an_unknown_field_suggests_the_closest_known_one() -> None:
 def test_an_unknown_field_with_nothing_close_lists_the_known_fields() -> None:
     assert messages("zzz > 1") == [
         "unknown field 'zzz'; the fields are: amount, customer, day, entity_id, extra, id, "
-        "note, nothing, ..."]
+        "note, nothing, ..."
+    ]
 
 
 def test_a_field_may_share_its_name_with_a_function_and_each_is_used_where_written() -> None:
@@ -142,8 +198,9 @@ def test_the_events_own_fields_are_ordinary_names_even_type_and_id() -> None:
 
 
 def test_a_function_name_that_is_not_a_field_says_how_to_call_it() -> None:
-    assert messages("len > 2") == ["unknown field 'len'; len is a function: call it as "
-                                   "len(text, list or mapping)"]
+    assert messages("len > 2") == [
+        "unknown field 'len'; len is a function: call it as len(text, list or mapping)"
+    ]
 
 
 def test_fields_named_like_the_generated_functions_parameters_read_the_event() -> None:
@@ -159,56 +216,119 @@ def test_fields_named_like_the_generated_functions_parameters_read_the_event() -
 # --- comparisons -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("amount > 1000", True), ("amount >= 1500", True), ("amount < 1000", False),
-    ("amount <= 1500", True), ("amount == 1500", True), ("amount != 1500", False),
-    ("1000 < amount < 2000", True), ("1000 < amount < 1200", False), ("0 < 1 < amount", True),
-    ("region == 'eu-west'", True), ("region < 'f'", True), ("day >= '2026-11-01'", True),
-    ("occurred_at > ago('1h')", True), ("occurred_at > ago('10m')", False),
-    ("received_at - occurred_at > duration('20m')", True), ("paid == true", True),
-    ("tags == ['a', 'b']", True), ("quantity == 3.0", True),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("amount > 1000", True),
+        ("amount >= 1500", True),
+        ("amount < 1000", False),
+        ("amount <= 1500", True),
+        ("amount == 1500", True),
+        ("amount != 1500", False),
+        ("1000 < amount < 2000", True),
+        ("1000 < amount < 1200", False),
+        ("0 < 1 < amount", True),
+        ("region == 'eu-west'", True),
+        ("region < 'f'", True),
+        ("day >= '2026-11-01'", True),
+        ("occurred_at > ago('1h')", True),
+        ("occurred_at > ago('10m')", False),
+        ("received_at - occurred_at > duration('20m')", True),
+        ("paid == true", True),
+        ("tags == ['a', 'b']", True),
+        ("quantity == 3.0", True),
+    ],
+)
 def test_comparisons(text: str, expected: bool) -> None:
-    event = {"amount": 1500, "region": "eu-west", "day": "2026-11-22", "paid": True,
-             "occurred_at": NOW - timedelta(minutes=30), "received_at": NOW,
-             "tags": ["a", "b"], "quantity": 3}
+    event = {
+        "amount": 1500,
+        "region": "eu-west",
+        "day": "2026-11-22",
+        "paid": True,
+        "occurred_at": NOW - timedelta(minutes=30),
+        "received_at": NOW,
+        "tags": ["a", "b"],
+        "quantity": 3,
+    }
     assert compiled(text).evaluate(event, NOW) is expected
 
 
 # --- the null rules ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("amount > 1", False), ("amount < 1", False), ("amount == 1", False), ("amount != 1", False),
-    ("amount >= amount", False), ("note == other", False), ("note != other", False),
-    ("region in ['a', 'b']", False), ("region not in ['a', 'b']", False),
-    ("region in [null, 'a']", False), ("'a' in tags", False), ("'a' not in tags", False),
-    ("amount == null", True), ("amount != null", False), ("null == amount", True),
-    ("not amount", True), ("not note", True), ("amount and true", False), ("amount or true", True),
-    ("0 < amount < 5", False),
-])
-def test_a_comparison_with_null_is_false_except_testing_for_null(text: str,
-                                                                 expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("amount > 1", False),
+        ("amount < 1", False),
+        ("amount == 1", False),
+        ("amount != 1", False),
+        ("amount >= amount", False),
+        ("note == other", False),
+        ("note != other", False),
+        ("region in ['a', 'b']", False),
+        ("region not in ['a', 'b']", False),
+        ("region in [null, 'a']", False),
+        ("'a' in tags", False),
+        ("'a' not in tags", False),
+        ("amount == null", True),
+        ("amount != null", False),
+        ("null == amount", True),
+        ("not amount", True),
+        ("not note", True),
+        ("amount and true", False),
+        ("amount or true", True),
+        ("0 < amount < 5", False),
+    ],
+)
+def test_a_comparison_with_null_is_false_except_testing_for_null(text: str, expected: bool) -> None:
     # GIVEN an event where every field is missing WHEN the expression runs
     # THEN comparisons are false, '== null' is true, and null is falsy
     assert evaluate(text) is expected
 
 
-@pytest.mark.parametrize("text", [
-    "amount + 1", "1 - amount", "amount * 2", "amount / 2", "amount // 2", "amount % 2",
-    "-amount", "+amount", "lower(note)", "upper(note)", "trim(note)", "len(tags)", "abs(amount)",
-    "round(amount)", "round(amount, 2)", "round(3.14159, extra)", "hour(occurred_at)",
-    "weekday(occurred_at)", "date(occurred_at)", "customer['country']", "coalesce(note, region)",
-    "note + region", "occurred_at - wait",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "amount + 1",
+        "1 - amount",
+        "amount * 2",
+        "amount / 2",
+        "amount // 2",
+        "amount % 2",
+        "-amount",
+        "+amount",
+        "lower(note)",
+        "upper(note)",
+        "trim(note)",
+        "len(tags)",
+        "abs(amount)",
+        "round(amount)",
+        "round(amount, 2)",
+        "round(3.14159, extra)",
+        "hour(occurred_at)",
+        "weekday(occurred_at)",
+        "date(occurred_at)",
+        "customer['country']",
+        "coalesce(note, region)",
+        "note + region",
+        "occurred_at - wait",
+    ],
+)
 def test_arithmetic_and_functions_given_null_give_null(text: str) -> None:
     assert evaluate(text) is None
 
 
-@pytest.mark.parametrize("text", [
-    "matches(note, 'x')", "startswith(note, 'x')", "endswith(note, 'x')", "contains(tags, 'x')",
-    "contains('abc', note)",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "matches(note, 'x')",
+        "startswith(note, 'x')",
+        "endswith(note, 'x')",
+        "contains(tags, 'x')",
+        "contains('abc', note)",
+    ],
+)
 def test_predicates_given_null_are_false(text: str) -> None:
     assert evaluate(text) is False
 
@@ -222,14 +342,23 @@ def test_present_values_compare_normally_when_another_field_is_missing() -> None
 # --- and, or, not, if --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("paid and amount > 1", True), ("paid and amount > 10", False),
-    ("not paid or amount > 10", False), ("amount > 10 or paid", True), ("not paid", False),
-    ("note and paid", True), ("'' and paid", False), ("tags or false", False),
-    ("paid and note", True),
-])
-def test_and_or_not_answer_true_or_false_with_null_and_empty_values_falsy(text: str,
-                                                                        expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("paid and amount > 1", True),
+        ("paid and amount > 10", False),
+        ("not paid or amount > 10", False),
+        ("amount > 10 or paid", True),
+        ("not paid", False),
+        ("note and paid", True),
+        ("'' and paid", False),
+        ("tags or false", False),
+        ("paid and note", True),
+    ],
+)
+def test_and_or_not_answer_true_or_false_with_null_and_empty_values_falsy(
+    text: str, expected: bool
+) -> None:
     assert evaluate(text, paid=True, amount=5, note="x", tags=[]) is expected
 
 
@@ -257,65 +386,120 @@ def test_a_field_first_read_in_a_skipped_branch_is_still_read_for_later_uses() -
 # --- membership --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("region in ['eu-west', 'eu-central']", True), ("region in ('us-east',)", False),
-    ("region in {'eu-west'}", True), ("region not in ['eu-west']", False),
-    ("region in []", False), ("region not in []", True),
-    ("'vip' in tags", True), ("'new' not in tags", True), ("'west' in region", True),
-    ("'country' in customer", True), ("quantity in [1, 2, 3]", True), ("amount in [2.5]", True),
-    ("extra in [1, 'a']", True),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("region in ['eu-west', 'eu-central']", True),
+        ("region in ('us-east',)", False),
+        ("region in {'eu-west'}", True),
+        ("region not in ['eu-west']", False),
+        ("region in []", False),
+        ("region not in []", True),
+        ("'vip' in tags", True),
+        ("'new' not in tags", True),
+        ("'west' in region", True),
+        ("'country' in customer", True),
+        ("quantity in [1, 2, 3]", True),
+        ("amount in [2.5]", True),
+        ("extra in [1, 'a']", True),
+    ],
+)
 def test_in_and_not_in(text: str, expected: bool) -> None:
-    event = {"region": "eu-west", "tags": ["vip"], "customer": {"country": "DE"},
-             "quantity": 2, "amount": 2.5, "extra": "a"}
+    event = {
+        "region": "eu-west",
+        "tags": ["vip"],
+        "customer": {"country": "DE"},
+        "quantity": 2,
+        "amount": 2.5,
+        "extra": "a",
+    }
     assert compiled(text).evaluate(event, NOW) is expected
 
 
 # --- arithmetic --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("quantity * unit_price", 7.5), ("quantity + 1", 4), ("quantity - 5", -2),
-    ("quantity / 2", 1.5), ("quantity // 2", 1), ("quantity % 2", 1), ("-quantity", -3),
-    ("+unit_price", 2.5), ("note + '!'", "hi!"), ("1 + 2 * 3", 7), ("(1 + 2) * 3", 9),
-    ("occurred_at + duration('1h')", NOW + timedelta(minutes=30)),
-    ("received_at - occurred_at", timedelta(minutes=30)),
-    ("wait + wait", timedelta(minutes=10)), ("-wait", timedelta(minutes=-5)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("quantity * unit_price", 7.5),
+        ("quantity + 1", 4),
+        ("quantity - 5", -2),
+        ("quantity / 2", 1.5),
+        ("quantity // 2", 1),
+        ("quantity % 2", 1),
+        ("-quantity", -3),
+        ("+unit_price", 2.5),
+        ("note + '!'", "hi!"),
+        ("1 + 2 * 3", 7),
+        ("(1 + 2) * 3", 9),
+        ("occurred_at + duration('1h')", NOW + timedelta(minutes=30)),
+        ("received_at - occurred_at", timedelta(minutes=30)),
+        ("wait + wait", timedelta(minutes=10)),
+        ("-wait", timedelta(minutes=-5)),
+    ],
+)
 def test_arithmetic(text: str, expected: object) -> None:
-    event = {"quantity": 3, "unit_price": 2.5, "note": "hi", "wait": timedelta(minutes=5),
-             "occurred_at": NOW - timedelta(minutes=30), "received_at": NOW}
+    event = {
+        "quantity": 3,
+        "unit_price": 2.5,
+        "note": "hi",
+        "wait": timedelta(minutes=5),
+        "occurred_at": NOW - timedelta(minutes=30),
+        "received_at": NOW,
+    }
     assert compiled(text).evaluate(event, NOW) == expected
 
 
-@pytest.mark.parametrize(("text", "event", "reason"), [
-    ("extra * 3", {"extra": "ab"}, "cannot apply '*' to a string and an integer"),
-    ("extra * 3", {"extra": [1]}, "cannot apply '*' to a list and an integer"),
-    ("extra % 3", {"extra": "%s"}, "cannot apply '%' to a string and an integer"),
-    ("extra + 1", {"extra": True}, "cannot apply '+' to a boolean and an integer"),
-    ("extra - other", {"extra": "a", "other": "b"}, "cannot apply '-' to a string and a string"),
-    ("-extra", {"extra": "a"}, "cannot apply '-' to a string"),
-    ("quantity / extra", {"quantity": 1, "extra": 0}, "division by zero"),
-    ("quantity // extra", {"quantity": 1, "extra": 0}, "division by zero"),
-    ("quantity % extra", {"quantity": 1, "extra": 0}, "division by zero"),
-    ("extra * extra * extra * extra", {"extra": 2**40}, "number too large"),
-    ("amount > 1", {"amount": "lots"}, "'>' between a string and a number"),
-    ("extra < other", {"extra": [1], "other": {}}, "'<' between a list and a mapping"),
-    ("extra in other", {"extra": 1, "other": 5}, "'in' needs a list, a string or a mapping on its"
-                                                 " right, not a number"),
-    ("extra in note", {"extra": 1, "note": "x"}, "'in' a string needs a string on its left, not "
-                                                 "a number"),
-    ("extra in ['a']", {"extra": ["a"]}, "a list cannot be looked up in a list of values"),
-    ("lower(extra)", {"extra": 5}, "lower() needs a string, not an integer"),
-    ("len(extra)", {"extra": 5}, "len() needs a string, list or mapping, not an integer"),
-    ("abs(extra)", {"extra": "5"}, "abs() needs a number, not a string"),
-    ("round(extra)", {"extra": "5"}, "round() needs a number, not a string"),
-    ("round(amount, extra)", {"amount": 1.5, "extra": 10**6},
-     "round() digits must be an integer from -18 to 18"),
-    ("hour(extra)", {"extra": "2026-11-22T10:00:00Z"}, "hour() needs a timestamp, not a string"),
-])
+@pytest.mark.parametrize(
+    ("text", "event", "reason"),
+    [
+        ("extra * 3", {"extra": "ab"}, "cannot apply '*' to a string and an integer"),
+        ("extra * 3", {"extra": [1]}, "cannot apply '*' to a list and an integer"),
+        ("extra % 3", {"extra": "%s"}, "cannot apply '%' to a string and an integer"),
+        ("extra + 1", {"extra": True}, "cannot apply '+' to a boolean and an integer"),
+        (
+            "extra - other",
+            {"extra": "a", "other": "b"},
+            "cannot apply '-' to a string and a string",
+        ),
+        ("-extra", {"extra": "a"}, "cannot apply '-' to a string"),
+        ("quantity / extra", {"quantity": 1, "extra": 0}, "division by zero"),
+        ("quantity // extra", {"quantity": 1, "extra": 0}, "division by zero"),
+        ("quantity % extra", {"quantity": 1, "extra": 0}, "division by zero"),
+        ("extra * extra * extra * extra", {"extra": 2**40}, "number too large"),
+        ("amount > 1", {"amount": "lots"}, "'>' between a string and a number"),
+        ("extra < other", {"extra": [1], "other": {}}, "'<' between a list and a mapping"),
+        (
+            "extra in other",
+            {"extra": 1, "other": 5},
+            "'in' needs a list, a string or a mapping on its right, not a number",
+        ),
+        (
+            "extra in note",
+            {"extra": 1, "note": "x"},
+            "'in' a string needs a string on its left, not a number",
+        ),
+        ("extra in ['a']", {"extra": ["a"]}, "a list cannot be looked up in a list of values"),
+        ("lower(extra)", {"extra": 5}, "lower() needs a string, not an integer"),
+        ("len(extra)", {"extra": 5}, "len() needs a string, list or mapping, not an integer"),
+        ("abs(extra)", {"extra": "5"}, "abs() needs a number, not a string"),
+        ("round(extra)", {"extra": "5"}, "round() needs a number, not a string"),
+        (
+            "round(amount, extra)",
+            {"amount": 1.5, "extra": 10**6},
+            "round() digits must be an integer from -18 to 18",
+        ),
+        (
+            "hour(extra)",
+            {"extra": "2026-11-22T10:00:00Z"},
+            "hour() needs a timestamp, not a string",
+        ),
+    ],
+)
 def test_values_of_the_wrong_type_at_run_time_fail_with_a_readable_reason(
-        text: str, event: dict[str, Any], reason: str) -> None:
+    text: str, event: dict[str, Any], reason: str
+) -> None:
     # GIVEN an expression that passed the static checks and an event with unexpected values
     # WHEN it runs THEN it raises one of EVALUATION_ERRORS, described for the operator
     assert failure(text, **event) == reason
@@ -331,43 +515,78 @@ def test_evaluation_errors_carry_their_message() -> None:
 # --- subscripts --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "event", "expected"), [
-    ("customer['country']", {"customer": {"country": "DE"}}, "DE"),
-    ("customer['missing']", {"customer": {"country": "DE"}}, None),
-    ("tags[0]", {"tags": ["a", "b"]}, "a"), ("tags[-1]", {"tags": ["a", "b"]}, "b"),
-    ("tags[2]", {"tags": ["a", "b"]}, None), ("tags[-3]", {"tags": ["a"]}, None),
-    ("extra['k']", {"extra": "a string"}, None), ("extra[0]", {"extra": {"0": 1}}, None),
-    ("extra['k']['j']", {"extra": {"k": {"j": 5}}}, 5), ("extra[0]", {"extra": 7}, None),
-    ("customer['country'] == 'DE'", {"customer": {"country": "DE"}}, True),
-])
+@pytest.mark.parametrize(
+    ("text", "event", "expected"),
+    [
+        ("customer['country']", {"customer": {"country": "DE"}}, "DE"),
+        ("customer['missing']", {"customer": {"country": "DE"}}, None),
+        ("tags[0]", {"tags": ["a", "b"]}, "a"),
+        ("tags[-1]", {"tags": ["a", "b"]}, "b"),
+        ("tags[2]", {"tags": ["a", "b"]}, None),
+        ("tags[-3]", {"tags": ["a"]}, None),
+        ("extra['k']", {"extra": "a string"}, None),
+        ("extra[0]", {"extra": {"0": 1}}, None),
+        ("extra['k']['j']", {"extra": {"k": {"j": 5}}}, 5),
+        ("extra[0]", {"extra": 7}, None),
+        ("customer['country'] == 'DE'", {"customer": {"country": "DE"}}, True),
+    ],
+)
 def test_a_subscript_reads_a_key_or_index_and_is_null_when_there_is_none(
-        text: str, event: dict[str, Any], expected: object) -> None:
+    text: str, event: dict[str, Any], expected: object
+) -> None:
     assert compiled(text).evaluate(event, NOW) == expected
 
 
 # --- functions ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("matches(entity_id, '^SKU-')", True), ("matches(entity_id, '^sku-')", False),
-    ("matches(entity_id, '[0-9]+$')", True), ("matches(extra, '.')", False),
-    ("lower(note)", "mixed case"), ("upper(note)", "MIXED CASE"), ("trim('  x ')", "x"),
-    ("len(note)", 10), ("len(tags)", 2), ("len(customer)", 1), ("abs(-3)", 3),
-    ("abs(amount)", 2.5), ("round(2.567, 2)", 2.57), ("round(2.5)", 2), ("round(1234, -2)", 1200),
-    ("startswith(entity_id, 'SKU')", True), ("endswith(entity_id, '42')", True),
-    ("startswith(extra, 'x')", False), ("contains(note, 'Case')", True),
-    ("contains(tags, 'b')", True), ("contains(tags, 'z')", False),
-    ("contains(customer, 'country')", True), ("contains(extra, 'a')", False),
-    ("coalesce(other, note)", "Mixed Case"), ("coalesce(other, customer['zip'], 'default')", "default"),
-    ("coalesce(note, other)", "Mixed Case"), ("hour(occurred_at)", 9),
-    ("weekday(occurred_at)", 6), ("date(occurred_at)", "2026-11-22"),
-    ("ago('1h')", NOW - timedelta(hours=1)), ("duration('1h30m')", timedelta(minutes=90)),
-    ("ago(60)", NOW - timedelta(minutes=1)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("matches(entity_id, '^SKU-')", True),
+        ("matches(entity_id, '^sku-')", False),
+        ("matches(entity_id, '[0-9]+$')", True),
+        ("matches(extra, '.')", False),
+        ("lower(note)", "mixed case"),
+        ("upper(note)", "MIXED CASE"),
+        ("trim('  x ')", "x"),
+        ("len(note)", 10),
+        ("len(tags)", 2),
+        ("len(customer)", 1),
+        ("abs(-3)", 3),
+        ("abs(amount)", 2.5),
+        ("round(2.567, 2)", 2.57),
+        ("round(2.5)", 2),
+        ("round(1234, -2)", 1200),
+        ("startswith(entity_id, 'SKU')", True),
+        ("endswith(entity_id, '42')", True),
+        ("startswith(extra, 'x')", False),
+        ("contains(note, 'Case')", True),
+        ("contains(tags, 'b')", True),
+        ("contains(tags, 'z')", False),
+        ("contains(customer, 'country')", True),
+        ("contains(extra, 'a')", False),
+        ("coalesce(other, note)", "Mixed Case"),
+        ("coalesce(other, customer['zip'], 'default')", "default"),
+        ("coalesce(note, other)", "Mixed Case"),
+        ("hour(occurred_at)", 9),
+        ("weekday(occurred_at)", 6),
+        ("date(occurred_at)", "2026-11-22"),
+        ("ago('1h')", NOW - timedelta(hours=1)),
+        ("duration('1h30m')", timedelta(minutes=90)),
+        ("ago(60)", NOW - timedelta(minutes=1)),
+    ],
+)
 def test_functions(text: str, expected: object) -> None:
-    event = {"entity_id": "SKU-42", "note": "Mixed Case", "tags": ["a", "b"],
-             "customer": {"country": "DE"}, "amount": -2.5, "extra": 5,
-             "occurred_at": datetime(2026, 11, 22, 9, 15, tzinfo=UTC)}
+    event = {
+        "entity_id": "SKU-42",
+        "note": "Mixed Case",
+        "tags": ["a", "b"],
+        "customer": {"country": "DE"},
+        "amount": -2.5,
+        "extra": 5,
+        "occurred_at": datetime(2026, 11, 22, 9, 15, tzinfo=UTC),
+    }
     assert compiled(text).evaluate(event, NOW) == expected
 
 
@@ -397,65 +616,92 @@ def test_ago_counts_back_from_the_evaluation_time() -> None:
 # --- static checks -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("note * 100000000", "cannot apply '*' to string and integer"),
-    ("note - 1", "cannot apply '-' to string and integer"),
-    ("paid + 1", "cannot apply '+' to boolean and integer"),
-    ("tags * 2", "cannot apply '*' to list and integer"),
-    ("note % amount", "cannot apply '%' to string and number"),
-    ("occurred_at + occurred_at", "cannot apply '+' to timestamp and timestamp"),
-    ("day - 1", "cannot apply '-' to date and integer"),
-    ("extra * note", "cannot apply '*' to any and string"),
-    ("-note", "cannot apply '-' to a string"),
-    ("amount + null", "'+' with null is always null; test with '== null'"),
-    ("amount > 'a'", "cannot order a number and a string with '>'"),
-    ("occurred_at > '2026-01-01'", "cannot order a timestamp and a string with '>'"),
-    ("paid < true", "cannot order a boolean and a boolean with '<'"),
-    ("tags < tags", "cannot order a list and a list with '<'"),
-    ("amount == 'a'", "a number is never equal to a string"),
-    ("paid == 1", "a boolean is never equal to an integer"),
-    ("amount > null", "'>' with null is always false; test for a missing value with '== null'"),
-    ("1 < amount == null", "'==' with null is always false; test for a missing value with "
-                           "'== null'"),
-    ("null in tags", "'in' with null is always false; test for a missing value with '== null'"),
-    ("amount in ['a', 'b']", "a number is never in a list of string values"),
-    ("amount in note", "only text can be in a string, not a number"),
-    ("amount in customer", "mapping keys are strings, not a number"),
-    ("'a' in amount", "'in' needs a list, a string or a mapping on its right, not a number"),
-    ("amount is null", "'is' is not allowed; write '==' (or '== null' to test for a missing "
-                       "value)"),
-    ("lower(amount)", "lower(text): argument 1 must be date or string, not number"),
-    ("len(amount)", "len(text, list or mapping): argument 1 must be list or mapping or string, "
-                    "not number"),
-    ("hour(note)", "hour(timestamp): argument 1 must be timestamp, not string"),
-    ("round(amount, 1.5)", "round(number, digits): argument 2 must be integer, not number"),
-    ("lower()", "lower(text) takes 1 arguments, not 0"),
-    ("lower(note, note)", "lower(text) takes 1 arguments, not 2"),
-    ("round(1, 2, 3)", "round(number, digits) takes 1 or 2 arguments, not 3"),
-    ("coalesce(note)", "coalesce(value, other, ...) takes at least 2 arguments, not 1"),
-    ("lower(text=note)", "keyword arguments are not allowed; pass arguments by position"),
-    ("matches(note, region)", 'matches(text, "pattern"): this argument must be a constant'),
-    ("matches(note, '(')", "invalid pattern for matches(): missing ): ("),
-    ("matches(note, '(a)\\\\1')", "invalid pattern for matches(): invalid escape sequence: \\1"),
-    ("ago(note)", 'ago("5m"): this argument must be a constant'),
-    ("ago('5x')", "ago(): '5x' is not a duration; write a number and a unit: 30s, 5m, 2h, 1d, 1w"),
-    ("duration('0s')", "duration(): '0s' is not a duration: it must be longer than zero"),
-    ("lowr(note)", "unknown function 'lowr'; did you mean lower()?"),
-    ("customer[note]", "a subscript must be a constant: a string key for a mapping or an "
-                       "integer index for a list"),
-    ("tags['a']", "cannot look up a string key in a list"),
-    ("customer[0]", "cannot look up an integer index in a mapping"),
-    ("note[0]", "cannot look up an integer index in a string"),
-    ("tags[1:2]", "slices ('a:b') are not allowed"),
-    ("tags[true]", "a subscript must be a constant: a string key for a mapping or an integer "
-                   "index for a list"),
-    ("region in [note]", "a list may hold only literals: numbers, strings, true, false and null"),
-    ("1e999 > amount", "numbers must be finite"),
-    ("amount > 9223372036854775808", "integers must be within -9223372036854775808 and "
-                                     "9223372036854775807"),
-])
-def test_static_type_and_shape_errors_are_refused_with_a_clear_message(text: str,
-                                                                       message: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("note * 100000000", "cannot apply '*' to string and integer"),
+        ("note - 1", "cannot apply '-' to string and integer"),
+        ("paid + 1", "cannot apply '+' to boolean and integer"),
+        ("tags * 2", "cannot apply '*' to list and integer"),
+        ("note % amount", "cannot apply '%' to string and number"),
+        ("occurred_at + occurred_at", "cannot apply '+' to timestamp and timestamp"),
+        ("day - 1", "cannot apply '-' to date and integer"),
+        ("extra * note", "cannot apply '*' to any and string"),
+        ("-note", "cannot apply '-' to a string"),
+        ("amount + null", "'+' with null is always null; test with '== null'"),
+        ("amount > 'a'", "cannot order a number and a string with '>'"),
+        ("occurred_at > '2026-01-01'", "cannot order a timestamp and a string with '>'"),
+        ("paid < true", "cannot order a boolean and a boolean with '<'"),
+        ("tags < tags", "cannot order a list and a list with '<'"),
+        ("amount == 'a'", "a number is never equal to a string"),
+        ("paid == 1", "a boolean is never equal to an integer"),
+        ("amount > null", "'>' with null is always false; test for a missing value with '== null'"),
+        (
+            "1 < amount == null",
+            "'==' with null is always false; test for a missing value with '== null'",
+        ),
+        ("null in tags", "'in' with null is always false; test for a missing value with '== null'"),
+        ("amount in ['a', 'b']", "a number is never in a list of string values"),
+        ("amount in note", "only text can be in a string, not a number"),
+        ("amount in customer", "mapping keys are strings, not a number"),
+        ("'a' in amount", "'in' needs a list, a string or a mapping on its right, not a number"),
+        (
+            "amount is null",
+            "'is' is not allowed; write '==' (or '== null' to test for a missing value)",
+        ),
+        ("lower(amount)", "lower(text): argument 1 must be date or string, not number"),
+        (
+            "len(amount)",
+            "len(text, list or mapping): argument 1 must be list or mapping or string, not number",
+        ),
+        ("hour(note)", "hour(timestamp): argument 1 must be timestamp, not string"),
+        ("round(amount, 1.5)", "round(number, digits): argument 2 must be integer, not number"),
+        ("lower()", "lower(text) takes 1 arguments, not 0"),
+        ("lower(note, note)", "lower(text) takes 1 arguments, not 2"),
+        ("round(1, 2, 3)", "round(number, digits) takes 1 or 2 arguments, not 3"),
+        ("coalesce(note)", "coalesce(value, other, ...) takes at least 2 arguments, not 1"),
+        ("lower(text=note)", "keyword arguments are not allowed; pass arguments by position"),
+        ("matches(note, region)", 'matches(text, "pattern"): this argument must be a constant'),
+        ("matches(note, '(')", "invalid pattern for matches(): missing ): ("),
+        (
+            "matches(note, '(a)\\\\1')",
+            "invalid pattern for matches(): invalid escape sequence: \\1",
+        ),
+        ("ago(note)", 'ago("5m"): this argument must be a constant'),
+        (
+            "ago('5x')",
+            "ago(): '5x' is not a duration; write a number and a unit: 30s, 5m, 2h, 1d, 1w",
+        ),
+        ("duration('0s')", "duration(): '0s' is not a duration: it must be longer than zero"),
+        ("lowr(note)", "unknown function 'lowr'; did you mean lower()?"),
+        (
+            "customer[note]",
+            "a subscript must be a constant: a string key for a mapping or an "
+            "integer index for a list",
+        ),
+        ("tags['a']", "cannot look up a string key in a list"),
+        ("customer[0]", "cannot look up an integer index in a mapping"),
+        ("note[0]", "cannot look up an integer index in a string"),
+        ("tags[1:2]", "slices ('a:b') are not allowed"),
+        (
+            "tags[true]",
+            "a subscript must be a constant: a string key for a mapping or an integer "
+            "index for a list",
+        ),
+        (
+            "region in [note]",
+            "a list may hold only literals: numbers, strings, true, false and null",
+        ),
+        ("1e999 > amount", "numbers must be finite"),
+        (
+            "amount > 9223372036854775808",
+            "integers must be within -9223372036854775808 and 9223372036854775807",
+        ),
+    ],
+)
+def test_static_type_and_shape_errors_are_refused_with_a_clear_message(
+    text: str, message: str
+) -> None:
     assert messages(text) == [message]
 
 
@@ -493,7 +739,10 @@ def test_syntax_errors_are_problems_with_positions() -> None:
     assert problem.line == 1
     [unclosed] = problems("(amount > 1")
     assert (unclosed.message, unclosed.line, unclosed.column) == (
-        "syntax error: '(' is never closed", 1, 1)
+        "syntax error: '(' is never closed",
+        1,
+        1,
+    )
     [statement] = problems("amount = 1")
     assert statement.message.startswith("syntax error")
 
@@ -529,12 +778,15 @@ class CountingEvent(Mapping[str, object]):
         return len(self.data)
 
 
-@pytest.mark.parametrize("text", [
-    "amount > 1 and amount < 100 and amount != 50",
-    "coalesce(note, region) == region or amount * amount > amount",
-    "(amount if paid else -amount) > 0 and paid",
-    "1 < amount < amount + 1",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "amount > 1 and amount < 100 and amount != 50",
+        "coalesce(note, region) == region or amount * amount > amount",
+        "(amount if paid else -amount) > 0 and paid",
+        "1 < amount < amount + 1",
+    ],
+)
 def test_each_field_is_read_from_the_event_at_most_once(text: str) -> None:
     # GIVEN an expression naming fields several times
     event = CountingEvent({"amount": 10, "note": "n", "region": "r", "paid": True})
@@ -583,8 +835,14 @@ def test_a_repeated_call_that_may_not_run_first_is_never_computed_ahead() -> Non
     # WHEN the first branch is skipped THEN the second call is made, on its own
     assert evaluate(text, paid=False, extra=datetime(2026, 11, 22, 2, tzinfo=UTC)) is True
     # WHEN neither call runs THEN a value the function would refuse is never given to it
-    assert evaluate("(hour(extra) > 5 if paid else false) or (paid and hour(extra) < 3)",
-                    paid=False, extra="text") is False
+    assert (
+        evaluate(
+            "(hour(extra) > 5 if paid else false) or (paid and hour(extra) < 3)",
+            paid=False,
+            extra="text",
+        )
+        is False
+    )
 
 
 # --- inline fast paths answer what the helpers answer ------------------------------------------
@@ -604,8 +862,21 @@ class Moment(datetime):
 
 
 ODD_VALUES: list[object] = [
-    None, 0, 3, -7, 2**70, 2.5, -0.0, 1e308, float("inf"), True, "Mixed Case ", "", ["a"],
-    {"a": 1}, timedelta(minutes=5),
+    None,
+    0,
+    3,
+    -7,
+    2**70,
+    2.5,
+    -0.0,
+    1e308,
+    float("inf"),
+    True,
+    "Mixed Case ",
+    "",
+    ["a"],
+    {"a": 1},
+    timedelta(minutes=5),
     datetime(2026, 11, 22, 23, 30, tzinfo=UTC),
     datetime(2026, 11, 22, 23, 30),  # naive: taken as UTC
     datetime(2026, 11, 22, 23, 30, tzinfo=timezone(timedelta(hours=2))),
@@ -616,7 +887,8 @@ ODD_VALUES: list[object] = [
 
 @pytest.mark.parametrize("name", ["hour", "weekday", "date", "lower", "upper", "trim"])
 def test_inline_functions_answer_what_their_helpers_answer_for_every_kind_of_value(
-        name: str) -> None:
+    name: str,
+) -> None:
     # GIVEN a function the generator writes inline, on a field of unknown type
     expression = compiled(f"{name}(extra)")
     helper = FUNCTIONS[name].helper
@@ -624,17 +896,22 @@ def test_inline_functions_answer_what_their_helpers_answer_for_every_kind_of_val
     for value in ODD_VALUES:
         # WHEN it meets any kind of value THEN it answers, or fails, as the helper does
         assert outcome_of(expression.evaluate, {"extra": value}, NOW) == outcome_of(
-            helper, value), value
+            helper, value
+        ), value
 
 
-@pytest.mark.parametrize(("value", "hour", "weekday", "date"), [
-    (datetime(2026, 11, 22, 23, 30, tzinfo=UTC), 23, 6, "2026-11-22"),
-    (datetime(2026, 11, 22, 23, 30), 23, 6, "2026-11-22"),
-    (datetime(2026, 11, 22, 1, 30, tzinfo=timezone(timedelta(hours=2))), 23, 5, "2026-11-21"),
-    (Moment(2026, 11, 22, 1, 0, tzinfo=timezone(timedelta(hours=-3))), 4, 6, "2026-11-22"),
-])
-def test_timestamps_not_in_utc_still_answer_in_utc(value: datetime, hour: int, weekday: int,
-                                                   date: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "hour", "weekday", "date"),
+    [
+        (datetime(2026, 11, 22, 23, 30, tzinfo=UTC), 23, 6, "2026-11-22"),
+        (datetime(2026, 11, 22, 23, 30), 23, 6, "2026-11-22"),
+        (datetime(2026, 11, 22, 1, 30, tzinfo=timezone(timedelta(hours=2))), 23, 5, "2026-11-21"),
+        (Moment(2026, 11, 22, 1, 0, tzinfo=timezone(timedelta(hours=-3))), 4, 6, "2026-11-22"),
+    ],
+)
+def test_timestamps_not_in_utc_still_answer_in_utc(
+    value: datetime, hour: int, weekday: int, date: str
+) -> None:
     # GIVEN a naive timestamp, one with another offset, or of a datetime subclass
     # WHEN read by the functions THEN the answers are in UTC (naive ones are taken as UTC)
     assert evaluate("hour(occurred_at)", occurred_at=value) == hour
@@ -642,21 +919,58 @@ def test_timestamps_not_in_utc_still_answer_in_utc(value: datetime, hour: int, w
     assert evaluate("date(occurred_at)", occurred_at=value) == date
 
 
-ARITHMETIC_HELPERS = {"+": expr_runtime.add, "-": expr_runtime.subtract,
-                      "*": expr_runtime.multiply, "/": expr_runtime.divide}
-NUMBER_FIELDS = {"n": "number", "i": "integer", "a": "any", "m": "number", "j": "integer",
-                 "b": "any"}
-NUMBERS: list[object] = [None, 0, 3, -7, 2**70, 2**100, 2.5, -0.0, 1e308, float("inf"), True,
-                         "x", timedelta(minutes=1)]
+ARITHMETIC_HELPERS = {
+    "+": expr_runtime.add,
+    "-": expr_runtime.subtract,
+    "*": expr_runtime.multiply,
+    "/": expr_runtime.divide,
+}
+NUMBER_FIELDS = {
+    "n": "number",
+    "i": "integer",
+    "a": "any",
+    "m": "number",
+    "j": "integer",
+    "b": "any",
+}
+NUMBERS: list[object] = [
+    None,
+    0,
+    3,
+    -7,
+    2**70,
+    2**100,
+    2.5,
+    -0.0,
+    1e308,
+    float("inf"),
+    True,
+    "x",
+    timedelta(minutes=1),
+]
 
 
 @pytest.mark.parametrize("op", sorted(ARITHMETIC_HELPERS))
-@pytest.mark.parametrize(("left", "right"), [
-    ("n", "m"), ("n", "j"), ("i", "m"), ("i", "j"), ("a", "b"), ("n", "b"), ("n", "2"),
-    ("n", "2.5"), ("i", "2"), ("i", "-2.5"), ("2", "m"), ("2.5", "j"),
-])
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("n", "m"),
+        ("n", "j"),
+        ("i", "m"),
+        ("i", "j"),
+        ("a", "b"),
+        ("n", "b"),
+        ("n", "2"),
+        ("n", "2.5"),
+        ("i", "2"),
+        ("i", "-2.5"),
+        ("2", "m"),
+        ("2.5", "j"),
+    ],
+)
 def test_inline_arithmetic_answers_what_the_helper_answers_for_every_kind_of_value(
-        op: str, left: str, right: str) -> None:
+    op: str, left: str, right: str
+) -> None:
     # GIVEN an operation between fields declared numbers, integers or of unknown type
     expression = compiled(f"{left} {op} {right}", NUMBER_FIELDS)
     helper = ARITHMETIC_HELPERS[op]
@@ -664,8 +978,9 @@ def test_inline_arithmetic_answers_what_the_helper_answers_for_every_kind_of_val
     for left_value in NUMBERS:
         for right_value in NUMBERS:
             event = {left: left_value, right: right_value}
-            expected = outcome_of(helper, constants.get(left, left_value),
-                                  constants.get(right, right_value))
+            expected = outcome_of(
+                helper, constants.get(left, left_value), constants.get(right, right_value)
+            )
             # WHEN it meets any pair of values THEN it answers, or fails, as the helper does
             actual = outcome_of(expression.evaluate, event, NOW)
             assert actual == expected, (left_value, right_value)
@@ -694,18 +1009,30 @@ def test_inline_predicates_answer_what_their_helpers_answer(name: str) -> None:
 # --- matches(): plain patterns as string tests, the rest RE2 -----------------------------------
 
 
-@pytest.mark.parametrize(("pattern", "kind", "literal"), [
-    ("^SKU-9", "prefix", "SKU-9"), ("json$", "suffix", "json"), ("^a b$", "whole", "a b"),
-    ("error", "substring", "error"), ("^api\\.example", "prefix", "api.example"),
-    ("\\$5", "substring", "$5"), ("", "substring", ""), ("^", "prefix", ""),
-    ("^$", "whole", ""), ("é-ü", "substring", "é-ü"), ("a\\$$", "suffix", "a$"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "kind", "literal"),
+    [
+        ("^SKU-9", "prefix", "SKU-9"),
+        ("json$", "suffix", "json"),
+        ("^a b$", "whole", "a b"),
+        ("error", "substring", "error"),
+        ("^api\\.example", "prefix", "api.example"),
+        ("\\$5", "substring", "$5"),
+        ("", "substring", ""),
+        ("^", "prefix", ""),
+        ("^$", "whole", ""),
+        ("é-ü", "substring", "é-ü"),
+        ("a\\$$", "suffix", "a$"),
+    ],
+)
 def test_plain_text_patterns_become_string_tests(pattern: str, kind: str, literal: str) -> None:
     assert prepare_pattern(pattern) == Pattern(kind, literal)
 
 
-@pytest.mark.parametrize("pattern", ["a.b", "^a+", "(a)", "a|b", "[ab]", "a{2}", "\\d", "a$b",
-                                     "^^a", "\\_", "(?i)a", "a]", "$a"])
+@pytest.mark.parametrize(
+    "pattern",
+    ["a.b", "^a+", "(a)", "a|b", "[ab]", "a{2}", "\\d", "a$b", "^^a", "\\_", "(?i)a", "a]", "$a"],
+)
 def test_patterns_with_regex_syntax_run_on_re2(pattern: str) -> None:
     prepared = prepare_pattern(pattern)
     assert isinstance(prepared, Pattern)
@@ -719,9 +1046,12 @@ def test_matches_answers_what_re2_finds_for_random_patterns_and_texts() -> None:
     options.log_errors = False
     tried = 0
     while tried < 400:
-        pattern = "".join(generator.choice(["a", "b", "é", "-", ".", "^", "$", "\\.", "\\$",
-                                            "\\^", "\n", "a*", "(b)"])
-                          for _ in range(generator.randint(0, 5)))
+        pattern = "".join(
+            generator.choice(
+                ["a", "b", "é", "-", ".", "^", "$", "\\.", "\\$", "\\^", "\n", "a*", "(b)"]
+            )
+            for _ in range(generator.randint(0, 5))
+        )
         try:
             reference = re2.compile(pattern, options)
         except re2.error:
@@ -751,6 +1081,7 @@ def test_text_re2_cannot_read_fails_as_an_evaluation_error() -> None:
 
 def test_the_direct_re2_call_falls_back_to_the_public_search_when_it_cannot_be_trusted() -> None:
     from chalicelib.domain.expressions import patterns as expr_patterns
+
     # GIVEN the installed google-re2 THEN the direct call is used
     assert expr_patterns._direct_search(re2.compile("a")) is not None
     # GIVEN a compiled pattern without the private attribute it uses THEN none is offered
@@ -772,10 +1103,15 @@ def test_a_compiled_condition_agrees_with_a_reference_lambda_on_many_inputs() ->
     amounts = [None, 0, 999, 1000, 1000.5, 1001, -5, 10**12, 1e300, 999.999]
     regions = [None, "eu-west", "eu-central", "us-east", "", "EU-WEST", "eu-west "]
     for _ in range(5_000):
-        event = {"amount": generator.choice([*amounts, generator.uniform(-2e3, 2e3)]),
-                 "region": generator.choice(regions)}
-        event = {key: value for key, value in event.items() if value is not None
-                 or generator.random() < 0.5}
+        event = {
+            "amount": generator.choice([*amounts, generator.uniform(-2e3, 2e3)]),
+            "region": generator.choice(regions),
+        }
+        event = {
+            key: value
+            for key, value in event.items()
+            if value is not None or generator.random() < 0.5
+        }
         # WHEN both judge the same event THEN they agree, and the compiled one answers a bool
         result = expression.evaluate(event, NOW)
         assert result is reference(event), event
@@ -790,8 +1126,13 @@ def test_the_operator_reference_documents_every_function_and_limit() -> None:
     # THEN every function has a row and every limit its value
     for name in FUNCTIONS:
         assert f"| `{name}(" in reference or f", `{name}(" in reference, name
-    for limit in (expr_parse.MAX_TEXT, expr_parse.MAX_NODES, expr_parse.MAX_DEPTH,
-                  expr_parse.MAX_STRING, expr_parse.MAX_ITEMS):
+    for limit in (
+        expr_parse.MAX_TEXT,
+        expr_parse.MAX_NODES,
+        expr_parse.MAX_DEPTH,
+        expr_parse.MAX_STRING,
+        expr_parse.MAX_ITEMS,
+    ):
         assert f"| {limit:,} " in reference or f"| {limit:,} characters" in reference, limit
 
 
@@ -801,9 +1142,13 @@ def test_the_operator_reference_documents_every_function_and_limit() -> None:
 # fields read once into locals, first reads inside branches that may not run, temporaries.
 
 _OPERATORS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
-_ORDERINGS = {ast.Lt: lambda a, b: a < b, ast.Gt: lambda a, b: a > b,
-              ast.LtE: lambda a, b: a <= b, ast.Eq: lambda a, b: a == b,
-              ast.NotEq: lambda a, b: a != b}
+_ORDERINGS = {
+    ast.Lt: lambda a, b: a < b,
+    ast.Gt: lambda a, b: a > b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+}
 
 
 def random_value(generator: random.Random, depth: int) -> str:
@@ -814,11 +1159,15 @@ def random_value(generator: random.Random, depth: int) -> str:
         return str(generator.randint(-2, 3))
     inner = depth - 1
     if choice in (2, 3):
-        return (f"({random_value(generator, inner)} {generator.choice('+-*')} "
-                f"{random_value(generator, inner)})")
+        return (
+            f"({random_value(generator, inner)} {generator.choice('+-*')} "
+            f"{random_value(generator, inner)})"
+        )
     if choice == 4:
-        return (f"({random_value(generator, inner)} if {random_condition(generator, inner)} "
-                f"else {random_value(generator, inner)})")
+        return (
+            f"({random_value(generator, inner)} if {random_condition(generator, inner)} "
+            f"else {random_value(generator, inner)})"
+        )
     if choice == 5:
         if generator.random() < 0.5:  # a call on a field: repeated, it is computed once
             return f"abs({generator.choice('abc')})"
@@ -830,8 +1179,9 @@ def random_condition(generator: random.Random, depth: int) -> str:
     choice = generator.randrange(6 if depth > 0 else 3)
     inner = max(depth - 1, 0)
     if choice == 0:
-        ops = [generator.choice(["<", ">", "<=", "==", "!="])
-               for _ in range(generator.randint(1, 3))]
+        ops = [
+            generator.choice(["<", ">", "<=", "==", "!="]) for _ in range(generator.randint(1, 3))
+        ]
         parts = [random_value(generator, inner) for _ in range(len(ops) + 1)]
         chain = " ".join(f"{part} {op}" for part, op in zip(parts[:-1], ops, strict=True))
         return f"({chain} {parts[-1]})"
@@ -842,8 +1192,13 @@ def random_condition(generator: random.Random, depth: int) -> str:
         return f"({generator.choice('abc')} {generator.choice(['==', '!='])} null)"
     if choice in (3, 4):
         joiner = generator.choice([" and ", " or "])
-        return "(" + joiner.join(random_condition(generator, inner)
-                                 for _ in range(generator.randint(2, 3))) + ")"
+        return (
+            "("
+            + joiner.join(
+                random_condition(generator, inner) for _ in range(generator.randint(2, 3))
+            )
+            + ")"
+        )
     return f"(not {random_condition(generator, inner)})"
 
 
@@ -863,8 +1218,11 @@ def interpret(node: ast.expr, event: dict[str, Any]) -> Any:  # noqa: C901 - one
         return None if operand is None else -operand
     if isinstance(node, ast.BoolOp):
         wanted = isinstance(node.op, ast.Or)
-        return any(bool(interpret(value, event)) for value in node.values) if wanted else all(
-            bool(interpret(value, event)) for value in node.values)
+        return (
+            any(bool(interpret(value, event)) for value in node.values)
+            if wanted
+            else all(bool(interpret(value, event)) for value in node.values)
+        )
     if isinstance(node, ast.IfExp):
         branch = node.body if interpret(node.test, event) else node.orelse
         return interpret(branch, event)
@@ -887,8 +1245,9 @@ def _interpret_comparison(node: ast.Compare, event: dict[str, Any]) -> bool:
         if isinstance(comparator, ast.Name) and comparator.id == "null":
             return (left is None) == isinstance(op, ast.Eq)
         if isinstance(comparator, ast.List):
-            items = [element.value for element in comparator.elts
-                     if isinstance(element, ast.Constant)]
+            items = [
+                element.value for element in comparator.elts if isinstance(element, ast.Constant)
+            ]
             return left is not None and ((left in items) == isinstance(op, ast.In))
         right = interpret(comparator, event)
         if left is None or right is None or not _ORDERINGS[type(op)](left, right):

@@ -26,12 +26,26 @@ from chalicelib.domain.expressions.parse import MAX_TEXT, parse
 pytestmark = pytest.mark.filterwarnings("error")  # generated code must compile without warnings
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-FIELDS = {"amount": "number", "note": "string", "tags": "list", "customer": "mapping",
-          "extra": "any", "x": "any", "e": "string", "now": "string"}
+FIELDS = {
+    "amount": "number",
+    "note": "string",
+    "tags": "list",
+    "customer": "mapping",
+    "extra": "any",
+    "x": "any",
+    "e": "string",
+    "now": "string",
+}
 HOSTILE_EVENT: dict[str, object] = {
-    "amount": 10**18, "note": "a" * 100_000 + "b", "tags": list(range(10_000)),
-    "customer": {"__class__": "x", "country": "DE"}, "extra": 2**62, "x": "%s%s%s",
-    "e": "field e", "now": "field now"}
+    "amount": 10**18,
+    "note": "a" * 100_000 + "b",
+    "tags": list(range(10_000)),
+    "customer": {"__class__": "x", "country": "DE"},
+    "extra": 2**62,
+    "x": "%s%s%s",
+    "e": "field e",
+    "now": "field now",
+}
 SECONDS = 2.0  # far above what any of these takes; a hang or a blow-up fails the test
 
 
@@ -161,8 +175,11 @@ REFUSED: list[tuple[str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("text", "reason"), REFUSED,
-                         ids=[f"{index}-{text[:30]}" for index, (text, _) in enumerate(REFUSED)])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    REFUSED,
+    ids=[f"{index}-{text[:30]}" for index, (text, _) in enumerate(REFUSED)],
+)
 def test_hostile_expressions_are_refused_at_compile_time(text: str, reason: str) -> None:
     # GIVEN hostile or oversized expression text WHEN it is compiled
     found = refused(text)
@@ -203,10 +220,12 @@ SAFE: list[tuple[str, object]] = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), SAFE,
-                         ids=[f"{index}-{text[:30]}" for index, (text, _) in enumerate(SAFE)])
-def test_hostile_expressions_that_compile_evaluate_safely_and_quickly(text: str,
-                                                                      expected: object) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"), SAFE, ids=[f"{index}-{text[:30]}" for index, (text, _) in enumerate(SAFE)]
+)
+def test_hostile_expressions_that_compile_evaluate_safely_and_quickly(
+    text: str, expected: object
+) -> None:
     # GIVEN an expression that is odd but within the language WHEN compiled
     expression = outcome(text)
     assert isinstance(expression, CompiledExpression), expression
@@ -217,18 +236,20 @@ def test_hostile_expressions_that_compile_evaluate_safely_and_quickly(text: str,
     assert result == expected
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("extra * extra * extra", "number too large"),
-    ("amount * amount * amount", "number too large"),  # declared a number, holding an int
-    ("note + note + note + note", "text longer than 100,000 characters"),
-    ("(" + " + ".join(["note"] * 200) + ") == note", "text longer than 100,000 characters"),
-    ("round(amount, -9223372036854775807)", "round() digits must be an integer from -18 to 18"),
-    ("x % 3", "cannot apply '%' to a string and an integer"),
-    ("x * 3", "cannot apply '*' to a string and an integer"),
-    ("tags * 2 if false else x * 2", "cannot apply '*' to a string and an integer"),
-])
-def test_growth_and_formatting_through_any_fields_fail_at_run_time(text: str,
-                                                                   reason: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("extra * extra * extra", "number too large"),
+        ("amount * amount * amount", "number too large"),  # declared a number, holding an int
+        ("note + note + note + note", "text longer than 100,000 characters"),
+        ("(" + " + ".join(["note"] * 200) + ") == note", "text longer than 100,000 characters"),
+        ("round(amount, -9223372036854775807)", "round() digits must be an integer from -18 to 18"),
+        ("x % 3", "cannot apply '%' to a string and an integer"),
+        ("x * 3", "cannot apply '*' to a string and an integer"),
+        ("tags * 2 if false else x * 2", "cannot apply '*' to a string and an integer"),
+    ],
+)
+def test_growth_and_formatting_through_any_fields_fail_at_run_time(text: str, reason: str) -> None:
     # GIVEN an expression the static types cannot refuse (its fields are of unknown type)
     expression = outcome(text)
     if isinstance(expression, list):  # refused statically is as good
@@ -242,11 +263,18 @@ def test_growth_and_formatting_through_any_fields_fail_at_run_time(text: str,
 
 
 NESTINGS = {
-    "not": ("not ", ""), "and": ("x and (", ")"), "or": ("x or (", ")"),
-    "comparison": ("x == (", ")"), "chain": ("1 < x < coalesce(x, ", ")"),
+    "not": ("not ", ""),
+    "and": ("x and (", ")"),
+    "or": ("x or (", ")"),
+    "comparison": ("x == (", ")"),
+    "chain": ("1 < x < coalesce(x, ", ")"),
     "in": ("coalesce(x, (", ") in [1, 2])"),
-    "arithmetic": ("x + (", ")"), "negation": ("-(", ")"), "if": ("x if (", ") else x"),
-    "function": ("lower(", ")"), "coalesce": ("coalesce(x, ", ")"), "subscript": ("(", ")[0]"),
+    "arithmetic": ("x + (", ")"),
+    "negation": ("-(", ")"),
+    "if": ("x if (", ") else x"),
+    "function": ("lower(", ")"),
+    "coalesce": ("coalesce(x, ", ")"),
+    "subscript": ("(", ")[0]"),
     "predicate": ("contains(tags, ", ")"),
 }
 
@@ -284,19 +312,37 @@ def generated_source(text: str) -> str:
 
 
 # the methods the inline fast paths call, on values whose exact type they tested first
-OUR_ATTRIBUTES = {"get", "hour", "tzinfo", "weekday", "date", "isoformat", "lower", "upper",
-                  "strip", "startswith", "endswith"}
+OUR_ATTRIBUTES = {
+    "get",
+    "hour",
+    "tzinfo",
+    "weekday",
+    "date",
+    "isoformat",
+    "lower",
+    "upper",
+    "strip",
+    "startswith",
+    "endswith",
+}
 
 
-@pytest.mark.parametrize("text", [
-    "e == now", "amount > 1 and note in ['a', 'b'] or extra == null",
-    "coalesce(x, extra, amount) > amount", "matches(note, '^a') and lower(note) == note",
-    "customer['country'] if amount > 1 else tags[0]", "ago('5m') < ago('1m') and now != e", "-amount * 2 // 3 % 4",
-    "matches(e, 'get$') or matches(now, '^hour$') or matches(e, '__class__') or matches(e, 'a.b')",
-    "startswith(e, '__') and endswith(now, 'mro') and contains(e, 'lower')",
-    "upper(e) == trim(now) and amount * extra / 2 - 1 + x > 0",
-    "hour(extra) < 6 or hour(extra) > 20 or weekday(extra) == 6 or date(extra) == e",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "e == now",
+        "amount > 1 and note in ['a', 'b'] or extra == null",
+        "coalesce(x, extra, amount) > amount",
+        "matches(note, '^a') and lower(note) == note",
+        "customer['country'] if amount > 1 else tags[0]",
+        "ago('5m') < ago('1m') and now != e",
+        "-amount * 2 // 3 % 4",
+        "matches(e, 'get$') or matches(now, '^hour$') or matches(e, '__class__') or matches(e, 'a.b')",
+        "startswith(e, '__') and endswith(now, 'mro') and contains(e, 'lower')",
+        "upper(e) == trim(now) and amount * extra / 2 - 1 + x > 0",
+        "hour(extra) < 6 or hour(extra) > 20 or weekday(extra) == 6 or date(extra) == e",
+    ],
+)
 def test_generated_code_names_nothing_but_its_own_underscore_names(text: str) -> None:
     # GIVEN expressions over fields whose names are Python words (e, now), inline fast paths too
     source = generated_source(text)
@@ -310,8 +356,11 @@ def test_generated_code_names_nothing_but_its_own_underscore_names(text: str) ->
 
 def test_the_compiled_function_runs_without_builtins_and_sees_only_our_helpers() -> None:
     # GIVEN any compiled expression
-    expression = outcome("matches(note, 'a') and amount > 1 and occurred > ago('1h')"
-                         .replace(" and occurred > ago('1h')", ""))
+    expression = outcome(
+        "matches(note, 'a') and amount > 1 and occurred > ago('1h')".replace(
+            " and occurred > ago('1h')", ""
+        )
+    )
     assert isinstance(expression, CompiledExpression)
     # WHEN its globals are inspected THEN builtins are empty and the rest is helpers/constants
     namespace = expression.evaluate.__globals__
@@ -322,12 +371,77 @@ def test_the_compiled_function_runs_without_builtins_and_sees_only_our_helpers()
 # --- random token soup -------------------------------------------------------------------------
 
 TOKENS = [
-    "amount", "note", "tags", "customer", "extra", "x", "e", "now", "_f0", "__class__", "1", "0",
-    "-1", "2.5", "1e308", "'a'", '"%s"', "true", "null", "None", "(", ")", "[", "]", "{", "}",
-    ",", ":", ".", "+", "-", "*", "/", "//", "%", "**", "<<", "&", "~", "==", "!=", "<", ">=",
-    "in", "not", "and", "or", "if", "else", "is", "lambda", "for", ":=", "matches", "lower",
-    "len", "coalesce", "round", "ago", "'5m'", "'(a+)+$'", "__import__", "open", "\n", "#",
-    "f'{x}'", "0x10", "1_000", "...", "*", "=",
+    "amount",
+    "note",
+    "tags",
+    "customer",
+    "extra",
+    "x",
+    "e",
+    "now",
+    "_f0",
+    "__class__",
+    "1",
+    "0",
+    "-1",
+    "2.5",
+    "1e308",
+    "'a'",
+    '"%s"',
+    "true",
+    "null",
+    "None",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    ".",
+    "+",
+    "-",
+    "*",
+    "/",
+    "//",
+    "%",
+    "**",
+    "<<",
+    "&",
+    "~",
+    "==",
+    "!=",
+    "<",
+    ">=",
+    "in",
+    "not",
+    "and",
+    "or",
+    "if",
+    "else",
+    "is",
+    "lambda",
+    "for",
+    ":=",
+    "matches",
+    "lower",
+    "len",
+    "coalesce",
+    "round",
+    "ago",
+    "'5m'",
+    "'(a+)+$'",
+    "__import__",
+    "open",
+    "\n",
+    "#",
+    "f'{x}'",
+    "0x10",
+    "1_000",
+    "...",
+    "*",
+    "=",
 ]
 
 

@@ -50,12 +50,21 @@ print(json.dumps({"loggers": len(set(built)), "errors": errors, "formatter": for
 @pytest.mark.parametrize("attempt", [1, 2, 3])
 def test_the_logger_built_from_many_threads_at_once_is_one_powertools_logger(attempt: int) -> None:
     # WHEN 32 threads of a fresh process ask for the logger at the same moment
-    result = subprocess.run([sys.executable, "-c", BUILD_FROM_MANY_THREADS], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", BUILD_FROM_MANY_THREADS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     # THEN every one got the same logger, with Powertools' JSON formatter, and none raised
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == {
-        "loggers": 1, "errors": [], "formatter": "LambdaPowertoolsFormatter"}
+        "loggers": 1,
+        "errors": [],
+        "formatter": "LambdaPowertoolsFormatter",
+    }
 
 
 def http_request(request_id: str) -> Any:
@@ -63,12 +72,14 @@ def http_request(request_id: str) -> Any:
 
 
 def lambda_event(function: str, request_id: str) -> Any:
-    return SimpleNamespace(context=SimpleNamespace(aws_request_id=request_id,
-                                                   function_name=function))
+    return SimpleNamespace(
+        context=SimpleNamespace(aws_request_id=request_id, function_name=function)
+    )
 
 
 def test_each_invocation_logs_with_its_own_keys_while_another_runs_on_another_thread(
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # GIVEN an HTTP request and a scheduled invocation running at the same time, on two threads
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     both_started = threading.Barrier(2)
@@ -78,26 +89,35 @@ def test_each_invocation_logs_with_its_own_keys_while_another_runs_on_another_th
             both_started.wait()
             observability.logger().info(message, extra={"step": message})
             both_started.wait()
+
         return run
 
     invocations = [
-        threading.Thread(target=observability.observe,
-                         args=(http_request("req-http"), handler("event accepted"))),
-        threading.Thread(target=observability.observe,
-                         args=(lambda_event("tripline-local-tick", "req-tick"),
-                               handler("tick done"))),
+        threading.Thread(
+            target=observability.observe, args=(http_request("req-http"), handler("event accepted"))
+        ),
+        threading.Thread(
+            target=observability.observe,
+            args=(lambda_event("tripline-local-tick", "req-tick"), handler("tick done")),
+        ),
     ]
     # WHEN each logs a line while the other is in the middle of its work
     for one in invocations:
         one.start()
     for one in invocations:
         one.join()
-    lines = {line["message"]: line for line in map(json.loads, capsys.readouterr().out.splitlines())
-             if line.get("service") == "tripline"}
+    lines = {
+        line["message"]: line
+        for line in map(json.loads, capsys.readouterr().out.splitlines())
+        if line.get("service") == "tripline"
+    }
     # THEN each line is JSON carrying its own invocation's keys, and none of the other's
     http, tick = lines["event accepted"], lines["tick done"]
-    assert (http["request_id"], http["path"], http["step"]) == ("req-http", "/events",
-                                                                 "event accepted")
+    assert (http["request_id"], http["path"], http["step"]) == (
+        "req-http",
+        "/events",
+        "event accepted",
+    )
     assert "function" not in http
     assert (tick["request_id"], tick["function"]) == ("req-tick", "tripline-local-tick")
     assert "path" not in tick and "http_method" not in tick
@@ -108,37 +128,60 @@ def test_each_invocation_logs_with_its_own_keys_while_another_runs_on_another_th
 
 
 def rejected_item(event_id: str) -> RejectedItem:
-    return RejectedItem(item_key=f"shop:{event_id}", reason="invalid event",
-                        errors=(Detail("required", field="data.amount"),), payload="{}",
-                        received_at=datetime(2024, 5, 1, tzinfo=UTC), source="shop",
-                        event_id=event_id)
+    return RejectedItem(
+        item_key=f"shop:{event_id}",
+        reason="invalid event",
+        errors=(Detail("required", field="data.amount"),),
+        payload="{}",
+        received_at=datetime(2024, 5, 1, tzinfo=UTC),
+        source="shop",
+        event_id=event_id,
+    )
 
 
 def test_a_processed_batch_counts_and_logs_each_message_that_needs_a_look(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     # GIVEN a batch with events stored, one message left for redelivery, and two rejected
     # messages, one of which is the message left for redelivery (its write failed)
-    outcome = BatchOutcome(stored=3, duplicates=1, rejected=2,
-                           failure_reasons={"m-2": "database unavailable"},
-                           rejections={"m-1": rejected_item("e-1"), "m-2": rejected_item("e-2")})
+    outcome = BatchOutcome(
+        stored=3,
+        duplicates=1,
+        rejected=2,
+        failure_reasons={"m-2": "database unavailable"},
+        rejections={"m-1": rejected_item("e-1"), "m-2": rejected_item("e-2")},
+    )
     observability.metrics().clear_metrics()
     # WHEN it is recorded
     observability.record_processing(outcome)
-    lines = [line for line in map(json.loads, capsys.readouterr().out.splitlines())
-             if line.get("service") == "tripline"]
-    counted = {name: sum(metric["Value"]) for name, metric
-               in observability.metrics().metric_set.items()}
+    lines = [
+        line
+        for line in map(json.loads, capsys.readouterr().out.splitlines())
+        if line.get("service") == "tripline"
+    ]
+    counted = {
+        name: sum(metric["Value"]) for name, metric in observability.metrics().metric_set.items()
+    }
     observability.metrics().clear_metrics()
     # THEN its counts are this invocation's metrics (zero counts left out)
-    assert counted == {"EventsProcessed": 3, "EventsReplayed": 1, "ItemsRejected": 2,
-                       "MessagesFailed": 1}
+    assert counted == {
+        "EventsProcessed": 3,
+        "EventsReplayed": 1,
+        "ItemsRejected": 2,
+        "MessagesFailed": 1,
+    }
     # AND the message coming back is logged with its reason, the rejected one that is not coming
     # back with where it went wrong, and the rejected one coming back only once
     assert [(line["message"], line["message_id"]) for line in lines] == [
-        ("message left for redelivery", "m-2"), ("message stored as rejected", "m-1")]
+        ("message left for redelivery", "m-2"),
+        ("message stored as rejected", "m-1"),
+    ]
     assert lines[0]["reason"] == "database unavailable"
     assert (lines[1]["source"], lines[1]["event_id"], lines[1]["errors"]) == (
-        "shop", "e-1", [{"message": "required", "field": "data.amount"}])
+        "shop",
+        "e-1",
+        [{"message": "required", "field": "data.amount"}],
+    )
 
 
 def test_observability_imports_no_service_not_even_for_types() -> None:
@@ -146,7 +189,11 @@ def test_observability_imports_no_service_not_even_for_types() -> None:
     tree = ast.parse((ROOT / "chalicelib" / "observability.py").read_text())
     # WHEN every import it makes is listed, those under TYPE_CHECKING included
     imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-                 for alias in node.names}
+    imported |= {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
     # THEN none is a service: the edge does not import the layer that imports it
     assert sorted(name for name in imported if name.startswith("chalicelib.services")) == []

@@ -31,8 +31,11 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 EXPIRATION = "2026-03-01T12:15:00Z"
 DATE = "20260301T120000Z"
 CREDENTIAL = "local/20260301/us-east-1/s3/aws4_request"
-SIGNED = [{"x-amz-algorithm": "AWS4-HMAC-SHA256"}, {"x-amz-credential": CREDENTIAL},
-          {"x-amz-date": DATE}]
+SIGNED = [
+    {"x-amz-algorithm": "AWS4-HMAC-SHA256"},
+    {"x-amz-credential": CREDENTIAL},
+    {"x-amz-date": DATE},
+]
 
 # AWS's worked SigV4 example (developer guide, "Example: Browser-Based Upload using HTTP POST")
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -66,31 +69,54 @@ def sign_v4(policy: str, secret: str = "local") -> str:
     return hmac.new(key, policy.encode(), hashlib.sha256).hexdigest()
 
 
-def v4_form(conditions: list[Any], fields: dict[str, str] | None = None, *,
-            expiration: str = EXPIRATION, policy: str | None = None) -> dict[str, str]:
+def v4_form(
+    conditions: list[Any],
+    fields: dict[str, str] | None = None,
+    *,
+    expiration: str = EXPIRATION,
+    policy: str | None = None,
+) -> dict[str, str]:
     """A SigV4 form as botocore builds one: the given fields and key, then the signed ones."""
     policy = policy or encode({"expiration": expiration, "conditions": [*conditions, *SIGNED]})
-    return {"key": KEY, **(fields or {}), "x-amz-algorithm": "AWS4-HMAC-SHA256",
-            "x-amz-credential": CREDENTIAL, "x-amz-date": DATE, "policy": policy,
-            "x-amz-signature": sign_v4(policy)}
+    return {
+        "key": KEY,
+        **(fields or {}),
+        "x-amz-algorithm": "AWS4-HMAC-SHA256",
+        "x-amz-credential": CREDENTIAL,
+        "x-amz-date": DATE,
+        "policy": policy,
+        "x-amz-signature": sign_v4(policy),
+    }
 
 
 def v2_form(conditions: list[Any], secret: str = "local") -> dict[str, str]:
     policy = encode({"expiration": EXPIRATION, "conditions": conditions})
     digest = hmac.new(secret.encode(), policy.encode(), hashlib.sha1).digest()
-    return {"key": KEY, "AWSAccessKeyId": "local", "policy": policy,
-            "signature": base64.b64encode(digest).decode()}
+    return {
+        "key": KEY,
+        "AWSAccessKeyId": "local",
+        "policy": policy,
+        "signature": base64.b64encode(digest).decode(),
+    }
 
 
-def check(form: dict[str, str], *, size: int = 10, filename: str | None = "readings.csv",
-          bucket: str = BUCKET, now: datetime = NOW) -> PolicyViolation | None:
-    return check_post_policy(form, size=size, filename=filename, bucket=bucket, now=now,
-                             secret_for=secret_for)
+def check(
+    form: dict[str, str],
+    *,
+    size: int = 10,
+    filename: str | None = "readings.csv",
+    bucket: str = BUCKET,
+    now: datetime = NOW,
+) -> PolicyViolation | None:
+    return check_post_policy(
+        form, size=size, filename=filename, bucket=bucket, now=now, secret_for=secret_for
+    )
 
 
 def condition_failed(shown: str) -> PolicyViolation:
-    return PolicyViolation(403, "AccessDenied",
-                           f"Invalid according to Policy: Policy Condition failed: {shown}")
+    return PolicyViolation(
+        403, "AccessDenied", f"Invalid according to Policy: Policy Condition failed: {shown}"
+    )
 
 
 KEY_ONLY = [{"key": KEY}]
@@ -110,18 +136,26 @@ def test_awss_worked_example_form_is_accepted() -> None:
     # GIVEN AWS's example form: capitalised X-Amz-* and Policy names, ${filename} in the key,
     # an empty x-amz-meta-tag under starts-with ""
     form = {
-        "key": "user/user1/${filename}", "acl": "public-read",
-        "success_action_redirect":
-            "http://sigv4examplebucket.s3.amazonaws.com/successful_upload.html",
-        "Content-Type": "image/jpeg", "x-amz-meta-uuid": "14365123651274",
+        "key": "user/user1/${filename}",
+        "acl": "public-read",
+        "success_action_redirect": "http://sigv4examplebucket.s3.amazonaws.com/successful_upload.html",
+        "Content-Type": "image/jpeg",
+        "x-amz-meta-uuid": "14365123651274",
         "x-amz-server-side-encryption": "AES256",
         "X-Amz-Credential": "AKIAIOSFODNN7EXAMPLE/20151229/us-east-1/s3/aws4_request",
-        "X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Date": "20151229T000000Z",
-        "x-amz-meta-tag": "", "Policy": AWS_POLICY, "X-Amz-Signature": AWS_SIGNATURE,
+        "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+        "X-Amz-Date": "20151229T000000Z",
+        "x-amz-meta-tag": "",
+        "Policy": AWS_POLICY,
+        "X-Amz-Signature": AWS_SIGNATURE,
     }
     # WHEN it is checked the day it was signed
-    verdict = check(form, filename="photo.jpg", bucket="sigv4examplebucket",
-                    now=datetime(2015, 12, 29, tzinfo=UTC))
+    verdict = check(
+        form,
+        filename="photo.jpg",
+        bucket="sigv4examplebucket",
+        now=datetime(2015, 12, 29, tzinfo=UTC),
+    )
     # THEN S3 would store it
     assert verdict is None
 
@@ -130,12 +164,21 @@ def test_awss_worked_example_form_is_accepted() -> None:
 def test_botocores_presigned_posts_are_accepted(signature_version: str) -> None:
     # GIVEN the presigned POST the API hands out, signed by botocore with SigV4 or SigV2
     client = boto3.client(
-        "s3", region_name="us-east-1", endpoint_url="http://127.0.0.1:4566",
-        aws_access_key_id="local", aws_secret_access_key="local", aws_session_token="local",
-        config=Config(signature_version=signature_version, s3={"addressing_style": "path"}))
+        "s3",
+        region_name="us-east-1",
+        endpoint_url="http://127.0.0.1:4566",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        aws_session_token="local",
+        config=Config(signature_version=signature_version, s3={"addressing_style": "path"}),
+    )
     post = client.generate_presigned_post(
-        BUCKET, KEY, Fields={"Content-Type": "text/csv"},
-        Conditions=[{"Content-Type": "text/csv"}, ["content-length-range", 0, 100]], ExpiresIn=900)
+        BUCKET,
+        KEY,
+        Fields={"Content-Type": "text/csv"},
+        Conditions=[{"Content-Type": "text/csv"}, ["content-length-range", 0, 100]],
+        ExpiresIn=900,
+    )
     # WHEN its fields are checked now
     verdict = check(post["fields"], now=datetime.now(UTC))
     # THEN S3 would store the upload
@@ -159,8 +202,12 @@ def test_a_wrong_sigv4_signature_is_refused_with_what_was_signed() -> None:
 def test_a_tampered_policy_is_refused_as_a_signature_mismatch() -> None:
     # GIVEN a signed form whose policy is then replaced by a more generous one
     form = v4_form([*KEY_ONLY, ["content-length-range", 0, 10]])
-    forged = encode({"expiration": EXPIRATION,
-                     "conditions": [*KEY_ONLY, ["content-length-range", 0, 10**9], *SIGNED]})
+    forged = encode(
+        {
+            "expiration": EXPIRATION,
+            "conditions": [*KEY_ONLY, ["content-length-range", 0, 10**9], *SIGNED],
+        }
+    )
     # WHEN it is checked with a large file
     verdict = check({**form, "policy": forged}, size=10**6)
     # THEN the signature no longer matches
@@ -183,9 +230,11 @@ def test_an_unknown_access_key_is_refused() -> None:
     verdict = check(form)
     # THEN InvalidAccessKeyId, naming it
     assert verdict == PolicyViolation(
-        403, "InvalidAccessKeyId",
+        403,
+        "InvalidAccessKeyId",
         "The AWS Access Key Id you provided does not exist in our records.",
-        (("AWSAccessKeyId", "AKIAOTHER"),))
+        (("AWSAccessKeyId", "AKIAOTHER"),),
+    )
 
 
 def test_a_sigv2_form_signed_with_the_secret_is_accepted() -> None:
@@ -230,10 +279,15 @@ def test_a_form_without_credentials_is_anonymous_and_refused() -> None:
     assert verdict == PolicyViolation(403, "AccessDenied", "Access Denied")
 
 
-@pytest.mark.parametrize(("dropped", "named"), [
-    ("policy", "Policy"), ("x-amz-signature", "X-Amz-Signature"),
-    ("x-amz-credential", "X-Amz-Credential"), ("key", "key"),
-])
+@pytest.mark.parametrize(
+    ("dropped", "named"),
+    [
+        ("policy", "Policy"),
+        ("x-amz-signature", "X-Amz-Signature"),
+        ("x-amz-credential", "X-Amz-Credential"),
+        ("key", "key"),
+    ],
+)
 def test_a_missing_required_field_is_named(dropped: str, named: str) -> None:
     # GIVEN a signed form without one required field
     form = {name: value for name, value in v4_form(KEY_ONLY).items() if name != dropped}
@@ -241,9 +295,12 @@ def test_a_missing_required_field_is_named(dropped: str, named: str) -> None:
     verdict = check(form)
     # THEN InvalidArgument names it, as S3 does
     assert verdict == PolicyViolation(
-        400, "InvalidArgument",
+        400,
+        "InvalidArgument",
         f"Bucket POST must contain a field named '{named}'.  If it is specified, please check "
-        "the order of the fields.", (("ArgumentName", named), ("ArgumentValue", "")))
+        "the order of the fields.",
+        (("ArgumentName", named), ("ArgumentValue", "")),
+    )
 
 
 # --- expiry -------------------------------------------------------------------------------------
@@ -257,8 +314,9 @@ def test_a_policy_is_valid_up_to_its_expiration_and_refused_after() -> None:
     at, after = check(form, now=expires), check(form, now=expires + timedelta(seconds=1))
     # THEN it passes at the instant and is expired after it
     assert at is None
-    assert after == PolicyViolation(403, "AccessDenied",
-                                    "Invalid according to Policy: Policy expired.")
+    assert after == PolicyViolation(
+        403, "AccessDenied", "Invalid according to Policy: Policy expired."
+    )
 
 
 def test_an_expiration_with_an_offset_is_not_s3s_format() -> None:
@@ -268,19 +326,23 @@ def test_an_expiration_with_an_offset_is_not_s3s_format() -> None:
     verdict = check(form)
     # THEN the document is invalid
     assert verdict == PolicyViolation(
-        400, "InvalidPolicyDocument",
-        "Invalid Policy: Invalid 'expiration' value: '2026-03-01T12:15:00+02:00'")
+        400,
+        "InvalidPolicyDocument",
+        "Invalid Policy: Invalid 'expiration' value: '2026-03-01T12:15:00+02:00'",
+    )
 
 
 # --- conditions ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("condition", [{"Content-Type": "text/csv"},
-                                       ["eq", "$Content-Type", "text/csv"]])
+@pytest.mark.parametrize(
+    "condition", [{"Content-Type": "text/csv"}, ["eq", "$Content-Type", "text/csv"]]
+)
 def test_an_exact_condition_passes_on_its_value_and_fails_on_another(condition: Any) -> None:
     # GIVEN a policy fixing the content type, as a simple condition or an "eq" array
     def form(value: str) -> dict[str, str]:
         return v4_form([*KEY_ONLY, condition], {"Content-Type": value})
+
     # WHEN the form declares it, then another
     # THEN the first passes and the second fails, printed as S3 prints it
     assert check(form("text/csv")) is None
@@ -311,11 +373,12 @@ def test_an_empty_prefix_allows_any_value_but_not_a_missing_field() -> None:
     # GIVEN a policy allowing any x-amz-meta-note
     anything = [*KEY_ONLY, ["starts-with", "$x-amz-meta-note", ""]]
     # WHEN forms with a note, an empty note and no note are checked
-    verdicts = [check(v4_form(anything, fields)) for fields in
-                ({"x-amz-meta-note": "anything at all"}, {"x-amz-meta-note": ""}, {})]
+    verdicts = [
+        check(v4_form(anything, fields))
+        for fields in ({"x-amz-meta-note": "anything at all"}, {"x-amz-meta-note": ""}, {})
+    ]
     # THEN the field must be sent, whatever its value
-    assert verdicts == [None, None,
-                        condition_failed('["starts-with", "$x-amz-meta-note", ""]')]
+    assert verdicts == [None, None, condition_failed('["starts-with", "$x-amz-meta-note", ""]')]
 
 
 def test_a_content_type_list_must_match_the_prefix_in_every_item() -> None:
@@ -350,8 +413,10 @@ def test_the_bucket_condition_is_matched_against_the_url() -> None:
 def test_field_names_and_operators_ignore_case_but_values_do_not() -> None:
     # GIVEN conditions and fields spelt in mixed case
     conditions = [["StArTs-WiTh", "$KeY", "incoming/"], {"CONTENT-type": "text/csv"}]
-    form = {("KEY" if name == "key" else name): value
-            for name, value in v4_form(conditions, {"content-TYPE": "text/csv"}).items()}
+    form = {
+        ("KEY" if name == "key" else name): value
+        for name, value in v4_form(conditions, {"content-TYPE": "text/csv"}).items()
+    }
     # WHEN it is checked, then with the value's case changed
     same = check(form)
     other_case = check({**form, "content-TYPE": "Text/CSV"})
@@ -362,8 +427,9 @@ def test_field_names_and_operators_ignore_case_but_values_do_not() -> None:
 
 def test_filename_is_expanded_before_the_conditions_are_checked() -> None:
     # GIVEN a key with ${filename} and a condition on the expanded key
-    form = v4_form([{"key": "incoming/sensors/readings.csv"}],
-                   {"key": "incoming/sensors/${filename}"})
+    form = v4_form(
+        [{"key": "incoming/sensors/readings.csv"}], {"key": "incoming/sensors/${filename}"}
+    )
     # WHEN the file part's filename carries a Windows path
     verdict = check(form, filename="C:\\Users\\op\\readings.csv")
     # THEN only its last segment replaces ${filename}
@@ -381,8 +447,11 @@ def test_filename_stays_literal_when_the_file_part_has_none() -> None:
 
 def test_a_field_sent_twice_is_a_comma_separated_list() -> None:
     # GIVEN a form sending x-amz-meta-tag twice, in two spellings
-    form = {**v4_form([*KEY_ONLY, {"x-amz-meta-tag": "Ninja,Stallman"}]),
-            "x-amz-meta-tag": "Ninja", "X-Amz-Meta-Tag": "Stallman"}
+    form = {
+        **v4_form([*KEY_ONLY, {"x-amz-meta-tag": "Ninja,Stallman"}]),
+        "x-amz-meta-tag": "Ninja",
+        "X-Amz-Meta-Tag": "Stallman",
+    }
     # WHEN it is checked
     verdict = check(form)
     # THEN the values joined by a comma met the condition
@@ -399,8 +468,10 @@ def test_fields_no_condition_covers_are_named_as_sent() -> None:
     verdict = check(form)
     # THEN both are listed, in the order sent
     assert verdict == PolicyViolation(
-        403, "AccessDenied",
-        "Invalid according to Policy: Extra input fields: X-Amz-Meta-Owner, success_action_status")
+        403,
+        "AccessDenied",
+        "Invalid according to Policy: Extra input fields: X-Amz-Meta-Owner, success_action_status",
+    )
 
 
 def test_x_ignore_fields_and_the_signature_fields_need_no_condition() -> None:
@@ -416,9 +487,15 @@ def test_x_ignore_fields_and_the_signature_fields_need_no_condition() -> None:
 # --- size ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("size", "code"), [
-    (4, "EntityTooSmall"), (5, None), (10, None), (11, "EntityTooLarge"),
-])
+@pytest.mark.parametrize(
+    ("size", "code"),
+    [
+        (4, "EntityTooSmall"),
+        (5, None),
+        (10, None),
+        (11, "EntityTooLarge"),
+    ],
+)
 def test_the_size_range_is_inclusive(size: int, code: str | None) -> None:
     # GIVEN a policy for 5 to 10 bytes
     form = v4_form([*KEY_ONLY, ["content-length-range", 5, 10]])
@@ -435,12 +512,18 @@ def test_size_refusals_carry_s3s_details() -> None:
     # WHEN 12 bytes and 1 byte are checked
     large, small = check(form, size=12), check(form, size=1)
     # THEN S3's messages and sizes, the string bounds read as numbers
-    assert large == PolicyViolation(400, "EntityTooLarge",
-                                    "Your proposed upload exceeds the maximum allowed size",
-                                    (("ProposedSize", "12"), ("MaxSizeAllowed", "10")))
-    assert small == PolicyViolation(400, "EntityTooSmall",
-                                    "Your proposed upload is smaller than the minimum allowed size",
-                                    (("ProposedSize", "1"), ("MinSizeAllowed", "5")))
+    assert large == PolicyViolation(
+        400,
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size",
+        (("ProposedSize", "12"), ("MaxSizeAllowed", "10")),
+    )
+    assert small == PolicyViolation(
+        400,
+        "EntityTooSmall",
+        "Your proposed upload is smaller than the minimum allowed size",
+        (("ProposedSize", "1"), ("MinSizeAllowed", "5")),
+    )
 
 
 def test_a_size_bound_that_is_not_a_number_fails_as_a_condition() -> None:
@@ -455,29 +538,48 @@ def test_a_size_bound_that_is_not_a_number_fails_as_a_condition() -> None:
 # --- the policy document ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("policy", "message"), [
-    ("not base64!", "invalid Base64 encoding."),
-    (base64.b64encode(b"{not json").decode(), "Invalid JSON."),
-    (encode({"expiration": EXPIRATION, "conditions": [["content-length-range", 0, 512.0]]}),
-     "Invalid JSON."),
-    (encode({"conditions": KEY_ONLY}), "Policy missing expiration."),
-    (encode({"expiration": EXPIRATION}), "Policy missing conditions."),
-    (encode({"expiration": EXPIRATION, "CONDITIONS": KEY_ONLY}), "Unexpected: 'conditions'"),
-    (encode({"expiration": EXPIRATION, "conditions": {"key": KEY}}),
-     "Invalid 'conditions' value: must be a List."),
-    (encode({"expiration": EXPIRATION, "conditions": [{}]}),
-     "Invalid Simple-Condition: Simple-Conditions must have exactly one property specified."),
-    (encode({"expiration": EXPIRATION, "conditions": [{"content-length": 5}]}),
-     "Invalid Simple-Condition: value must be a string."),
-    (encode({"expiration": EXPIRATION, "conditions": [["ends-with", "$key", ".csv"]]}),
-     "Invalid Condition: unknown operation 'ends-with'."),
-    (encode({"expiration": EXPIRATION, "conditions": [["content-length-range", 0]]}),
-     "Invalid content-length-range: wrong number of arguments."),
-    (encode({"expiration": EXPIRATION, "conditions": [[]]}),
-     "Invalid Condition: missing operation identifier."),
-    (encode({"expiration": EXPIRATION, "conditions": ["key"]}),
-     "Invalid condition test: must be a List or Object."),
-])
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        ("not base64!", "invalid Base64 encoding."),
+        (base64.b64encode(b"{not json").decode(), "Invalid JSON."),
+        (
+            encode({"expiration": EXPIRATION, "conditions": [["content-length-range", 0, 512.0]]}),
+            "Invalid JSON.",
+        ),
+        (encode({"conditions": KEY_ONLY}), "Policy missing expiration."),
+        (encode({"expiration": EXPIRATION}), "Policy missing conditions."),
+        (encode({"expiration": EXPIRATION, "CONDITIONS": KEY_ONLY}), "Unexpected: 'conditions'"),
+        (
+            encode({"expiration": EXPIRATION, "conditions": {"key": KEY}}),
+            "Invalid 'conditions' value: must be a List.",
+        ),
+        (
+            encode({"expiration": EXPIRATION, "conditions": [{}]}),
+            "Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.",
+        ),
+        (
+            encode({"expiration": EXPIRATION, "conditions": [{"content-length": 5}]}),
+            "Invalid Simple-Condition: value must be a string.",
+        ),
+        (
+            encode({"expiration": EXPIRATION, "conditions": [["ends-with", "$key", ".csv"]]}),
+            "Invalid Condition: unknown operation 'ends-with'.",
+        ),
+        (
+            encode({"expiration": EXPIRATION, "conditions": [["content-length-range", 0]]}),
+            "Invalid content-length-range: wrong number of arguments.",
+        ),
+        (
+            encode({"expiration": EXPIRATION, "conditions": [[]]}),
+            "Invalid Condition: missing operation identifier.",
+        ),
+        (
+            encode({"expiration": EXPIRATION, "conditions": ["key"]}),
+            "Invalid condition test: must be a List or Object.",
+        ),
+    ],
+)
 def test_a_malformed_policy_document_is_refused(policy: str, message: str) -> None:
     # GIVEN a correctly signed form whose policy S3 cannot read
     form = v4_form([], policy=policy)

@@ -46,46 +46,57 @@ def test_missing_and_null_values_read_null() -> None:
     assert template("{amount} {currency}").render({"amount": None}) == "null null"
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    (0.1 + 0.2, "0.3"),
-    (5000.0, "5000"),
-    (12.5, "12.5"),
-    (True, "true"),
-    (7, "7"),
-    (datetime(2026, 11, 22, 9, 30, tzinfo=timezone(timedelta(hours=1))), "2026-11-22T08:30:00Z"),
-    (date(2026, 11, 22), "2026-11-22"),
-    (timedelta(minutes=90), "1h30m"),
-    (["a", 1], '["a", 1]'),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.1 + 0.2, "0.3"),
+        (5000.0, "5000"),
+        (12.5, "12.5"),
+        (True, "true"),
+        (7, "7"),
+        (
+            datetime(2026, 11, 22, 9, 30, tzinfo=timezone(timedelta(hours=1))),
+            "2026-11-22T08:30:00Z",
+        ),
+        (date(2026, 11, 22), "2026-11-22"),
+        (timedelta(minutes=90), "1h30m"),
+        (["a", 1], '["a", 1]'),
+    ],
+)
 def test_values_render_as_people_read_them(value: object, shown: str) -> None:
     assert template("{amount}").render({"amount": value}) == shown
 
 
 def test_a_naive_datetime_is_taken_as_utc() -> None:
     assert template("{paid_at}").render({"paid_at": datetime(2026, 1, 2, 3, 4)}) == (
-        "2026-01-02T03:04:00Z")
+        "2026-01-02T03:04:00Z"
+    )
 
 
 def test_an_unknown_field_is_refused_at_its_column_with_a_suggestion() -> None:
     assert problems("Paid {amout}") == [
-        (1, 6, "unknown field 'amout' in '{amout}'; did you mean 'amount'?")]
+        (1, 6, "unknown field 'amout' in '{amout}'; did you mean 'amount'?")
+    ]
 
 
 def test_an_unknown_field_with_nothing_close_lists_the_known_fields() -> None:
     assert problems("{zzz}", ("a", "b")) == [(1, 1, "unknown field 'zzz' in '{zzz}'; known: a, b")]
 
 
-@pytest.mark.parametrize(("text", "column", "says"), [
-    ("x {amount:>10}", 3, "formats, conversions, attributes and indexes are not supported"),
-    ("x {amount!r}", 3, "formats, conversions"),
-    ("x {amount.real}", 3, "formats, conversions"),
-    ("x {amount[0]}", 3, "formats, conversions"),
-    ("x {}", 3, "an empty placeholder"),
-    ("x { amount }", 3, "without spaces, {amount}"),
-    ("x {amount", 3, "is not closed"),
-    ("x } y", 3, "a lone '}'"),
-    ("x {9lives}", 3, "is not a field name"),
-])
+@pytest.mark.parametrize(
+    ("text", "column", "says"),
+    [
+        ("x {amount:>10}", 3, "formats, conversions, attributes and indexes are not supported"),
+        ("x {amount!r}", 3, "formats, conversions"),
+        ("x {amount.real}", 3, "formats, conversions"),
+        ("x {amount[0]}", 3, "formats, conversions"),
+        ("x {}", 3, "an empty placeholder"),
+        ("x { amount }", 3, "without spaces, {amount}"),
+        ("x {amount", 3, "is not closed"),
+        ("x } y", 3, "a lone '}'"),
+        ("x {9lives}", 3, "is not a field name"),
+    ],
+)
 def test_anything_but_a_plain_name_is_refused(text: str, column: int, says: str) -> None:
     found = problems(text)
     assert [(line, col) for line, col, _ in found] == [(1, column)]
@@ -107,4 +118,5 @@ def test_a_literal_template_renders_its_text_braces_and_all() -> None:
 
 def test_problems_are_values_with_positions() -> None:
     assert parse_template("{nope}", ()) == [
-        TemplateProblem("unknown field 'nope' in '{nope}'; known: none", 1, 1)]
+        TemplateProblem("unknown field 'nope' in '{nope}'; known: none", 1, 1)
+    ]

@@ -11,10 +11,15 @@ from chalicelib.domain.rules import Threshold, WindowEntry, affected_spans, aggr
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
 
-def at(minutes: float, event_id: str | None = None, number: float | None = None,
-       token: str | None = None) -> WindowEntry:
-    return WindowEntry(T0 + timedelta(minutes=minutes), "payments", event_id or f"e{minutes}",
-                       number, token)
+def at(
+    minutes: float,
+    event_id: str | None = None,
+    number: float | None = None,
+    token: str | None = None,
+) -> WindowEntry:
+    return WindowEntry(
+        T0 + timedelta(minutes=minutes), "payments", event_id or f"e{minutes}", number, token
+    )
 
 
 def count_at_least(value: float, minutes: int = 10) -> Threshold:
@@ -59,9 +64,16 @@ def test_entries_at_the_same_instant_are_all_in_each_others_windows() -> None:
     assert [(c.end.event_id, c.observed) for c in found] == [("a", 3.0), ("b", 3.0), ("c", 3.0)]
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("count", 4.0), ("sum", 60.0), ("avg", 20.0), ("min", 10.0), ("max", 30.0),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("count", 4.0),
+        ("sum", 60.0),
+        ("avg", 20.0),
+        ("min", 10.0),
+        ("max", 30.0),
+    ],
+)
 def test_aggregates_ignore_entries_without_a_number(name: str, expected: float) -> None:
     window = [at(0, number=10), at(1, number=20), at(2, number=30), at(3)]
     assert aggregate(name, window) == expected

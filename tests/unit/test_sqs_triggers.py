@@ -23,10 +23,20 @@ def test_sqs_records_become_queue_messages_with_id_body_and_receive_count() -> N
     # is kept: its receipt handle and queue
     first, second = event["Records"]
     assert messages == [
-        QueueMessage(message_id="m-1", body='{"v": 1}', receive_count=1,
-                     receipt_handle=first["receiptHandle"], queue_arn=first["eventSourceARN"]),
-        QueueMessage(message_id="m-2", body="second body", receive_count=3,
-                     receipt_handle=second["receiptHandle"], queue_arn=second["eventSourceARN"]),
+        QueueMessage(
+            message_id="m-1",
+            body='{"v": 1}',
+            receive_count=1,
+            receipt_handle=first["receiptHandle"],
+            queue_arn=first["eventSourceARN"],
+        ),
+        QueueMessage(
+            message_id="m-2",
+            body="second body",
+            receive_count=3,
+            receipt_handle=second["receiptHandle"],
+            queue_arn=second["eventSourceARN"],
+        ),
     ]
 
 

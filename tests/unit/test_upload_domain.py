@@ -30,14 +30,33 @@ LANDED = datetime(2026, 11, 22, 8, 30, tzinfo=UTC)
 
 
 def landed(**overrides: str | None) -> LandedObject:
-    base = LandedObject("tripline-uploads", "incoming/shop/orders.csv", 10, "etag-1",
-                        "version-1", "sequencer-1", LANDED)
+    base = LandedObject(
+        "tripline-uploads",
+        "incoming/shop/orders.csv",
+        10,
+        "etag-1",
+        "version-1",
+        "sequencer-1",
+        LANDED,
+    )
     return replace(base, **overrides)
 
 
 def task() -> ChunkTask:
-    return ChunkTask(UPLOAD_ID, "sensors", "incoming/sensors/kühl raum.csv", "v1", None, 3,
-                     1024, 2048, 41, 17, ("Fühler", "Zeit"), LANDED)
+    return ChunkTask(
+        UPLOAD_ID,
+        "sensors",
+        "incoming/sensors/kühl raum.csv",
+        "v1",
+        None,
+        3,
+        1024,
+        2048,
+        41,
+        17,
+        ("Fühler", "Zeit"),
+        LANDED,
+    )
 
 
 def query(**params: str) -> UploadQuery:
@@ -53,25 +72,46 @@ def query_problems(**params: str) -> dict[str | None, str]:
 # --- keys under incoming/ ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key, expected", [
-    (f"incoming/shop/{UPLOAD_ID}/orders.csv", IncomingKey("shop", "orders.csv", UPLOAD_ID)),
-    ("incoming/shop/orders.csv", IncomingKey("shop", "orders.csv", None)),
-    ("incoming/shop/2026/11/orders.csv", IncomingKey("shop", "orders.csv", None)),
-    (f"incoming/shop/{UPLOAD_ID}/late/orders.csv", IncomingKey("shop", "orders.csv", None)),
-    (f"incoming/shop/{UPLOAD_ID.upper()}/orders.csv", IncomingKey("shop", "orders.csv", None)),
-    ("incoming/shop/not-an-id/orders.csv", IncomingKey("shop", "orders.csv", None)),
-], ids=["granted", "direct", "direct_deeper", "granted_id_deeper", "upper_case_id", "other_folder"])
+@pytest.mark.parametrize(
+    "key, expected",
+    [
+        (f"incoming/shop/{UPLOAD_ID}/orders.csv", IncomingKey("shop", "orders.csv", UPLOAD_ID)),
+        ("incoming/shop/orders.csv", IncomingKey("shop", "orders.csv", None)),
+        ("incoming/shop/2026/11/orders.csv", IncomingKey("shop", "orders.csv", None)),
+        (f"incoming/shop/{UPLOAD_ID}/late/orders.csv", IncomingKey("shop", "orders.csv", None)),
+        (f"incoming/shop/{UPLOAD_ID.upper()}/orders.csv", IncomingKey("shop", "orders.csv", None)),
+        ("incoming/shop/not-an-id/orders.csv", IncomingKey("shop", "orders.csv", None)),
+    ],
+    ids=[
+        "granted",
+        "direct",
+        "direct_deeper",
+        "granted_id_deeper",
+        "upper_case_id",
+        "other_folder",
+    ],
+)
 def test_keys_under_incoming_name_their_source_file_and_granted_upload(
-        key: str, expected: IncomingKey) -> None:
+    key: str, expected: IncomingKey
+) -> None:
     # GIVEN a key under incoming/<source>/
     # WHEN it is parsed
     # THEN only incoming/<source>/<32 lower-case hex>/<name> names a granted upload
     assert parse_incoming_key(key) == expected
 
 
-@pytest.mark.parametrize("key", ["incoming/shop/", f"incoming/shop/{UPLOAD_ID}/", "incoming/shop",
-                                 "incoming//orders.csv", "reports/shop/orders.csv",
-                                 "shop/incoming/orders.csv", "orders.csv"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "incoming/shop/",
+        f"incoming/shop/{UPLOAD_ID}/",
+        "incoming/shop",
+        "incoming//orders.csv",
+        "reports/shop/orders.csv",
+        "shop/incoming/orders.csv",
+        "orders.csv",
+    ],
+)
 def test_folders_and_keys_outside_incoming_are_not_uploads(key: str) -> None:
     # GIVEN a folder marker, or a key outside incoming/<source>/
     # WHEN it is parsed
@@ -104,8 +144,10 @@ def test_an_object_write_is_identified_by_version_then_sequencer_then_etag() -> 
 # --- file names -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("filename", ["orders.csv", "Bestellungen März (2).csv", "a" * 255,
-                                      "ü" * 127, ".hidden.csv", "..csv"])
+@pytest.mark.parametrize(
+    "filename",
+    ["orders.csv", "Bestellungen März (2).csv", "a" * 255, "ü" * 127, ".hidden.csv", "..csv"],
+)
 def test_a_file_name_of_printable_characters_is_accepted(filename: str) -> None:
     # GIVEN a plain file name, up to 255 bytes
     # WHEN it is checked
@@ -113,19 +155,41 @@ def test_a_file_name_of_printable_characters_is_accepted(filename: str) -> None:
     assert filename_problem(filename) is None
 
 
-@pytest.mark.parametrize("filename, message", [
-    ("", "is required"), ("   ", "is required"), (None, "is required"), (42, "is required"),
-    ("a/b.csv", "must be a file name, not a path"),
-    ("..\\orders.csv", "must be a file name, not a path"),
-    ("..", "must be a file name, not a path"), (".", "must be a file name, not a path"),
-    ("orders\n.csv", "must not hold control characters"),
-    ("orders\x00.csv", "must not hold control characters"),
-    ("evil\u202ecsv.exe", "must not hold control characters"),
-    ("line\u2028break.csv", "must not hold control characters"),
-    ("a" * 256, "is longer than 255 bytes"), ("ü" * 128, "is longer than 255 bytes"),
-], ids=["empty", "blank", "none", "number", "path", "backslash_path", "dot_dot", "dot",
-        "newline", "nul", "right_to_left_override", "line_separator", "too_long",
-        "too_many_bytes"])
+@pytest.mark.parametrize(
+    "filename, message",
+    [
+        ("", "is required"),
+        ("   ", "is required"),
+        (None, "is required"),
+        (42, "is required"),
+        ("a/b.csv", "must be a file name, not a path"),
+        ("..\\orders.csv", "must be a file name, not a path"),
+        ("..", "must be a file name, not a path"),
+        (".", "must be a file name, not a path"),
+        ("orders\n.csv", "must not hold control characters"),
+        ("orders\x00.csv", "must not hold control characters"),
+        ("evil\u202ecsv.exe", "must not hold control characters"),
+        ("line\u2028break.csv", "must not hold control characters"),
+        ("a" * 256, "is longer than 255 bytes"),
+        ("ü" * 128, "is longer than 255 bytes"),
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "none",
+        "number",
+        "path",
+        "backslash_path",
+        "dot_dot",
+        "dot",
+        "newline",
+        "nul",
+        "right_to_left_override",
+        "line_separator",
+        "too_long",
+        "too_many_bytes",
+    ],
+)
 def test_a_bad_file_name_says_what_is_wrong(filename: object, message: str) -> None:
     # GIVEN a file name that cannot be one S3 key segment
     # WHEN it is checked
@@ -149,22 +213,43 @@ def test_a_chunk_task_survives_encoding_and_decoding() -> None:
     assert json.loads(text)["v"] == 1 and "kühl raum" in text
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda body: "{not json", "not JSON"),
-    (lambda body: json.dumps(body | {"v": 2}), "not a version 1 chunk task"),
-    (lambda body: json.dumps(body | {"kind": "upload"}), "not a version 1 chunk task"),
-    (lambda body: json.dumps([body]), "not a version 1 chunk task"),
-    (lambda body: json.dumps({k: v for k, v in body.items() if k != "start"}),
-     "a chunk task without a valid 'start'"),
-    (lambda body: json.dumps(body | {"end": "soon"}), "a chunk task without a valid 'end'"),
-    (lambda body: json.dumps(body | {"rows": 1.5}), "a chunk task without a valid 'rows'"),
-    (lambda body: json.dumps(body | {"header": "Fühler;Zeit"}),
-     "a chunk task without a valid 'header'"),
-    (lambda body: json.dumps(body | {"landed_at": "2026-11-22T08:30:00"}), "landed_at has no time zone"),
-], ids=["not_json", "wrong_version", "wrong_kind", "not_an_object", "missing_field",
-        "text_for_a_number", "fraction_for_a_count", "text_for_the_header", "naive_landed_at"])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda body: "{not json", "not JSON"),
+        (lambda body: json.dumps(body | {"v": 2}), "not a version 1 chunk task"),
+        (lambda body: json.dumps(body | {"kind": "upload"}), "not a version 1 chunk task"),
+        (lambda body: json.dumps([body]), "not a version 1 chunk task"),
+        (
+            lambda body: json.dumps({k: v for k, v in body.items() if k != "start"}),
+            "a chunk task without a valid 'start'",
+        ),
+        (lambda body: json.dumps(body | {"end": "soon"}), "a chunk task without a valid 'end'"),
+        (lambda body: json.dumps(body | {"rows": 1.5}), "a chunk task without a valid 'rows'"),
+        (
+            lambda body: json.dumps(body | {"header": "Fühler;Zeit"}),
+            "a chunk task without a valid 'header'",
+        ),
+        (
+            lambda body: json.dumps(body | {"landed_at": "2026-11-22T08:30:00"}),
+            "landed_at has no time zone",
+        ),
+    ],
+    ids=[
+        "not_json",
+        "wrong_version",
+        "wrong_kind",
+        "not_an_object",
+        "missing_field",
+        "text_for_a_number",
+        "fraction_for_a_count",
+        "text_for_the_header",
+        "naive_landed_at",
+    ],
+)
 def test_a_message_that_is_not_a_chunk_task_says_why(
-        change: Callable[[dict[str, Any]], str], message: str) -> None:
+    change: Callable[[dict[str, Any]], str], message: str
+) -> None:
     # GIVEN a stray or damaged message
     body = json.loads(task().encode())
     text = change(body)
@@ -189,11 +274,23 @@ def test_every_parameter_of_a_query_is_read() -> None:
     # GIVEN every parameter, with a cursor this API returned
     cursor = UploadCursor(LANDED, UPLOAD_ID)
     # WHEN they are parsed
-    parsed = query(source=" Shop ", status="complete_with_errors", since="2026-11-01T00:00:00Z",
-                   until="2026-11-23T00:00:00+01:00", limit="200", cursor=cursor.encode())
+    parsed = query(
+        source=" Shop ",
+        status="complete_with_errors",
+        since="2026-11-01T00:00:00Z",
+        until="2026-11-23T00:00:00+01:00",
+        limit="200",
+        cursor=cursor.encode(),
+    )
     # THEN each is read, the source lower-cased and the times in UTC
-    assert parsed == UploadQuery("shop", "complete_with_errors", datetime(2026, 11, 1, tzinfo=UTC),
-                                 datetime(2026, 11, 22, 23, tzinfo=UTC), 200, cursor)
+    assert parsed == UploadQuery(
+        "shop",
+        "complete_with_errors",
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 11, 22, 23, tzinfo=UTC),
+        200,
+        cursor,
+    )
 
 
 @pytest.mark.parametrize("status", [one.value for one in UploadStatus])
@@ -207,8 +304,14 @@ def test_every_upload_status_can_be_filtered_on(status: str) -> None:
 def test_every_bad_parameter_is_reported_at_once() -> None:
     # GIVEN six bad parameters
     # WHEN they are parsed
-    problems = query_problems(colour="red", source="Not a source!", status="done",
-                              since="yesterday", limit="0", cursor="bm90IGEgY3Vyc29y")
+    problems = query_problems(
+        colour="red",
+        source="Not a source!",
+        status="done",
+        since="yesterday",
+        limit="0",
+        cursor="bm90IGEgY3Vyc29y",
+    )
     # THEN each is reported, on its own field
     assert set(problems) == {"colour", "source", "status", "since", "limit", "cursor"}
     assert problems["status"].startswith("must be one of awaiting_upload, importing, complete")
@@ -223,9 +326,16 @@ def test_since_must_be_before_until() -> None:
     assert problems == {"since": "must be before 'until'"}
 
 
-@pytest.mark.parametrize("text", ["%%%", "e30", "WyIyMDI2LTExLTIyVDA4OjMwOjAwIiwgIngiXQ",
-                                  UploadCursor(LANDED, UPLOAD_ID).encode()[:-4]],
-                         ids=["not_base64", "an_object", "a_naive_time", "truncated"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "%%%",
+        "e30",
+        "WyIyMDI2LTExLTIyVDA4OjMwOjAwIiwgIngiXQ",
+        UploadCursor(LANDED, UPLOAD_ID).encode()[:-4],
+    ],
+    ids=["not_base64", "an_object", "a_naive_time", "truncated"],
+)
 def test_a_cursor_this_api_did_not_return_is_refused(text: str) -> None:
     # GIVEN a cursor that is not one UploadCursor.encode wrote
     # WHEN the query is parsed
@@ -236,9 +346,15 @@ def test_a_cursor_this_api_did_not_return_is_refused(text: str) -> None:
 
 def test_progress_counts_accepted_rows_as_stored_and_duplicates() -> None:
     # GIVEN a progress of 10 rows: 6 stored, 2 already stored, 2 rejected
-    progress = UploadProgress(chunks_done=2, rows_seen=10, rows_stored=6, rows_duplicate=2,
-                              rows_rejected=2)
+    progress = UploadProgress(
+        chunks_done=2, rows_seen=10, rows_stored=6, rows_duplicate=2, rows_rejected=2
+    )
     # WHEN its counts are asked for
     # THEN accepted is stored plus duplicate
-    assert progress.counts() == {"seen": 10, "accepted": 8, "stored": 6, "duplicate": 2,
-                                 "rejected": 2}
+    assert progress.counts() == {
+        "seen": 10,
+        "accepted": 8,
+        "stored": 6,
+        "duplicate": 2,
+        "rejected": 2,
+    }

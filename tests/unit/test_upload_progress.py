@@ -17,8 +17,10 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 def drawn_on_a_terminal(blocks: list[int], total: int) -> str:
     """What the bar wrote to a pseudo-terminal, control sequences taken out."""
     master, replica = pty.openpty()
-    with open(replica, "w", encoding="utf-8") as terminal, \
-            progress_bar("orders.csv", terminal) as bar:
+    with (
+        open(replica, "w", encoding="utf-8") as terminal,
+        progress_bar("orders.csv", terminal) as bar,
+    ):
         bar.start(total)
         for block in blocks:
             bar.advance(block)

@@ -44,10 +44,17 @@ def local_admin_key(keys: KeyStore, env: Mapping[str, str], key_file: Path = KEY
 def _stored(keys: KeyStore, text: str, variable: str) -> str:
     parts = split_key(text)
     if parts is None:
-        raise ConfigurationError(f"{variable} is not a key", [Detail(
-            "expected tl_<12 hex digits>_<32 characters>, as `tripline keys create` prints",
-            field=variable)])
+        raise ConfigurationError(
+            f"{variable} is not a key",
+            [
+                Detail(
+                    "expected tl_<12 hex digits>_<32 characters>, as `tripline keys create` prints",
+                    field=variable,
+                )
+            ],
+        )
     if keys.find(parts[0]) is None:
-        keys.add(ApiKey(parts[0], NAME, "admin", (), hash_secret(parts[1]), datetime.now(UTC),
-                        "local"))
+        keys.add(
+            ApiKey(parts[0], NAME, "admin", (), hash_secret(parts[1]), datetime.now(UTC), "local")
+        )
     return text

@@ -37,8 +37,9 @@ class KeyValueFormatter(logging.Formatter):
 
 def configure_logging(stream: TextIO = sys.stderr) -> None:
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
-                                           datefmt="%H:%M:%S"))
+    handler.setFormatter(
+        KeyValueFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
@@ -95,16 +96,22 @@ class Banner:
         rows.extend(f"  schedule   {name} every {period:g} s" for name, period in self.schedules)
         rows.append(f"  bucket     {self.bucket}   topic {self.topic_arn}")
         if self.mailbox:
-            rows.append(f"  mailbox    {self.mailbox} (one .eml per alert email; the topic's "
-                        "messages land here)")
+            rows.append(
+                f"  mailbox    {self.mailbox} (one .eml per alert email; the topic's "
+                "messages land here)"
+            )
         rows.append(f"  CSV        tripline upload FILE --source shop --api-url {self.api_url}")
-        rows.append(f"             aws --endpoint-url {self.aws_url} s3 cp FILE "
-                    f"s3://{self.bucket}/incoming/<source>/")
+        rows.append(
+            f"             aws --endpoint-url {self.aws_url} s3 cp FILE "
+            f"s3://{self.bucket}/incoming/<source>/"
+        )
         if self.admin_key:
             kept = f"   (also in {self.admin_key_file})" if self.admin_key_file else ""
             rows.append(f"  admin key  {self.admin_key}{kept}")
-            rows.append("             every route but /health: -H 'Authorization: Bearer <key>';"
-                        " tripline keys create --role ingest|operator|admin for others")
+            rows.append(
+                "             every route but /health: -H 'Authorization: Bearer <key>';"
+                " tripline keys create --role ingest|operator|admin for others"
+            )
         rows.append("Press Ctrl-C to stop.")
         return rows
 

@@ -43,29 +43,62 @@ def sample_events(run: str, now: datetime) -> list[dict[str, Any]]:
 
     def payment(number: int, minutes: float, **data: Any) -> dict[str, Any]:
         payment_id = f"demo-{run}-p{number}"
-        fields = {"payment_id": payment_id, "paid_at": ago(minutes), "amount": 25.0,
-                  "card": "card-7f3a", "merchant": "acme-books", "status": "declined"} | data
-        return {"source": "payments", "type": "payment.attempted", "id": payment_id,
-                "occurred_at": ago(minutes), "data": fields}
+        fields = {
+            "payment_id": payment_id,
+            "paid_at": ago(minutes),
+            "amount": 25.0,
+            "card": "card-7f3a",
+            "merchant": "acme-books",
+            "status": "declined",
+        } | data
+        return {
+            "source": "payments",
+            "type": "payment.attempted",
+            "id": payment_id,
+            "occurred_at": ago(minutes),
+            "data": fields,
+        }
 
     def login(number: int, ip: str) -> dict[str, Any]:
         login_id = f"demo-{run}-l{number}"
-        return {"source": "logins", "type": "login.attempted", "id": login_id,
-                "occurred_at": ago(3 - number / 10), "data": {
-                    "login_id": login_id, "attempted_at": ago(3 - number / 10), "user": "maria",
-                    "role": "user", "ip": ip, "outcome": "failure", "country": "DE"}}
+        return {
+            "source": "logins",
+            "type": "login.attempted",
+            "id": login_id,
+            "occurred_at": ago(3 - number / 10),
+            "data": {
+                "login_id": login_id,
+                "attempted_at": ago(3 - number / 10),
+                "user": "maria",
+                "role": "user",
+                "ip": ip,
+                "outcome": "failure",
+                "country": "DE",
+            },
+        }
 
-    heartbeats = [{"source": "stores", "type": "heartbeat", "id": f"demo-{run}-{store}",
-                   "occurred_at": ago(1), "data": {"store": store, "sent_at": ago(1),
-                                                   "kind": "heartbeat"}}
-                  for store in ("s-001", "s-002", "s-003", "s-004")]
+    heartbeats = [
+        {
+            "source": "stores",
+            "type": "heartbeat",
+            "id": f"demo-{run}-{store}",
+            "occurred_at": ago(1),
+            "data": {"store": store, "sent_at": ago(1), "kind": "heartbeat"},
+        }
+        for store in ("s-001", "s-002", "s-003", "s-004")
+    ]
     return [
         payment(1, 6, amount=7250.0, status="captured", card="card-11c0"),
         *[payment(2 + n, 5 - n) for n in range(5)],
         *[login(n, f"203.0.113.{10 + n}") for n in range(3)],
         *heartbeats,
-        {"source": "Sensors!", "type": "temperature.reading", "id": f"demo-{run}-bad",
-         "occurred_at": "last tuesday", "data": {"sensor": "cold-room-4", "celsius": 31}},
+        {
+            "source": "Sensors!",
+            "type": "temperature.reading",
+            "id": f"demo-{run}-bad",
+            "occurred_at": "last tuesday",
+            "data": {"sensor": "cold-room-4", "celsius": 31},
+        },
     ]
 
 
@@ -77,8 +110,10 @@ def run_demo(base_url: str, stop: threading.Event, say: Say = say_now, key: str 
     now = datetime.now(UTC)
     events = sample_events(now.strftime("%H%M%S"), now)
     status, answer = request_json("POST", f"{base_url}/events", {"events": events})
-    say(f"demo: POST /events -> {status}: {answer.get('accepted', 0)} accepted, "
-        f"{answer.get('rejected', 0)} rejected")
+    say(
+        f"demo: POST /events -> {status}: {answer.get('accepted', 0)} accepted, "
+        f"{answer.get('rejected', 0)} rejected"
+    )
     results = answer.get("results", [])
     for item in results:
         say("  " + describe_item(item))
@@ -104,17 +139,23 @@ def _show_alerts(base_url: str, say: Say) -> None:
     """The alerts the matches opened (GET /alerts), and how on-call acts on one."""
     status, answer = request_json("GET", f"{base_url}/alerts?status=open")
     opened = answer.get("items", []) if status == 200 else []
-    say(f"demo: GET /alerts?status=open -> {status}: {len(opened)} open; each was emailed "
-        "(see the mailbox line above and the 'mail' lines of the log):")
+    say(
+        f"demo: GET /alerts?status=open -> {status}: {len(opened)} open; each was emailed "
+        "(see the mailbox line above and the 'mail' lines of the log):"
+    )
     for alert in opened:
         group = ", ".join(f"{name}={value}" for name, value in alert["group"].items())
-        say(f"  #{alert['id']} [{alert['severity']}] {alert['rule']}: {group or 'all events'}"
-            f"  ({alert['count']} match(es))")
+        say(
+            f"  #{alert['id']} [{alert['severity']}] {alert['rule']}: {group or 'all events'}"
+            f"  ({alert['count']} match(es))"
+        )
     if opened:
-        say(f"demo: acknowledge one to stop its repeats: curl -X POST "
+        say(
+            f"demo: acknowledge one to stop its repeats: curl -X POST "
             f"{base_url}/alerts/{opened[0]['id']}/ack -H 'Content-Type: application/json' "
-            "-H \"Authorization: Bearer $(cat var/local-admin.key)\" "
-            "-d '{\"comment\": \"on it\"}'")
+            '-H "Authorization: Bearer $(cat var/local-admin.key)" '
+            '-d \'{"comment": "on it"}\''
+        )
 
 
 def _show_rules(base_url: str, say: Say) -> None:
@@ -124,8 +165,10 @@ def _show_rules(base_url: str, say: Say) -> None:
     fired = [rule for rule in rules if rule["matches"]["this_version"]]
     say(f"demo: GET /rules -> {status}: {len(rules)} rules loaded, {len(fired)} matched:")
     for rule in fired:
-        say(f"  {rule['id']} ({rule['severity']}): {rule['matches']['this_version']} match(es)"
-            f"  [{rule['condition']}]")
+        say(
+            f"  {rule['id']} ({rule['severity']}): {rule['matches']['this_version']} match(es)"
+            f"  [{rule['condition']}]"
+        )
 
 
 def describe_item(item: dict[str, Any]) -> str:
@@ -135,8 +178,9 @@ def describe_item(item: dict[str, Any]) -> str:
         f"{error['field']}: {error['message']}" if "field" in error else error["message"]
         for error in item.get("errors", [])
     )
-    return "  ".join(part for part in (f"[{item['index']}] {item['status']:<8}", where, reasons)
-                     if part)
+    return "  ".join(
+        part for part in (f"[{item['index']}] {item['status']:<8}", where, reasons) if part
+    )
 
 
 def _wait_for_stored(
@@ -162,9 +206,13 @@ def request_json(method: str, url: str, body: object = None) -> tuple[int, dict[
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"not an http URL: {url}")
     data = None if body is None else json.dumps(body).encode()
-    request = Request(url, data=data, method=method,  # noqa: S310 (scheme checked above)
-                      headers={"Content-Type": "application/json"}
-                      | ({"Authorization": f"Bearer {_key}"} if _key else {}))
+    request = Request(  # noqa: S310 (scheme checked above)
+        url,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"}
+        | ({"Authorization": f"Bearer {_key}"} if _key else {}),
+    )
     try:
         with urlopen(request, timeout=10) as response:  # noqa: S310 (scheme checked above)
             return int(response.status), json.loads(response.read() or b"{}")
@@ -172,11 +220,13 @@ def request_json(method: str, url: str, body: object = None) -> tuple[int, dict[
         return error.code, json.loads(error.read() or b"{}")
 
 
-def start_demo(base_url: str, stop: threading.Event, say: Say = say_now,
-               admin_key: str = "") -> threading.Thread:
+def start_demo(
+    base_url: str, stop: threading.Event, say: Say = say_now, admin_key: str = ""
+) -> threading.Thread:
     """The demo on a daemon thread, so Ctrl-C during it stops the runtime at once."""
-    thread = threading.Thread(target=_demo_or_report, args=(base_url, stop, say, admin_key), name="demo",
-                              daemon=True)
+    thread = threading.Thread(
+        target=_demo_or_report, args=(base_url, stop, say, admin_key), name="demo", daemon=True
+    )
     thread.start()
     return thread
 

@@ -40,8 +40,10 @@ def serve_app(app: Chalice, project_dir: Path, host: str, port: int) -> RunningS
     config = Config(
         chalice_stage="local",
         user_provided_params={"chalice_app": app, "project_dir": str(project_dir)},
-        default_params={"lambda_timeout": LAMBDA_TIMEOUT_SECONDS,
-                        "lambda_memory_size": LAMBDA_MEMORY_MB},
+        default_params={
+            "lambda_timeout": LAMBDA_TIMEOUT_SECONDS,
+            "lambda_memory_size": LAMBDA_MEMORY_MB,
+        },
     )
     server = create_local_server(app, config, host, port)
     thread = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)

@@ -42,8 +42,11 @@ def sqs_lambda_record(message: Mapping[str, Any], queue_arn: str, region: str) -
 
 
 def _message_attribute(value: Mapping[str, Any]) -> dict[str, Any]:
-    shaped: dict[str, Any] = {"stringListValues": [], "binaryListValues": [],
-                              "dataType": value.get("DataType", "String")}
+    shaped: dict[str, Any] = {
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": value.get("DataType", "String"),
+    }
     if "StringValue" in value:
         shaped["stringValue"] = value["StringValue"]
     if "BinaryValue" in value:

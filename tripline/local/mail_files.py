@@ -67,8 +67,11 @@ def _attributes(raw: object) -> dict[str, str]:
     """``{"severity": {"Type": "String", "Value": "high"}}`` as ``{"severity": "high"}``."""
     if not isinstance(raw, Mapping):
         return {}
-    return {str(name): str(value.get("Value", "")) for name, value in raw.items()
-            if isinstance(value, Mapping)}
+    return {
+        str(name): str(value.get("Value", ""))
+        for name, value in raw.items()
+        if isinstance(value, Mapping)
+    }
 
 
 def _header_name(attribute: str) -> str:

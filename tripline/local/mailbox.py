@@ -35,8 +35,15 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 __all__ = [
-    "DEFAULT_MAILBOX_DIR", "MAILBOX_QUEUE", "MailRound", "Mailbox", "MailboxPump",
-    "MalformedNotification", "mail_from_notification", "start_mailbox", "subscribe_mailbox",
+    "DEFAULT_MAILBOX_DIR",
+    "MAILBOX_QUEUE",
+    "MailRound",
+    "Mailbox",
+    "MailboxPump",
+    "MalformedNotification",
+    "mail_from_notification",
+    "start_mailbox",
+    "subscribe_mailbox",
     "write_mail",
 ]
 
@@ -57,16 +64,24 @@ def subscribe_mailbox(sqs: SQSClient, sns: SNSClient, topic_arn: str) -> str:
     the old subscription with the new attributes written over it."""
     queue_url = str(sqs.create_queue(QueueName=MAILBOX_QUEUE)["QueueUrl"])
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-    sqs.set_queue_attributes(QueueUrl=queue_url,
-                             Attributes={"Policy": json.dumps(_topic_may_send(queue_arn, topic_arn))})
+        "Attributes"
+    ]["QueueArn"]
+    sqs.set_queue_attributes(
+        QueueUrl=queue_url, Attributes={"Policy": json.dumps(_topic_may_send(queue_arn, topic_arn))}
+    )
     existing = _subscription(sns, topic_arn, queue_arn)
     if existing is None:
-        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
-                      Attributes={"RawMessageDelivery": "false"}, ReturnSubscriptionArn=True)
+        sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=queue_arn,
+            Attributes={"RawMessageDelivery": "false"},
+            ReturnSubscriptionArn=True,
+        )
     else:
-        sns.set_subscription_attributes(SubscriptionArn=existing, AttributeName="RawMessageDelivery",
-                                        AttributeValue="false")
+        sns.set_subscription_attributes(
+            SubscriptionArn=existing, AttributeName="RawMessageDelivery", AttributeValue="false"
+        )
     return queue_url
 
 
@@ -74,14 +89,16 @@ def _topic_may_send(queue_arn: str, topic_arn: str) -> dict[str, Any]:
     """The queue policy AWS requires before SNS delivers to a queue (moto does not check it)."""
     return {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "alerts-topic-to-mailbox",
-            "Effect": "Allow",
-            "Principal": {"Service": "sns.amazonaws.com"},
-            "Action": "sqs:SendMessage",
-            "Resource": queue_arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
-        }],
+        "Statement": [
+            {
+                "Sid": "alerts-topic-to-mailbox",
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+            }
+        ],
     }
 
 
@@ -107,8 +124,15 @@ class MailboxPump:
     """The mailbox queue to files, one message at a time: a message is deleted only after its
     file is written, so a failed write delivers it again (after its visibility timeout)."""
 
-    def __init__(self, sqs: SQSClient, queue_url: str, directory: Path, *, to: str = DEFAULT_TO,
-                 wait_seconds: int = WAIT_SECONDS) -> None:
+    def __init__(
+        self,
+        sqs: SQSClient,
+        queue_url: str,
+        directory: Path,
+        *,
+        to: str = DEFAULT_TO,
+        wait_seconds: int = WAIT_SECONDS,
+    ) -> None:
         self._sqs = sqs
         self.queue_url = queue_url
         self.directory = directory
@@ -117,8 +141,9 @@ class MailboxPump:
 
     def poll_once(self) -> MailRound:
         """Receive what is waiting (long-polling ``wait_seconds``) and deliver each message."""
-        answer = self._sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=MAX_RECEIVE,
-                                           WaitTimeSeconds=self._wait)
+        answer = self._sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=MAX_RECEIVE, WaitTimeSeconds=self._wait
+        )
         messages = answer.get("Messages", [])
         written: list[Path] = []
         dropped: list[str] = []
@@ -139,15 +164,19 @@ class MailboxPump:
         try:
             mail = mail_from_notification(json.loads(message["Body"]), self._to)
         except ValueError as exc:  # json's errors and MalformedNotification both are
-            log.warning("mailbox message is not an SNS notification; dropped",
-                        extra={"message_id": message.get("MessageId"), "error": str(exc)})
+            log.warning(
+                "mailbox message is not an SNS notification; dropped",
+                extra={"message_id": message.get("MessageId"), "error": str(exc)},
+            )
             self._delete(message)
             return "dropped"
         try:
             path = write_mail(self.directory, mail)
         except OSError as exc:
-            log.warning("could not write a mail file; the message stays on the queue",
-                        extra={"directory": str(self.directory), "error": str(exc)})
+            log.warning(
+                "could not write a mail file; the message stays on the queue",
+                extra={"directory": str(self.directory), "error": str(exc)},
+            )
             return "kept"
         log.info("mail", extra={"subject": str(mail["Subject"]), "file": str(path)})
         self._delete(message)
@@ -171,8 +200,9 @@ class Mailbox:
         self.thread.join(timeout=JOIN_SECONDS)
 
 
-def start_mailbox(client: SQSClient, queue_url: str, directory: Path,
-                  stop: threading.Event) -> Mailbox:
+def start_mailbox(
+    client: SQSClient, queue_url: str, directory: Path, stop: threading.Event
+) -> Mailbox:
     """The mailbox pump on a daemon thread (its own SQS client: boto3 clients are not shared
     across the pump threads)."""
     pump = MailboxPump(client, queue_url, directory)

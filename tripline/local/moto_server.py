@@ -42,11 +42,11 @@ class GuardedMotoServer:
 
     def start(self) -> None:
         app = SnsSubjectGuard(S3PostGuard(DomainDispatcherApplication(create_backend_app)))
-        self._server = make_server(self.host, self.port, app, threaded=True,
-                                   request_handler=MotoRequestHandler)
+        self._server = make_server(
+            self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
+        )
         self.port = self._server.port  # the one the system chose when asked for port 0
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

@@ -89,7 +89,12 @@ class _Form:
 
 
 def check_post_policy(
-    fields: Mapping[str, str], *, size: int, filename: str | None, bucket: str, now: datetime,
+    fields: Mapping[str, str],
+    *,
+    size: int,
+    filename: str | None,
+    bucket: str,
+    now: datetime,
     secret_for: SecretLookup,
 ) -> PolicyViolation | None:
     """``None`` when S3 would store the upload, else its refusal.
@@ -139,8 +144,11 @@ def _check_conditions(policy: Policy, form: _Form, bucket: str) -> set[str]:
         name, expected = condition.operands
         target = name[1:].lower() if name.startswith("$") else ""
         actual = bucket if target == "bucket" else form.values.get(target)
-        if not target or actual is None or not _matches(condition.operator, target, actual,
-                                                        expected):
+        if (
+            not target
+            or actual is None
+            or not _matches(condition.operator, target, actual, expected)
+        ):
             raise condition.failed()
         covered.add(target)
     return covered
@@ -155,8 +163,11 @@ def _matches(operator: str, target: str, actual: str, expected: str) -> bool:
 
 
 def _check_coverage(form: _Form, covered: set[str]) -> None:
-    extra = [form.spelled[name] for name in form.values
-             if name not in covered and not name.startswith(IGNORED_PREFIX)]
+    extra = [
+        form.spelled[name]
+        for name in form.values
+        if name not in covered and not name.startswith(IGNORED_PREFIX)
+    ]
     if extra:
         raise Refused(access_denied(f"Extra input fields: {', '.join(extra)}"))
 
@@ -169,11 +180,20 @@ def _check_size(policy: Policy, size: int) -> None:
         if low is None or high is None:
             raise condition.failed()
         if size > high:
-            raise Refused(PolicyViolation(
-                400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size",
-                (("ProposedSize", str(size)), ("MaxSizeAllowed", str(high)))))
+            raise Refused(
+                PolicyViolation(
+                    400,
+                    "EntityTooLarge",
+                    "Your proposed upload exceeds the maximum allowed size",
+                    (("ProposedSize", str(size)), ("MaxSizeAllowed", str(high))),
+                )
+            )
         if size < low:
-            raise Refused(PolicyViolation(
-                400, "EntityTooSmall",
-                "Your proposed upload is smaller than the minimum allowed size",
-                (("ProposedSize", str(size)), ("MinSizeAllowed", str(low)))))
+            raise Refused(
+                PolicyViolation(
+                    400,
+                    "EntityTooSmall",
+                    "Your proposed upload is smaller than the minimum allowed size",
+                    (("ProposedSize", str(size)), ("MinSizeAllowed", str(low))),
+                )
+            )

@@ -65,8 +65,7 @@ def parse_policy(text: str) -> Policy:
     conditions = document["conditions"]
     if not isinstance(conditions, list):
         raise Refused(invalid_policy("Invalid 'conditions' value: must be a List."))
-    return Policy(_expiration(document["expiration"]),
-                   tuple(_condition(one) for one in conditions))
+    return Policy(_expiration(document["expiration"]), tuple(_condition(one) for one in conditions))
 
 
 def _refuse(text: str) -> Any:
@@ -89,8 +88,12 @@ def _expiration(value: Any) -> datetime:
 def _condition(item: Any) -> Condition:
     if isinstance(item, dict):
         if len(item) != 1:
-            raise Refused(invalid_policy("Invalid Simple-Condition: Simple-Conditions must have "
-                                          "exactly one property specified."))
+            raise Refused(
+                invalid_policy(
+                    "Invalid Simple-Condition: Simple-Conditions must have "
+                    "exactly one property specified."
+                )
+            )
         [(name, value)] = item.items()
         if value is None:
             raise Refused(invalid_policy("Invalid JSON."))
@@ -113,8 +116,12 @@ def _operation(item: list[Any]) -> Condition:
     operands = (item[1], item[2])
     if operator == LENGTH_RANGE:
         if any(bound is not None and bound < 0 for bound in map(bound, operands)):
-            raise Refused(invalid_policy("Invalid content-length-range: a bound is negative "
-                                          "(Tripline's wording; S3's is unrecorded)."))
+            raise Refused(
+                invalid_policy(
+                    "Invalid content-length-range: a bound is negative "
+                    "(Tripline's wording; S3's is unrecorded)."
+                )
+            )
     elif not all(isinstance(one, str) for one in operands):
         raise Refused(invalid_policy("Invalid JSON."))
     return Condition(operator, operands, tuple(item))

@@ -60,19 +60,37 @@ def _require(values: Mapping[str, str], names: tuple[str, ...]) -> None:
 def _verify_sigv4(values: Mapping[str, str], secret_for: SecretLookup) -> None:
     algorithm, credential = values["x-amz-algorithm"], values["x-amz-credential"]
     if algorithm != SIGV4_ALGORITHM:
-        raise Refused(invalid_argument(f'X-Amz-Algorithm only supports "{SIGV4_ALGORITHM}"',
-                                        "X-Amz-Algorithm", algorithm))
+        raise Refused(
+            invalid_argument(
+                f'X-Amz-Algorithm only supports "{SIGV4_ALGORITHM}"', "X-Amz-Algorithm", algorithm
+            )
+        )
     scope = CREDENTIAL.fullmatch(credential)
     if scope is None:
-        raise Refused(invalid_argument(
-            'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/'
-            'aws4_request".', "X-Amz-Credential", credential))
+        raise Refused(
+            invalid_argument(
+                'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/'
+                'aws4_request".',
+                "X-Amz-Credential",
+                credential,
+            )
+        )
     if not scope["akid"]:
-        raise Refused(invalid_argument("a non-empty Access Key (AKID) must be provided in the "
-                                        "credential.", "X-Amz-Credential", credential))
+        raise Refused(
+            invalid_argument(
+                "a non-empty Access Key (AKID) must be provided in the credential.",
+                "X-Amz-Credential",
+                credential,
+            )
+        )
     if not AMZ_DATE.fullmatch(values["x-amz-date"]):  # "formated" is S3's spelling
-        raise Refused(invalid_argument("X-Amz-Date must be formated via ISO8601 Long format",
-                                        "X-Amz-Date", values["x-amz-date"]))
+        raise Refused(
+            invalid_argument(
+                "X-Amz-Date must be formated via ISO8601 Long format",
+                "X-Amz-Date",
+                values["x-amz-date"],
+            )
+        )
     secret = _secret(secret_for, scope["akid"])
     expected = sigv4_signature(secret, scope["date"], scope["region"], values["policy"])
     _compare(expected, values["x-amz-signature"], scope["akid"], values["policy"])
@@ -95,20 +113,31 @@ def sigv2_signature(secret: str, policy: str) -> str:
 def _secret(secret_for: SecretLookup, access_key: str) -> str:
     secret = secret_for(access_key)
     if secret is None:
-        raise Refused(PolicyViolation(
-            403, "InvalidAccessKeyId",
-            "The AWS Access Key Id you provided does not exist in our records.",
-            (("AWSAccessKeyId", access_key),)))
+        raise Refused(
+            PolicyViolation(
+                403,
+                "InvalidAccessKeyId",
+                "The AWS Access Key Id you provided does not exist in our records.",
+                (("AWSAccessKeyId", access_key),),
+            )
+        )
     return secret
 
 
 def _compare(expected: str, provided: str, access_key: str, policy: str) -> None:
     """In constant time, on bytes: ``compare_digest`` refuses non-ASCII text, which forms carry."""
     if not hmac.compare_digest(expected.encode(), provided.encode()):
-        raise Refused(PolicyViolation(
-            403, "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided. "
-            "Check your key and signing method.",
-            (("AWSAccessKeyId", access_key), ("StringToSign", policy),
-             ("SignatureProvided", provided),
-             ("StringToSignBytes", " ".join(f"{byte:02x}" for byte in policy.encode())))))
+        raise Refused(
+            PolicyViolation(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided. "
+                "Check your key and signing method.",
+                (
+                    ("AWSAccessKeyId", access_key),
+                    ("StringToSign", policy),
+                    ("SignatureProvided", provided),
+                    ("StringToSignBytes", " ".join(f"{byte:02x}" for byte in policy.encode())),
+                ),
+            )
+        )

@@ -41,11 +41,16 @@ def invalid_policy(reason: str) -> PolicyViolation:
 
 
 def invalid_argument(message: str, name: str, value: str) -> PolicyViolation:
-    return PolicyViolation(400, "InvalidArgument", message,
-                           (("ArgumentName", name), ("ArgumentValue", value)))
+    return PolicyViolation(
+        400, "InvalidArgument", message, (("ArgumentName", name), ("ArgumentValue", value))
+    )
 
 
 def missing_field(name: str) -> PolicyViolation:
     """S3's answer when a required field is absent, or was sent after the file and so ignored."""
-    return invalid_argument(f"Bucket POST must contain a field named '{name}'.  If it is "
-                            "specified, please check the order of the fields.", name, "")
+    return invalid_argument(
+        f"Bucket POST must contain a field named '{name}'.  If it is "
+        "specified, please check the order of the fields.",
+        name,
+        "",
+    )

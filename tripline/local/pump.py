@@ -47,8 +47,9 @@ WAIT_SECONDS = 1
 PAUSE_AFTER_SQS_ERROR_SECONDS = 1.0
 
 
-def keep_polling(poll_once: Callable[[], object], stop: threading.Event, queue_url: str,
-                 warning: str) -> None:
+def keep_polling(
+    poll_once: Callable[[], object], stop: threading.Event, queue_url: str, warning: str
+) -> None:
     """Poll until ``stop`` is set; an SQS outage pauses the loop instead of ending it."""
     while not stop.is_set():
         try:
@@ -110,14 +111,18 @@ class SqsPump:
         try:
             answer = self._handler(event, self._context())
         except Exception as exc:  # arbitrary code: Lambda survives anything a handler raises
-            log.exception("handler raised; the whole batch stays on the queue",
-                          extra={"queue_url": self.queue_url, "messages": len(ids)})
+            log.exception(
+                "handler raised; the whole batch stays on the queue",
+                extra={"queue_url": self.queue_url, "messages": len(ids)},
+            )
             self._retry_later(messages)
             return PollResult(len(ids), left=ids, error=f"{type(exc).__name__}: {exc}")
         failed, problem = failed_message_ids(answer, ids)
         if problem:
-            log.warning("unusable batchItemFailures; the whole batch stays on the queue",
-                        extra={"queue_url": self.queue_url, "problem": problem})
+            log.warning(
+                "unusable batchItemFailures; the whole batch stays on the queue",
+                extra={"queue_url": self.queue_url, "problem": problem},
+            )
             self._retry_later(messages)
         done = [m for m in messages if m["MessageId"] not in failed]
         self._delete(done)
@@ -129,8 +134,9 @@ class SqsPump:
 
     def queue_arn(self) -> str:
         if self._queue_arn is None:
-            answer = self._sqs.get_queue_attributes(QueueUrl=self.queue_url,
-                                                    AttributeNames=["QueueArn"])
+            answer = self._sqs.get_queue_attributes(
+                QueueUrl=self.queue_url, AttributeNames=["QueueArn"]
+            )
             self._queue_arn = str(answer["Attributes"]["QueueArn"])
         return self._queue_arn
 
@@ -145,28 +151,37 @@ class SqsPump:
         return list(answer.get("Messages", []))
 
     def _context(self) -> Any:
-        return LambdaContext(function_name=self._function.function_name,
-                             memory_size=self._function.memory_mb,
-                             max_runtime_ms=self._function.timeout_seconds * 1000)
+        return LambdaContext(
+            function_name=self._function.function_name,
+            memory_size=self._function.memory_mb,
+            max_runtime_ms=self._function.timeout_seconds * 1000,
+        )
 
     def _delete(self, messages: Sequence[MessageTypeDef]) -> None:
         if not messages:
             return
         entries: list[DeleteMessageBatchRequestEntryTypeDef] = [
             {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
-            for index, message in enumerate(messages)]
+            for index, message in enumerate(messages)
+        ]
         answer = self._sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
         for failure in answer.get("Failed", []):
-            log.warning("could not delete a handled message; it will be delivered again",
-                        extra={"queue_url": self.queue_url, "error": failure.get("Message")})
+            log.warning(
+                "could not delete a handled message; it will be delivered again",
+                extra={"queue_url": self.queue_url, "error": failure.get("Message")},
+            )
 
     def _retry_later(self, messages: Sequence[MessageTypeDef]) -> None:
         if not messages:
             return
         entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
-            {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"],
-             "VisibilityTimeout": self._retry_after}
-            for index, message in enumerate(messages)]
+            {
+                "Id": str(index),
+                "ReceiptHandle": message["ReceiptHandle"],
+                "VisibilityTimeout": self._retry_after,
+            }
+            for index, message in enumerate(messages)
+        ]
         self._sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
 
 

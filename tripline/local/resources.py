@@ -51,15 +51,23 @@ def ensure_resources(sqs: SQSClient, s3: S3Client, sns: SNSClient, bucket: str) 
     existing = {entry["Name"] for entry in s3.list_buckets().get("Buckets", [])}
     if bucket not in existing:
         s3.create_bucket(Bucket=bucket)
-    uploads_arn = sqs.get_queue_attributes(QueueUrl=urls[UPLOADS_QUEUE],
-                                           AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
-        "QueueConfigurations": [{
-            "Id": "incoming-to-uploads-queue",
-            "QueueArn": uploads_arn,
-            "Events": ["s3:ObjectCreated:*"],
-            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": INCOMING_PREFIX}]}},
-        }],
-    })
+    uploads_arn = sqs.get_queue_attributes(
+        QueueUrl=urls[UPLOADS_QUEUE], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "Id": "incoming-to-uploads-queue",
+                    "QueueArn": uploads_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {
+                        "Key": {"FilterRules": [{"Name": "prefix", "Value": INCOMING_PREFIX}]}
+                    },
+                }
+            ],
+        },
+    )
     topic_arn = sns.create_topic(Name=ALERTS_TOPIC)["TopicArn"]
     return CreatedResources(urls, bucket, topic_arn)

@@ -131,8 +131,12 @@ def _start(options: LocalOptions, stop: threading.Event, running: ExitStack) -> 
     running.callback(http.stop)
     pumps = start_pumps(app_module.app, container.settings, resources.queue_urls, stop)
     running.callback(pumps.stop)
-    schedules = start_schedules(app_module.app, container.settings.aws_region, stop,
-                                period_override=options.schedule_seconds)
+    schedules = start_schedules(
+        app_module.app,
+        container.settings.aws_region,
+        stop,
+        period_override=options.schedule_seconds,
+    )
     running.callback(schedules.stop)
     console.show(_banner(options, resources, pumps, schedules, mailbox, admin_key).lines())
     if options.demo:
@@ -154,8 +158,9 @@ def _migrate() -> None:
         raise DependencyError(f"database {shown} unavailable: {reason}") from exc
 
 
-def announce_resources(env: MutableMapping[str, str], resources: CreatedResources,
-                       options: LocalOptions) -> list[str]:
+def announce_resources(
+    env: MutableMapping[str, str], resources: CreatedResources, options: LocalOptions
+) -> list[str]:
     """Tell the app where the alerts topic and the API are, unless the user already did; the
     names set, to be taken out again when the runtime stops (a second run in this process may
     serve on another port)."""
@@ -180,7 +185,8 @@ def _start_mailbox(settings: Settings, directory: Path, stop: threading.Event) -
     except (BotoCoreError, ClientError) as exc:
         reason = str(exc).splitlines()[0]
         raise DependencyError(
-            f"cannot subscribe the local mailbox to {topic_arn}: {reason}") from exc
+            f"cannot subscribe the local mailbox to {topic_arn}: {reason}"
+        ) from exc
     return start_mailbox(sqs, queue_url, directory, stop)
 
 
@@ -188,12 +194,22 @@ def create_resources(settings: Settings) -> CreatedResources:
     """The queues, bucket and topic of ``topology`` on the endpoint the app will use."""
     from chalicelib.adapters.aws.clients import make_client
 
-    return ensure_resources(make_client("sqs", settings), make_client("s3", settings),
-                            make_client("sns", settings), BUCKET)
+    return ensure_resources(
+        make_client("sqs", settings),
+        make_client("s3", settings),
+        make_client("sns", settings),
+        BUCKET,
+    )
 
 
-def _banner(options: LocalOptions, resources: CreatedResources, pumps: Pumps,
-            schedules: Schedules, mailbox: Mailbox, admin_key: str) -> console.Banner:
+def _banner(
+    options: LocalOptions,
+    resources: CreatedResources,
+    pumps: Pumps,
+    schedules: Schedules,
+    mailbox: Mailbox,
+    admin_key: str,
+) -> console.Banner:
     settings = bootstrap.container().settings
     return console.Banner(
         api_url=options.api_url,

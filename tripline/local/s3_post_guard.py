@@ -53,20 +53,30 @@ SPOOL_IN_MEMORY = 1 << 20
 READ_CHUNK = 1 << 16
 PRE_FILE_LIMIT = 20 * 1024  # S3's limit on the fields before the file, in bytes
 MALFORMED = PolicyViolation(
-    400, "MalformedPOSTRequest",
-    "The body of your POST request is not well-formed multipart/form-data.")
+    400,
+    "MalformedPOSTRequest",
+    "The body of your POST request is not well-formed multipart/form-data.",
+)
 PRE_FILE_TOO_LARGE = PolicyViolation(
-    400, "MaxPostPreDataLengthExceeded",  # S3's wording, typos included
+    400,
+    "MaxPostPreDataLengthExceeded",  # S3's wording, typos included
     "Your POST request fields preceeding the upload file was too large.",
-    (("MaxPostPreDataLengthBytes", str(PRE_FILE_LIMIT)),))
+    (("MaxPostPreDataLengthBytes", str(PRE_FILE_LIMIT)),),
+)
 MISSING_LENGTH = PolicyViolation(
-    411, "MissingContentLength", "You must provide the Content-Length HTTP header.")
+    411, "MissingContentLength", "You must provide the Content-Length HTTP header."
+)
 NOT_MULTIPART = PolicyViolation(
-    412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
-    (("Condition", "Bucket POST must be of the enclosure-type multipart/form-data"),))
+    412,
+    "PreconditionFailed",
+    "At least one of the pre-conditions you specified did not hold",
+    (("Condition", "Bucket POST must be of the enclosure-type multipart/form-data"),),
+)
 INCOMPLETE_BODY = PolicyViolation(
-    400, "IncompleteBody",
-    "You did not provide the number of bytes specified by the Content-Length HTTP header")
+    400,
+    "IncompleteBody",
+    "You did not provide the number of bytes specified by the Content-Length HTTP header",
+)
 
 
 def utc_now() -> datetime:
@@ -76,8 +86,12 @@ def utc_now() -> datetime:
 class S3PostGuard:
     """Wraps a WSGI app (moto's) so that form uploads S3 would refuse never reach it."""
 
-    def __init__(self, app: WSGIApplication, secret_for: SecretLookup = local_secret,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        app: WSGIApplication,
+        secret_for: SecretLookup = local_secret,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.app = app
         self.secret_for = secret_for
         self.clock = clock
@@ -94,8 +108,9 @@ class S3PostGuard:
             return error_response(NOT_MULTIPART, start_response)
         return self._upload(environ, start_response, bucket, length)
 
-    def _upload(self, environ: WSGIEnvironment, start_response: StartResponse, bucket: str,
-                length: int) -> Iterable[bytes]:
+    def _upload(
+        self, environ: WSGIEnvironment, start_response: StartResponse, bucket: str, length: int
+    ) -> Iterable[bytes]:
         """Judge the spooled form; hand moto the spool, which closes once moto's answer has."""
         spool: IO[bytes] = SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
         try:
@@ -110,8 +125,9 @@ class S3PostGuard:
         spool.close()
         return error_response(violation, start_response)
 
-    def _judge(self, environ: WSGIEnvironment, bucket: str, length: int,
-               spool: IO[bytes]) -> PolicyViolation | None:
+    def _judge(
+        self, environ: WSGIEnvironment, bucket: str, length: int, spool: IO[bytes]
+    ) -> PolicyViolation | None:
         _, options = parse_options_header(environ.get("CONTENT_TYPE"))
         if not options.get("boundary"):
             return MALFORMED
@@ -121,17 +137,25 @@ class S3PostGuard:
         if form.refusal is not None:
             return form.refusal
         if form.file_parts != 1:
-            return invalid_argument("POST requires exactly one file upload per request.", "file",
-                                    str(form.file_parts))
-        return check_post_policy(form.fields, size=form.size, filename=form.filename,
-                                 bucket=bucket, now=self.clock(), secret_for=self.secret_for)
+            return invalid_argument(
+                "POST requires exactly one file upload per request.", "file", str(form.file_parts)
+            )
+        return check_post_policy(
+            form.fields,
+            size=form.size,
+            filename=form.filename,
+            bucket=bucket,
+            now=self.clock(),
+            secret_for=self.secret_for,
+        )
 
 
 def form_upload_bucket(environ: WSGIEnvironment) -> str | None:
     """The bucket a browser-form upload targets; ``None`` for any other request."""
     mimetype = _mimetype(environ)
-    is_form = mimetype == MULTIPART or (mimetype == URLENCODED
-                                        and "HTTP_AUTHORIZATION" not in environ)
+    is_form = mimetype == MULTIPART or (
+        mimetype == URLENCODED and "HTTP_AUTHORIZATION" not in environ
+    )
     if environ.get("REQUEST_METHOD") != "POST" or not is_form:
         return None
     path = str(environ.get("PATH_INFO") or "/")
@@ -253,14 +277,24 @@ def error_response(violation: PolicyViolation, start_response: StartResponse) ->
     request_id = secrets.token_hex(8).upper()
     host_id = secrets.token_urlsafe(48)
     root = ET.Element("Error")
-    elements = (("Code", violation.code), ("Message", violation.message), *violation.details,
-                ("RequestId", request_id), ("HostId", host_id))
+    elements = (
+        ("Code", violation.code),
+        ("Message", violation.message),
+        *violation.details,
+        ("RequestId", request_id),
+        ("HostId", host_id),
+    )
     for tag, text in elements:
         ET.SubElement(root, tag).text = text
     body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root)
     status = f"{violation.status} {HTTPStatus(violation.status).phrase}"
-    start_response(status, [
-        ("Content-Type", "application/xml"), ("Content-Length", str(len(body))),
-        ("x-amz-request-id", request_id), ("x-amz-id-2", host_id),
-    ])
+    start_response(
+        status,
+        [
+            ("Content-Type", "application/xml"),
+            ("Content-Length", str(len(body))),
+            ("x-amz-request-id", request_id),
+            ("x-amz-id-2", host_id),
+        ],
+    )
     return [body]

@@ -53,8 +53,11 @@ class SnsSubjectGuard:
 
 def _is_sns_form(environ: WSGIEnvironment) -> bool:
     content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
-    return (environ.get("REQUEST_METHOD") == "POST" and content_type == URLENCODED
-            and SNS_SCOPE in str(environ.get("HTTP_AUTHORIZATION") or ""))
+    return (
+        environ.get("REQUEST_METHOD") == "POST"
+        and content_type == URLENCODED
+        and SNS_SCOPE in str(environ.get("HTTP_AUTHORIZATION") or "")
+    )
 
 
 def _invalid_subject(start_response: StartResponse) -> list[bytes]:
@@ -62,12 +65,20 @@ def _invalid_subject(start_response: StartResponse) -> list[bytes]:
     request_id = secrets.token_hex(16)
     root = ET.Element("ErrorResponse", xmlns=SNS_NAMESPACE)
     error = ET.SubElement(root, "Error")
-    for tag, text in (("Type", "Sender"), ("Code", "InvalidParameter"),
-                      ("Message", "Invalid parameter: Subject")):
+    for tag, text in (
+        ("Type", "Sender"),
+        ("Code", "InvalidParameter"),
+        ("Message", "Invalid parameter: Subject"),
+    ):
         ET.SubElement(error, tag).text = text
     ET.SubElement(root, "RequestId").text = request_id
     body = ET.tostring(root)
-    start_response("400 Bad Request", [
-        ("Content-Type", "text/xml"), ("Content-Length", str(len(body))),
-        ("x-amzn-RequestId", request_id)])
+    start_response(
+        "400 Bad Request",
+        [
+            ("Content-Type", "text/xml"),
+            ("Content-Length", str(len(body))),
+            ("x-amzn-RequestId", request_id),
+        ],
+    )
     return [body]

@@ -38,8 +38,10 @@ def local_concurrency(config_path: Path = CHALICE_CONFIG, stage: str = "local") 
     except (OSError, ValueError):
         return {}
     functions = config.get("stages", {}).get(stage, {}).get("lambda_functions", {})
-    return {name: max(1, min(int(settings.get("reserved_concurrency", 1)), MAX_LOCAL_CONCURRENCY))
-            for name, settings in functions.items()}
+    return {
+        name: max(1, min(int(settings.get("reserved_concurrency", 1)), MAX_LOCAL_CONCURRENCY))
+        for name, settings in functions.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -96,12 +98,27 @@ def start_pumps(
                 f"app.py triggers on queue {trigger.queue!r}; topology.QUEUES does not declare it",
                 [Detail("undeclared queue", field=trigger.name, value=trigger.queue)],
             )
-        function = LambdaSettings(f"{app.app_name}-local-{trigger.name}", LAMBDA_MEMORY_MB,
-                                  LAMBDA_TIMEOUT_SECONDS, settings.aws_region)
+        function = LambdaSettings(
+            f"{app.app_name}-local-{trigger.name}",
+            LAMBDA_MEMORY_MB,
+            LAMBDA_TIMEOUT_SECONDS,
+            settings.aws_region,
+        )
         for copy in range(concurrency.get(trigger.name, 1)):
-            pump = SqsPump(make_client("sqs", settings), queue_urls[trigger.queue],
-                           trigger.handler, batch_size=trigger.batch_size, function=function)
+            pump = SqsPump(
+                make_client("sqs", settings),
+                queue_urls[trigger.queue],
+                trigger.handler,
+                batch_size=trigger.batch_size,
+                function=function,
+            )
             pumps.threads.append(start_pump(pump, stop, f"{trigger.name}-{copy + 1}"))
-        pumps.lines.append(QueueLine(trigger.queue, trigger.name, min(trigger.batch_size, 10),
-                                     dead_letters.get(trigger.queue)))
+        pumps.lines.append(
+            QueueLine(
+                trigger.queue,
+                trigger.name,
+                min(trigger.batch_size, 10),
+                dead_letters.get(trigger.queue),
+            )
+        )
     return pumps

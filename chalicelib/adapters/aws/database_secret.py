@@ -24,9 +24,14 @@ SECRET_MAX_AGE_SECONDS = 300  # one GetSecretValue per container per five minute
 class SecretsManagerLogin:
     """``variable``: the setting that named the secret, for an error about its contents."""
 
-    def __init__(self, client: SecretsManagerClient, secret_arn: str, *,
-                 max_age: int = SECRET_MAX_AGE_SECONDS,
-                 variable: str = "TRIPLINE_DATABASE_SECRET_ARN") -> None:
+    def __init__(
+        self,
+        client: SecretsManagerClient,
+        secret_arn: str,
+        *,
+        max_age: int = SECRET_MAX_AGE_SECONDS,
+        variable: str = "TRIPLINE_DATABASE_SECRET_ARN",
+    ) -> None:
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
         self._provider = SecretsProvider(boto3_client=client)
@@ -41,8 +46,9 @@ class SecretsManagerLogin:
         )
 
         try:
-            value = self._provider.get(self._secret_arn, max_age=self._max_age, transform="json",
-                                       force_fetch=refresh)
+            value = self._provider.get(
+                self._secret_arn, max_age=self._max_age, transform="json", force_fetch=refresh
+            )
         except GetParameterError as error:
             raise DependencyError(f"database secret unavailable: {error}") from error
         except TransformParameterError as error:
@@ -55,5 +61,7 @@ class SecretsManagerLogin:
         return DatabaseLogin(username, password)
 
     def _malformed(self, problem: str) -> ConfigurationError:
-        return ConfigurationError("database secret unusable", [Detail(
-            f"the secret {problem}", field=self._variable, value=self._secret_arn)])
+        return ConfigurationError(
+            "database secret unusable",
+            [Detail(f"the secret {problem}", field=self._variable, value=self._secret_arn)],
+        )

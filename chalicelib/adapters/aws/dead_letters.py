@@ -92,8 +92,9 @@ def find_queue(name: str) -> QueueSpec:
 
 
 class SqsDeadLetters:
-    def __init__(self, client: SQSClient, *, wait_seconds: int = 1,
-                 hold_seconds: int = HOLD_SECONDS) -> None:
+    def __init__(
+        self, client: SQSClient, *, wait_seconds: int = 1, hold_seconds: int = HOLD_SECONDS
+    ) -> None:
         # A long poll (wait_seconds > 0) asks every SQS server; a short one samples a few and can
         # answer "empty" while messages wait, which would end a peek or a redrive early.
         self._client = client
@@ -111,11 +112,17 @@ class SqsDeadLetters:
         with _sqs_errors(spec.dead_letter_queue, "get_queue_attributes"):
             attributes = self._client.get_queue_attributes(
                 QueueUrl=self._url(spec.dead_letter_queue),
-                AttributeNames=["ApproximateNumberOfMessages",
-                                "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-        return DeadLetterCount(spec.name, spec.dead_letter_queue,
-                               int(attributes["ApproximateNumberOfMessages"]),
-                               int(attributes["ApproximateNumberOfMessagesNotVisible"]))
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+        return DeadLetterCount(
+            spec.name,
+            spec.dead_letter_queue,
+            int(attributes["ApproximateNumberOfMessages"]),
+            int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+        )
 
     def peek(self, queue: str, limit: int = 10) -> list[DeadLetter]:
         """Up to ``limit`` messages of the queue's DLQ, left there.
@@ -168,8 +175,9 @@ class SqsDeadLetters:
                 moved += done
                 failed += not_deleted
         except DependencyError as error:
-            raise DependencyError(f"{error.message} (after moving {len(moved)} message(s) back "
-                                  f"to {spec.name})") from error
+            raise DependencyError(
+                f"{error.message} (after moving {len(moved)} message(s) back to {spec.name})"
+            ) from error
         finally:
             self._release(spec.dead_letter_queue, held)
         return RedriveReport(spec.name, spec.dead_letter_queue, tuple(moved), tuple(failed))
@@ -177,46 +185,62 @@ class SqsDeadLetters:
     def _receive(self, queue_name: str, count: int) -> list[MessageTypeDef]:
         with _sqs_errors(queue_name, "receive_message"):
             answer = self._client.receive_message(
-                QueueUrl=self._url(queue_name), MaxNumberOfMessages=count,
-                VisibilityTimeout=self._hold_seconds, WaitTimeSeconds=self._wait_seconds,
+                QueueUrl=self._url(queue_name),
+                MaxNumberOfMessages=count,
+                VisibilityTimeout=self._hold_seconds,
+                WaitTimeSeconds=self._wait_seconds,
                 MessageSystemAttributeNames=["SentTimestamp", "ApproximateReceiveCount"],
-                MessageAttributeNames=["All"])
+                MessageAttributeNames=["All"],
+            )
         return list(answer.get("Messages", []))
 
-    def _send(self, queue_name: str, batch: list[MessageTypeDef]
-              ) -> tuple[list[MessageTypeDef], list[RedriveFailure]]:
+    def _send(
+        self, queue_name: str, batch: list[MessageTypeDef]
+    ) -> tuple[list[MessageTypeDef], list[RedriveFailure]]:
         """The messages the source queue took, and a failure for each it did not."""
         entries = [_entry(str(n), message) for n, message in enumerate(batch)]
         try:
             with _sqs_errors(queue_name, "send_message_batch"):
-                answer = self._client.send_message_batch(QueueUrl=self._url(queue_name),
-                                                         Entries=entries)
+                answer = self._client.send_message_batch(
+                    QueueUrl=self._url(queue_name), Entries=entries
+                )
         except DependencyError as error:
             return [], [RedriveFailure(m["MessageId"], error.message) for m in batch]
         sent = [batch[int(entry["Id"])] for entry in answer.get("Successful", [])]
-        failures = [RedriveFailure(batch[int(entry["Id"])]["MessageId"],
-                                   f"SQS {entry.get('Code')}: {entry.get('Message', '')}".strip())
-                    for entry in answer.get("Failed", [])]
+        failures = [
+            RedriveFailure(
+                batch[int(entry["Id"])]["MessageId"],
+                f"SQS {entry.get('Code')}: {entry.get('Message', '')}".strip(),
+            )
+            for entry in answer.get("Failed", [])
+        ]
         return sent, failures
 
-    def _delete(self, dlq_name: str, queue_name: str, sent: list[MessageTypeDef]
-                ) -> tuple[list[str], list[RedriveFailure]]:
+    def _delete(
+        self, dlq_name: str, queue_name: str, sent: list[MessageTypeDef]
+    ) -> tuple[list[str], list[RedriveFailure]]:
         if not sent:
             return [], []
         entries: list[DeleteMessageBatchRequestEntryTypeDef] = [
-            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(sent)]
+            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(sent)
+        ]
         try:
             with _sqs_errors(dlq_name, "delete_message_batch"):
-                answer = self._client.delete_message_batch(QueueUrl=self._url(dlq_name),
-                                                           Entries=entries)
+                answer = self._client.delete_message_batch(
+                    QueueUrl=self._url(dlq_name), Entries=entries
+                )
             failed = {entry["Id"]: entry.get("Message", "") for entry in answer.get("Failed", [])}
         except DependencyError as error:
             failed = {entry["Id"]: error.message for entry in entries}
         done = [m["MessageId"] for n, m in enumerate(sent) if str(n) not in failed]
-        twice = [RedriveFailure(sent[int(n)]["MessageId"],
-                                f"sent to {queue_name} but still on the DLQ ({why}): a later "
-                                "redrive sends it again, which processing tolerates")
-                 for n, why in failed.items()]
+        twice = [
+            RedriveFailure(
+                sent[int(n)]["MessageId"],
+                f"sent to {queue_name} but still on the DLQ ({why}): a later "
+                "redrive sends it again, which processing tolerates",
+            )
+            for n, why in failed.items()
+        ]
         return done, twice
 
     def _release(self, queue_name: str, handles: Iterable[str]) -> None:
@@ -226,11 +250,13 @@ class SqsDeadLetters:
         for start in range(0, len(pending), MAX_BATCH):
             entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
                 {"Id": str(n), "ReceiptHandle": handle, "VisibilityTimeout": 0}
-                for n, handle in enumerate(pending[start:start + MAX_BATCH])]
+                for n, handle in enumerate(pending[start : start + MAX_BATCH])
+            ]
             try:
                 with _sqs_errors(queue_name, "change_message_visibility_batch"):
-                    self._client.change_message_visibility_batch(QueueUrl=self._url(queue_name),
-                                                                 Entries=entries)
+                    self._client.change_message_visibility_batch(
+                        QueueUrl=self._url(queue_name), Entries=entries
+                    )
             except DependencyError:
                 return
 
@@ -239,8 +265,9 @@ class SqsDeadLetters:
             try:
                 answer = self._client.get_queue_url(QueueName=queue_name)
             except (BotoCoreError, ClientError) as exc:
-                raise DependencyError(f"queue {queue_name!r} unavailable: "
-                                      f"{_first_line(exc)}") from exc
+                raise DependencyError(
+                    f"queue {queue_name!r} unavailable: {_first_line(exc)}"
+                ) from exc
             self._urls[queue_name] = str(answer["QueueUrl"])
         return self._urls[queue_name]
 
@@ -252,8 +279,9 @@ def _sqs_errors(queue_name: str, operation: str) -> Iterator[None]:
     try:
         yield
     except (BotoCoreError, ClientError) as exc:
-        raise DependencyError(f"queue {queue_name!r}: {operation} failed: "
-                              f"{_first_line(exc)}") from exc
+        raise DependencyError(
+            f"queue {queue_name!r}: {operation} failed: {_first_line(exc)}"
+        ) from exc
 
 
 def _first_line(exc: Exception) -> str:
@@ -276,16 +304,20 @@ def _letter(message: MessageTypeDef) -> DeadLetter:
     sent = system.get("SentTimestamp")
     count = system.get("ApproximateReceiveCount")
     return DeadLetter(
-        message_id=message["MessageId"], body=message["Body"],
+        message_id=message["MessageId"],
+        body=message["Body"],
         sent_at=datetime.fromtimestamp(int(sent) / 1000, UTC) if sent else None,
         receive_count=int(count) if count else None,
-        attributes=_attributes(message))
+        attributes=_attributes(message),
+    )
 
 
 def _attributes(message: MessageTypeDef) -> dict[str, MessageAttributeValueOutputTypeDef]:
     """Message attributes as SendMessage takes them (receive adds empty list fields it refuses)."""
-    return {name: _sendable(attribute)
-            for name, attribute in message.get("MessageAttributes", {}).items()}
+    return {
+        name: _sendable(attribute)
+        for name, attribute in message.get("MessageAttributes", {}).items()
+    }
 
 
 def _sendable(attribute: MessageAttributeValueOutputTypeDef) -> MessageAttributeValueOutputTypeDef:

@@ -54,8 +54,9 @@ class S3Objects:
             answer = self._s3.get_object(**request)
             data: bytes = answer["Body"].read()
         if len(data) != end - start:
-            raise DependencyError(f"s3://{self.bucket}/{key}: asked for {end - start} bytes, "
-                                  f"got {len(data)}")
+            raise DependencyError(
+                f"s3://{self.bucket}/{key}: asked for {end - start} bytes, got {len(data)}"
+            )
         return data
 
     def put_text(self, key: str, pieces: Iterable[str], content_type: str) -> None:
@@ -66,8 +67,9 @@ class S3Objects:
                 spool.write(piece.encode("utf-8"))
             spool.seek(0)
             with _s3_errors(f"writing s3://{self.bucket}/{key}"):
-                self._s3.upload_fileobj(spool, self.bucket, key,
-                                        ExtraArgs={"ContentType": content_type})
+                self._s3.upload_fileobj(
+                    spool, self.bucket, key, ExtraArgs={"ContentType": content_type}
+                )
 
     def presign_post(
         self, key: str, *, content_type: str, max_bytes: int, expires_seconds: int
@@ -78,12 +80,12 @@ class S3Objects:
                 Bucket=self.bucket,
                 Key=key,
                 Fields={"Content-Type": content_type},
-                Conditions=[{"Content-Type": content_type},
-                            ["content-length-range", 0, max_bytes]],
+                Conditions=[{"Content-Type": content_type}, ["content-length-range", 0, max_bytes]],
                 ExpiresIn=expires_seconds,
             )
-        return PresignedPost(str(post["url"]), {k: str(v) for k, v in post["fields"].items()},
-                             expires_at)
+        return PresignedPost(
+            str(post["url"]), {k: str(v) for k, v in post["fields"].items()}, expires_at
+        )
 
     def presign_get(self, key: str, *, expires_seconds: int) -> str:
         with _s3_errors("signing a report link"):
@@ -111,7 +113,9 @@ def _s3_errors(action: str) -> Iterator[None]:
     except ClientError as error:
         code = str(error.response.get("Error", {}).get("Code", ""))
         if code in GONE:
-            raise ObjectUnavailable(f"{action}: the object is gone or was replaced ({code})") from error
+            raise ObjectUnavailable(
+                f"{action}: the object is gone or was replaced ({code})"
+            ) from error
         raise DependencyError(f"S3 refused {action}: {code or error}") from error
     except BotoCoreError as error:
         raise DependencyError(f"S3 unavailable while {action}: {error}") from error

@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 NO_TOPIC = "no alerts topic configured: set TRIPLINE_ALERTS_TOPIC_ARN"
-REFUSALS = frozenset({"InvalidParameter", "ParameterValueInvalid", "InvalidParameterValue",
-                      "ValidationException"})
+REFUSALS = frozenset(
+    {"InvalidParameter", "ParameterValueInvalid", "InvalidParameterValue", "ValidationException"}
+)
 
 
 class SnsTopic:
@@ -44,16 +45,25 @@ class SnsTopic:
         topic_arn = self._require_topic()
         attributes: dict[str, MessageAttributeValueTypeDef] = {
             name: {"DataType": "String", "StringValue": value}
-            for name, value in message.attributes.items() if value}
+            for name, value in message.attributes.items()
+            if value
+        }
         try:
-            answer = self._client.publish(TopicArn=topic_arn, Subject=message.subject,
-                                          Message=message.body, MessageAttributes=attributes)
+            answer = self._client.publish(
+                TopicArn=topic_arn,
+                Subject=message.subject,
+                Message=message.body,
+                MessageAttributes=attributes,
+            )
         except (BotoCoreError, ClientError) as exc:
             if isinstance(exc, ClientError) and _code(exc) in REFUSALS:
-                raise MessageRefused(f"alerts topic {topic_arn} refused the message: "
-                                     f"{_reason(exc)}", [Detail(_reason(exc))]) from exc
-            raise DependencyError(f"alerts topic {topic_arn} did not take the message: "
-                                  f"{_reason(exc)}") from exc
+                raise MessageRefused(
+                    f"alerts topic {topic_arn} refused the message: {_reason(exc)}",
+                    [Detail(_reason(exc))],
+                ) from exc
+            raise DependencyError(
+                f"alerts topic {topic_arn} did not take the message: {_reason(exc)}"
+            ) from exc
         return str(answer["MessageId"])
 
     def ping(self) -> None:

@@ -85,9 +85,13 @@ class SqsQueue:
 
     def ping(self) -> None:
         try:
-            self._client.get_queue_attributes(QueueUrl=self.queue_url(), AttributeNames=["QueueArn"])
+            self._client.get_queue_attributes(
+                QueueUrl=self.queue_url(), AttributeNames=["QueueArn"]
+            )
         except (BotoCoreError, ClientError) as exc:
-            raise DependencyError(f"queue {self._queue_name!r} unavailable: {_reason(exc)}") from exc
+            raise DependencyError(
+                f"queue {self._queue_name!r} unavailable: {_reason(exc)}"
+            ) from exc
 
 
 def _batches(messages: list[OutgoingMessage]) -> Iterator[list[OutgoingMessage]]:

@@ -38,27 +38,37 @@ class SqsRedelivery:
                 by_queue[message.queue_arn].append((message, seconds))
         for queue_arn, waiting in by_queue.items():
             for start in range(0, len(waiting), MAX_BATCH_ENTRIES):
-                self._postpone_batch(queue_arn, waiting[start:start + MAX_BATCH_ENTRIES])
+                self._postpone_batch(queue_arn, waiting[start : start + MAX_BATCH_ENTRIES])
 
     def _postpone_batch(self, queue_arn: str, batch: Sequence[tuple[QueueMessage, int]]) -> None:
         entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
-            {"Id": str(index), "ReceiptHandle": message.receipt_handle,
-             "VisibilityTimeout": seconds}
-            for index, (message, seconds) in enumerate(batch)]
+            {
+                "Id": str(index),
+                "ReceiptHandle": message.receipt_handle,
+                "VisibilityTimeout": seconds,
+            }
+            for index, (message, seconds) in enumerate(batch)
+        ]
         try:
             answer = self._client.change_message_visibility_batch(
-                QueueUrl=queue_url(self._client.meta.endpoint_url, queue_arn), Entries=entries)
+                QueueUrl=queue_url(self._client.meta.endpoint_url, queue_arn), Entries=entries
+            )
         except (BotoCoreError, ClientError) as exc:
-            logger().warning("could not postpone failed messages; the queue's visibility "
-                             "timeout applies", extra={"queue_arn": queue_arn,
-                                                       "messages": len(batch), "reason": str(exc)})
+            logger().warning(
+                "could not postpone failed messages; the queue's visibility timeout applies",
+                extra={"queue_arn": queue_arn, "messages": len(batch), "reason": str(exc)},
+            )
             return
         for failure in answer.get("Failed", []):
             message = batch[int(failure["Id"])][0]
-            logger().warning("could not postpone a failed message; the queue's visibility "
-                             "timeout applies", extra={"queue_arn": queue_arn,
-                                                       "message_id": message.message_id,
-                                                       "reason": failure.get("Message", "")})
+            logger().warning(
+                "could not postpone a failed message; the queue's visibility timeout applies",
+                extra={
+                    "queue_arn": queue_arn,
+                    "message_id": message.message_id,
+                    "reason": failure.get("Message", ""),
+                },
+            )
 
 
 def queue_url(endpoint_url: str, queue_arn: str) -> str:

@@ -40,17 +40,30 @@ class SqlAlertWork:
         return lock_fingerprints(self._conn, rule_ids, now)
 
     def flapping(self, fingerprint: str) -> bool:
-        return bool(self._conn.scalar(select(alert_fingerprints.c.flapping)
-                                      .where(alert_fingerprints.c.fingerprint == fingerprint)))
+        return bool(
+            self._conn.scalar(
+                select(alert_fingerprints.c.flapping).where(
+                    alert_fingerprints.c.fingerprint == fingerprint
+                )
+            )
+        )
 
     def recent_opens(self, fingerprint: str, since: datetime) -> int:
-        return int(self._conn.scalar(select(func.count()).select_from(alerts).where(
-            alerts.c.fingerprint == fingerprint, alerts.c.opened_at > since)) or 0)
+        return int(
+            self._conn.scalar(
+                select(func.count())
+                .select_from(alerts)
+                .where(alerts.c.fingerprint == fingerprint, alerts.c.opened_at > since)
+            )
+            or 0
+        )
 
     def end_flapping(self, fingerprint: str) -> None:
-        self._conn.execute(update(alert_fingerprints)
-                           .where(alert_fingerprints.c.fingerprint == fingerprint)
-                           .values(flapping=False, flapping_since=None))
+        self._conn.execute(
+            update(alert_fingerprints)
+            .where(alert_fingerprints.c.fingerprint == fingerprint)
+            .values(flapping=False, flapping_since=None)
+        )
 
     def active_alert(self, fingerprint: str) -> Alert | None:
         row = self._conn.execute(select(alerts).where(alerts.c.active_key == fingerprint)).first()
@@ -59,37 +72,66 @@ class SqlAlertWork:
     def alert(self, alert_id: int) -> Alert | None:
         return alert_by_id(self._conn, alert_id)
 
-    def window(self, rule_id: str, state_version: str, fingerprint: str, after: datetime,
-               until: datetime) -> list[WindowEntry]:
+    def window(
+        self, rule_id: str, state_version: str, fingerprint: str, after: datetime, until: datetime
+    ) -> list[WindowEntry]:
         table = rule_window_entries
-        rows = self._conn.execute(select(table.c.occurred_at, table.c.source, table.c.event_id,
-                                         table.c.number, table.c.token).where(
-            table.c.rule_id == rule_id, table.c.state_version == state_version,
-            table.c.fingerprint == fingerprint, table.c.occurred_at > after,
-            table.c.occurred_at <= until))
-        return [WindowEntry(row.occurred_at, row.source, row.event_id, row.number, row.token)
-                for row in rows]
+        rows = self._conn.execute(
+            select(
+                table.c.occurred_at, table.c.source, table.c.event_id, table.c.number, table.c.token
+            ).where(
+                table.c.rule_id == rule_id,
+                table.c.state_version == state_version,
+                table.c.fingerprint == fingerprint,
+                table.c.occurred_at > after,
+                table.c.occurred_at <= until,
+            )
+        )
+        return [
+            WindowEntry(row.occurred_at, row.source, row.event_id, row.number, row.token)
+            for row in rows
+        ]
 
     def last_seen(self, rule_id: str, state_version: str, fingerprint: str) -> datetime | None:
-        seen: datetime | None = self._conn.scalar(select(rule_groups.c.last_seen_at).where(
-            rule_groups.c.rule_id == rule_id, rule_groups.c.state_version == state_version,
-            rule_groups.c.fingerprint == fingerprint))
+        seen: datetime | None = self._conn.scalar(
+            select(rule_groups.c.last_seen_at).where(
+                rule_groups.c.rule_id == rule_id,
+                rule_groups.c.state_version == state_version,
+                rule_groups.c.fingerprint == fingerprint,
+            )
+        )
         return seen
 
     def write_change(self, change: AlertChange, now: datetime) -> None:
         write_change(self._conn, change, now)
 
 
-def lock_fingerprints(conn: Connection, rule_ids: Mapping[str, str],
-                      now: datetime) -> dict[str, bool]:
+def lock_fingerprints(
+    conn: Connection, rule_ids: Mapping[str, str], now: datetime
+) -> dict[str, bool]:
     """Create or touch each fingerprint's row, in key order (on MySQL the upsert holds each row
     until the transaction ends); returns whether each is flapping."""
-    insert_or_advance(conn, alert_fingerprints, [
-        {"fingerprint": print_, "rule_id": rule_ids[print_], "flapping": False,
-         "flapping_since": None, "touched_at": now} for print_ in sorted(rule_ids)],
-        ("fingerprint",), "touched_at")
-    rows = conn.execute(select(alert_fingerprints.c.fingerprint, alert_fingerprints.c.flapping)
-                        .where(alert_fingerprints.c.fingerprint.in_(list(rule_ids))))
+    insert_or_advance(
+        conn,
+        alert_fingerprints,
+        [
+            {
+                "fingerprint": print_,
+                "rule_id": rule_ids[print_],
+                "flapping": False,
+                "flapping_since": None,
+                "touched_at": now,
+            }
+            for print_ in sorted(rule_ids)
+        ],
+        ("fingerprint",),
+        "touched_at",
+    )
+    rows = conn.execute(
+        select(alert_fingerprints.c.fingerprint, alert_fingerprints.c.flapping).where(
+            alert_fingerprints.c.fingerprint.in_(list(rule_ids))
+        )
+    )
     return {row.fingerprint: bool(row.flapping) for row in rows}
 
 
@@ -110,22 +152,51 @@ def write_change(conn: Connection, change: AlertChange, now: datetime) -> None:
         alert_id = alert.id
         conn.execute(update(alerts).where(alerts.c.id == alert_id).values(row))
     add_timeline(conn, alert_id, change.timeline, now)
-    insert_missing(conn, alert_outbox, [
-        {"alert_id": alert_id, "transition": notice.transition, "kind": notice.kind,
-         "rule_id": alert.rule_id, "status": "pending", "attempts": 0, "next_attempt_at": now,
-         "created_at": now} for notice in change.notices], ("alert_id", "transition"))
+    insert_missing(
+        conn,
+        alert_outbox,
+        [
+            {
+                "alert_id": alert_id,
+                "transition": notice.transition,
+                "kind": notice.kind,
+                "rule_id": alert.rule_id,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for notice in change.notices
+        ],
+        ("alert_id", "transition"),
+    )
     if change.flapping is not None:
-        conn.execute(update(alert_fingerprints)
-                     .where(alert_fingerprints.c.fingerprint == alert.fingerprint)
-                     .values(flapping=change.flapping,
-                             flapping_since=now if change.flapping else None))
+        conn.execute(
+            update(alert_fingerprints)
+            .where(alert_fingerprints.c.fingerprint == alert.fingerprint)
+            .values(flapping=change.flapping, flapping_since=now if change.flapping else None)
+        )
 
 
-def add_timeline(conn: Connection, alert_id: int, lines: Iterable[Happening], at: datetime,
-                 outbox_id: int | None = None) -> None:
-    rows = [{"alert_id": alert_id, "at": at, "kind": line.kind, "detail": line.detail[:1000],
-             "actor": line.actor, "comment": line.comment, "outbox_id": outbox_id}
-            for line in lines]
+def add_timeline(
+    conn: Connection,
+    alert_id: int,
+    lines: Iterable[Happening],
+    at: datetime,
+    outbox_id: int | None = None,
+) -> None:
+    rows = [
+        {
+            "alert_id": alert_id,
+            "at": at,
+            "kind": line.kind,
+            "detail": line.detail[:1000],
+            "actor": line.actor,
+            "comment": line.comment,
+            "outbox_id": outbox_id,
+        }
+        for line in lines
+    ]
     if rows:
         conn.execute(alert_timeline.insert(), rows)
 
@@ -134,33 +205,66 @@ def alert_row(alert: Alert, now: datetime) -> dict[str, Any]:
     return {
         "fingerprint": alert.fingerprint,
         "active_key": alert.fingerprint if alert.active else None,
-        "rule_id": alert.rule_id, "rule_version": alert.rule_version, "kind": alert.kind,
-        "severity": alert.severity, "source": alert.source,
-        "group_values": [list(pair) for pair in alert.group], "labels": dict(alert.labels),
-        "status": alert.status, "flapping": alert.flapping, "count": alert.count,
-        "first_seen_at": alert.first_seen_at, "last_seen_at": alert.last_seen_at,
-        "last_matched_at": alert.last_matched_at, "opened_at": alert.opened_at,
-        "observed": alert.observed, "sample_source": alert.sample_source,
-        "sample_event_id": alert.sample_event_id, "clear_since": alert.clear_since,
-        "acknowledged_at": alert.acknowledged_at, "acknowledged_by": alert.acknowledged_by,
-        "resolved_at": alert.resolved_at, "resolved_by": alert.resolved_by,
-        "resolution": alert.resolution, "notified_at": alert.notified_at,
-        "repeats": alert.repeats, "reminders": alert.reminders, "owed": alert.owed,
+        "rule_id": alert.rule_id,
+        "rule_version": alert.rule_version,
+        "kind": alert.kind,
+        "severity": alert.severity,
+        "source": alert.source,
+        "group_values": [list(pair) for pair in alert.group],
+        "labels": dict(alert.labels),
+        "status": alert.status,
+        "flapping": alert.flapping,
+        "count": alert.count,
+        "first_seen_at": alert.first_seen_at,
+        "last_seen_at": alert.last_seen_at,
+        "last_matched_at": alert.last_matched_at,
+        "opened_at": alert.opened_at,
+        "observed": alert.observed,
+        "sample_source": alert.sample_source,
+        "sample_event_id": alert.sample_event_id,
+        "clear_since": alert.clear_since,
+        "acknowledged_at": alert.acknowledged_at,
+        "acknowledged_by": alert.acknowledged_by,
+        "resolved_at": alert.resolved_at,
+        "resolved_by": alert.resolved_by,
+        "resolution": alert.resolution,
+        "notified_at": alert.notified_at,
+        "repeats": alert.repeats,
+        "reminders": alert.reminders,
+        "owed": alert.owed,
         "updated_at": now,
     }
 
 
 def alert_from_row(row: Row[Any]) -> Alert:
     return Alert(
-        id=row.id, fingerprint=row.fingerprint, rule_id=row.rule_id,
-        rule_version=row.rule_version, kind=row.kind, severity=row.severity, source=row.source,
-        group=tuple((name, value) for name, value in row.group_values), labels=row.labels,
-        status=row.status, count=row._mapping["count"],  # ``row.count`` is the tuple method
+        id=row.id,
+        fingerprint=row.fingerprint,
+        rule_id=row.rule_id,
+        rule_version=row.rule_version,
+        kind=row.kind,
+        severity=row.severity,
+        source=row.source,
+        group=tuple((name, value) for name, value in row.group_values),
+        labels=row.labels,
+        status=row.status,
+        count=row._mapping["count"],  # ``row.count`` is the tuple method
         first_seen_at=row.first_seen_at,
-        last_seen_at=row.last_seen_at, last_matched_at=row.last_matched_at,
-        opened_at=row.opened_at, observed=row.observed, sample_source=row.sample_source,
-        sample_event_id=row.sample_event_id, flapping=bool(row.flapping),
-        clear_since=row.clear_since, acknowledged_at=row.acknowledged_at,
-        acknowledged_by=row.acknowledged_by, resolved_at=row.resolved_at,
-        resolved_by=row.resolved_by, resolution=row.resolution, notified_at=row.notified_at,
-        repeats=row.repeats, reminders=row.reminders, owed=bool(row.owed))
+        last_seen_at=row.last_seen_at,
+        last_matched_at=row.last_matched_at,
+        opened_at=row.opened_at,
+        observed=row.observed,
+        sample_source=row.sample_source,
+        sample_event_id=row.sample_event_id,
+        flapping=bool(row.flapping),
+        clear_since=row.clear_since,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        resolution=row.resolution,
+        notified_at=row.notified_at,
+        repeats=row.repeats,
+        reminders=row.reminders,
+        owed=bool(row.owed),
+    )

@@ -39,17 +39,29 @@ class SqlAlertStore:
             alerts.c.opened_at < query.until if query.until else None,
         ]
         if query.after is not None:
-            conditions.append(or_(alerts.c.opened_at < query.after.opened_at, and_(
-                alerts.c.opened_at == query.after.opened_at, alerts.c.id < query.after.alert_id)))
-        statement = (select(alerts).where(*(one for one in conditions if one is not None))
-                     .order_by(alerts.c.opened_at.desc(), alerts.c.id.desc())
-                     .limit(query.limit + 1))
+            conditions.append(
+                or_(
+                    alerts.c.opened_at < query.after.opened_at,
+                    and_(
+                        alerts.c.opened_at == query.after.opened_at,
+                        alerts.c.id < query.after.alert_id,
+                    ),
+                )
+            )
+        statement = (
+            select(alerts)
+            .where(*(one for one in conditions if one is not None))
+            .order_by(alerts.c.opened_at.desc(), alerts.c.id.desc())
+            .limit(query.limit + 1)
+        )
         with database_errors("listing alerts"), self._engine.connect() as conn:
             rows = conn.execute(statement).all()
-        page = [alert_from_row(row) for row in rows[:query.limit]]
+        page = [alert_from_row(row) for row in rows[: query.limit]]
         more = len(rows) > query.limit
         last = page[-1] if page else None
-        cursor = AlertCursor(last.opened_at, last.id).encode() if more and last and last.id else None
+        cursor = (
+            AlertCursor(last.opened_at, last.id).encode() if more and last and last.id else None
+        )
         return AlertPage(page, cursor)
 
     def get(self, alert_id: int) -> Alert | None:
@@ -58,29 +70,50 @@ class SqlAlertStore:
 
     def history(self, alert_id: int) -> tuple[list[TimelineLine], list[NoticeRecord]]:
         with database_errors("reading an alert's timeline"), self._engine.connect() as conn:
-            lines = [TimelineLine(row.at, row.kind, row.detail, row.actor, row.comment,
-                                  row.outbox_id) for row in conn.execute(
-                select(alert_timeline).where(alert_timeline.c.alert_id == alert_id)
-                .order_by(alert_timeline.c.id))]
-            notices = [NoticeRecord(row.id, row.transition, row.kind, row.status, row.attempts,
-                                    row.created_at, row.next_attempt_at, row.settled_at,
-                                    row.last_error, row.message_id, row.silence_id)
-                       for row in conn.execute(select(alert_outbox)
-                                               .where(alert_outbox.c.alert_id == alert_id)
-                                               .order_by(alert_outbox.c.id))]
+            lines = [
+                TimelineLine(row.at, row.kind, row.detail, row.actor, row.comment, row.outbox_id)
+                for row in conn.execute(
+                    select(alert_timeline)
+                    .where(alert_timeline.c.alert_id == alert_id)
+                    .order_by(alert_timeline.c.id)
+                )
+            ]
+            notices = [
+                NoticeRecord(
+                    row.id,
+                    row.transition,
+                    row.kind,
+                    row.status,
+                    row.attempts,
+                    row.created_at,
+                    row.next_attempt_at,
+                    row.settled_at,
+                    row.last_error,
+                    row.message_id,
+                    row.silence_id,
+                )
+                for row in conn.execute(
+                    select(alert_outbox)
+                    .where(alert_outbox.c.alert_id == alert_id)
+                    .order_by(alert_outbox.c.id)
+                )
+            ]
         return lines, notices
 
     def active_alerts(self) -> list[Alert]:
         with database_errors("listing active alerts"), self._engine.connect() as conn:
-            rows = conn.execute(select(alerts).where(alerts.c.active_key.is_not(None))
-                                .order_by(alerts.c.id)).all()
+            rows = conn.execute(
+                select(alerts).where(alerts.c.active_key.is_not(None)).order_by(alerts.c.id)
+            ).all()
         return [alert_from_row(row) for row in rows]
 
     def flapping_fingerprints(self) -> list[tuple[str, str]]:
         with database_errors("settling flapping alerts"), self._engine.connect() as conn:
-            rows = conn.execute(select(alert_fingerprints.c.fingerprint,
-                                       alert_fingerprints.c.rule_id)
-                                .where(alert_fingerprints.c.flapping.is_(True))).all()
+            rows = conn.execute(
+                select(alert_fingerprints.c.fingerprint, alert_fingerprints.c.rule_id).where(
+                    alert_fingerprints.c.flapping.is_(True)
+                )
+            ).all()
         return [(row.fingerprint, row.rule_id) for row in rows]
 
     @contextmanager

@@ -39,20 +39,28 @@ class MySqlAppUser:
         """Create or update the user from the secret's current value (read afresh: a rotation
         put there minutes ago must reach the server now); answers the user name."""
         login = self._login.login(refresh=True)
-        with database_errors("creating the application's database user"), \
-                self._engine.begin() as conn:
+        with (
+            database_errors("creating the application's database user"),
+            self._engine.begin() as conn,
+        ):
             ensure_app_user(conn, login, self._database)
         return login.username
 
 
 def ensure_app_user(conn: Connection, login: DatabaseLogin, database: str) -> None:
     account = {"user": login.username, "host": ANY_HOST}
-    conn.execute(text("CREATE USER IF NOT EXISTS :user@:host IDENTIFIED BY :password"),
-                 account | {"password": login.password})
-    conn.execute(text("ALTER USER :user@:host IDENTIFIED BY :password"),
-                 account | {"password": login.password})
-    conn.execute(text(f"GRANT {', '.join(DATA_PRIVILEGES)} ON {grant_scope(conn, database)} "
-                      "TO :user@:host"), account)
+    conn.execute(
+        text("CREATE USER IF NOT EXISTS :user@:host IDENTIFIED BY :password"),
+        account | {"password": login.password},
+    )
+    conn.execute(
+        text("ALTER USER :user@:host IDENTIFIED BY :password"),
+        account | {"password": login.password},
+    )
+    conn.execute(
+        text(f"GRANT {', '.join(DATA_PRIVILEGES)} ON {grant_scope(conn, database)} TO :user@:host"),
+        account,
+    )
 
 
 def grant_scope(conn: Connection, database: str) -> str:

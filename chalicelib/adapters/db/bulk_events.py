@@ -20,12 +20,23 @@ from sqlalchemy import Connection
 
 from chalicelib.domain.events import RowEvent
 
-COLUMNS = ("source", "event_id", "type", "occurred_at", "received_at", "processed_at", "data",
-           "upload_id", "line")
+COLUMNS = (
+    "source",
+    "event_id",
+    "type",
+    "occurred_at",
+    "received_at",
+    "processed_at",
+    "data",
+    "upload_id",
+    "line",
+)
 ROWS_PER_STATEMENT = 2000
 # Built from the constant column names; every value is escaped by the driver (MySQL) or bound (SQLite).
-SQLITE_INSERT = (f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES "  # noqa: S608
-                 f"({', '.join('?' for _ in COLUMNS)}) ON CONFLICT (source, event_id) DO NOTHING")
+SQLITE_INSERT = (
+    f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES "  # noqa: S608
+    f"({', '.join('?' for _ in COLUMNS)}) ON CONFLICT (source, event_id) DO NOTHING"
+)
 MYSQL_HEAD = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES "  # noqa: S608
 MYSQL_TAIL = " ON DUPLICATE KEY UPDATE source = source"
 STAMP = "%Y-%m-%d %H:%M:%S.%f"
@@ -49,10 +60,17 @@ def _stamp(moment: datetime) -> str:
 
 def _values(one: RowEvent, processed: str) -> tuple[Any, ...]:
     event = one.event
-    return (event.source, event.event_id, event.type, _stamp(event.occurred_at),
-            _stamp(event.received_at), processed,
-            json.dumps(event.data, ensure_ascii=False, separators=(",", ":"), allow_nan=False),
-            one.upload_id, one.line)
+    return (
+        event.source,
+        event.event_id,
+        event.type,
+        _stamp(event.occurred_at),
+        _stamp(event.received_at),
+        processed,
+        json.dumps(event.data, ensure_ascii=False, separators=(",", ":"), allow_nan=False),
+        one.upload_id,
+        one.line,
+    )
 
 
 def _sqlite(conn: Connection, rows: Sequence[RowEvent], processed_at: datetime) -> None:
@@ -89,10 +107,11 @@ def _mysql(conn: Connection, rows: Sequence[RowEvent], processed_at: datetime) -
     try:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             tuples = []
-            for one in rows[start:start + ROWS_PER_STATEMENT]:
+            for one in rows[start : start + ROWS_PER_STATEMENT]:
                 event = one.event
-                data = json.dumps(event.data, ensure_ascii=False, separators=(",", ":"),
-                                  allow_nan=False)
+                data = json.dumps(
+                    event.data, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+                )
                 tuples.append(
                     f"('{once(event.source)}','{escape(event.event_id)}','{once(event.type)}',"
                     f"'{_stamp(event.occurred_at)}','{_stamp(event.received_at)}','{processed}',"

@@ -29,8 +29,9 @@ class SqlChunkStore:
         self._engine = engine
 
     def is_done(self, upload_id: str, chunk: int) -> bool:
-        query = select(upload_chunks.c.chunk).where(upload_chunks.c.upload_id == upload_id,
-                                                   upload_chunks.c.chunk == chunk)
+        query = select(upload_chunks.c.chunk).where(
+            upload_chunks.c.upload_id == upload_id, upload_chunks.c.chunk == chunk
+        )
         with database_errors("checking a chunk"), self._engine.connect() as conn:
             return conn.scalar(query) is not None
 

@@ -35,8 +35,12 @@ SHARED_POOL: dict[str, Any] = {"pool_size": 2, "max_overflow": 2, "pool_recycle"
 # never idler, than the proxy allows, even after a container thawed from minutes frozen; the
 # pre-ping catches what recycling cannot (a proxy failover). pool_timeout is short because the
 # only way to wait for the one connection is a nested checkout, a bug better raised than hung on.
-LAMBDA_POOL: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_recycle": 900,
-                               "pool_timeout": 10}
+LAMBDA_POOL: dict[str, Any] = {
+    "pool_size": 1,
+    "max_overflow": 0,
+    "pool_recycle": 900,
+    "pool_timeout": 10,
+}
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,9 @@ class DatabaseServer:
     ca_file: str | None
 
 
-def make_engine(url: str, *, single_connection: bool = False,
-                read_timeout: int = READ_TIMEOUT_SECONDS) -> Engine:
+def make_engine(
+    url: str, *, single_connection: bool = False, read_timeout: int = READ_TIMEOUT_SECONDS
+) -> Engine:
     """``single_connection`` on Lambda; ``read_timeout`` longer for DDL (migrations)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -59,13 +64,16 @@ def make_engine(url: str, *, single_connection: bool = False,
     return _mysql_engine(parsed, {}, single_connection, read_timeout)
 
 
-def make_server_engine(server: DatabaseServer, login: LoginSource, *,
-                       single_connection: bool = False,
-                       read_timeout: int = READ_TIMEOUT_SECONDS) -> Engine:
+def make_server_engine(
+    server: DatabaseServer,
+    login: LoginSource,
+    *,
+    single_connection: bool = False,
+    read_timeout: int = READ_TIMEOUT_SECONDS,
+) -> Engine:
     """An engine whose URL holds no login: each new connection asks ``login`` for the current
     one, and asks again, skipping its cache, once when the server refuses it (a rotation)."""
-    url = URL.create("mysql+pymysql", host=server.host, port=server.port,
-                     database=server.database)
+    url = URL.create("mysql+pymysql", host=server.host, port=server.port, database=server.database)
     engine = _mysql_engine(url, tls_arguments(server.ca_file), single_connection, read_timeout)
     event.listen(engine, "do_connect", _connect_with(login))
     return engine
@@ -80,17 +88,22 @@ def tls_arguments(ca_file: str | None) -> dict[str, Any]:
     return {"ssl_ca": ca_file, "ssl_verify_cert": True, "ssl_verify_identity": True}
 
 
-def _mysql_engine(url: URL, extra: dict[str, Any], single_connection: bool,
-                  read_timeout: int) -> Engine:
+def _mysql_engine(
+    url: URL, extra: dict[str, Any], single_connection: bool, read_timeout: int
+) -> Engine:
     # The pre-ping finds connections the server or proxy dropped while the container was frozen.
     # READ COMMITTED keeps InnoDB from taking gap locks on the unique keys our upserts probe.
     return create_engine(
         url,
         pool_pre_ping=True,
         isolation_level="READ COMMITTED",
-        connect_args={"charset": "utf8mb4", "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-                      "read_timeout": read_timeout, "write_timeout": READ_TIMEOUT_SECONDS,
-                      **extra},
+        connect_args={
+            "charset": "utf8mb4",
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "read_timeout": read_timeout,
+            "write_timeout": READ_TIMEOUT_SECONDS,
+            **extra,
+        },
         **(LAMBDA_POOL if single_connection else SHARED_POOL),
     )
 

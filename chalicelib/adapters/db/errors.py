@@ -16,7 +16,9 @@ def database_errors(action: str) -> Iterator[None]:
     try:
         yield
     except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
-        raise DependencyError(f"database unavailable while {action}: {_first_line(error)}") from error
+        raise DependencyError(
+            f"database unavailable while {action}: {_first_line(error)}"
+        ) from error
     except exc.SQLAlchemyError as error:
         raise StorageError(f"database refused {action}: {_first_line(error)}") from error
 

@@ -34,7 +34,9 @@ class SqlEventReader:
                     ),
                 )
             )
-        statement = statement.where(*(c for c in conditions if c is not None)).limit(query.limit + 1)
+        statement = statement.where(*(c for c in conditions if c is not None)).limit(
+            query.limit + 1
+        )
         with database_errors("listing events"), self._engine.connect() as conn:
             rows = conn.execute(statement).all()
         page, more = rows[: query.limit], len(rows) > query.limit
@@ -46,8 +48,10 @@ class SqlEventReader:
             select(events, raw_events.c.payload)
             .outerjoin(
                 raw_events,
-                and_(raw_events.c.source == events.c.source,
-                     raw_events.c.event_id == events.c.event_id),
+                and_(
+                    raw_events.c.source == events.c.source,
+                    raw_events.c.event_id == events.c.event_id,
+                ),
             )
             .where(events.c.source == source, events.c.event_id == event_id)
         )

@@ -59,8 +59,7 @@ class SqlEventWork(SqlRuleWork):
         """Raw first, processed after."""
         key = ("source", "event_id")
         insert_missing(self._conn, raw_events, [_raw_row(one) for one in arrived], key)
-        insert_missing(self._conn, events, [_event_row(one, processed_at) for one in arrived],
-                       key)
+        insert_missing(self._conn, events, [_event_row(one, processed_at) for one in arrived], key)
 
     def recorded_rejections(self, item_keys: Sequence[str]) -> set[str]:
         if not item_keys:
@@ -69,8 +68,9 @@ class SqlEventWork(SqlRuleWork):
         return set(self._conn.scalars(query))
 
     def add_rejections(self, rejected: Sequence[RejectedItem], at: datetime) -> None:
-        insert_missing(self._conn, rejected_items, [_rejection_row(one, at) for one in rejected],
-                       ("item_key",))
+        insert_missing(
+            self._conn, rejected_items, [_rejection_row(one, at) for one in rejected], ("item_key",)
+        )
 
 
 def _raw_row(one: ArrivedEvent) -> dict[str, Any]:

@@ -26,8 +26,10 @@ REVIEW_URL = "mysql+pymysql://reviewer@localhost/tripline"
 
 def _config(url: str, output: io.StringIO | None = None) -> Config:
     if not (SQL_DIR / "env.py").is_file():
-        raise FileNotFoundError(f"schema history not found at {SQL_DIR}; run from a checkout, or "
-                                "package sql/ beside app.py")
+        raise FileNotFoundError(
+            f"schema history not found at {SQL_DIR}; run from a checkout, or "
+            "package sql/ beside app.py"
+        )
     config = Config(stdout=output) if output is not None else Config()
     config.set_main_option("script_location", str(SQL_DIR))
     config.set_main_option("path_separator", "os")
@@ -66,8 +68,9 @@ class AlembicSchemaHistory:
         with database_errors("applying the schema history"):
             revision = upgrade(self._engine)
         if revision is None:
-            raise StorageError(f"no revision recorded after upgrading; "
-                               f"is {SQL_DIR / 'versions'} empty?")
+            raise StorageError(
+                f"no revision recorded after upgrading; is {SQL_DIR / 'versions'} empty?"
+            )
         return revision
 
     def current(self) -> str | None:
@@ -82,8 +85,10 @@ class AlembicSchemaHistory:
                 return downgrade(self._engine, revision)
             except CommandError as exc:
                 at = self.current() or "base"
-                raise RequestError(f"cannot downgrade to {revision!r} from {at}", [
-                    Detail(str(exc), field="revision", value=revision)]) from exc
+                raise RequestError(
+                    f"cannot downgrade to {revision!r} from {at}",
+                    [Detail(str(exc), field="revision", value=revision)],
+                ) from exc
 
 
 def review_sql(url: str = REVIEW_URL) -> str:

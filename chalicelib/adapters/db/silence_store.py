@@ -44,9 +44,11 @@ class SqlSilenceStore:
     def expire(self, silence_id: str, now: datetime) -> Silence | None:
         """End the silence at ``now`` unless it already ended (then nothing changes, so a
         repeated DELETE keeps the first time); the silence as it is afterwards."""
-        statement = (update(silences)
-                     .where(silences.c.id == silence_id, _not_ended(now))
-                     .values(expired_at=now))
+        statement = (
+            update(silences)
+            .where(silences.c.id == silence_id, _not_ended(now))
+            .values(expired_at=now)
+        )
         with database_errors("expiring a silence"), self._engine.begin() as conn:
             conn.execute(statement)
             row = conn.execute(select(silences).where(silences.c.id == silence_id)).first()
@@ -54,26 +56,37 @@ class SqlSilenceStore:
 
 
 def _not_ended(now: datetime) -> ColumnElement[bool]:
-    return and_(silences.c.ends_at > now,
-                or_(silences.c.expired_at.is_(None), silences.c.expired_at > now))
+    return and_(
+        silences.c.ends_at > now, or_(silences.c.expired_at.is_(None), silences.c.expired_at > now)
+    )
 
 
 def _row(silence: Silence) -> dict[str, Any]:
     return {
-        "id": silence.id, "matchers": silence.matchers.as_dict(),
-        "starts_at": silence.starts_at, "ends_at": silence.ends_at, "timezone": silence.timezone,
+        "id": silence.id,
+        "matchers": silence.matchers.as_dict(),
+        "starts_at": silence.starts_at,
+        "ends_at": silence.ends_at,
+        "timezone": silence.timezone,
         # SQL NULL, not the JSON text null the column would write for None
         "recurrence": silence.recurrence.as_dict() if silence.recurrence else null(),
-        "comment": silence.comment, "author": silence.author,
-        "created_at": silence.created_at, "expired_at": silence.expired_at,
+        "comment": silence.comment,
+        "author": silence.author,
+        "created_at": silence.created_at,
+        "expired_at": silence.expired_at,
     }
 
 
 def _silence(row: Row[Any]) -> Silence:
     return Silence(
-        id=row.id, matchers=Matchers.from_dict(row.matchers),
-        starts_at=row.starts_at, ends_at=row.ends_at, timezone=row.timezone,
+        id=row.id,
+        matchers=Matchers.from_dict(row.matchers),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        timezone=row.timezone,
         recurrence=WeeklyRecurrence.from_dict(row.recurrence) if row.recurrence else None,
-        comment=row.comment, author=row.author,
-        created_at=row.created_at, expired_at=row.expired_at,
+        comment=row.comment,
+        author=row.author,
+        created_at=row.created_at,
+        expired_at=row.expired_at,
     )

@@ -31,7 +31,11 @@ NAMING = {
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "pk": "pk_%(table_name)s",
 }
-MYSQL_OPTIONS: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+MYSQL_OPTIONS: dict[str, Any] = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}
 
 metadata = MetaData(naming_convention=NAMING)
 
@@ -169,8 +173,9 @@ rule_window_entries = Table(
     Column("number", Double, nullable=True),  # sum, avg, min, max
     Column("token", String(32), nullable=True),  # distinct
     # explicit names: the conventional ones pass MySQL's 64-character limit
-    UniqueConstraint("rule_id", "state_version", "source", "event_id",
-                     name="uq_rule_window_entries_event"),
+    UniqueConstraint(
+        "rule_id", "state_version", "source", "event_id", name="uq_rule_window_entries_event"
+    ),
     Index("ix_rule_window_entries_group", "rule_id", "state_version", "fingerprint", "occurred_at"),
     **MYSQL_OPTIONS,
 )
@@ -314,7 +319,9 @@ silences = Table(
     Column("comment", String(1000), nullable=False),
     Column("author", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Column("expired_at", UtcDateTime, nullable=True),  # DELETE ends a silence early; kept as history
+    Column(
+        "expired_at", UtcDateTime, nullable=True
+    ),  # DELETE ends a silence early; kept as history
     PrimaryKeyConstraint("id"),
     Index(None, "ends_at"),
     **MYSQL_OPTIONS,

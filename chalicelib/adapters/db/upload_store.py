@@ -49,42 +49,92 @@ class SqlUploadStore:
             row = conn.execute(select(uploads).where(uploads.c.id == upload_id)).first()
         return None if row is None else _record(row)
 
-    def claim(self, upload_id: str, *, identity: str, size: int, landed_at: datetime,
-              message_id: str, at: datetime) -> bool:
-        claimed = update(uploads).where(
-            uploads.c.id == upload_id,
-            or_(uploads.c.status == UploadStatus.AWAITING_UPLOAD,
-                and_(uploads.c.status == UploadStatus.IMPORTING,
-                     uploads.c.claimed_by == message_id, uploads.c.object_version == identity)),
-        ).values(status=UploadStatus.IMPORTING, object_version=identity, object_size=size,
-                 landed_at=landed_at, claimed_by=message_id, fanout_started_at=at,
-                 header=None, chunks_total=None)
+    def claim(
+        self,
+        upload_id: str,
+        *,
+        identity: str,
+        size: int,
+        landed_at: datetime,
+        message_id: str,
+        at: datetime,
+    ) -> bool:
+        claimed = (
+            update(uploads)
+            .where(
+                uploads.c.id == upload_id,
+                or_(
+                    uploads.c.status == UploadStatus.AWAITING_UPLOAD,
+                    and_(
+                        uploads.c.status == UploadStatus.IMPORTING,
+                        uploads.c.claimed_by == message_id,
+                        uploads.c.object_version == identity,
+                    ),
+                ),
+            )
+            .values(
+                status=UploadStatus.IMPORTING,
+                object_version=identity,
+                object_size=size,
+                landed_at=landed_at,
+                claimed_by=message_id,
+                fanout_started_at=at,
+                header=None,
+                chunks_total=None,
+            )
+        )
         with database_errors("claiming an upload"), self._engine.begin() as conn:
             return conn.execute(claimed).rowcount == 1
 
     def record_header(self, upload_id: str, header: Sequence[str]) -> None:
         self._update(upload_id, "recording a header", header=list(header))
 
-    def finish_fanout(self, upload_id: str, chunks_total: int, rows_seen: int,
-                      at: datetime) -> None:
-        self._update(upload_id, "recording the chunks of an upload", chunks_total=chunks_total,
-                     rows_seen=rows_seen, fanout_finished_at=at)
+    def finish_fanout(
+        self, upload_id: str, chunks_total: int, rows_seen: int, at: datetime
+    ) -> None:
+        self._update(
+            upload_id,
+            "recording the chunks of an upload",
+            chunks_total=chunks_total,
+            rows_seen=rows_seen,
+            fanout_finished_at=at,
+        )
 
     def fail(self, upload_id: str, reason: str, problems: Sequence[Detail], at: datetime) -> None:
-        statement = update(uploads).where(
-            uploads.c.id == upload_id, uploads.c.status.not_in(list(FINAL_STATUSES))
-        ).values(status=UploadStatus.FAILED, status_reason=reason[:1000],
-                 problems=[one.as_dict() for one in problems], completed_at=at)
+        statement = (
+            update(uploads)
+            .where(uploads.c.id == upload_id, uploads.c.status.not_in(list(FINAL_STATUSES)))
+            .values(
+                status=UploadStatus.FAILED,
+                status_reason=reason[:1000],
+                problems=[one.as_dict() for one in problems],
+                completed_at=at,
+            )
+        )
         with database_errors("failing an upload"), self._engine.begin() as conn:
             conn.execute(statement)
 
-    def finish(self, upload_id: str, status: str, progress: UploadProgress,
-               reason: str | None, at: datetime) -> bool:
-        statement = update(uploads).where(
-            uploads.c.id == upload_id, uploads.c.status == UploadStatus.IMPORTING
-        ).values(status=status, status_reason=reason, completed_at=at,
-                 rows_seen=progress.rows_seen, rows_stored=progress.rows_stored,
-                 rows_duplicate=progress.rows_duplicate, rows_rejected=progress.rows_rejected)
+    def finish(
+        self,
+        upload_id: str,
+        status: str,
+        progress: UploadProgress,
+        reason: str | None,
+        at: datetime,
+    ) -> bool:
+        statement = (
+            update(uploads)
+            .where(uploads.c.id == upload_id, uploads.c.status == UploadStatus.IMPORTING)
+            .values(
+                status=status,
+                status_reason=reason,
+                completed_at=at,
+                rows_seen=progress.rows_seen,
+                rows_stored=progress.rows_stored,
+                rows_duplicate=progress.rows_duplicate,
+                rows_rejected=progress.rows_rejected,
+            )
+        )
         with database_errors("finishing an upload"), self._engine.begin() as conn:
             return conn.execute(statement).rowcount == 1
 
@@ -96,14 +146,18 @@ class SqlUploadStore:
         """Keyset pages by line: no long-held cursor, no unbounded result in memory."""
         after = 0
         while True:
-            query = (select(rejected_items.c.line, rejected_items.c.payload, rejected_items.c.errors)
-                     .where(rejected_items.c.upload_id == upload_id, rejected_items.c.line > after)
-                     .order_by(rejected_items.c.line).limit(REJECTED_PAGE))
+            query = (
+                select(rejected_items.c.line, rejected_items.c.payload, rejected_items.c.errors)
+                .where(rejected_items.c.upload_id == upload_id, rejected_items.c.line > after)
+                .order_by(rejected_items.c.line)
+                .limit(REJECTED_PAGE)
+            )
             with database_errors("reading rejected rows"), self._engine.connect() as conn:
                 rows = conn.execute(query).all()
             for row in rows:
-                yield RejectedRow(row.line, json.loads(row.payload),
-                                  tuple(_detail(one) for one in row.errors))
+                yield RejectedRow(
+                    row.line, json.loads(row.payload), tuple(_detail(one) for one in row.errors)
+                )
             if len(rows) < REJECTED_PAGE:
                 return
             after = rows[-1].line
@@ -117,12 +171,18 @@ class SqlUploadStore:
             uploads.c.created_at < query.until if query.until else None,
         ]
         if query.after is not None:
-            conditions.append(or_(
-                uploads.c.created_at < query.after.created_at,
-                and_(uploads.c.created_at == query.after.created_at,
-                     uploads.c.id < query.after.upload_id),
-            ))
-        statement = statement.where(*(c for c in conditions if c is not None)).limit(query.limit + 1)
+            conditions.append(
+                or_(
+                    uploads.c.created_at < query.after.created_at,
+                    and_(
+                        uploads.c.created_at == query.after.created_at,
+                        uploads.c.id < query.after.upload_id,
+                    ),
+                )
+            )
+        statement = statement.where(*(c for c in conditions if c is not None)).limit(
+            query.limit + 1
+        )
         with database_errors("listing uploads"), self._engine.connect() as conn:
             rows = conn.execute(statement).all()
             page, more = rows[: query.limit], len(rows) > query.limit
@@ -139,43 +199,66 @@ class SqlUploadStore:
 def _progress_of(conn: Any, upload_ids: list[str]) -> dict[str, UploadProgress]:
     if not upload_ids:
         return {}
-    query = select(
-        upload_chunks.c.upload_id,
-        func.count(), func.sum(upload_chunks.c.rows_seen), func.sum(upload_chunks.c.rows_stored),
-        func.sum(upload_chunks.c.rows_duplicate), func.sum(upload_chunks.c.rows_rejected),
-        func.max(upload_chunks.c.processed_at),
-    ).where(upload_chunks.c.upload_id.in_(upload_ids)).group_by(upload_chunks.c.upload_id)
+    query = (
+        select(
+            upload_chunks.c.upload_id,
+            func.count(),
+            func.sum(upload_chunks.c.rows_seen),
+            func.sum(upload_chunks.c.rows_stored),
+            func.sum(upload_chunks.c.rows_duplicate),
+            func.sum(upload_chunks.c.rows_rejected),
+            func.max(upload_chunks.c.processed_at),
+        )
+        .where(upload_chunks.c.upload_id.in_(upload_ids))
+        .group_by(upload_chunks.c.upload_id)
+    )
     found = {}
     # max() keeps the column's type (UtcDateTime), so the last time comes back aware UTC.
     for upload_id, done, seen, stored, duplicate, rejected, last in conn.execute(query):
-        found[upload_id] = UploadProgress(done, int(seen), int(stored), int(duplicate),
-                                          int(rejected), last)
+        found[upload_id] = UploadProgress(
+            done, int(seen), int(stored), int(duplicate), int(rejected), last
+        )
     return found
 
 
 def _row(upload: UploadRecord) -> dict[str, Any]:
     return {
-        "id": upload.id, "source": upload.source, "filename": upload.filename,
-        "object_key": upload.key, "origin": upload.origin, "status": upload.status,
+        "id": upload.id,
+        "source": upload.source,
+        "filename": upload.filename,
+        "object_key": upload.key,
+        "origin": upload.origin,
+        "status": upload.status,
         "status_reason": upload.status_reason,
         "problems": [one.as_dict() for one in upload.problems] or None,
-        "object_version": upload.object_version, "object_size": upload.object_size,
+        "object_version": upload.object_version,
+        "object_size": upload.object_size,
         "header": list(upload.header) if upload.header is not None else None,
-        "chunks_total": upload.chunks_total, "created_at": upload.created_at,
+        "chunks_total": upload.chunks_total,
+        "created_at": upload.created_at,
         "landed_at": upload.landed_at,
     }
 
 
 def _record(row: Row[Any]) -> UploadRecord:
     return UploadRecord(
-        id=row.id, source=row.source, filename=row.filename, key=row.object_key,
-        origin=row.origin, status=row.status, created_at=row.created_at,
+        id=row.id,
+        source=row.source,
+        filename=row.filename,
+        key=row.object_key,
+        origin=row.origin,
+        status=row.status,
+        created_at=row.created_at,
         status_reason=row.status_reason,
         problems=tuple(_detail(one) for one in row.problems or []),
-        object_version=row.object_version, object_size=row.object_size,
+        object_version=row.object_version,
+        object_size=row.object_size,
         header=tuple(row.header) if row.header is not None else None,
-        chunks_total=row.chunks_total, rows_seen=row.rows_seen, landed_at=row.landed_at,
-        fanout_started_at=row.fanout_started_at, fanout_finished_at=row.fanout_finished_at,
+        chunks_total=row.chunks_total,
+        rows_seen=row.rows_seen,
+        landed_at=row.landed_at,
+        fanout_started_at=row.fanout_started_at,
+        fanout_finished_at=row.fanout_finished_at,
         completed_at=row.completed_at,
     )
 

@@ -30,8 +30,9 @@ def insert_missing(
         raise NotImplementedError(f"no keyed insert for the {dialect} dialect")
 
 
-def insert_or_advance(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
-                      key: Sequence[str], column: str) -> None:
+def insert_or_advance(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str], column: str
+) -> None:
     """Insert ``rows``; where the key exists, move ``column`` forward to the row's value if it is
     later (a NULL is behind everything). One statement, and on MySQL it locks each row it meets,
     in the order given: callers sort ``rows`` by key so two writers never wait on each other in a
@@ -43,8 +44,9 @@ def insert_or_advance(conn: Connection, table: Table, rows: Sequence[dict[str, A
         lite = sqlite.insert(table)
         new = lite.excluded[column]
         latest = func.max(func.coalesce(table.c[column], new), new)
-        conn.execute(lite.on_conflict_do_update(index_elements=list(key), set_={column: latest}),
-                     rows)
+        conn.execute(
+            lite.on_conflict_do_update(index_elements=list(key), set_={column: latest}), rows
+        )
     elif dialect in ("mysql", "mariadb"):
         my = mysql.insert(table)
         new = my.inserted[column]

@@ -31,9 +31,13 @@ def read_references(directory: Path) -> tuple[dict[str, ReferenceTable], list[De
     for path in (p for p in paths if p.is_file()):
         file = display_name(path, directory)
         if not SOURCE_PATTERN.fullmatch(path.stem):
-            details.append(Detail(f"'{path.stem}' is not a table name: lower case letters, "
-                                  "digits, '_' and '-', starting with a letter or digit",
-                                  file=file))
+            details.append(
+                Detail(
+                    f"'{path.stem}' is not a table name: lower case letters, "
+                    "digits, '_' and '-', starting with a letter or digit",
+                    file=file,
+                )
+            )
             continue
         table = read_reference(path, file)
         if isinstance(table, list):
@@ -49,8 +53,13 @@ def read_reference(path: Path, file: str) -> ReferenceTable | list[Detail]:
     except OSError as exc:
         return [Detail(f"cannot be read ({exc.strerror})", file=file)]
     except UnicodeDecodeError as exc:
-        return [Detail(f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save it as "
-                       "UTF-8", line=exc.object[: exc.start].count(b"\n") + 1, file=file)]
+        return [
+            Detail(
+                f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save it as UTF-8",
+                line=exc.object[: exc.start].count(b"\n") + 1,
+                file=file,
+            )
+        ]
     try:
         return parse_reference(path.stem, file, text)
     except csv.Error as exc:
@@ -84,20 +93,23 @@ def parse_reference(name: str, file: str, text: str) -> ReferenceTable | list[De
 
 def _header_problems(header: list[str], file: str) -> list[Detail]:
     if not header:
-        return [Detail("is empty; expected a header row naming the columns, the key first",
-                       file=file)]
+        return [
+            Detail("is empty; expected a header row naming the columns, the key first", file=file)
+        ]
     problems = []
     for index, cell in enumerate(header):
         if not cell:
             problems.append(Detail(f"header cell {index + 1} is empty", line=1, file=file))
         elif cell in header[:index]:
-            problems.append(Detail(f"column '{cell}' is named twice", line=1, column=cell,
-                                   file=file))
+            problems.append(
+                Detail(f"column '{cell}' is named twice", line=1, column=cell, file=file)
+            )
     return problems
 
 
-def _row_problem(cells: list[str], header: list[str], lines: dict[str, int],
-                 line: int) -> str | None:
+def _row_problem(
+    cells: list[str], header: list[str], lines: dict[str, int], line: int
+) -> str | None:
     key = cells[0].strip()
     if len(cells) != len(header):
         return f"has {len(cells)} cells; the header has {len(header)}"

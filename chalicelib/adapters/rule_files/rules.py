@@ -83,8 +83,9 @@ def _in_folder(detail: Detail, folder: str) -> bool:
     return detail.file is not None and f"/{folder}/" in f"/{detail.file}"
 
 
-def _read_sources(directory: Path, references: dict[str, ReferenceTable], details: list[Detail]
-                  ) -> tuple[SourceCatalog, dict[str, Enrichment]]:
+def _read_sources(
+    directory: Path, references: dict[str, ReferenceTable], details: list[Detail]
+) -> tuple[SourceCatalog, dict[str, Enrichment]]:
     definitions: dict[str, SourceDefinition] = {}
     enrichments: dict[str, Enrichment] = {}
     for file, document, definition in read_definitions(directory, details):
@@ -114,9 +115,15 @@ def _read_rules(directory: Path, catalog: RuleCatalog, details: list[Detail]) ->
             continue
         if rule.id in rules:
             first = rules[rule.id]
-            details.append(Detail(f"rule id '{rule.id}' is also used by {first.file}:{first.line}"
-                                  "; rule ids must be unique", field="id", line=rule.line,
-                                  file=file))
+            details.append(
+                Detail(
+                    f"rule id '{rule.id}' is also used by {first.file}:{first.line}"
+                    "; rule ids must be unique",
+                    field="id",
+                    line=rule.line,
+                    file=file,
+                )
+            )
             continue
         rules[rule.id] = rule
     return tuple(rules.values())

@@ -43,12 +43,14 @@ def load_sources(directory: Path) -> SourceCatalog:
     if details:
         bad = len({detail.file for detail in details})
         raise SourceDefinitionError(
-            f"{len(details)} problem(s) in {bad} source definition file(s)", details)
+            f"{len(details)} problem(s) in {bad} source definition file(s)", details
+        )
     return SourceCatalog(MappingProxyType(definitions))
 
 
-def read_definitions(directory: Path, details: list[Detail]
-                     ) -> Iterator[tuple[str, LocatedMapping, SourceDefinition]]:
+def read_definitions(
+    directory: Path, details: list[Detail]
+) -> Iterator[tuple[str, LocatedMapping, SourceDefinition]]:
     """Each good definition with its file and document (for a second pass, such as enrichment);
     the problems of the others, and a source defined twice, are added to ``details``."""
     folder = directory / "sources"
@@ -66,8 +68,13 @@ def read_definitions(directory: Path, details: list[Detail]
             details.extend(exc.details)
             continue
         if definition.source in files:
-            details.append(Detail(f"source '{definition.source}' is also defined in "
-                                  f"{files[definition.source]}", field="source", file=file))
+            details.append(
+                Detail(
+                    f"source '{definition.source}' is also defined in {files[definition.source]}",
+                    field="source",
+                    file=file,
+                )
+            )
             continue
         files[definition.source] = file
         yield file, document, definition
@@ -91,8 +98,13 @@ def read_located_yaml(path: Path, file: str) -> LocatedMapping | list[Detail]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return [Detail(f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
-                       line=line, file=file)]
+        return [
+            Detail(
+                f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+                line=line,
+                file=file,
+            )
+        ]
     return located_yaml(text, file)
 
 
@@ -107,9 +119,14 @@ def located_yaml(text: str, file: str) -> LocatedMapping | list[Detail]:
         if node is None:
             return [Detail("is empty; expected a YAML mapping (key: value lines)", file=file)]
         if not isinstance(node, MappingNode):
-            return [Detail("must be a YAML mapping (key: value lines), not a "
-                           f"{'list' if isinstance(node, SequenceNode) else 'single value'}",
-                           line=node.start_mark.line + 1, file=file)]
+            return [
+                Detail(
+                    "must be a YAML mapping (key: value lines), not a "
+                    f"{'list' if isinstance(node, SequenceNode) else 'single value'}",
+                    line=node.start_mark.line + 1,
+                    file=file,
+                )
+            ]
         converter = _NodeConverter(loader, file)
         document = converter.mapping(node)
         return converter.details or document
@@ -125,8 +142,12 @@ def _syntax_detail(exc: yaml.YAMLError, text: str, file: str) -> Detail:
         if exc.context:  # e.g. "while scanning a quoted scalar (line 3), found end of stream"
             at = f" (line {exc.context_mark.line + 1})" if exc.context_mark else ""
             context = f"{exc.context}{at}, "
-        return Detail(f"YAML syntax error: {context}{exc.problem}", line=exc.problem_mark.line + 1,
-                      column=exc.problem_mark.column + 1, file=file)
+        return Detail(
+            f"YAML syntax error: {context}{exc.problem}",
+            line=exc.problem_mark.line + 1,
+            column=exc.problem_mark.column + 1,
+            file=file,
+        )
     position = getattr(exc, "position", None)  # a ReaderError: a character YAML refuses
     line = text[:position].count("\n") + 1 if isinstance(position, int) else None
     return Detail(f"YAML error: {' '.join(str(exc).split())}", line=line, file=file)
@@ -170,8 +191,13 @@ class _NodeConverter:
             self.active.discard(key)
         value = self.done[key]
         start = node.start_mark.line + 1
-        return Located(value, line or start, node.start_mark.column + 1,
-                       start if line is not None and line != start else None, _style(node))
+        return Located(
+            value,
+            line or start,
+            node.start_mark.column + 1,
+            start if line is not None and line != start else None,
+            _style(node),
+        )
 
     def value(self, node: Node) -> LocatedValue:
         if isinstance(node, MappingNode) and node.tag == _TAG + "map":
@@ -199,8 +225,11 @@ class _NodeConverter:
                 self.merge(value_node, merged)
                 continue
             if not (isinstance(key_node, ScalarNode) and key_node.tag == _TAG + "str"):
-                self.problem(f"key {getattr(key_node, 'value', '')!r} is not a string (YAML reads"
-                             f" it as {key_node.tag.removeprefix(_TAG)}); quote it", key_node)
+                self.problem(
+                    f"key {getattr(key_node, 'value', '')!r} is not a string (YAML reads"
+                    f" it as {key_node.tag.removeprefix(_TAG)}); quote it",
+                    key_node,
+                )
                 continue
             key, line = key_node.value, key_node.start_mark.line + 1
             if key in lines:

@@ -25,9 +25,15 @@ class AuditEntry:
     origin: str | None = None
 
     def view(self) -> dict[str, Any]:
-        return {"at": json_value(self.at), "actor": self.actor, "role": self.role,
-                "action": self.action, "target": self.target, "detail": dict(self.detail),
-                "origin": self.origin}
+        return {
+            "at": json_value(self.at),
+            "actor": self.actor,
+            "role": self.role,
+            "action": self.action,
+            "target": self.target,
+            "detail": dict(self.detail),
+            "origin": self.origin,
+        }
 
 
 @dataclass(frozen=True)
@@ -46,11 +52,18 @@ class AuditPage:
     next_cursor: str | None
 
 
-def parse_audit_query(params: Mapping[str, str], *, default_limit: int,
-                      max_limit: int) -> AuditQuery:
+def parse_audit_query(
+    params: Mapping[str, str], *, default_limit: int, max_limit: int
+) -> AuditQuery:
     problems: list[Detail] = []
-    since, until, limit, after = page_window(params, AUDIT_PARAMETERS, _cursor, problems,
-                                             default_limit=default_limit, max_limit=max_limit)
+    since, until, limit, after = page_window(
+        params,
+        AUDIT_PARAMETERS,
+        _cursor,
+        problems,
+        default_limit=default_limit,
+        max_limit=max_limit,
+    )
     if problems:
         raise InvalidQuery("invalid query parameters", problems)
     return AuditQuery(params.get("action"), params.get("key"), since, until, limit, after)

@@ -49,7 +49,9 @@ OPERATOR_ROUTES: tuple[Route, ...] = (
 )
 ADMIN_ROUTES: tuple[Route, ...] = (*OPERATOR_ROUTES, ("/audit", ("GET",)))
 ROUTES_BY_ROLE: Mapping[str, tuple[Route, ...]] = {
-    "ingest": INGEST_ROUTES, "operator": OPERATOR_ROUTES, "admin": ADMIN_ROUTES,
+    "ingest": INGEST_ROUTES,
+    "operator": OPERATOR_ROUTES,
+    "admin": ADMIN_ROUTES,
 }
 
 
@@ -66,10 +68,15 @@ class ApiKey:
 
     def view(self) -> dict[str, object]:
         """As lists show it: never the hash."""
-        return {"id": self.id, "name": self.name, "role": self.role,
-                "sources": list(self.sources), "created_at": self.created_at.isoformat(),
-                "created_by": self.created_by,
-                "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "role": self.role,
+            "sources": list(self.sources),
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -98,9 +105,13 @@ class Principal:
         refused = sorted({one for one in sources if not self.may_write(one)})
         if refused:
             allowed = ", ".join(self.sources) or "none"
-            raise Forbidden(f"key {self.key_id} may not write to {', '.join(refused)}",
-                            [Detail(f"this key writes only to: {allowed}", field="source",
-                                    value=one) for one in refused])
+            raise Forbidden(
+                f"key {self.key_id} may not write to {', '.join(refused)}",
+                [
+                    Detail(f"this key writes only to: {allowed}", field="source", value=one)
+                    for one in refused
+                ],
+            )
 
 
 def split_key(text: str) -> tuple[str, str] | None:
@@ -126,19 +137,27 @@ def new_key_text() -> tuple[str, str, str]:
     return key_id, secret, f"tl_{key_id}_{secret}"
 
 
-def key_problems(name: str, role: str, sources: Collection[str],
-                 known_sources: Collection[str]) -> list[Detail]:
+def key_problems(
+    name: str, role: str, sources: Collection[str], known_sources: Collection[str]
+) -> list[Detail]:
     problems = []
     if not NAME_PATTERN.fullmatch(name):
-        problems.append(Detail("1 to 100 letters, digits, spaces and ._@-", field="name",
-                               value=name))
+        problems.append(
+            Detail("1 to 100 letters, digits, spaces and ._@-", field="name", value=name)
+        )
     if role not in ROLES:
         problems.append(Detail(f"must be one of {', '.join(ROLES)}", field="role", value=role))
     if role == "ingest" and not sources:
         problems.append(Detail("an ingest key needs at least one source", field="sources"))
     if role != "ingest" and sources:
         problems.append(Detail("only ingest keys are limited to sources", field="sources"))
-    problems.extend(Detail(f"no source {one!r}; known: {', '.join(sorted(known_sources))}",
-                           field="sources", value=one)
-                    for one in sources if one not in known_sources)
+    problems.extend(
+        Detail(
+            f"no source {one!r}; known: {', '.join(sorted(known_sources))}",
+            field="sources",
+            value=one,
+        )
+        for one in sources
+        if one not in known_sources
+    )
     return problems

@@ -17,15 +17,21 @@ from chalicelib.domain.alerts.model import Alert
 from chalicelib.domain.rules import COMPARE, Rule, WindowEntry, aggregate
 
 
-def condition_clear(alert: Alert, rule: Rule, now: datetime, *,
-                    window: Sequence[WindowEntry] = (),
-                    last_seen_at: datetime | None = None) -> bool:
+def condition_clear(
+    alert: Alert,
+    rule: Rule,
+    now: datetime,
+    *,
+    window: Sequence[WindowEntry] = (),
+    last_seen_at: datetime | None = None,
+) -> bool:
     """``window``: the rule's entries for the alert's group in ``(now - within, now]``;
     ``last_seen_at``: the group's last sighting, for absence rules."""
     if rule.threshold is not None:
         observed = aggregate(rule.threshold.aggregate, window)
         crossing = observed is not None and COMPARE[rule.threshold.comparator](
-            observed, rule.threshold.value)
+            observed, rule.threshold.value
+        )
         quiet = rule.resolve_after is None or now >= alert.last_matched_at + rule.resolve_after
         return not crossing and quiet
     if rule.absence is not None:

@@ -33,8 +33,9 @@ def policy_of(rule: Rule) -> AlertPolicy:
     return replace(rule.alerting, quiet_after=rule.quiet_after)
 
 
-def open_or_add(active: Alert | None, matches: Sequence[RuleMatch], rule: Rule, flap: FlapState,
-                now: datetime) -> AlertChange:
+def open_or_add(
+    active: Alert | None, matches: Sequence[RuleMatch], rule: Rule, flap: FlapState, now: datetime
+) -> AlertChange:
     """New matches of one fingerprint: they count on the active alert, or open a new one.
 
     Matches arrive in any order (SQS redelivers, a late event lands in an older window): the
@@ -44,17 +45,35 @@ def open_or_add(active: Alert | None, matches: Sequence[RuleMatch], rule: Rule, 
     latest = max(matches, key=_event_order)
     first = min(one.occurred_at for one in matches)
     if active is not None:
-        added = replace(active, count=active.count + len(matches),
-                        first_seen_at=min(active.first_seen_at, first), last_matched_at=now,
-                        clear_since=None)
+        added = replace(
+            active,
+            count=active.count + len(matches),
+            first_seen_at=min(active.first_seen_at, first),
+            last_matched_at=now,
+            clear_since=None,
+        )
         return AlertChange(_seen(added, latest))
     alert = Alert(
-        id=None, fingerprint=latest.fingerprint, rule_id=rule.id, rule_version=rule.version,
-        kind=rule.kind, severity=rule.severity, source=latest.source or _only_source(rule),
-        group=latest.group, labels=dict(rule.labels), status="open", count=len(matches),
-        first_seen_at=first, last_seen_at=latest.occurred_at, last_matched_at=now,
-        opened_at=now, observed=latest.observed, sample_source=latest.source,
-        sample_event_id=latest.event_id, notified_at=now)
+        id=None,
+        fingerprint=latest.fingerprint,
+        rule_id=rule.id,
+        rule_version=rule.version,
+        kind=rule.kind,
+        severity=rule.severity,
+        source=latest.source or _only_source(rule),
+        group=latest.group,
+        labels=dict(rule.labels),
+        status="open",
+        count=len(matches),
+        first_seen_at=first,
+        last_seen_at=latest.occurred_at,
+        last_matched_at=now,
+        opened_at=now,
+        observed=latest.observed,
+        sample_source=latest.source,
+        sample_event_id=latest.event_id,
+        notified_at=now,
+    )
     opened = Happening("opened", f"{rule.id} fired for {describe_group(alert.group)}")
     return _flap_guard(alert, opened, rule.alerting, flap)
 
@@ -65,33 +84,45 @@ def _event_order(match: RuleMatch) -> tuple[datetime, str, str]:
 
 def _seen(alert: Alert, match: RuleMatch) -> Alert:
     """The alert's latest sighting moved to ``match``, unless the alert has seen a later one."""
-    if _event_order(match) < (alert.last_seen_at, alert.sample_source or "",
-                              alert.sample_event_id or ""):
+    if _event_order(match) < (
+        alert.last_seen_at,
+        alert.sample_source or "",
+        alert.sample_event_id or "",
+    ):
         return alert
-    return replace(alert, last_seen_at=match.occurred_at,
-                   observed=match.observed if match.observed is not None else alert.observed,
-                   sample_source=match.source or alert.sample_source,
-                   sample_event_id=match.event_id or alert.sample_event_id)
+    return replace(
+        alert,
+        last_seen_at=match.occurred_at,
+        observed=match.observed if match.observed is not None else alert.observed,
+        sample_source=match.source or alert.sample_source,
+        sample_event_id=match.event_id or alert.sample_event_id,
+    )
 
 
-def _flap_guard(alert: Alert, opened: Happening, policy: AlertPolicy,
-                flap: FlapState) -> AlertChange:
+def _flap_guard(
+    alert: Alert, opened: Happening, policy: AlertPolicy, flap: FlapState
+) -> AlertChange:
     opens = flap.recent_opens + 1
     if opens <= policy.flap_opens and not flap.flapping:
         return AlertChange(alert, (opened,), (Notice("opened", "opened"),))
     flapping = replace(alert, flapping=True)
     if not flap.flapping:
-        started = Happening("flapping", f"opened {opens} times within "
-                            f"{format_duration(policy.flap_within)}: flapping; on-call is told "
-                            "once, later opens and resolves are recorded, not sent")
-        return AlertChange(flapping, (opened, started), (Notice("flapping", "flapping"),),
-                           flapping=True)
+        started = Happening(
+            "flapping",
+            f"opened {opens} times within "
+            f"{format_duration(policy.flap_within)}: flapping; on-call is told "
+            "once, later opens and resolves are recorded, not sent",
+        )
+        return AlertChange(
+            flapping, (opened, started), (Notice("flapping", "flapping"),), flapping=True
+        )
     withheld = Happening("withheld", "not notified: the group is flapping")
     return AlertChange(replace(flapping, owed=True), (opened, withheld))
 
 
-def sweep(alert: Alert, rule: Rule | None, *, clear: bool, flap: FlapState, silenced: bool,
-          now: datetime) -> AlertChange | None:
+def sweep(
+    alert: Alert, rule: Rule | None, *, clear: bool, flap: FlapState, silenced: bool, now: datetime
+) -> AlertChange | None:
     """The clock's turn on an active alert: resolve it once its condition has been clear long
     enough, settle a flapping spell, send what is owed, repeat while nobody acknowledged it.
     None when nothing changes."""
@@ -105,13 +136,18 @@ def sweep(alert: Alert, rule: Rule | None, *, clear: bool, flap: FlapState, sile
         return _still_clearing(alert, since, policy)
     change = AlertChange(alert)
     if alert.clear_since is not None:
-        change = AlertChange(replace(alert, clear_since=None), (
-            Happening("firing", "its condition holds again before it resolved"),))
+        change = AlertChange(
+            replace(alert, clear_since=None),
+            (Happening("firing", "its condition holds again before it resolved"),),
+        )
     if alert.flapping and not flap.flapping:
-        change = AlertChange(replace(change.alert, flapping=False),
-                             (*change.timeline, Happening("settled", "no longer flapping")))
+        change = AlertChange(
+            replace(change.alert, flapping=False),
+            (*change.timeline, Happening("settled", "no longer flapping")),
+        )
     return _remind_or_repeat(change, policy, flap, silenced, now) or (
-        change if change.alert != alert else None)
+        change if change.alert != alert else None
+    )
 
 
 def _cleared_at(alert: Alert, policy: AlertPolicy, now: datetime) -> datetime:
@@ -124,9 +160,16 @@ def _still_clearing(alert: Alert, since: datetime, policy: AlertPolicy) -> Alert
     if alert.clear_since is not None:
         return None
     until = since + policy.keep_firing_for
-    return AlertChange(replace(alert, clear_since=since), (Happening(
-        "clearing", f"its condition is clear; kept firing until {until.isoformat()} "
-        f"(keep_firing_for {format_duration(policy.keep_firing_for)})"),))
+    return AlertChange(
+        replace(alert, clear_since=since),
+        (
+            Happening(
+                "clearing",
+                f"its condition is clear; kept firing until {until.isoformat()} "
+                f"(keep_firing_for {format_duration(policy.keep_firing_for)})",
+            ),
+        ),
+    )
 
 
 def _why_cleared(alert: Alert, policy: AlertPolicy) -> str:
@@ -137,8 +180,9 @@ def _why_cleared(alert: Alert, policy: AlertPolicy) -> str:
     return "the window no longer crosses the threshold"
 
 
-def _remind_or_repeat(change: AlertChange, policy: AlertPolicy, flap: FlapState, silenced: bool,
-                      now: datetime) -> AlertChange | None:
+def _remind_or_repeat(
+    change: AlertChange, policy: AlertPolicy, flap: FlapState, silenced: bool, now: datetime
+) -> AlertChange | None:
     alert = change.alert
     if flap.flapping or alert.flapping or silenced:
         return None
@@ -147,43 +191,72 @@ def _remind_or_repeat(change: AlertChange, policy: AlertPolicy, flap: FlapState,
             return AlertChange(replace(alert, owed=False), change.timeline)
         number = alert.reminders + 1
         line = Happening("reminder", "still open after its notice was withheld; told once now")
-        return AlertChange(replace(alert, owed=False, reminders=number, notified_at=now),
-                           (*change.timeline, line), (Notice("reminder", f"reminder:{number}"),))
-    due = alert.notified_at is not None and policy.repeat_every is not None and (
-        now >= alert.notified_at + policy.repeat_every)
+        return AlertChange(
+            replace(alert, owed=False, reminders=number, notified_at=now),
+            (*change.timeline, line),
+            (Notice("reminder", f"reminder:{number}"),),
+        )
+    due = (
+        alert.notified_at is not None
+        and policy.repeat_every is not None
+        and (now >= alert.notified_at + policy.repeat_every)
+    )
     if alert.status != "open" or not due:
         return None
     number = alert.repeats + 1
-    return AlertChange(replace(alert, repeats=number, notified_at=now), change.timeline,
-                       (Notice("repeat", f"repeat:{number}"),))
+    return AlertChange(
+        replace(alert, repeats=number, notified_at=now),
+        change.timeline,
+        (Notice("repeat", f"repeat:{number}"),),
+    )
 
 
 def acknowledge(alert: Alert, *, actor: str, comment: str, now: datetime) -> AlertChange:
     """Someone is on it: no more repeats. Acknowledging twice changes nothing."""
     if alert.status == "resolved":
-        raise Conflict(f"alert {alert.id} is resolved; there is nothing to acknowledge",
-                       [Detail("is resolved", field="status", value=alert.status)])
+        raise Conflict(
+            f"alert {alert.id} is resolved; there is nothing to acknowledge",
+            [Detail("is resolved", field="status", value=alert.status)],
+        )
     if alert.status == "acknowledged":
         return AlertChange(alert)
-    acked = replace(alert, status="acknowledged", acknowledged_at=now, acknowledged_by=actor,
-                    owed=False)
-    return AlertChange(acked, (Happening("acknowledged", f"acknowledged by {actor}", actor,
-                                         comment),))
+    acked = replace(
+        alert, status="acknowledged", acknowledged_at=now, acknowledged_by=actor, owed=False
+    )
+    return AlertChange(
+        acked, (Happening("acknowledged", f"acknowledged by {actor}", actor, comment),)
+    )
 
 
-def resolve(alert: Alert, now: datetime, resolution: str, *, flap: FlapState,
-            actor: str | None = None, comment: str | None = None) -> AlertChange:
+def resolve(
+    alert: Alert,
+    now: datetime,
+    resolution: str,
+    *,
+    flap: FlapState,
+    actor: str | None = None,
+    comment: str | None = None,
+) -> AlertChange:
     """Resolved, by its condition or by hand; resolving twice changes nothing. The next match
     opens a new alert."""
     if alert.status == "resolved":
         return AlertChange(alert)
-    done = replace(alert, status="resolved", resolved_at=now, resolved_by=actor,
-                   resolution=resolution, clear_since=None, owed=False)
-    line = Happening("resolved", resolution if actor is None else f"resolved by {actor}",
-                     actor, comment)
+    done = replace(
+        alert,
+        status="resolved",
+        resolved_at=now,
+        resolved_by=actor,
+        resolution=resolution,
+        clear_since=None,
+        owed=False,
+    )
+    line = Happening(
+        "resolved", resolution if actor is None else f"resolved by {actor}", actor, comment
+    )
     if flap.flapping or alert.flapping:
-        return AlertChange(done, (line, Happening("withheld",
-                                                  "not notified: the group is flapping")))
+        return AlertChange(
+            done, (line, Happening("withheld", "not notified: the group is flapping"))
+        )
     return AlertChange(done, (line,), (Notice("resolved", "resolved"),))
 
 
@@ -196,4 +269,3 @@ def still_flapping(flap: FlapState) -> bool:
 
 def _only_source(rule: Rule) -> str | None:
     return rule.sources[0] if len(rule.sources) == 1 else None
-

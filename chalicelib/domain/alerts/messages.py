@@ -32,7 +32,7 @@ HEADLINES = {
     "reminder": "is still open (its notice was withheld by a silence or flapping)",
     "resolved": "resolved",
     "flapping": "is flapping: it opened and resolved too often; later changes are not emailed "
-                "until it settles",
+    "until it settles",
 }
 PREFIXES = {"repeat": "still open: ", "reminder": "still open: ", "flapping": "flapping: "}
 KEY_HEADER = '-H "Authorization: Bearer $TRIPLINE_API_KEY"'
@@ -41,10 +41,19 @@ KEY_NOTE = "TRIPLINE_API_KEY: an operator key (tripline keys create --name NAME 
 URL_NOTE = "TRIPLINE_API_URL: the API's address (the notifier has no TRIPLINE_API_URL set)"
 
 
-def notice_message(kind: str, alert: Alert, rule: Rule | None,
-                   sample: Mapping[str, Any] | None, api_url: str | None) -> OutgoingAlert:
-    return OutgoingAlert(notice_subject(kind, alert), _body(kind, alert, rule, sample, api_url),
-                         attributes(alert, _status(kind, alert)), plain_subject(kind, alert))
+def notice_message(
+    kind: str,
+    alert: Alert,
+    rule: Rule | None,
+    sample: Mapping[str, Any] | None,
+    api_url: str | None,
+) -> OutgoingAlert:
+    return OutgoingAlert(
+        notice_subject(kind, alert),
+        _body(kind, alert, rule, sample, api_url),
+        attributes(alert, _status(kind, alert)),
+        plain_subject(kind, alert),
+    )
 
 
 def notice_subject(kind: str, alert: Alert) -> str:
@@ -61,37 +70,50 @@ def _headline(kind: str, alert: Alert) -> str:
     return f"[{tag}] {PREFIXES.get(kind, '')}{alert.rule_id}"
 
 
-def grouped_message(alerts: Sequence[Alert], rule: Rule | None,
-                    api_url: str | None) -> OutgoingAlert:
+def grouped_message(
+    alerts: Sequence[Alert], rule: Rule | None, api_url: str | None
+) -> OutgoingAlert:
     """Several alerts of one rule opened at once: one email that lists them."""
     first = alerts[0]
-    subject = safe_subject(f"[{first.severity.upper()}] {first.rule_id}: {len(alerts)} alerts "
-                           "opened")
-    lines = [f"{len(alerts)} alerts of rule {first.rule_id} opened at once; they are told in one "
-             "email to keep on-call's inbox (and SNS's email rate) calm.", ""]
+    subject = safe_subject(
+        f"[{first.severity.upper()}] {first.rule_id}: {len(alerts)} alerts opened"
+    )
+    lines = [
+        f"{len(alerts)} alerts of rule {first.rule_id} opened at once; they are told in one "
+        "email to keep on-call's inbox (and SNS's email rate) calm.",
+        "",
+    ]
     if rule is not None:
         lines += [rule.description, ""] if rule.description else []
     for alert in alerts[:SHOWN_IN_GROUP]:
         observed = f", observed {_number(alert.observed)}" if alert.observed is not None else ""
-        lines.append(f"  #{alert.id} {visible(describe_group(alert.group))}: {alert.count} "
-                     f"match(es) since {_time(alert.first_seen_at)}{observed}")
+        lines.append(
+            f"  #{alert.id} {visible(describe_group(alert.group))}: {alert.count} "
+            f"match(es) since {_time(alert.first_seen_at)}{observed}"
+        )
     if len(alerts) > SHOWN_IN_GROUP:
         lines.append(f"  … and {len(alerts) - SHOWN_IN_GROUP} more")
     if rule is not None and rule.runbook:
         lines += ["", f"Runbook:   {rule.runbook}"]
     base = _base(api_url)
-    lines += ["", f'All of them:  curl "{base}/alerts?rule={first.rule_id}&status=open" '
-                  f"{KEY_HEADER}",
-              "Each one is acknowledged (or resolved: /resolve) as its own alert, ID from the "
-              "list above:",
-              f"Acknowledge: {_post(base, 'ID', 'ack', 'on it')}",
-              *_notes(api_url)]
+    lines += [
+        "",
+        f'All of them:  curl "{base}/alerts?rule={first.rule_id}&status=open" {KEY_HEADER}',
+        "Each one is acknowledged (or resolved: /resolve) as its own alert, ID from the "
+        "list above:",
+        f"Acknowledge: {_post(base, 'ID', 'ack', 'on it')}",
+        *_notes(api_url),
+    ]
     return OutgoingAlert(subject, "\n".join(lines) + "\n", attributes(first, "open"), subject)
 
 
 def attributes(alert: Alert, status: str) -> dict[str, str]:
-    return {"severity": alert.severity, "source": alert.source or "", "rule": alert.rule_id,
-            "status": status}
+    return {
+        "severity": alert.severity,
+        "source": alert.source or "",
+        "rule": alert.rule_id,
+        "status": status,
+    }
 
 
 def _status(kind: str, alert: Alert) -> str:
@@ -100,29 +122,49 @@ def _status(kind: str, alert: Alert) -> str:
     return "resolved" if kind == "resolved" else alert.status
 
 
-def _body(kind: str, alert: Alert, rule: Rule | None, sample: Mapping[str, Any] | None,
-          api_url: str | None) -> str:
+def _body(
+    kind: str,
+    alert: Alert,
+    rule: Rule | None,
+    sample: Mapping[str, Any] | None,
+    api_url: str | None,
+) -> str:
     head = f"Alert {alert.id} {HEADLINES.get(kind, kind)}."
     if rule is not None:
-        facts = AlertFacts(alert.group, alert.count, alert.first_seen_at, alert.last_seen_at,
-                           alert.observed, sample)
+        facts = AlertFacts(
+            alert.group,
+            alert.count,
+            alert.first_seen_at,
+            alert.last_seen_at,
+            alert.observed,
+            sample,
+        )
         text = body(rule, facts)
     else:
-        text = (f"Rule {alert.rule_id} (no longer loaded), {visible(describe_group(alert.group))}"
-                f": {alert.count} match(es) since {_time(alert.first_seen_at)}\n")
-    return "\n".join([head, "", text.rstrip("\n"), "", *_state(alert), "",
-                      *_calls(alert, api_url)]) + "\n"
+        text = (
+            f"Rule {alert.rule_id} (no longer loaded), {visible(describe_group(alert.group))}"
+            f": {alert.count} match(es) since {_time(alert.first_seen_at)}\n"
+        )
+    return (
+        "\n".join([head, "", text.rstrip("\n"), "", *_state(alert), "", *_calls(alert, api_url)])
+        + "\n"
+    )
 
 
 def _state(alert: Alert) -> list[str]:
     """Who acknowledged or resolved it, with their comment, as the API was told (visible)."""
     lines = [f"Status:    {alert.status}, opened {_time(alert.opened_at)}"]
     if alert.acknowledged_at is not None:
-        lines.append(visible(f"           acknowledged by {alert.acknowledged_by} at "
-                             f"{_time(alert.acknowledged_at)}"))
+        lines.append(
+            visible(
+                f"           acknowledged by {alert.acknowledged_by} at "
+                f"{_time(alert.acknowledged_at)}"
+            )
+        )
     if alert.resolved_at is not None:
-        lines.append(visible(f"           resolved at {_time(alert.resolved_at)}: "
-                             f"{alert.resolution}"))
+        lines.append(
+            visible(f"           resolved at {_time(alert.resolved_at)}: {alert.resolution}")
+        )
     if alert.sample_event_id:
         lines.append(visible(f"Event:     {alert.sample_source}/{alert.sample_event_id}"))
     return lines
@@ -135,14 +177,19 @@ def _calls(alert: Alert, api_url: str | None) -> list[str]:
     details = f"Details:     curl {base}/alerts/{alert.id} {KEY_HEADER}"
     if alert.status == "resolved":
         return [details, *_notes(api_url)]
-    return [f"Acknowledge: {_post(base, str(alert.id), 'ack', 'on it')}",
-            f"Resolve:     {_post(base, str(alert.id), 'resolve', 'fixed')}",
-            details, *_notes(api_url)]
+    return [
+        f"Acknowledge: {_post(base, str(alert.id), 'ack', 'on it')}",
+        f"Resolve:     {_post(base, str(alert.id), 'resolve', 'fixed')}",
+        details,
+        *_notes(api_url),
+    ]
 
 
 def _post(base: str, alert_id: str, action: str, comment: str) -> str:
-    return (f"curl -X POST {base}/alerts/{alert_id}/{action} {KEY_HEADER} {JSON_HEADER} "
-            f"-d '{{\"comment\": \"{comment}\"}}'")
+    return (
+        f"curl -X POST {base}/alerts/{alert_id}/{action} {KEY_HEADER} {JSON_HEADER} "
+        f'-d \'{{"comment": "{comment}"}}\''
+    )
 
 
 def _base(api_url: str | None) -> str:

@@ -20,6 +20,7 @@ ACTIVE = ("open", "acknowledged")
 # after a silence or a flapping spell ended, the all-clear, and that a group keeps flapping.
 NOTICE_KINDS = ("opened", "repeat", "reminder", "resolved", "flapping")
 
+
 @dataclass(frozen=True, slots=True)
 class Alert:
     """One problem, as stored. ``id`` is None until the store has written a new alert."""

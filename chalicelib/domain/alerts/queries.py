@@ -54,14 +54,20 @@ class AlertPage:
     next_cursor: str | None
 
 
-def parse_alert_query(params: Mapping[str, str], *, default_limit: int,
-                      max_limit: int) -> AlertQuery:
+def parse_alert_query(
+    params: Mapping[str, str], *, default_limit: int, max_limit: int
+) -> AlertQuery:
     """Every bad parameter is reported at once. ``status`` and ``severity`` take a
     comma-separated list: ``severity=high,critical``."""
     problems: list[Detail] = []
-    since, until, limit, after = page_window(params, ALERT_PARAMETERS, AlertCursor.decode,
-                                             problems, default_limit=default_limit,
-                                             max_limit=max_limit)
+    since, until, limit, after = page_window(
+        params,
+        ALERT_PARAMETERS,
+        AlertCursor.decode,
+        problems,
+        default_limit=default_limit,
+        max_limit=max_limit,
+    )
     statuses = _choices(params, "status", STATUS_CHOICES, problems)
     if "active" in statuses:
         statuses = tuple(dict.fromkeys(one for one in (*statuses, *ACTIVE) if one != "active"))
@@ -69,17 +75,31 @@ def parse_alert_query(params: Mapping[str, str], *, default_limit: int,
     if problems:
         raise InvalidQuery("invalid query parameters", problems)
     rule, source = params.get("rule"), params.get("source")
-    return AlertQuery(statuses, severities, rule.strip() if rule else None,
-                      source.strip().lower() if source else None, since, until, limit, after)
+    return AlertQuery(
+        statuses,
+        severities,
+        rule.strip() if rule else None,
+        source.strip().lower() if source else None,
+        since,
+        until,
+        limit,
+        after,
+    )
 
 
-def _choices(params: Mapping[str, str], name: str, options: tuple[str, ...],
-             problems: list[Detail]) -> tuple[str, ...]:
+def _choices(
+    params: Mapping[str, str], name: str, options: tuple[str, ...], problems: list[Detail]
+) -> tuple[str, ...]:
     if name not in params:
         return ()
     chosen = tuple(part.strip().lower() for part in params[name].split(",") if part.strip())
     wrong = [one for one in chosen if one not in options]
     if wrong or not chosen:
-        problems.append(Detail(f"must be one or more of {', '.join(options)}, comma-separated",
-                               field=name, value=params[name]))
+        problems.append(
+            Detail(
+                f"must be one or more of {', '.join(options)}, comma-separated",
+                field=name,
+                value=params[name],
+            )
+        )
     return tuple(one for one in chosen if one in options)

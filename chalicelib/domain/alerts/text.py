@@ -55,14 +55,21 @@ def body(rule: Rule, facts: AlertFacts) -> str:
         values.update(observed=_number(facts.observed), threshold=_number(rule.threshold.value))
     if rule.absence is not None:
         values.update(observed=_number(facts.observed))
-    lines = [visible(rule.message.render(values)), "", rule.description, "",
-             f"Condition: {condition_text(rule)}"]
+    lines = [
+        visible(rule.message.render(values)),
+        "",
+        rule.description,
+        "",
+        f"Condition: {condition_text(rule)}",
+    ]
     if facts.observed is not None:
         lines.append(f"Observed:  {_observed(rule, facts.observed)}")
-    lines += [f"Where:     {', '.join(rule.sources) or 'any source'}; "
-              f"{visible(describe_group(facts.group))}",
-              f"How many:  {facts.count} match(es) since {_time(facts.first_at)}, "
-              f"last at {_time(facts.last_at)}"]
+    lines += [
+        f"Where:     {', '.join(rule.sources) or 'any source'}; "
+        f"{visible(describe_group(facts.group))}",
+        f"How many:  {facts.count} match(es) since {_time(facts.first_at)}, "
+        f"last at {_time(facts.last_at)}",
+    ]
     if facts.sample:
         sample = ", ".join(f"{key}={json_value(value)}" for key, value in facts.sample.items())
         lines.append(f"Sample:    {visible(sample)}")
@@ -77,8 +84,10 @@ def condition_text(rule: Rule) -> str:
     if rule.threshold is not None:
         spec = rule.threshold
         measured = f"{spec.aggregate}({spec.field})" if spec.field else spec.aggregate
-        text = (f"{measured} {spec.comparator} {_number(spec.value)} within "
-                f"{format_duration(spec.within)}")
+        text = (
+            f"{measured} {spec.comparator} {_number(spec.value)} within "
+            f"{format_duration(spec.within)}"
+        )
         return f"{text} of events where {when}" if when else text
     if rule.absence is not None:
         text = f"no event for {format_duration(rule.absence.within)}"

@@ -44,8 +44,9 @@ class Replay:
     samples: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
 
-def replay(rule: Rule, events: Iterable[Event], catalog: RuleCatalog,
-           until: datetime | None) -> Replay:
+def replay(
+    rule: Rule, events: Iterable[Event], catalog: RuleCatalog, until: datetime | None
+) -> Replay:
     """Judge ``events`` (any order) with ``rule`` alone; silences are checked up to ``until``
     (default: the last event's time)."""
     engine = RuleEngine([rule], catalog)
@@ -77,29 +78,44 @@ def replay(rule: Rule, events: Iterable[Event], catalog: RuleCatalog,
     return result
 
 
-def _window_matches(rule: Rule, verdicts: Verdicts,
-                    windows: dict[str, deque[WindowEntry]]) -> list[RuleMatch]:
+def _window_matches(
+    rule: Rule, verdicts: Verdicts, windows: dict[str, deque[WindowEntry]]
+) -> list[RuleMatch]:
     threshold = rule.threshold
     found = []
     for hit in verdicts.window_hits:
         assert threshold is not None
         entries = windows.setdefault(hit.fingerprint, deque())
-        entries.append(WindowEntry(hit.occurred_at, hit.source, hit.event_id, hit.number,
-                                   hit.token))
+        entries.append(
+            WindowEntry(hit.occurred_at, hit.source, hit.event_id, hit.number, hit.token)
+        )
         while entries[0].occurred_at <= hit.occurred_at - threshold.within:
             entries.popleft()
         for crossing in crossings(threshold, list(entries), [hit.occurred_at]):
             end = crossing.end
-            found.append(RuleMatch(rule.id, rule.version, "threshold",
-                                   f"window:{end.source}:{end.event_id}", hit.fingerprint,
-                                   hit.group, end.occurred_at, end.source, end.event_id,
-                                   crossing.observed))
+            found.append(
+                RuleMatch(
+                    rule.id,
+                    rule.version,
+                    "threshold",
+                    f"window:{end.source}:{end.event_id}",
+                    hit.fingerprint,
+                    hit.group,
+                    end.occurred_at,
+                    end.source,
+                    end.event_id,
+                    crossing.observed,
+                )
+            )
     return found
 
 
-def _silences_before(rule: Rule, verdicts: Verdicts,
-                     seen: dict[str, tuple[GroupValues, datetime | None]],
-                     start: datetime | None) -> list[RuleMatch]:
+def _silences_before(
+    rule: Rule,
+    verdicts: Verdicts,
+    seen: dict[str, tuple[GroupValues, datetime | None]],
+    start: datetime | None,
+) -> list[RuleMatch]:
     """A sighting ends a silence: report it if it lasted ``within``, then restart the clock."""
     found = []
     for hit in verdicts.sightings:
@@ -112,7 +128,12 @@ def _silences_before(rule: Rule, verdicts: Verdicts,
     return found
 
 
-def _silences_at(rule: Rule, seen: Mapping[str, tuple[GroupValues, datetime | None]],
-                 start: datetime, end: datetime) -> list[RuleMatch]:
-    return silent_groups(rule, [Sighting(print_, group, start, last)
-                           for print_, (group, last) in seen.items()], end)
+def _silences_at(
+    rule: Rule,
+    seen: Mapping[str, tuple[GroupValues, datetime | None]],
+    start: datetime,
+    end: datetime,
+) -> list[RuleMatch]:
+    return silent_groups(
+        rule, [Sighting(print_, group, start, last) for print_, (group, last) in seen.items()], end
+    )

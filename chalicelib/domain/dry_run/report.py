@@ -43,10 +43,15 @@ class WouldBeAlert:
 
     def as_dict(self) -> dict[str, Any]:
         facts = self.facts
-        return {"fingerprint": self.fingerprint, "group": dict(facts.group),
-                "opened_at": json_value(facts.first_at), "last_match_at": json_value(facts.last_at),
-                "matches": facts.count, "observed": facts.observed,
-                "notification": self.notification.as_dict()}
+        return {
+            "fingerprint": self.fingerprint,
+            "group": dict(facts.group),
+            "opened_at": json_value(facts.first_at),
+            "last_match_at": json_value(facts.last_at),
+            "matches": facts.count,
+            "observed": facts.observed,
+            "notification": self.notification.as_dict(),
+        }
 
 
 def would_be_alerts(replay: Replay) -> list[WouldBeAlert]:
@@ -68,8 +73,9 @@ def _alert(rule: Rule, run: list[RuleMatch], replay: Replay) -> WouldBeAlert:
     first = run[0]
     sample = replay.samples.get((first.source or "", first.event_id or ""))
     observed = max((one.observed for one in run if one.observed is not None), default=None)
-    facts = AlertFacts(first.group, len(run), first.occurred_at, run[-1].occurred_at, observed,
-                       sample)
+    facts = AlertFacts(
+        first.group, len(run), first.occurred_at, run[-1].occurred_at, observed, sample
+    )
     return WouldBeAlert(first.fingerprint, facts, notification(rule, facts))
 
 
@@ -79,32 +85,54 @@ def fires_per_day(matches: list[RuleMatch]) -> dict[str, int]:
     return dict(sorted(days.items()))
 
 
-def preview(replay: Replay, *, rejected: list[Detail], scanned: int, truncated: bool,
-            since: datetime | None, until: datetime | None) -> dict[str, Any]:
+def preview(
+    replay: Replay,
+    *,
+    rejected: list[Detail],
+    scanned: int,
+    truncated: bool,
+    since: datetime | None,
+    until: datetime | None,
+) -> dict[str, Any]:
     """The dry-run's answer: counts first, then the would-be alerts with their email text."""
     alerts = would_be_alerts(replay)
     rule = replay.rule
     return {
-        "rule": {"id": rule.id, "version": rule.version, "kind": rule.kind,
-                 "severity": rule.severity, "enabled": rule.enabled},
+        "rule": {
+            "id": rule.id,
+            "version": rule.version,
+            "kind": rule.kind,
+            "severity": rule.severity,
+            "enabled": rule.enabled,
+        },
         "range": {"since": json_value(since), "until": json_value(until)},
-        "events": {"scanned": scanned, "evaluated": replay.evaluated, "truncated": truncated,
-                   "rejected": [detail.as_dict() for detail in rejected]},
+        "events": {
+            "scanned": scanned,
+            "evaluated": replay.evaluated,
+            "truncated": truncated,
+            "rejected": [detail.as_dict() for detail in rejected],
+        },
         "matched": len(replay.matches),
         "alerts_opened": len(alerts),
         "fires_per_day": fires_per_day(replay.matches),
         "alerts": [alert.as_dict() for alert in alerts[:SHOWN_ALERTS]],
         "matches": [_match_view(one) for one in replay.matches[:SHOWN_MATCHES]],
-        "failures": [{"source": one.source, "event_id": one.event_id, "reason": one.reason}
-                     for one in replay.failures[:SHOWN_FAILURES]],
+        "failures": [
+            {"source": one.source, "event_id": one.event_id, "reason": one.reason}
+            for one in replay.failures[:SHOWN_FAILURES]
+        ],
         "failed": len(replay.failures),
         "stored": False,
     }
 
 
 def _match_view(match: RuleMatch) -> dict[str, Any]:
-    view = {"occurred_at": json_value(match.occurred_at), "group": dict(match.group),
-            "fingerprint": match.fingerprint, "observed": match.observed}
+    view = {
+        "occurred_at": json_value(match.occurred_at),
+        "group": dict(match.group),
+        "fingerprint": match.fingerprint,
+        "observed": match.observed,
+    }
     if match.event_id is not None:
         view["event"] = {"source": match.source, "id": match.event_id}
     return view

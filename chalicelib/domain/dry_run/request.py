@@ -31,16 +31,22 @@ class DryRunRequest:
 
 def parse_dry_run_request(payload: object, now: datetime) -> DryRunRequest:
     if not isinstance(payload, Mapping):
-        raise RequestError("a dry-run takes a JSON object",
-                           [Detail("expected {\"rule\": …, \"events\": […]} or "
-                                   "{\"rule_id\": …, \"since\": …, \"until\": …}")])
+        raise RequestError(
+            "a dry-run takes a JSON object",
+            [
+                Detail(
+                    'expected {"rule": …, "events": […]} or {"rule_id": …, "since": …, "until": …}'
+                )
+            ],
+        )
     problems = [Detail("unknown field", field=name) for name in payload if name not in FIELDS]
     rule_text, rule_id = _rule(payload, problems)
     events = _events(payload, problems)
     since, until = _range(payload, now, problems)
     if payload.get("events") is None and payload.get("since") is None and "until" not in payload:
-        problems.append(Detail("give either events (a list) or since (and optionally until)",
-                               field="events"))
+        problems.append(
+            Detail("give either events (a list) or since (and optionally until)", field="events")
+        )
     if events is not None and ("since" in payload or "until" in payload):
         problems.append(Detail("give either events or a time range, not both", field="since"))
     if problems:
@@ -51,13 +57,16 @@ def parse_dry_run_request(payload: object, now: datetime) -> DryRunRequest:
 def _rule(payload: Mapping[str, Any], problems: list[Detail]) -> tuple[str | None, str | None]:
     text, rule_id = payload.get("rule"), payload.get("rule_id")
     if (text is None) == (rule_id is None):
-        problems.append(Detail("give exactly one of rule (the YAML of a rule) and rule_id",
-                               field="rule"))
+        problems.append(
+            Detail("give exactly one of rule (the YAML of a rule) and rule_id", field="rule")
+        )
     for name, value in (("rule", text), ("rule_id", rule_id)):
         if value is not None and (not isinstance(value, str) or not value.strip()):
             problems.append(Detail("must be a non-empty string", field=name))
-    return (text if isinstance(text, str) else None,
-            rule_id.strip() if isinstance(rule_id, str) else None)
+    return (
+        text if isinstance(text, str) else None,
+        rule_id.strip() if isinstance(rule_id, str) else None,
+    )
 
 
 def _events(payload: Mapping[str, Any], problems: list[Detail]) -> list[Any] | None:
@@ -68,13 +77,18 @@ def _events(payload: Mapping[str, Any], problems: list[Detail]) -> list[Any] | N
         problems.append(Detail("must be a list of events", field="events"))
         return None
     if len(events) > MAX_LISTED_EVENTS:
-        problems.append(Detail(f"at most {MAX_LISTED_EVENTS} events; use a stored time range "
-                               "for more", field="events"))
+        problems.append(
+            Detail(
+                f"at most {MAX_LISTED_EVENTS} events; use a stored time range for more",
+                field="events",
+            )
+        )
     return events
 
 
-def _range(payload: Mapping[str, Any], now: datetime,
-           problems: list[Detail]) -> tuple[datetime | None, datetime | None]:
+def _range(
+    payload: Mapping[str, Any], now: datetime, problems: list[Detail]
+) -> tuple[datetime | None, datetime | None]:
     stamps: dict[str, datetime] = {}
     for name in ("since", "until"):
         if payload.get(name) is None:

@@ -42,8 +42,9 @@ def conform_event(event: Event, sources: SourceCatalog) -> Event | list[Detail]:
     return checked if isinstance(checked, list) else replace(event, data=checked)
 
 
-def conform_data(definition: SourceDefinition, data: Mapping[str, Any]
-                 ) -> dict[str, Any] | list[Detail]:
+def conform_data(
+    definition: SourceDefinition, data: Mapping[str, Any]
+) -> dict[str, Any] | list[Detail]:
     """``data`` with declared timestamps written in UTC and absent fields given their column's
     default (as an empty CSV cell would be); or every field that does not fit."""
     roles = {*definition.id_columns, definition.type_column, definition.occurred_at_column}
@@ -81,7 +82,9 @@ def _checked(column: ColumnSpec, value: object) -> object:
     if kind == "string":
         return value if isinstance(value, str) else Problem(f"must be a string, {_not(value)}")
     if kind == "boolean":
-        return value if isinstance(value, bool) else Problem(f"must be true or false, {_not(value)}")
+        return (
+            value if isinstance(value, bool) else Problem(f"must be true or false, {_not(value)}")
+        )
     if kind in ("integer", "number"):
         return _number(kind, value)
     if kind == "timestamp":
@@ -94,8 +97,9 @@ def _checked(column: ColumnSpec, value: object) -> object:
 
 def _number(kind: str, value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return Problem(f"must be {'an integer' if kind == 'integer' else 'a number'}, "
-                       f"{_not(value)}")
+        return Problem(
+            f"must be {'an integer' if kind == 'integer' else 'a number'}, {_not(value)}"
+        )
     if kind == "integer" and not isinstance(value, int):
         if not value.is_integer():
             return Problem(f"must be an integer, not {value!r}")

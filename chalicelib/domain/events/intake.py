@@ -65,7 +65,7 @@ def extract_items(payload: object, limits: Limits) -> list[Any]:
     """One event, or ``{"events": [...]}``: the items in order, or why the shape is wrong."""
     if not isinstance(payload, dict):
         raise MalformedBody(
-            "the body must be a JSON object: one event, or {\"events\": [...]}",
+            'the body must be a JSON object: one event, or {"events": [...]}',
             [Detail("expected an object", field="$")],
         )
     if "events" not in payload:
@@ -79,7 +79,8 @@ def extract_items(payload: object, limits: Limits) -> list[Any]:
         )
     if not isinstance(items, list) or not items:
         raise MalformedBody(
-            "'events' must be a non-empty array", [Detail("expected a non-empty array", field="events")]
+            "'events' must be a non-empty array",
+            [Detail("expected a non-empty array", field="events")],
         )
     if len(items) > limits.max_batch_events:
         raise PayloadTooLarge(
@@ -132,6 +133,8 @@ def settle(plan: IntakePlan, queued: set[int], failures: dict[int, str]) -> list
         else:
             reason = failures.get(admission.index, "the queue did not confirm it")
             results.append(
-                replace(base, status=ItemStatus.NOT_QUEUED, errors=(Detail(f"{reason}; send again"),))
+                replace(
+                    base, status=ItemStatus.NOT_QUEUED, errors=(Detail(f"{reason}; send again"),)
+                )
             )
     return sorted(results, key=lambda result: result.index)

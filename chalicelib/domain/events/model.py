@@ -60,6 +60,7 @@ class Limits:
 MAX_FIELD_NAME_CHARS = 128
 SHOWN_SHAPE_PROBLEMS = 10  # a hostile item could have thousands; the first ten say enough
 
+
 @dataclass(frozen=True)
 class Event:
     """A validated, normalized event: strings trimmed, times in UTC, ``source`` lower case."""
@@ -122,27 +123,40 @@ def shape_problems(data: Mapping[str, Any], limits: Limits) -> list[Detail]:
     while pending and len(problems) < SHOWN_SHAPE_PROBLEMS:
         path, value, depth = pending.pop()
         if isinstance(value, str) and len(value) > limits.max_string_chars:
-            problems.append(Detail(f"is {len(value)} characters; the limit is "
-                                   f"{limits.max_string_chars}", field=path))
+            problems.append(
+                Detail(
+                    f"is {len(value)} characters; the limit is {limits.max_string_chars}",
+                    field=path,
+                )
+            )
         if not isinstance(value, dict | list):
             continue
         if depth >= limits.max_depth:
             problems.append(Detail(f"nests deeper than {limits.max_depth} levels", field=path))
             continue
         if isinstance(value, list):
-            pending.extend((f"{path}[{index}]", inner, depth + 1)
-                           for index, inner in reversed(list(enumerate(value))))
+            pending.extend(
+                (f"{path}[{index}]", inner, depth + 1)
+                for index, inner in reversed(list(enumerate(value)))
+            )
             continue
         names += len(value)
         for name in value:
             if len(name) > MAX_FIELD_NAME_CHARS:
-                problems.append(Detail(f"a field name is longer than {MAX_FIELD_NAME_CHARS} "
-                                       "characters", field=path, value=name[:40] + "…"))
-        pending.extend((f"{path}.{name}", inner, depth + 1)
-                       for name, inner in reversed(list(value.items())))
+                problems.append(
+                    Detail(
+                        f"a field name is longer than {MAX_FIELD_NAME_CHARS} characters",
+                        field=path,
+                        value=name[:40] + "…",
+                    )
+                )
+        pending.extend(
+            (f"{path}.{name}", inner, depth + 1) for name, inner in reversed(list(value.items()))
+        )
     if names > limits.max_fields:
-        problems.append(Detail(f"has {names} fields; the limit is {limits.max_fields}",
-                               field="data"))
+        problems.append(
+            Detail(f"has {names} fields; the limit is {limits.max_fields}", field="data")
+        )
     return problems[:SHOWN_SHAPE_PROBLEMS]
 
 
@@ -177,7 +191,9 @@ def _event_id(value: object, problems: list[Detail]) -> str | None:
     text = str(value).strip()
     if not text or len(text) > MAX_EVENT_ID_LENGTH or not text.isprintable():
         problems.append(
-            Detail(f"must be 1 to {MAX_EVENT_ID_LENGTH} printable characters", field="id", value=value)
+            Detail(
+                f"must be 1 to {MAX_EVENT_ID_LENGTH} printable characters", field="id", value=value
+            )
         )
         return None
     return text
@@ -191,7 +207,9 @@ def _timestamp(value: object, received_at: datetime, problems: list[Detail]) -> 
         problems.append(Detail(parsed, field="occurred_at", value=value))
         return None
     if parsed > received_at + FUTURE_TOLERANCE:
-        problems.append(Detail("is more than a day in the future", field="occurred_at", value=value))
+        problems.append(
+            Detail("is more than a day in the future", field="occurred_at", value=value)
+        )
         return None
     if parsed < EARLIEST:
         problems.append(Detail("is before 1970", field="occurred_at", value=value))
@@ -211,4 +229,3 @@ def trim_strings(value: Any) -> Any:
     if isinstance(value, list):
         return [trim_strings(inner) for inner in value]
     return value
-

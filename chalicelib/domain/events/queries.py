@@ -82,11 +82,19 @@ class EventPage:
     next_cursor: str | None
 
 
-def parse_event_query(params: Mapping[str, str], *, default_limit: int, max_limit: int) -> EventQuery:
+def parse_event_query(
+    params: Mapping[str, str], *, default_limit: int, max_limit: int
+) -> EventQuery:
     """Query-string parameters to a query; every bad parameter is reported at once."""
     problems: list[Detail] = []
-    since, until, limit, after = page_window(params, QUERY_PARAMETERS, Cursor.decode, problems,
-                                             default_limit=default_limit, max_limit=max_limit)
+    since, until, limit, after = page_window(
+        params,
+        QUERY_PARAMETERS,
+        Cursor.decode,
+        problems,
+        default_limit=default_limit,
+        max_limit=max_limit,
+    )
     source = _matching(params, SOURCE, problems)
     event_type = _matching(params, TYPE, problems)
     if problems:
@@ -97,4 +105,3 @@ def parse_event_query(params: Mapping[str, str], *, default_limit: int, max_limi
 def _matching(params: Mapping[str, str], field: NamedField, problems: list[Detail]) -> str | None:
     value = params.get(field.name)
     return None if value is None else field.normalize(value, problems)
-

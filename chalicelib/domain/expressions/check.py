@@ -55,8 +55,9 @@ class Checked:
     types: dict[int, str]
 
 
-def check(tree: ast.Expression, locator: Locator,
-          field_types: dict[str, str]) -> Checked | list[ExpressionProblem]:
+def check(
+    tree: ast.Expression, locator: Locator, field_types: dict[str, str]
+) -> Checked | list[ExpressionProblem]:
     checker = _Checker(locator, field_types)
     result_type = checker.type_of(tree.body)
     return checker.problems or Checked(result_type, checker.uses, checker.types)
@@ -70,10 +71,18 @@ class _Checker:
         self.uses: Counter[str] = Counter()
         self.types: dict[int, str] = {}
         self._handlers: dict[type[ast.AST], Callable[[Any], str]] = {
-            ast.Name: self._name, ast.BoolOp: self._bool_op, ast.UnaryOp: self._unary,
-            ast.BinOp: self._binary, ast.Compare: self._compare, ast.IfExp: self._if,
-            ast.Call: self._call, ast.Subscript: self._subscript, ast.List: self._collection,
-            ast.Tuple: self._collection, ast.Set: self._collection}
+            ast.Name: self._name,
+            ast.BoolOp: self._bool_op,
+            ast.UnaryOp: self._unary,
+            ast.BinOp: self._binary,
+            ast.Compare: self._compare,
+            ast.IfExp: self._if,
+            ast.Call: self._call,
+            ast.Subscript: self._subscript,
+            ast.List: self._collection,
+            ast.Tuple: self._collection,
+            ast.Set: self._collection,
+        }
 
     def refuse(self, node: ast.AST, message: str) -> str:
         self.problems.append(self.locator.problem(node, message))
@@ -93,13 +102,17 @@ class _Checker:
     def _name(self, node: ast.Name) -> str:
         name = node.id
         if name.startswith("_"):
-            return self.refuse(node, f"names starting with '_' are not allowed "
-                                     f"('{shortened(name)}')")
+            return self.refuse(
+                node, f"names starting with '_' are not allowed ('{shortened(name)}')"
+            )
         written = self.locator.written(node)
         if written != name:
-            return self.refuse(node, f"'{shortened(written)}' uses characters that only look "
-                                     f"like '{shortened(name)}'; write names in plain "
-                                     "characters")
+            return self.refuse(
+                node,
+                f"'{shortened(written)}' uses characters that only look "
+                f"like '{shortened(name)}'; write names in plain "
+                "characters",
+            )
         declared = self.field_types.get(name)
         if declared is None:
             return self.refuse(node, unknown_field(name, self.field_types))
@@ -133,16 +146,21 @@ class _Checker:
 
     def _compare(self, node: ast.Compare) -> str:
         operands = [node.left, *node.comparators]
-        types = [self._operand(operand, index > 0 and isinstance(
-            node.ops[index - 1], ast.In | ast.NotIn)) for index, operand in enumerate(operands)]
+        types = [
+            self._operand(
+                operand, index > 0 and isinstance(node.ops[index - 1], ast.In | ast.NotIn)
+            )
+            for index, operand in enumerate(operands)
+        ]
         for index, op in enumerate(node.ops):
             symbol = COMPARISONS.get(type(op))
             left, right = operands[index], operands[index + 1]
             if symbol is None:
                 problem: str | None = refusal(op)
             elif symbol in ("in", "not in"):
-                problem = membership_problem(symbol, types[index], types[index + 1],
-                                             is_collection(right))
+                problem = membership_problem(
+                    symbol, types[index], types[index + 1], is_collection(right)
+                )
             else:
                 chained = len(node.ops) > 1
                 problem = comparison_problem(symbol, types[index], types[index + 1], chained)
@@ -162,14 +180,19 @@ class _Checker:
 
     def _items(self, node: ast.List | ast.Tuple | ast.Set) -> list[str]:
         if len(node.elts) > MAX_ITEMS:
-            self.refuse(node, f"a list has at most {MAX_ITEMS:,} items; this one has "
-                              f"{len(node.elts):,}")
+            self.refuse(
+                node, f"a list has at most {MAX_ITEMS:,} items; this one has {len(node.elts):,}"
+            )
             return ["any"]
         types = []
         for element in node.elts:
             if literal_of(element) is NOT_LITERAL:
-                types.append(self.refuse(element, "a list may hold only literals: numbers, "
-                                                  "strings, true, false and null"))
+                types.append(
+                    self.refuse(
+                        element,
+                        "a list may hold only literals: numbers, strings, true, false and null",
+                    )
+                )
             else:
                 types.append(self.type_of(element))
         return types or ["any"]
@@ -184,13 +207,17 @@ class _Checker:
         if isinstance(node.slice, ast.Slice):
             return self.refuse(node.slice, "slices ('a:b') are not allowed")
         if key is NOT_LITERAL or type(key) not in (str, int):
-            return self.refuse(node.slice, "a subscript must be a constant: a string key for a "
-                                           "mapping or an integer index for a list")
+            return self.refuse(
+                node.slice,
+                "a subscript must be a constant: a string key for a "
+                "mapping or an integer index for a list",
+            )
         problem = literal_problem(key)
         if problem:
             return self.refuse(node.slice, problem)
-        wanted, key_kind = ("mapping", "a string key") if type(key) is str else (
-            "list", "an integer index")
+        wanted, key_kind = (
+            ("mapping", "a string key") if type(key) is str else ("list", "an integer index")
+        )
         if container not in (wanted, "any"):
             return self.refuse(node, f"cannot look up {key_kind} in {article(container)}")
         return "any"
@@ -208,18 +235,24 @@ class _Checker:
     def _function(self, node: ast.Call) -> FunctionSpec | None:
         if isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS:
             return FUNCTIONS[node.func.id]
-        self.refuse(node.func, refusal(node.func) if isinstance(node.func, ast.Attribute)
-                    else not_callable(node.func))
+        self.refuse(
+            node.func,
+            refusal(node.func) if isinstance(node.func, ast.Attribute) else not_callable(node.func),
+        )
         return None
 
     def _arguments(self, node: ast.Call, spec: FunctionSpec) -> str:
         count, most = len(node.args), None if spec.variadic else len(spec.params)
         if count < spec.required or (most is not None and count > most):
-            expected = (f"at least {spec.required}" if most is None else str(spec.required)
-                        if most == spec.required else f"{spec.required} or {most}")
+            expected = (
+                f"at least {spec.required}"
+                if most is None
+                else str(spec.required)
+                if most == spec.required
+                else f"{spec.required} or {most}"
+            )
             return self.refuse(node, f"{spec.usage} takes {expected} arguments, not {count}")
-        types = [self._argument(spec, index, argument) for index, argument in
-                 enumerate(node.args)]
+        types = [self._argument(spec, index, argument) for index, argument in enumerate(node.args)]
         if spec.result == "unify":
             return unify(types)
         if spec.result == "rounded":
@@ -241,6 +274,6 @@ class _Checker:
         if kind in accepted or kind in _ACCEPTED_ANYWHERE:
             return kind
         wanted = " or ".join(sorted(accepted)) if len(accepted) < 4 else "a value"
-        return self.refuse(argument, f"{spec.usage}: argument {index + 1} must be {wanted}, "
-                                     f"not {kind}")
-
+        return self.refuse(
+            argument, f"{spec.usage}: argument {index + 1} must be {wanted}, not {kind}"
+        )

@@ -45,9 +45,15 @@ from chalicelib.domain.expressions.plan import Key, Plan, Regions, plan
 Evaluate = Callable[[Mapping[str, object], datetime], object]
 
 HELPERS: dict[str, object] = {
-    "_add": runtime.add, "_subtract": runtime.subtract, "_multiply": runtime.multiply,
-    "_divide": runtime.divide, "_floor_divide": runtime.floor_divide, "_modulo": runtime.modulo,
-    "_negate": runtime.negate, "_plus": runtime.plus, "_item": runtime.item,
+    "_add": runtime.add,
+    "_subtract": runtime.subtract,
+    "_multiply": runtime.multiply,
+    "_divide": runtime.divide,
+    "_floor_divide": runtime.floor_divide,
+    "_modulo": runtime.modulo,
+    "_negate": runtime.negate,
+    "_plus": runtime.plus,
+    "_item": runtime.item,
     **{f"_fn_{name}": spec.helper for name, spec in FUNCTIONS.items() if spec.helper},
     **inline.NAMESPACE,
 }
@@ -82,10 +88,18 @@ class _Generator:
         self.constants: dict[str, object] = {}
         self.temporaries = 0
         self._handlers: dict[type[ast.AST], Callable[[Any], Code]] = {
-            ast.Name: self._name, ast.BoolOp: self._bool_op, ast.UnaryOp: self._unary,
-            ast.BinOp: self._binary, ast.Compare: self._compare, ast.IfExp: self._if,
-            ast.Call: self._call, ast.Subscript: self._subscript, ast.List: self._list,
-            ast.Tuple: self._list, ast.Set: self._list}
+            ast.Name: self._name,
+            ast.BoolOp: self._bool_op,
+            ast.UnaryOp: self._unary,
+            ast.BinOp: self._binary,
+            ast.Compare: self._compare,
+            ast.IfExp: self._if,
+            ast.Call: self._call,
+            ast.Subscript: self._subscript,
+            ast.List: self._list,
+            ast.Tuple: self._list,
+            ast.Set: self._list,
+        }
 
     def temporary(self) -> str:
         self.temporaries += 1
@@ -104,8 +118,9 @@ class _Generator:
         value = literal_of(node)
         if value is not NOT_LITERAL:
             text = source_literal(value)
-            return Code(text, text, nullable=value is None, boolean=isinstance(value, bool),
-                         literal=value)
+            return Code(
+                text, text, nullable=value is None, boolean=isinstance(value, bool), literal=value
+            )
         return self._handlers[type(node)](node)
 
     def shared(self, key: Key, prefix: str, make: Callable[[], Code]) -> Code:
@@ -123,8 +138,9 @@ class _Generator:
             return make()
         code, local = make(), self.local(prefix)
         self.values[key] = Code(local, local, nullable=code.nullable, boolean=code.boolean)
-        return Code(f"({local} := {code.text})", local, nullable=code.nullable,
-                    boolean=code.boolean)
+        return Code(
+            f"({local} := {code.text})", local, nullable=code.nullable, boolean=code.boolean
+        )
 
     def _name(self, node: ast.Name) -> Code:
         return self.shared(("field", node.id), "_f", lambda: Code(f"_e.get({node.id!r})"))
@@ -157,9 +173,11 @@ class _Generator:
             body = self.code(node.body)
         with self.regions.branch():
             orelse = self.code(node.orelse)
-        return Code(f"({body.text} if {test.text} else {orelse.text})",
-                     nullable=body.nullable or orelse.nullable,
-                     boolean=body.boolean and orelse.boolean)
+        return Code(
+            f"({body.text} if {test.text} else {orelse.text})",
+            nullable=body.nullable or orelse.nullable,
+            boolean=body.boolean and orelse.boolean,
+        )
 
     def _subscript(self, node: ast.Subscript) -> Code:
         container = self.code(node.value)
@@ -171,12 +189,18 @@ class _Generator:
 
     def _compare(self, node: ast.Compare) -> Code:
         operands = [node.left, *node.comparators]
-        members = [index > 0 and isinstance(node.ops[index - 1], ast.In | ast.NotIn)
-                   and is_collection(operand) for index, operand in enumerate(operands)]
+        members = [
+            index > 0
+            and isinstance(node.ops[index - 1], ast.In | ast.NotIn)
+            and is_collection(operand)
+            for index, operand in enumerate(operands)
+        ]
         first = self._operand(operands[0], members[0])
         with self.regions.branch():
-            rest = [self._operand(operand, member) for operand, member in
-                    zip(operands[1:], members[1:], strict=True)]
+            rest = [
+                self._operand(operand, member)
+                for operand, member in zip(operands[1:], members[1:], strict=True)
+            ]
         if self.surveying:  # its operands are all it needs; the text is thrown away
             return Code("_")
         symbols = [COMPARISONS[type(op)] for op in node.ops]
@@ -191,11 +215,16 @@ class _Generator:
 
     def _call(self, node: ast.Call) -> Code:
         name = cast(ast.Name, node.func).id
-        if name in _NOT_SHARED or not all(isinstance(argument, ast.Name | ast.Constant)
-                                          for argument in node.args):
+        if name in _NOT_SHARED or not all(
+            isinstance(argument, ast.Name | ast.Constant) for argument in node.args
+        ):
             return self._call_code(node)
-        arguments = ", ".join(argument.id if isinstance(argument, ast.Name) else
-                              repr(cast(ast.Constant, argument).value) for argument in node.args)
+        arguments = ", ".join(
+            argument.id
+            if isinstance(argument, ast.Name)
+            else repr(cast(ast.Constant, argument).value)
+            for argument in node.args
+        )
         return self.shared(("call", f"{name}({arguments})"), "_c", lambda: self._call_code(node))
 
     def _call_code(self, node: ast.Call) -> Code:
@@ -209,15 +238,17 @@ class _Generator:
         if fast is not None:
             return fast
         arguments = ", ".join(code.text for code in codes)
-        return Code(f"_fn_{spec.name}({arguments})", nullable=not spec.predicate,
-                     boolean=spec.predicate)
+        return Code(
+            f"_fn_{spec.name}({arguments})", nullable=not spec.predicate, boolean=spec.predicate
+        )
 
     def _constant_call(self, spec: FunctionSpec, node: ast.Call) -> Code:
         index = cast(int, spec.constant)
         prepared = prepare_constant(spec.name, literal_of(node.args[index]))
         if spec.name == "matches":
-            return inline.matches(self.code(node.args[0]), cast(Pattern, prepared),
-                                  self.constant, self.temporary)
+            return inline.matches(
+                self.code(node.args[0]), cast(Pattern, prepared), self.constant, self.temporary
+            )
         name = self.constant(prepared)
         if spec.name == "ago":
             return Code(f"(_now - {name})", nullable=False)
@@ -230,11 +261,17 @@ class _Generator:
         Null literals drop out (Python warns about ``None is not None``).
         """
         values = [literal_of(argument) for argument in arguments]
-        last = next((index for index, value in enumerate(values)
-                     if value is not NOT_LITERAL and value is not None), len(values) - 1)
+        last = next(
+            (
+                index
+                for index, value in enumerate(values)
+                if value is not NOT_LITERAL and value is not None
+            ),
+            len(values) - 1,
+        )
         first = self.code(arguments[0])
         with self.regions.branch():
-            codes = [first, *(self.code(argument) for argument in arguments[1:last + 1])]
+            codes = [first, *(self.code(argument) for argument in arguments[1 : last + 1])]
         codes = [code for code in codes if code.literal is not None] or [codes[-1]]
         text = codes[-1].text
         for code in reversed(codes[:-1]):

@@ -65,8 +65,10 @@ def compare(codes: list[Code], symbols: list[str], temporary: Callable[[], str])
         terms.extend(_pair(codes, index, symbol, checked))
     uses = Counter(operand for _, operands in terms for operand in operands)
     held = [Held(code, uses[index], temporary) for index, code in enumerate(codes)]
-    texts = [template.format(*(held[operand].take() for operand in operands))
-             for template, operands in terms]
+    texts = [
+        template.format(*(held[operand].take() for operand in operands))
+        for template, operands in terms
+    ]
     return Code("(" + " and ".join(texts) + ")", nullable=False, boolean=True)
 
 
@@ -78,7 +80,7 @@ def _pair(codes: list[Code], left: int, symbol: str, checked: set[int]) -> list[
     if a.literal is None or b.literal is None:
         tested = right if a.literal is None else left
         if codes[tested].literal is not NOT_LITERAL:  # a literal that is not null; Python warns
-            return [(str(symbol == "!="), ())]        # about `'a' is None`, so answer here
+            return [(str(symbol == "!="), ())]  # about `'a' is None`, so answer here
         return [("{} is None" if symbol == "==" else "{} is not None", (tested,))]
     terms: list[_Term] = []
     if isinstance(b.literal, frozenset):

@@ -25,8 +25,15 @@ from chalicelib.domain.expressions.failures import EVALUATION_ERRORS, describe_f
 from chalicelib.domain.expressions.parse import parse
 from chalicelib.domain.expressions.types import VALUE_TYPES, EvaluationError, ExpressionProblem
 
-__all__ = ["EVALUATION_ERRORS", "VALUE_TYPES", "CompiledExpression", "EvaluationError",
-           "ExpressionProblem", "compile_expression", "describe_failure"]
+__all__ = [
+    "EVALUATION_ERRORS",
+    "VALUE_TYPES",
+    "CompiledExpression",
+    "EvaluationError",
+    "ExpressionProblem",
+    "compile_expression",
+    "describe_failure",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,8 +51,9 @@ class CompiledExpression:
     evaluate: Callable[[Mapping[str, object], datetime], object]
 
 
-def compile_expression(text: str, field_types: Mapping[str, str]
-                       ) -> CompiledExpression | list[ExpressionProblem]:
+def compile_expression(
+    text: str, field_types: Mapping[str, str]
+) -> CompiledExpression | list[ExpressionProblem]:
     """``text`` compiled against fields of the given types, or all its problems, in order."""
     parsed = parse(text)
     if isinstance(parsed, list):

@@ -13,12 +13,28 @@ import re
 from chalicelib.domain.expressions.types import EvaluationError
 
 EVALUATION_ERRORS: tuple[type[BaseException], ...] = (
-    EvaluationError, TypeError, ValueError, ArithmeticError, LookupError, RecursionError)
+    EvaluationError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    LookupError,
+    RecursionError,
+)
 
-_PYTHON_TYPES = {"str": "a string", "int": "a number", "float": "a number", "bool": "a boolean",
-                 "NoneType": "null", "list": "a list", "tuple": "a list", "dict": "a mapping",
-                 "datetime.datetime": "a timestamp", "datetime.timedelta": "a duration",
-                 "datetime": "a timestamp", "timedelta": "a duration"}
+_PYTHON_TYPES = {
+    "str": "a string",
+    "int": "a number",
+    "float": "a number",
+    "bool": "a boolean",
+    "NoneType": "null",
+    "list": "a list",
+    "tuple": "a list",
+    "dict": "a mapping",
+    "datetime.datetime": "a timestamp",
+    "datetime.timedelta": "a duration",
+    "datetime": "a timestamp",
+    "timedelta": "a duration",
+}
 _ORDERING = re.compile(r"'(\S+)' not supported between instances of '([\w.]+)' and '([\w.]+)'")
 _IN_TEXT = re.compile(r"'in <string>' requires string as left operand, not ([\w.]+)")
 _NOT_CONTAINER = re.compile(r"argument of type '([\w.]+)' is not iterable")

@@ -27,8 +27,9 @@ from chalicelib.domain.expressions.types import NUMERIC, EvaluationError, articl
 MAX_ROUND_DIGITS = 18
 TEXT = frozenset({"string", "date"})
 TIMESTAMP = frozenset({"timestamp"})
-EVERYTHING = frozenset({"string", "integer", "number", "boolean", "timestamp", "date",
-                        "duration", "list", "mapping"})
+EVERYTHING = frozenset(
+    {"string", "integer", "number", "boolean", "timestamp", "date", "duration", "list", "mapping"}
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ def _text_function(name: str, method: Callable[[str], str]) -> Callable[[object]
         if type(value) is str:
             return method(value)
         raise EvaluationError(f"{name}() needs a string, not {article(kind_of(value))}")
+
     return apply
 
 
@@ -84,12 +86,15 @@ def _round(value: object, digits: object = _WHOLE) -> object:
     if digits is _WHOLE:
         return round(value)  # type: ignore[call-overload]
     if type(digits) is not int or abs(digits) > MAX_ROUND_DIGITS:
-        raise EvaluationError(f"round() digits must be an integer from -{MAX_ROUND_DIGITS} "
-                              f"to {MAX_ROUND_DIGITS}")
+        raise EvaluationError(
+            f"round() digits must be an integer from -{MAX_ROUND_DIGITS} to {MAX_ROUND_DIGITS}"
+        )
     return round(value, digits)  # type: ignore[call-overload]
 
 
-def _timestamp_function(name: str, read: Callable[[datetime], object]) -> Callable[[object], object]:
+def _timestamp_function(
+    name: str, read: Callable[[datetime], object]
+) -> Callable[[object], object]:
     def apply(value: object) -> object:
         if type(value) is datetime and value.tzinfo is UTC:  # the engine's own timestamps
             return read(value)
@@ -98,6 +103,7 @@ def _timestamp_function(name: str, read: Callable[[datetime], object]) -> Callab
         if isinstance(value, datetime):
             return read(utc(value))
         raise EvaluationError(f"{name}() needs a timestamp, not {article(kind_of(value))}")
+
     return apply
 
 
@@ -134,8 +140,15 @@ def prepare_constant(name: str, value: object) -> object | str:
 _ANY_TEXT = frozenset({"string", "list", "mapping"})
 _DURATION = frozenset({"string", "integer"})
 _SPECS = (
-    FunctionSpec("matches", 'matches(text, "pattern")', (TEXT, frozenset({"string"})), 2,
-                 "boolean", predicate=True, constant=1),
+    FunctionSpec(
+        "matches",
+        'matches(text, "pattern")',
+        (TEXT, frozenset({"string"})),
+        2,
+        "boolean",
+        predicate=True,
+        constant=1,
+    ),
     FunctionSpec("ago", 'ago("5m")', (_DURATION,), 1, "timestamp", constant=0),
     FunctionSpec("duration", 'duration("5m")', (_DURATION,), 1, "duration", constant=0),
     FunctionSpec("lower", "lower(text)", (TEXT,), 1, "string", _text_function("lower", str.lower)),
@@ -143,21 +156,56 @@ _SPECS = (
     FunctionSpec("trim", "trim(text)", (TEXT,), 1, "string", _text_function("trim", str.strip)),
     FunctionSpec("len", "len(text, list or mapping)", (_ANY_TEXT,), 1, "integer", _length),
     FunctionSpec("abs", "abs(number)", (NUMERIC,), 1, "same", _absolute),
-    FunctionSpec("round", "round(number, digits)", (NUMERIC, frozenset({"integer"})), 1,
-                 "rounded", _round),
-    FunctionSpec("startswith", "startswith(text, prefix)", (TEXT, TEXT), 2, "boolean",
-                 _startswith, predicate=True),
-    FunctionSpec("endswith", "endswith(text, suffix)", (TEXT, TEXT), 2, "boolean", _endswith,
-                 predicate=True),
-    FunctionSpec("contains", "contains(text or list, item)", (_ANY_TEXT, EVERYTHING), 2,
-                 "boolean", _contains, predicate=True),
-    FunctionSpec("coalesce", "coalesce(value, other, ...)", (EVERYTHING,), 2, "unify",
-                 variadic=True),
-    FunctionSpec("hour", "hour(timestamp)", (TIMESTAMP,), 1, "integer",
-                 _timestamp_function("hour", lambda moment: moment.hour)),
-    FunctionSpec("weekday", "weekday(timestamp)", (TIMESTAMP,), 1, "integer",
-                 _timestamp_function("weekday", lambda moment: moment.weekday())),
-    FunctionSpec("date", "date(timestamp)", (TIMESTAMP,), 1, "date",
-                 _timestamp_function("date", lambda moment: moment.date().isoformat())),
+    FunctionSpec(
+        "round", "round(number, digits)", (NUMERIC, frozenset({"integer"})), 1, "rounded", _round
+    ),
+    FunctionSpec(
+        "startswith",
+        "startswith(text, prefix)",
+        (TEXT, TEXT),
+        2,
+        "boolean",
+        _startswith,
+        predicate=True,
+    ),
+    FunctionSpec(
+        "endswith", "endswith(text, suffix)", (TEXT, TEXT), 2, "boolean", _endswith, predicate=True
+    ),
+    FunctionSpec(
+        "contains",
+        "contains(text or list, item)",
+        (_ANY_TEXT, EVERYTHING),
+        2,
+        "boolean",
+        _contains,
+        predicate=True,
+    ),
+    FunctionSpec(
+        "coalesce", "coalesce(value, other, ...)", (EVERYTHING,), 2, "unify", variadic=True
+    ),
+    FunctionSpec(
+        "hour",
+        "hour(timestamp)",
+        (TIMESTAMP,),
+        1,
+        "integer",
+        _timestamp_function("hour", lambda moment: moment.hour),
+    ),
+    FunctionSpec(
+        "weekday",
+        "weekday(timestamp)",
+        (TIMESTAMP,),
+        1,
+        "integer",
+        _timestamp_function("weekday", lambda moment: moment.weekday()),
+    ),
+    FunctionSpec(
+        "date",
+        "date(timestamp)",
+        (TIMESTAMP,),
+        1,
+        "date",
+        _timestamp_function("date", lambda moment: moment.date().isoformat()),
+    ),
 )
 FUNCTIONS: dict[str, FunctionSpec] = {spec.name: spec for spec in _SPECS}

@@ -27,18 +27,34 @@ from chalicelib.domain.expressions.compare import Code, Held
 from chalicelib.domain.expressions.literals import NOT_LITERAL, source_literal
 from chalicelib.domain.expressions.patterns import Pattern
 
-NAMESPACE: dict[str, object] = {"_type": type, "_str": str, "_int": int, "_float": float,
-                                "_datetime": datetime, "_UTC": UTC}
-ARITHMETIC_HELPERS = {"+": "_add", "-": "_subtract", "*": "_multiply", "/": "_divide",
-                      "//": "_floor_divide", "%": "_modulo"}
+NAMESPACE: dict[str, object] = {
+    "_type": type,
+    "_str": str,
+    "_int": int,
+    "_float": float,
+    "_datetime": datetime,
+    "_UTC": UTC,
+}
+ARITHMETIC_HELPERS = {
+    "+": "_add",
+    "-": "_subtract",
+    "*": "_multiply",
+    "/": "_divide",
+    "//": "_floor_divide",
+    "%": "_modulo",
+}
 _INLINE_ARITHMETIC = frozenset("+-*/")
 # the run-time type a value of a static type most likely has; "any" is most often a number
 _LIKELY = {"number": "_float", "integer": "_int", "any": "_float"}
 _READS = {"hour": ".hour", "weekday": ".weekday()", "date": ".date().isoformat()"}
 _TEXT_METHODS = {"lower": ".lower()", "upper": ".upper()", "trim": ".strip()"}
 _AFFIXES = {"startswith": "startswith", "endswith": "endswith"}
-_PLAIN_TESTS = {"prefix": "{0}.startswith({1})", "suffix": "{0}.endswith({1})",
-                "whole": "{0} == {1}", "substring": "{1} in {0}"}
+_PLAIN_TESTS = {
+    "prefix": "{0}.startswith({1})",
+    "suffix": "{0}.endswith({1})",
+    "whole": "{0} == {1}",
+    "substring": "{1} in {0}",
+}
 
 Temporary = Callable[[], str]
 
@@ -53,18 +69,27 @@ def _likely_type(code: Code, static: str) -> tuple[str, bool] | None:
     return None if kind is None else (kind, False)
 
 
-def arithmetic(op: str, left: Code, right: Code, types: tuple[str, str],
-               temporary: Temporary) -> Code:
+def arithmetic(
+    op: str, left: Code, right: Code, types: tuple[str, str], temporary: Temporary
+) -> Code:
     """``left op right``: inline for two numbers (not ``int * int``), else the helper."""
     helper = ARITHMETIC_HELPERS[op]
     likely = _likely_type(left, types[0]), _likely_type(right, types[1])
     first, second = likely
-    if (op not in _INLINE_ARITHMETIC or first is None or second is None
-            or (op == "*" and first[0] == second[0] == "_int") or not (first[1] or second[1])):
+    if (
+        op not in _INLINE_ARITHMETIC
+        or first is None
+        or second is None
+        or (op == "*" and first[0] == second[0] == "_int")
+        or not (first[1] or second[1])
+    ):
         return Code(f"{helper}({left.text}, {right.text})")
     held = Held(left, 2, temporary), Held(right, 2, temporary)
-    tests = [(operand, kind) for operand, (kind, needed) in zip(held, (first, second),
-                                                                 strict=True) if needed]
+    tests = [
+        (operand, kind)
+        for operand, (kind, needed) in zip(held, (first, second), strict=True)
+        if needed
+    ]
     if len(tests) == 2 and first[0] == second[0]:
         test = f"_type({held[0].take()}) is _type({held[1].take()}) is {first[0]}"
     else:
@@ -83,8 +108,9 @@ def call(name: str, codes: list[Code], temporary: Temporary) -> Code | None:
         if name in _READS:
             test = f"_type({value}) is _datetime and {ref}.tzinfo is _UTC"
             return Code(f"({ref}{_READS[name]} if {test} else _fn_{name}({ref}))")
-        return Code(f"({ref}{_TEXT_METHODS[name]} if _type({value}) is _str "
-                    f"else _fn_{name}({ref}))")
+        return Code(
+            f"({ref}{_TEXT_METHODS[name]} if _type({value}) is _str else _fn_{name}({ref}))"
+        )
     if name in ("startswith", "endswith", "contains") and isinstance(codes[1].literal, str):
         return _predicate(name, codes[0], source_literal(codes[1].literal), temporary)
     return None
@@ -94,15 +120,17 @@ def _predicate(name: str, subject: Code, constant: str, temporary: Temporary) ->
     held = Held(subject, 2, temporary)
     value, ref = held.take(), held.take()
     if name == "contains":  # in a list or a mapping too: the helper knows how
-        text = f"({constant} in {ref} if _type({value}) is _str else _fn_contains({ref}, " \
-               f"{constant}))"
+        text = (
+            f"({constant} in {ref} if _type({value}) is _str else _fn_contains({ref}, {constant}))"
+        )
     else:
         text = f"(_type({value}) is _str and {ref}.{_AFFIXES[name]}({constant}))"
     return Code(text, nullable=False, boolean=True)
 
 
-def matches(subject: Code, pattern: Pattern, constant: Callable[[object], str],
-            temporary: Temporary) -> Code:
+def matches(
+    subject: Code, pattern: Pattern, constant: Callable[[object], str], temporary: Temporary
+) -> Code:
     """``matches(subject, pattern)``: a string method for plain text, else RE2's answer."""
     held = Held(subject, 2, temporary)
     value, ref = held.take(), held.take()

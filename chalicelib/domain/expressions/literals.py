@@ -22,8 +22,11 @@ def literal_of(node: ast.expr) -> object:
         return node.value
     if isinstance(node, ast.Name) and node.id in NAMED:
         return NAMED[node.id]
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd) and (
-            isinstance(node.operand, ast.Constant)):
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub | ast.UAdd)
+        and (isinstance(node.operand, ast.Constant))
+    ):
         value = node.operand.value
         if isinstance(value, int | float) and not isinstance(value, bool):
             return -value if isinstance(node.op, ast.USub) else value
@@ -47,8 +50,11 @@ def literal_problem(value: object) -> str | None:
     return _REFUSED.get(type(value), f"{type(value).__name__} literals are not allowed")
 
 
-_REFUSED = {bytes: "bytes literals are not allowed", complex: "complex numbers are not allowed",
-            type(Ellipsis): "'...' is not allowed"}
+_REFUSED = {
+    bytes: "bytes literals are not allowed",
+    complex: "complex numbers are not allowed",
+    type(Ellipsis): "'...' is not allowed",
+}
 
 
 def literal_type(value: object) -> str:

@@ -12,10 +12,23 @@ import ast
 from chalicelib.domain.expressions.types import article, can_equal, can_order
 
 ARITHMETIC: dict[type[ast.operator], str] = {
-    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+}
 COMPARISONS: dict[type[ast.cmpop], str] = {
-    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-    ast.In: "in", ast.NotIn: "not in"}
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
 _TEXT = frozenset({"string", "date", "any"})
 
 _REFUSALS: dict[type[ast.AST], str] = {
@@ -78,7 +91,11 @@ def membership_problem(op: str, item: str, container: str, literal_list: bool) -
     if container in ("list", "any"):
         return None
     if container in ("string", "date"):
-        return None if item in _TEXT else f"only text can be in {article(container)}, not {article(item)}"
+        return (
+            None
+            if item in _TEXT
+            else f"only text can be in {article(container)}, not {article(item)}"
+        )
     if container == "mapping":
         return None if item in _TEXT else f"mapping keys are strings, not {article(item)}"
     return f"'{op}' needs a list, a string or a mapping on its right, not {article(container)}"

@@ -28,11 +28,21 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 _COLLECTIONS = (ast.List, ast.Tuple, ast.Set)
 _MISMATCH = re.compile(r"does not match opening parenthesis '(.)'")
-_OUR_OPENING = re.compile(r"closing parenthesis '(.)' does not match opening parenthesis '\(' "
-                          r"on line 1$")
+_OUR_OPENING = re.compile(
+    r"closing parenthesis '(.)' does not match opening parenthesis '\(' "
+    r"on line 1$"
+)
 _LINE = re.compile(r"\bline (\d+)")  # Python's line numbers count our opening line
-_NOT_CODE = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE,
-                       tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT})
+_NOT_CODE = frozenset(
+    {
+        tokenize.COMMENT,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.ENDMARKER,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+    }
+)
 
 
 class Locator:
@@ -58,14 +68,17 @@ class Locator:
         if end_line != node.lineno:
             return ""
         line = self.lines[node.lineno - 2].encode()
-        return line[node.col_offset:end_column].decode(errors="replace")
+        return line[node.col_offset : end_column].decode(errors="replace")
 
 
 def parse(text: str) -> tuple[ast.Expression, Locator] | list[ExpressionProblem]:
     """The tree of ``text``, or every reason it cannot be one."""
     if len(text) > MAX_TEXT:
-        return [ExpressionProblem(f"the expression is {len(text):,} characters long; "
-                                  f"the limit is {MAX_TEXT:,}", 1, 1)]
+        return [
+            ExpressionProblem(
+                f"the expression is {len(text):,} characters long; the limit is {MAX_TEXT:,}", 1, 1
+            )
+        ]
     if not text.strip():
         return [ExpressionProblem("the expression is empty", 1, 1)]
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # Python ends lines at a lone \r too
@@ -127,13 +140,15 @@ def _oversized(tree: ast.Expression, locator: Locator) -> list[ExpressionProblem
         node, depth = stack.pop()
         count += 1
         if depth > MAX_DEPTH:
-            return [locator.problem(node, f"the expression is nested more than {MAX_DEPTH} "
-                                          "levels deep")]
+            return [
+                locator.problem(node, f"the expression is nested more than {MAX_DEPTH} levels deep")
+            ]
         children = [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
         if isinstance(node, _COLLECTIONS):
             count -= sum(isinstance(child, ast.Constant) for child in children)
         stack.extend((child, depth + 1) for child in children)
     if count > MAX_NODES:
-        return [ExpressionProblem(f"the expression has {count} parts; the limit is {MAX_NODES}",
-                                  1, 1)]
+        return [
+            ExpressionProblem(f"the expression has {count} parts; the limit is {MAX_NODES}", 1, 1)
+        ]
     return []

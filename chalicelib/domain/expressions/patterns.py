@@ -69,8 +69,12 @@ def _plain(pattern: str) -> tuple[str, str] | None:
             break
         characters.append(character)
         index += 1
-    kinds = {(True, True): "whole", (True, False): "prefix", (False, True): "suffix",
-             (False, False): "substring"}
+    kinds = {
+        (True, True): "whole",
+        (True, False): "prefix",
+        (False, True): "suffix",
+        (False, False): "substring",
+    }
     return kinds[start, end], "".join(characters)
 
 
@@ -79,6 +83,7 @@ def _public_search(compiled: object) -> Callable[[str], bool]:
 
     def found(text: str) -> bool:
         return search(text) is not None
+
     return found
 
 
@@ -96,8 +101,9 @@ def _direct_search(compiled: object) -> Callable[[str], bool] | None:
     try:
         direct = _bool_search(compiled)
         if _private_api_works() and all(
-                direct(probe) == (compiled.search(probe) is not None)  # type: ignore[attr-defined]
-                for probe in _PROBES):
+            direct(probe) == (compiled.search(probe) is not None)  # type: ignore[attr-defined]
+            for probe in _PROBES
+        ):
             return direct
     except (AttributeError, TypeError, IndexError, ValueError, re2.error):
         pass
@@ -112,6 +118,7 @@ def _bool_search(compiled: object) -> Callable[[str], bool]:
         encoded = text.encode()  # what search() does; a lone surrogate raises as it would there
         hit: bool = match(anchor, encoded, 0, len(encoded))[0][0] >= 0
         return hit
+
     return found
 
 

@@ -41,7 +41,7 @@ def plan(places: Mapping[Key, Sequence[Path]]) -> Plan:
         if len(paths) < 2:
             continue
         first = paths[0]
-        if all(path[:len(first)] == first for path in paths[1:]):
+        if all(path[: len(first)] == first for path in paths[1:]):
             bound.add(key)
         elif key[0] == "field":
             preloaded.add(key)

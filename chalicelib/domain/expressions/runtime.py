@@ -18,15 +18,17 @@ from chalicelib.domain.expressions.types import EvaluationError, article, kind_o
 MAX_INT_BITS = 128
 MAX_JOINED_TEXT = 100_000  # `a + a + a ...` on a long field would otherwise copy gigabytes
 _NUMBERS = frozenset({int, float})
-_ADDITIONS = frozenset({(str, str), (datetime, timedelta), (timedelta, datetime),
-                        (timedelta, timedelta)})
+_ADDITIONS = frozenset(
+    {(str, str), (datetime, timedelta), (timedelta, datetime), (timedelta, timedelta)}
+)
 _SUBTRACTIONS = frozenset({(datetime, timedelta), (datetime, datetime), (timedelta, timedelta)})
 _SIGNED = frozenset({int, float, timedelta})
 
 
 def refused(op: str, left: object, right: object) -> EvaluationError:
-    return EvaluationError(f"cannot apply '{op}' to {article(kind_of(left))} "
-                           f"and {article(kind_of(right))}")
+    return EvaluationError(
+        f"cannot apply '{op}' to {article(kind_of(left))} and {article(kind_of(right))}"
+    )
 
 
 def add(left: object, right: object) -> object:
@@ -104,8 +106,11 @@ def item(container: object, key: str | int) -> object:
     """``container[key]``, or null when the key is missing, out of range or of the wrong kind."""
     if isinstance(container, dict):
         return container.get(key)
-    if isinstance(container, list | tuple) and type(key) is int and (
-            -len(container) <= key < len(container)):
+    if (
+        isinstance(container, list | tuple)
+        and type(key) is int
+        and (-len(container) <= key < len(container))
+    ):
         return container[key]
     return None
 

@@ -11,14 +11,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-VALUE_TYPES = ("string", "integer", "number", "boolean", "timestamp", "date", "duration",
-               "list", "mapping", "null", "any")
+VALUE_TYPES = (
+    "string",
+    "integer",
+    "number",
+    "boolean",
+    "timestamp",
+    "date",
+    "duration",
+    "list",
+    "mapping",
+    "null",
+    "any",
+)
 NUMERIC = frozenset({"integer", "number"})
 
 # types that can be ordered against each other share a family; dates are ISO strings at run time,
 # so a date orders against a string too
-_ORDER_FAMILY = {"integer": "number", "number": "number", "string": "text", "date": "text",
-                 "timestamp": "timestamp", "duration": "duration"}
+_ORDER_FAMILY = {
+    "integer": "number",
+    "number": "number",
+    "string": "text",
+    "date": "text",
+    "timestamp": "timestamp",
+    "duration": "duration",
+}
 _EQUAL_FAMILY = {**_ORDER_FAMILY, "boolean": "boolean", "list": "list", "mapping": "mapping"}
 
 # arithmetic beyond numbers: (left, operator, right) -> result
@@ -64,8 +81,11 @@ def _with_any(op: str, left: str, right: str) -> str | None:
     if left == right == "any":
         return "any" if op in "+-" else "number"
     known, known_is_left = (right, False) if left == "any" else (left, True)
-    results = {result for (lhs, sign, rhs), result in _OTHER_ARITHMETIC.items()
-               if sign == op and (lhs if known_is_left else rhs) == known}
+    results = {
+        result
+        for (lhs, sign, rhs), result in _OTHER_ARITHMETIC.items()
+        if sign == op and (lhs if known_is_left else rhs) == known
+    }
     if known in NUMERIC:
         results.add("number")
     if not results:
@@ -106,9 +126,18 @@ def unify(types: list[str]) -> str:
     return "number" if known <= NUMERIC else "any"
 
 
-_KINDS: dict[type, str] = {type(None): "null", bool: "boolean", int: "integer", float: "number",
-                           str: "string", datetime: "timestamp", timedelta: "duration",
-                           list: "list", tuple: "list", dict: "mapping"}
+_KINDS: dict[type, str] = {
+    type(None): "null",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    datetime: "timestamp",
+    timedelta: "duration",
+    list: "list",
+    tuple: "list",
+    dict: "mapping",
+}
 
 
 def kind_of(value: object) -> str:

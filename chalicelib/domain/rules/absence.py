@@ -65,10 +65,16 @@ def silent_groups(rule: Rule, sightings: Iterable[Sighting], now: datetime) -> l
         if began is None or now - began < absence.within:
             continue
         stamp = began.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        found.append(RuleMatch(
-            rule_id=rule.id, rule_version=rule.version, kind="absence",
-            match_key=f"absence:{sighting.fingerprint}:{stamp}",
-            fingerprint=sighting.fingerprint, group=sighting.group,
-            occurred_at=began + absence.within,
-            observed=(now - began).total_seconds()))
+        found.append(
+            RuleMatch(
+                rule_id=rule.id,
+                rule_version=rule.version,
+                kind="absence",
+                match_key=f"absence:{sighting.fingerprint}:{stamp}",
+                fingerprint=sighting.fingerprint,
+                group=sighting.group,
+                occurred_at=began + absence.within,
+                observed=(now - began).total_seconds(),
+            )
+        )
     return found

@@ -32,8 +32,9 @@ class RuleBook:
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules", tuple(sorted(self.rules, key=lambda rule: rule.id)))
         object.__setattr__(self, "_by_id", MappingProxyType({r.id: r for r in self.rules}))
-        object.__setattr__(self, "catalog", rule_catalog(self.sources, self.enrichments,
-                                                         self.references))
+        object.__setattr__(
+            self, "catalog", rule_catalog(self.sources, self.enrichments, self.references)
+        )
 
     def rule(self, rule_id: str) -> Rule | None:
         return self._by_id.get(rule_id)
@@ -49,8 +50,11 @@ class RuleBook:
         return data if enrichment is None else enrichment.apply(data)
 
 
-def rule_catalog(sources: SourceCatalog, enrichments: Mapping[str, Enrichment],
-                 references: Mapping[str, ReferenceTable]) -> RuleCatalog:
+def rule_catalog(
+    sources: SourceCatalog,
+    enrichments: Mapping[str, Enrichment],
+    references: Mapping[str, ReferenceTable],
+) -> RuleCatalog:
     """Each source's data fields: its columns, then what its enrichment adds."""
     fields: dict[str, Mapping[str, str]] = {}
     for name, definition in sources.definitions.items():

@@ -68,8 +68,11 @@ class RuleEngine:
                 if rule.when is None or rule.when.evaluate(fields, now):
                     _hit(rule, event, fields, into)
             except EVALUATION_ERRORS as exc:
-                into.failures.append(RuleFailure(rule.id, rule.version, event.source,
-                                                 event.event_id, describe_failure(exc)))
+                into.failures.append(
+                    RuleFailure(
+                        rule.id, rule.version, event.source, event.event_id, describe_failure(exc)
+                    )
+                )
 
     def fields(self, event: Event) -> dict[str, Any]:
         """The names a rule can use: the data fields, then the event's own (which win)."""
@@ -107,22 +110,42 @@ def _hit(rule: Rule, event: Event, fields: Mapping[str, Any], into: Verdicts) ->
     print_ = fingerprint(rule.id, group)
     if rule.kind == "match":
         into.rules[rule.id] = rule
-        into.matches.append(RuleMatch(
-            rule.id, rule.version, "match", f"event:{event.source}:{event.event_id}", print_,
-            group, event.occurred_at, event.source, event.event_id))
+        into.matches.append(
+            RuleMatch(
+                rule.id,
+                rule.version,
+                "match",
+                f"event:{event.source}:{event.event_id}",
+                print_,
+                group,
+                event.occurred_at,
+                event.source,
+                event.event_id,
+            )
+        )
     elif rule.kind == "absence":
-        into.sightings.append(SightingHit(rule, print_, group, event.source, event.event_id,
-                                          event.occurred_at))
+        into.sightings.append(
+            SightingHit(rule, print_, group, event.source, event.event_id, event.occurred_at)
+        )
     elif rule.threshold is not None:
         counted = _counted_value(rule, fields)
         if counted is not None:
             number, token = counted
-            into.window_hits.append(WindowHit(rule, print_, group, event.source, event.event_id,
-                                              event.occurred_at, number, token))
+            into.window_hits.append(
+                WindowHit(
+                    rule,
+                    print_,
+                    group,
+                    event.source,
+                    event.event_id,
+                    event.occurred_at,
+                    number,
+                    token,
+                )
+            )
 
 
-def _counted_value(rule: Rule, fields: Mapping[str, Any]
-                   ) -> tuple[float | None, str | None] | None:
+def _counted_value(rule: Rule, fields: Mapping[str, Any]) -> tuple[float | None, str | None] | None:
     """What the event adds to the window; None when it adds nothing (its field is null)."""
     threshold = rule.threshold
     assert threshold is not None
@@ -134,6 +157,8 @@ def _counted_value(rule: Rule, fields: Mapping[str, Any]
     if threshold.aggregate == "distinct":
         return None, value_token(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise EvaluationError(f"{threshold.aggregate} of '{threshold.field}' needs a number, "
-                              f"not {type(value).__name__}")
+        raise EvaluationError(
+            f"{threshold.aggregate} of '{threshold.field}' needs a number, "
+            f"not {type(value).__name__}"
+        )
     return float(value), None

@@ -106,8 +106,10 @@ class Enrichment:
             lookup.apply(enriched)
         if not self.derived:
             return enriched
-        fields = {name: _as_time(value) if name in self.timestamps else value
-                  for name, value in enriched.items()}
+        fields = {
+            name: _as_time(value) if name in self.timestamps else value
+            for name, value in enriched.items()
+        }
         for derived in self.derived:
             try:
                 value = derived.expression.evaluate(fields, _NO_CLOCK)

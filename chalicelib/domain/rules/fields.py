@@ -15,9 +15,15 @@ from types import MappingProxyType
 
 from chalicelib.domain.rules.enrichment import ReferenceTable
 
-TOP_LEVEL_FIELDS: Mapping[str, str] = MappingProxyType({
-    "source": "string", "type": "string", "id": "string", "occurred_at": "timestamp",
-    "received_at": "timestamp"})
+TOP_LEVEL_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "source": "string",
+        "type": "string",
+        "id": "string",
+        "occurred_at": "timestamp",
+        "received_at": "timestamp",
+    }
+)
 
 _EMPTY: Mapping[str, ReferenceTable] = MappingProxyType({})
 

@@ -115,4 +115,5 @@ class Rule:
 
     def applies_to(self, source: str, event_type: str) -> bool:
         return (not self.sources or source in self.sources) and (
-            not self.types or event_type in self.types)
+            not self.types or event_type in self.types
+        )

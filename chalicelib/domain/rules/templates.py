@@ -58,8 +58,10 @@ class MessageTemplate:
 
     def render(self, values: Mapping[str, object]) -> str:
         """The message with each placeholder replaced; missing or null values read ``null``."""
-        return "".join(part.text + (render_value(values.get(part.field)) if part.field else "")
-                       for part in self.parts)
+        return "".join(
+            part.text + (render_value(values.get(part.field)) if part.field else "")
+            for part in self.parts
+        )
 
 
 def literal_template(text: str) -> MessageTemplate:
@@ -67,15 +69,16 @@ def literal_template(text: str) -> MessageTemplate:
     return MessageTemplate(text.replace("{", "{{").replace("}", "}}"), (TemplatePart(text),))
 
 
-def parse_template(text: str, known_fields: Collection[str]
-                   ) -> MessageTemplate | list[TemplateProblem]:
+def parse_template(
+    text: str, known_fields: Collection[str]
+) -> MessageTemplate | list[TemplateProblem]:
     """``text`` split into parts, or every problem with its position in ``text``."""
     parts: list[TemplatePart] = []
     literal: list[str] = []
     problems: list[TemplateProblem] = []
     position = 0
     for token in _TOKEN.finditer(text):
-        literal.append(text[position:token.start()])
+        literal.append(text[position : token.start()])
         position = token.end()
         written = token.group()
         if written in ("{{", "}}"):
@@ -105,8 +108,11 @@ def _placeholder_problem(written: str, known: Collection[str]) -> str | None:
         return _not_a_name(written, name)
     if name not in known:
         close = difflib.get_close_matches(name, sorted(known), n=1)
-        hint = (f"; did you mean '{close[0]}'?" if close
-                else f"; known: {', '.join(sorted(known)) or 'none'}")
+        hint = (
+            f"; did you mean '{close[0]}'?"
+            if close
+            else f"; known: {', '.join(sorted(known)) or 'none'}"
+        )
         return f"unknown field '{name}' in '{written}'{hint}"
     return None
 
@@ -115,8 +121,10 @@ def _not_a_name(written: str, name: str) -> str:
     if _NAME.fullmatch(name.strip()):
         return f"'{written}': write the field name without spaces, {{{name.strip()}}}"
     if any(mark in name for mark in ":!.["):
-        return (f"'{written}': a placeholder is a field name only; formats, conversions, "
-                "attributes and indexes are not supported")
+        return (
+            f"'{written}': a placeholder is a field name only; formats, conversions, "
+            "attributes and indexes are not supported"
+        )
     return f"'{written}' is not a field name"
 
 

@@ -111,8 +111,12 @@ class Verdicts:
 
 def fingerprint(rule_id: str, group: GroupValues) -> str:
     """The alert's identity: the rule and its group's values (32 hex characters)."""
-    text = json.dumps([rule_id, [value for _, value in group]], ensure_ascii=False,
-                      separators=(",", ":"), default=str)
+    text = json.dumps(
+        [rule_id, [value for _, value in group]],
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -21,8 +21,12 @@ from datetime import datetime
 from chalicelib.domain.rules.model import Threshold
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
-    "==": operator.eq, "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 
 
@@ -50,8 +54,9 @@ class Crossing:
     size: int
 
 
-def affected_spans(threshold: Threshold, fresh: Sequence[datetime]
-                   ) -> list[tuple[datetime, datetime]]:
+def affected_spans(
+    threshold: Threshold, fresh: Sequence[datetime]
+) -> list[tuple[datetime, datetime]]:
     """The entries a caller must read to decide the windows ``fresh`` entries changed: those in
     ``(t - within, t + within)`` around each, overlapping spans merged. A batch whose events lie
     hours apart reads two short spans, not everything between them."""
@@ -65,8 +70,9 @@ def affected_spans(threshold: Threshold, fresh: Sequence[datetime]
     return spans
 
 
-def crossings(threshold: Threshold, entries: Sequence[WindowEntry],
-              fresh: Sequence[datetime]) -> list[Crossing]:
+def crossings(
+    threshold: Threshold, entries: Sequence[WindowEntry], fresh: Sequence[datetime]
+) -> list[Crossing]:
     """The windows changed by entries at times ``fresh`` that now satisfy the threshold.
 
     ``entries`` are one group's entries covering :func:`affected_spans`, fresh ones included, in
@@ -103,4 +109,3 @@ def aggregate(name: str, window: Sequence[WindowEntry]) -> float | None:
     if name == "avg":
         return sum(numbers) / len(numbers)
     return float(min(numbers) if name == "min" else max(numbers))
-

@@ -48,15 +48,18 @@ class Matchers:
         if any(target.labels.get(key) not in wanted for key, wanted in self.labels.items()):
             return False
         values = dict(target.group)
-        return all(key in values and not group_texts(values[key]).isdisjoint(wanted)
-                   for key, wanted in self.group.items())
+        return all(
+            key in values and not group_texts(values[key]).isdisjoint(wanted)
+            for key, wanted in self.group.items()
+        )
 
     def is_empty(self) -> bool:
         return not (self.rules or self.sources or self.labels or self.group)
 
     def as_dict(self) -> dict[str, Any]:
         shown: dict[str, Any] = {
-            "rule": list(self.rules), "source": list(self.sources),
+            "rule": list(self.rules),
+            "source": list(self.sources),
             "labels": {key: list(values) for key, values in self.labels.items()},
             "group": {key: list(values) for key, values in self.group.items()},
         }
@@ -65,9 +68,12 @@ class Matchers:
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> Matchers:
         """The inverse of :meth:`as_dict`, for values this module wrote."""
-        return cls(tuple(stored.get("rule", ())), tuple(stored.get("source", ())),
-                   {key: tuple(values) for key, values in stored.get("labels", {}).items()},
-                   {key: tuple(values) for key, values in stored.get("group", {}).items()})
+        return cls(
+            tuple(stored.get("rule", ())),
+            tuple(stored.get("source", ())),
+            {key: tuple(values) for key, values in stored.get("labels", {}).items()},
+            {key: tuple(values) for key, values in stored.get("group", {}).items()},
+        )
 
 
 def group_texts(value: object) -> frozenset[str]:
@@ -111,11 +117,14 @@ class WeeklyRecurrence:
         window takes the repeated hour whole rather than lifting and falling again; where they
         skip ahead it starts or ends as they jump past the time."""
         end_day = day if self.end > self.start else day + timedelta(days=1)
-        return (local_instant(datetime.combine(day, self.start), zone),
-                local_instant(datetime.combine(end_day, self.end), zone, latest=True))
+        return (
+            local_instant(datetime.combine(day, self.start), zone),
+            local_instant(datetime.combine(end_day, self.end), zone, latest=True),
+        )
 
-    def windows_between(self, begins: datetime, ends: datetime,
-                        zone: tzinfo) -> Iterator[tuple[datetime, datetime]]:
+    def windows_between(
+        self, begins: datetime, ends: datetime, zone: tzinfo
+    ) -> Iterator[tuple[datetime, datetime]]:
         """Every window that overlaps ``begins``..``ends``, clipped to it."""
         day, last = begins.astimezone(zone).date() - timedelta(days=1), ends.astimezone(zone).date()
         while day <= last:
@@ -126,15 +135,23 @@ class WeeklyRecurrence:
             day += timedelta(days=1)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"weekly": {"days": [DAY_NAMES[day] for day in self.days],
-                           "from": self.start.strftime("%H:%M"), "to": self.end.strftime("%H:%M")}}
+        return {
+            "weekly": {
+                "days": [DAY_NAMES[day] for day in self.days],
+                "from": self.start.strftime("%H:%M"),
+                "to": self.end.strftime("%H:%M"),
+            }
+        }
 
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> WeeklyRecurrence:
         """The inverse of :meth:`as_dict`, for values this module wrote."""
         weekly = stored["weekly"]
-        return cls(tuple(DAY_NAMES.index(day) for day in weekly["days"]),
-                   time.fromisoformat(weekly["from"]), time.fromisoformat(weekly["to"]))
+        return cls(
+            tuple(DAY_NAMES.index(day) for day in weekly["days"]),
+            time.fromisoformat(weekly["from"]),
+            time.fromisoformat(weekly["to"]),
+        )
 
 
 def local_instants(wall: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
@@ -143,8 +160,10 @@ def local_instants(wall: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
     Equal for most times; earlier then later for a time the clocks show twice; later then
     earlier for a time they skip (neither of those instants shows ``wall``).
     """
-    return (wall.replace(tzinfo=zone, fold=0).astimezone(UTC),
-            wall.replace(tzinfo=zone, fold=1).astimezone(UTC))
+    return (
+        wall.replace(tzinfo=zone, fold=0).astimezone(UTC),
+        wall.replace(tzinfo=zone, fold=1).astimezone(UTC),
+    )
 
 
 def shows(instant: datetime, zone: tzinfo, wall: datetime) -> bool:
@@ -214,11 +233,14 @@ class Silence:
     def as_dict(self, at: datetime | None = None) -> dict[str, Any]:
         """The API's view; with ``at``, also the ``state`` at that time."""
         shown = {
-            "id": self.id, "matchers": self.matchers.as_dict(),
-            "starts_at": utc_text(self.starts_at), "ends_at": utc_text(self.ends_at),
+            "id": self.id,
+            "matchers": self.matchers.as_dict(),
+            "starts_at": utc_text(self.starts_at),
+            "ends_at": utc_text(self.ends_at),
             "timezone": self.timezone,
             "recurrence": self.recurrence.as_dict() if self.recurrence else None,
-            "comment": self.comment, "author": self.author,
+            "comment": self.comment,
+            "author": self.author,
             "created_at": utc_text(self.created_at),
             "expired_at": utc_text(self.expired_at) if self.expired_at else None,
         }

@@ -21,9 +21,13 @@ from chalicelib.domain.silences.model import DAY_NAMES, WeeklyRecurrence, local_
 WEEKLY_KEYS = ("days", "from", "to")
 MAX_ZONE_LENGTH = 64
 MAX_DURATION = timedelta(days=366)
-DAYS = {name: number for number, full in enumerate(
-    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
-    for name in (full, DAY_NAMES[number])}
+DAYS = {
+    name: number
+    for number, full in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    )
+    for name in (full, DAY_NAMES[number])
+}
 CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
@@ -33,8 +37,13 @@ def parse_zone(value: object, problems: list[Detail]) -> tuple[str, tzinfo | Non
     if value is None:
         return "UTC", UTC
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_ZONE_LENGTH:
-        problems.append(Detail("must be an IANA time zone name such as Europe/Berlin",
-                               field="timezone", value=value))
+        problems.append(
+            Detail(
+                "must be an IANA time zone name such as Europe/Berlin",
+                field="timezone",
+                value=value,
+            )
+        )
         return "UTC", None
     name = value.strip()
     try:
@@ -43,13 +52,15 @@ def parse_zone(value: object, problems: list[Detail]) -> tuple[str, tzinfo | Non
         known = {zone.lower(): zone for zone in available_timezones()}
         close = difflib.get_close_matches(name.lower(), sorted(known), n=1)
         hint = f"; did you mean {known[close[0]]!r}?" if close else " such as Europe/Berlin"
-        problems.append(Detail(f"is not an IANA time zone name{hint}", field="timezone",
-                               value=value))
+        problems.append(
+            Detail(f"is not an IANA time zone name{hint}", field="timezone", value=value)
+        )
         return "UTC", None
 
 
-def parse_moment(payload: Mapping[str, Any], key: str, zone: tzinfo | None,
-                 problems: list[Detail]) -> datetime | None:
+def parse_moment(
+    payload: Mapping[str, Any], key: str, zone: tzinfo | None, problems: list[Detail]
+) -> datetime | None:
     """An ISO 8601 time: exact with an offset, otherwise read in the silence's time zone."""
     value = payload.get(key)
     example = "e.g. 2026-12-05T22:00:00 in 'timezone', or 2026-12-05T22:00:00+01:00"
@@ -74,8 +85,9 @@ def parse_moment(payload: Mapping[str, Any], key: str, zone: tzinfo | None,
         return None
 
 
-def _wall_time(wall: datetime, zone: tzinfo, key: str, value: str,
-               problems: list[Detail]) -> datetime | None:
+def _wall_time(
+    wall: datetime, zone: tzinfo, key: str, value: str, problems: list[Detail]
+) -> datetime | None:
     first, second = local_instants(wall, zone)
     if first == second:
         return first
@@ -83,25 +95,35 @@ def _wall_time(wall: datetime, zone: tzinfo, key: str, value: str,
     after = wall.replace(tzinfo=zone, fold=1).strftime("%z")
     offsets = f"{before[:3]}:{before[3:]}", f"{after[:3]}:{after[3:]}"
     if shows(first, zone, wall):
-        message = (f"happens twice in {zone} (the clocks go back); add the offset you mean: "
-                   f"{offsets[0]} for the first time, {offsets[1]} for the second")
+        message = (
+            f"happens twice in {zone} (the clocks go back); add the offset you mean: "
+            f"{offsets[0]} for the first time, {offsets[1]} for the second"
+        )
     else:
-        message = (f"does not exist in {zone} (the clocks skip it); add an offset "
-                   f"({offsets[0]} before the change, {offsets[1]} after) or pick another time")
+        message = (
+            f"does not exist in {zone} (the clocks skip it); add an offset "
+            f"({offsets[0]} before the change, {offsets[1]} after) or pick another time"
+        )
     problems.append(Detail(message, field=key, value=value))
     return None
 
 
-def check_span(starts_at: datetime, ends_at: datetime, now: datetime,
-               problems: list[Detail]) -> None:
+def check_span(
+    starts_at: datetime, ends_at: datetime, now: datetime, problems: list[Detail]
+) -> None:
     """A silence must end in the future, and a year is the longest anyone can promise about."""
     if ends_at <= starts_at:
         problems.append(Detail("must be after starts_at", field="ends_at"))
     if ends_at <= now:
         problems.append(Detail("is in the past; a silence must end after now", field="ends_at"))
     if ends_at - starts_at > MAX_DURATION:
-        problems.append(Detail(f"makes the silence {(ends_at - starts_at).days} days long; at most "
-                               f"{MAX_DURATION.days} are allowed", field="ends_at"))
+        problems.append(
+            Detail(
+                f"makes the silence {(ends_at - starts_at).days} days long; at most "
+                f"{MAX_DURATION.days} are allowed",
+                field="ends_at",
+            )
+        )
 
 
 # --- recurrence -----------------------------------------------------------------------------------
@@ -124,8 +146,13 @@ def parse_recurrence(value: object, problems: list[Detail]) -> WeeklyRecurrence 
     days = _days(weekly.get("days"), problems)
     start, end = _clock(weekly, "from", problems), _clock(weekly, "to", problems)
     if start is not None and start == end:
-        problems.append(Detail("must differ from 'from' (an earlier 'to' runs past midnight)",
-                               field="recurrence.weekly.to", value=weekly["to"]))
+        problems.append(
+            Detail(
+                "must differ from 'from' (an earlier 'to' runs past midnight)",
+                field="recurrence.weekly.to",
+                value=weekly["to"],
+            )
+        )
     if len(problems) > before or start is None or end is None:
         return None
     return WeeklyRecurrence(tuple(sorted(days)), start, end)
@@ -141,8 +168,13 @@ def _days(value: object, problems: list[Detail]) -> list[int]:
     for index, item in enumerate(listed):
         day = DAYS.get(item.strip().lower()) if isinstance(item, str) else None
         if day is None:
-            problems.append(Detail(f"is not a day; use {', '.join(DAY_NAMES)}",
-                                   field=f"{where}[{index}]", value=item))
+            problems.append(
+                Detail(
+                    f"is not a day; use {', '.join(DAY_NAMES)}",
+                    field=f"{where}[{index}]",
+                    value=item,
+                )
+            )
         elif day in days:
             problems.append(Detail("is listed twice", field=f"{where}[{index}]", value=item))
         else:
@@ -155,24 +187,43 @@ def _clock(weekly: Mapping[str, Any], key: str, problems: list[Detail]) -> time 
     found = CLOCK.fullmatch(value.strip()) if isinstance(value, str) else None
     if found is None:
         message = "is required" if value is None else "must be a 24-hour time HH:MM"
-        problems.append(Detail(f"{message} (e.g. 22:00), in 'timezone'",
-                               field=f"recurrence.weekly.{key}", value=value))
+        problems.append(
+            Detail(
+                f"{message} (e.g. 22:00), in 'timezone'",
+                field=f"recurrence.weekly.{key}",
+                value=value,
+            )
+        )
         return None
     return time(int(found[1]), int(found[2]))
 
 
-def check_windows(recurrence: WeeklyRecurrence, starts_at: datetime, ends_at: datetime,
-                  zone: tzinfo, problems: list[Detail]) -> None:
+def check_windows(
+    recurrence: WeeklyRecurrence,
+    starts_at: datetime,
+    ends_at: datetime,
+    zone: tzinfo,
+    problems: list[Detail],
+) -> None:
     """Days that never fall in the silence's span are a mistake, not a silence."""
     if next(recurrence.windows_between(starts_at, ends_at, zone), None) is None:
-        problems.append(Detail("no weekly window falls between starts_at and ends_at, so the "
-                               "silence would never silence anything", field="recurrence"))
+        problems.append(
+            Detail(
+                "no weekly window falls between starts_at and ends_at, so the "
+                "silence would never silence anything",
+                field="recurrence",
+            )
+        )
 
 
 # --- shared with the body parser ------------------------------------------------------------
 
 
-def unknown_keys(given: Mapping[str, Any], known: tuple[str, ...], prefix: str,
-                 noun: str = "key") -> list[Detail]:
-    return [Detail(f"unknown {noun}; expected one of {', '.join(known)}", field=f"{prefix}{key}")
-            for key in given if key not in known]
+def unknown_keys(
+    given: Mapping[str, Any], known: tuple[str, ...], prefix: str, noun: str = "key"
+) -> list[Detail]:
+    return [
+        Detail(f"unknown {noun}; expected one of {', '.join(known)}", field=f"{prefix}{key}")
+        for key in given
+        if key not in known
+    ]

@@ -17,24 +17,17 @@ from chalicelib.domain.sources.cells import (
     INT64_MAX,
     INT64_MIN,
     CellError,
-    Converter,
 )
 from chalicelib.domain.sources.columns import (
-    COLUMN_KEYS,
     FIELD_NAME_PATTERN,
 )
 from chalicelib.domain.sources.dialect import (
     canonical_encoding,
 )
-from chalicelib.domain.sources.formats import (
-    format_problem,
-)
 from chalicelib.domain.sources.headers import (
     match_header,
 )
 from chalicelib.domain.sources.model import (
-    COLUMN_TYPES,
-    ID_SEPARATOR,
     SOURCE_PATTERN,
     TYPE_PATTERN,
     ColumnSpec,
@@ -43,7 +36,6 @@ from chalicelib.domain.sources.model import (
     Located,
     LocatedMapping,
     LocatedValue,
-    Scalar,
     SourceCatalog,
     SourceDefinition,
     join_id,
@@ -51,7 +43,6 @@ from chalicelib.domain.sources.model import (
     read_cell,
 )
 from chalicelib.domain.sources.parsing import (
-    SOURCE_KEYS,
     parse_source_definition,
 )
 from chalicelib.domain.sources.problems import (
@@ -60,29 +51,22 @@ from chalicelib.domain.sources.problems import (
 )
 
 __all__ = [
-    "COLUMN_KEYS",
-    "COLUMN_TYPES",
     "FIELD_NAME_PATTERN",
-    "ID_SEPARATOR",
     "INT64_MAX",
     "INT64_MIN",
-    "SOURCE_KEYS",
     "SOURCE_PATTERN",
     "TYPE_PATTERN",
     "CellError",
     "ColumnSpec",
-    "Converter",
     "FieldSlot",
     "HeaderMatch",
     "Located",
     "LocatedMapping",
     "LocatedValue",
     "Problems",
-    "Scalar",
     "SourceCatalog",
     "SourceDefinition",
     "canonical_encoding",
-    "format_problem",
     "join_id",
     "match_header",
     "normalize_header",

@@ -68,9 +68,9 @@ def _integer(text: str, decimal_separator: str) -> object:
 
 _NUMBER = {
     ".": "is not a number (expected digits with '.' as the decimal separator and no thousands "
-         "separator, e.g. 1234.50)",
+    "separator, e.g. 1234.50)",
     ",": "is not a number (expected digits with ',' as the decimal separator and no thousands "
-         "separator, e.g. 1234,50)",
+    "separator, e.g. 1234,50)",
 }
 _OTHER_SEPARATOR = {".": ",", ",": "."}
 
@@ -89,8 +89,16 @@ def _number(text: str, decimal_separator: str) -> object:
     raise CellError("is out of range for a number")
 
 
-_BOOLEANS = {"true": True, "yes": True, "y": True, "1": True,
-             "false": False, "no": False, "n": False, "0": False}
+_BOOLEANS = {
+    "true": True,
+    "yes": True,
+    "y": True,
+    "1": True,
+    "false": False,
+    "no": False,
+    "n": False,
+    "0": False,
+}
 
 
 def _boolean(text: str, decimal_separator: str) -> object:
@@ -165,8 +173,10 @@ def _localizer(timezone: str | None) -> Callable[[datetime], datetime]:
         return refuse
     utcoffset, combine = ZoneInfo(timezone).utcoffset, datetime.combine
     gap = f"does not exist in {timezone} (the clocks went forward)"
-    fold = (f"is ambiguous in {timezone} (the clocks went back, so it happened twice); "
-            "write it with an offset such as +01:00")
+    fold = (
+        f"is ambiguous in {timezone} (the clocks went back, so it happened twice); "
+        "write it with an offset such as +01:00"
+    )
 
     def localize(moment: datetime) -> datetime:
         offset = utcoffset(moment) or _ZERO

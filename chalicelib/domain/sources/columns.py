@@ -46,8 +46,12 @@ def declared_columns(entry: Located | None, problems: Problems) -> dict[str, Dec
     """Every entry of ``columns:`` that has a usable name, by name, in the order written."""
     if entry is None or not isinstance(entry.value, tuple) or not entry.value:
         absent = entry is None or entry.value is None
-        problems.add(f"{'is required: a' if absent else 'must be a non-empty'} list of columns, "
-                     "each with at least name and type", "columns", entry.line if entry else None)
+        problems.add(
+            f"{'is required: a' if absent else 'must be a non-empty'} list of columns, "
+            "each with at least name and type",
+            "columns",
+            entry.line if entry else None,
+        )
         return {}
     declared: dict[str, DeclaredColumn] = {}
     owners: dict[str, tuple[str, int]] = {}  # normalised spelling -> (column name, line)
@@ -57,35 +61,44 @@ def declared_columns(entry: Located | None, problems: Problems) -> dict[str, Dec
             continue
         name = column.name
         if name in declared:
-            problems.add(f"column '{name}' is declared twice (first at line "
-                         f"{declared[name].spellings[0][2]})", *column.spellings[0][1:])
+            problems.add(
+                f"column '{name}' is declared twice (first at line "
+                f"{declared[name].spellings[0][2]})",
+                *column.spellings[0][1:],
+            )
             continue
         _claim_spellings(name, column, owners, problems)
         declared[name] = column
     return declared
 
 
-def _claim_spellings(name: str, column: DeclaredColumn, owners: dict[str, tuple[str, int]],
-                     problems: Problems) -> None:
+def _claim_spellings(
+    name: str, column: DeclaredColumn, owners: dict[str, tuple[str, int]], problems: Problems
+) -> None:
     """Two columns a header could both name are one mistake; say which spellings collide."""
     for spelling, path, line in column.spellings:
         key = normalize_header(spelling)
         if not key:
-            problems.add(f"'{spelling}' has no letters or digits, so no header can match it", path,
-                         line)
+            problems.add(
+                f"'{spelling}' has no letters or digits, so no header can match it", path, line
+            )
         elif key in owners and owners[key][0] != name:
             other, first = owners[key]
-            problems.add(f"'{spelling}' reads as the same header as column '{other}' (line "
-                         f"{first}); headers are compared ignoring case, spaces and punctuation",
-                         path, line)
+            problems.add(
+                f"'{spelling}' reads as the same header as column '{other}' (line "
+                f"{first}); headers are compared ignoring case, spaces and punctuation",
+                path,
+                line,
+            )
         else:
             owners.setdefault(key, (name, line))
 
 
 def _column(item: Located, path: str, problems: Problems) -> DeclaredColumn | None:
     if not isinstance(item.value, Mapping):
-        problems.add(f"must be a mapping with name and type, not {yaml_kind(item.value)}", path,
-                     item.line)
+        problems.add(
+            f"must be a mapping with name and type, not {yaml_kind(item.value)}", path, item.line
+        )
         return None
     entry, before = item.value, len(problems.details)
     problems.unknown_keys(entry, COLUMN_KEYS, path + ".")
@@ -93,8 +106,11 @@ def _column(item: Located, path: str, problems: Problems) -> DeclaredColumn | No
     column_type = _column_type(entry.get("type"), path, item.line, problems)
     required = problems.flag(entry.get("required"), f"{path}.required")
     aliases = entry.get("aliases")
-    alias_entries = problems.names(aliases, f"{path}.aliases") \
-        if aliases is not None and aliases.value is not None else []
+    alias_entries = (
+        problems.names(aliases, f"{path}.aliases")
+        if aliases is not None and aliases.value is not None
+        else []
+    )
     alias_names = tuple(text for text, _, _ in alias_entries)
     converter_problems = len(problems.details)
     fmt = _format(entry.get("format"), column_type, path, problems)
@@ -119,13 +135,20 @@ def _field_name(entry: Located | None, path: str, line: int, problems: Problems)
     if name is None:
         return None
     if not FIELD_NAME_PATTERN.fullmatch(name):
-        problems.add(f"'{name}' is not a field name: lower case letters, digits and '_', starting "
-                     "with a letter or '_', at most 64; put the file's spelling in aliases",
-                     f"{path}.name", entry.line)
+        problems.add(
+            f"'{name}' is not a field name: lower case letters, digits and '_', starting "
+            "with a letter or '_', at most 64; put the file's spelling in aliases",
+            f"{path}.name",
+            entry.line,
+        )
         return None
     if keyword.iskeyword(name):
-        problems.add(f"'{name}' is a reserved word in rule expressions; name the field otherwise "
-                     f"and keep '{name}' as an alias", f"{path}.name", entry.line)
+        problems.add(
+            f"'{name}' is a reserved word in rule expressions; name the field otherwise "
+            f"and keep '{name}' as an alias",
+            f"{path}.name",
+            entry.line,
+        )
         return None
     return name
 
@@ -139,13 +162,17 @@ def _column_type(entry: Located | None, path: str, line: int, problems: Problems
         return given
     close = difflib.get_close_matches(given, COLUMN_TYPES, n=1)
     hint = f"; did you mean {close[0]}?" if close else ""
-    problems.add(f"'{given}' is not a column type: one of {', '.join(COLUMN_TYPES)}{hint}",
-                 f"{path}.type", entry.line)
+    problems.add(
+        f"'{given}' is not a column type: one of {', '.join(COLUMN_TYPES)}{hint}",
+        f"{path}.type",
+        entry.line,
+    )
     return None
 
 
-def _format(entry: Located | None, column_type: str | None, path: str,
-            problems: Problems) -> str | None:
+def _format(
+    entry: Located | None, column_type: str | None, path: str, problems: Problems
+) -> str | None:
     fmt = problems.text(entry, f"{path}.format")
     if fmt is None or entry is None:
         return None
@@ -160,8 +187,9 @@ def _format(entry: Located | None, column_type: str | None, path: str,
     return fmt
 
 
-def _timezone(entry: Located | None, column_type: str | None, path: str,
-              problems: Problems) -> str | None:
+def _timezone(
+    entry: Located | None, column_type: str | None, path: str, problems: Problems
+) -> str | None:
     name = problems.text(entry, f"{path}.timezone")
     if name is None or entry is None:
         return None
@@ -171,8 +199,11 @@ def _timezone(entry: Located | None, column_type: str | None, path: str,
     try:
         ZoneInfo(name)
     except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
-        problems.add(f"'{name}' is not an IANA time zone (e.g. Europe/Berlin, UTC)",
-                     f"{path}.timezone", entry.line)
+        problems.add(
+            f"'{name}' is not an IANA time zone (e.g. Europe/Berlin, UTC)",
+            f"{path}.timezone",
+            entry.line,
+        )
         return None
     return name
 
@@ -183,17 +214,25 @@ def _default(entry: Located | None, spec: ColumnSpec, path: str, problems: Probl
         return None
     value = entry.value
     if spec.required:
-        problems.add("a required column cannot have a default: required means every row gives a "
-                     "value; drop one of the two", f"{path}.default", entry.line)
+        problems.add(
+            "a required column cannot have a default: required means every row gives a "
+            "value; drop one of the two",
+            f"{path}.default",
+            entry.line,
+        )
         return None
     if spec.type == "string" and not isinstance(value, str):
-        problems.add(f"must be a string, not {yaml_kind(value)}; quote it", f"{path}.default",
-                     entry.line)
+        problems.add(
+            f"must be a string, not {yaml_kind(value)}; quote it", f"{path}.default", entry.line
+        )
         return None
     text = "" if isinstance(value, tuple | Mapping) else str(value).strip()
     if not text:
-        problems.add(f"must be a single non-empty value, not {yaml_kind(value)}; leave default out "
-                     "for none", f"{path}.default", entry.line)
+        problems.add(
+            f"must be a single non-empty value, not {yaml_kind(value)}; leave default out for none",
+            f"{path}.default",
+            entry.line,
+        )
         return None
     try:
         return spec.convert(text, ".")

@@ -26,8 +26,15 @@ def read_encoding(entry: Located | None, problems: Problems) -> str | None:
 
 
 _ASCII_PROBE = '\n\r,;|\t"'
-_NOT_PLAIN_TEXT = ("utf-16", "utf-32", "utf-7", "idna", "punycode", "raw-unicode-escape",
-                   "unicode-escape")
+_NOT_PLAIN_TEXT = (
+    "utf-16",
+    "utf-32",
+    "utf-7",
+    "idna",
+    "punycode",
+    "raw-unicode-escape",
+    "unicode-escape",
+)
 
 
 def canonical_encoding(name: str) -> str:
@@ -45,14 +52,17 @@ def canonical_encoding(name: str) -> str:
     except (LookupError, UnicodeError, TypeError):  # bytes-to-bytes codecs such as base64
         compatible = False
     if not compatible or canonical.startswith(_NOT_PLAIN_TEXT):
-        raise ValueError(f"encoding '{name}' is not ASCII-compatible, so a CSV reader cannot split "
-                         "it on commas and line breaks; use utf-8, latin-1 or cp1252, or convert "
-                         "the files")
+        raise ValueError(
+            f"encoding '{name}' is not ASCII-compatible, so a CSV reader cannot split "
+            "it on commas and line breaks; use utf-8, latin-1 or cp1252, or convert "
+            "the files"
+        )
     return canonical
 
 
-def read_separators(document: LocatedMapping, encoding: str | None,
-                problems: Problems) -> tuple[str | None, str | None]:
+def read_separators(
+    document: LocatedMapping, encoding: str | None, problems: Problems
+) -> tuple[str | None, str | None]:
     """``delimiter`` and ``decimal_separator`` (``,`` and ``.`` when absent); None for a bad one."""
     entry, decimal_entry = document.get("delimiter"), document.get("decimal_separator")
     delimiter = problems.text(entry, "delimiter", ",")
@@ -66,8 +76,11 @@ def read_separators(document: LocatedMapping, encoding: str | None,
         problems.add(f"must be '.' or ',', not {decimal!r}", "decimal_separator", line)
         decimal = None
     elif decimal is not None and decimal == delimiter:
-        problems.add(f"{decimal!r} is also the delimiter; a number could not be told from two "
-                     "cells", "decimal_separator", line)
+        problems.add(
+            f"{decimal!r} is also the delimiter; a number could not be told from two cells",
+            "decimal_separator",
+            line,
+        )
         decimal = None
     return delimiter, decimal
 

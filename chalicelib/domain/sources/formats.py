@@ -28,8 +28,10 @@ def format_problem(fmt: str, column_type: str) -> str | None:
     if parsed.date() == SAMPLE.date() and minutes:
         return None
     needs = "year, month and day" + ("" if column_type == "date" else ", hours and minutes")
-    return (f"'{fmt}' cannot hold a {column_type}: {SAMPLE:%Y-%m-%d %H:%M} reads back as "
-            f"{parsed:%Y-%m-%d %H:%M}; it needs the {needs}")
+    return (
+        f"'{fmt}' cannot hold a {column_type}: {SAMPLE:%Y-%m-%d %H:%M} reads back as "
+        f"{parsed:%Y-%m-%d %H:%M}; it needs the {needs}"
+    )
 
 
 # strptime_parser's own patterns for the numeric directives: the fast path accepts exactly what
@@ -53,8 +55,10 @@ def strptime_parser(fmt: str) -> Callable[[str], datetime]:
     numeric = {"Y", "m", "d"} <= set(keys) <= set(_NUMERIC_DIRECTIVES)
     if not numeric or len(set(keys)) != len(keys):
         return lambda text: datetime.strptime(text, fmt)
-    pattern = "".join(_NUMERIC_DIRECTIVES[piece[1]] if index % 2 else _literal(piece)
-                      for index, piece in enumerate(pieces))
+    pattern = "".join(
+        _NUMERIC_DIRECTIVES[piece[1]] if index % 2 else _literal(piece)
+        for index, piece in enumerate(pieces)
+    )
     match = re.compile(pattern, re.IGNORECASE).match
     # a missing %H, %M or %S picks the "0" appended after the groups
     pick = itemgetter(*(keys.index(key) if key in keys else len(keys) for key in "YmdHMS"))

@@ -34,15 +34,27 @@ def match_header(definition: SourceDefinition, header: Sequence[str]) -> HeaderM
         if column is None:
             problems.append(_unmatched(definition, index, cell, text))
         elif column.name in taken:
-            problems.append(Detail(f"header cells '{taken[column.name]}' and '{text}' both name "
-                                   f"column {column.name}", line=1, column=text))
+            problems.append(
+                Detail(
+                    f"header cells '{taken[column.name]}' and '{text}' both name "
+                    f"column {column.name}",
+                    line=1,
+                    column=text,
+                )
+            )
         else:
             taken[column.name] = text
             slots.append(FieldSlot(index, column, text))
     problems.extend(
-        Detail("required column is missing (accepted headers: "
-               f"{', '.join(repr(s) for s in column.spellings)})", field=column.name, line=1)
-        for column in definition.columns if column.required and column.name not in taken)
+        Detail(
+            "required column is missing (accepted headers: "
+            f"{', '.join(repr(s) for s in column.spellings)})",
+            field=column.name,
+            line=1,
+        )
+        for column in definition.columns
+        if column.required and column.name not in taken
+    )
     if problems:
         return problems
     absent = tuple(column for column in definition.columns if column.name not in taken)
@@ -51,8 +63,9 @@ def match_header(definition: SourceDefinition, header: Sequence[str]) -> HeaderM
 
 def _unmatched(definition: SourceDefinition, index: int, cell: str, text: str) -> Detail:
     if not text:
-        return Detail(f"header cell {index + 1} is empty; every column needs a name", line=1,
-                      column=cell)
+        return Detail(
+            f"header cell {index + 1} is empty; every column needs a name", line=1, column=cell
+        )
     close = difflib.get_close_matches(normalize_header(text), list(definition.by_header), n=1)
     if close:
         hint = f"did you mean {definition.by_header[close[0]].name}?"

@@ -26,8 +26,11 @@ class Problems:
     def unknown_keys(self, mapping: LocatedMapping, allowed: Sequence[str], prefix: str) -> None:
         for key, entry in mapping.items():
             if key not in allowed:
-                self.add(f"unknown key '{key}'; allowed keys: {', '.join(allowed)}",
-                         prefix + key, entry.line)
+                self.add(
+                    f"unknown key '{key}'; allowed keys: {', '.join(allowed)}",
+                    prefix + key,
+                    entry.line,
+                )
 
     def text(self, entry: Located | None, path: str, default: str | None = None) -> str | None:
         if entry is None or entry.value is None:

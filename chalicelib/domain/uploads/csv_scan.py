@@ -131,12 +131,14 @@ class _Lines:
         self._head = None
         if head.startswith(UTF8_BOM):
             self.offset = self.record_start = len(UTF8_BOM)
-            return head[len(UTF8_BOM):]
+            return head[len(UTF8_BOM) :]
         return head
 
     def _too_long(self) -> str:
-        return (f"the record starting on line {self.record_line} is longer than "
-                f"{self._fmt.max_record_bytes} bytes; is a quote left open?")
+        return (
+            f"the record starting on line {self.record_line} is longer than "
+            f"{self._fmt.max_record_bytes} bytes; is a quote left open?"
+        )
 
     def mark_record_start(self) -> None:
         self.record_start = self.offset
@@ -165,8 +167,12 @@ class CsvScanner:
             rows += 1 if cells else 0
             if rows and self._lines.offset - start >= chunk_bytes:  # no chunk of blank lines
                 yield ChunkSpan(number, start, self._lines.offset, first_line, rows)
-                number, start, first_line, rows = (number + 1, self._lines.offset,
-                                                   self._lines.line + 1, 0)
+                number, start, first_line, rows = (
+                    number + 1,
+                    self._lines.offset,
+                    self._lines.line + 1,
+                    0,
+                )
         if rows:
             yield ChunkSpan(number, start, self._lines.offset, first_line, rows)
 

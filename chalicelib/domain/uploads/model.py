@@ -75,8 +75,9 @@ def filename_problem(filename: object) -> Detail | None:
     if "/" in filename or "\\" in filename or filename in (".", ".."):
         return Detail("must be a file name, not a path", field="filename", value=filename)
     if any(unicodedata.category(ch) in _UNPRINTABLE for ch in filename):
-        return Detail("must not hold control characters or line breaks", field="filename",
-                      value=filename)
+        return Detail(
+            "must not hold control characters or line breaks", field="filename", value=filename
+        )
     return None
 
 
@@ -146,10 +147,19 @@ class ChunkTask:
 
     def encode(self) -> str:
         body: dict[str, Any] = {
-            "v": TASK_VERSION, "kind": "chunk", "upload_id": self.upload_id,
-            "source": self.source, "key": self.key, "version_id": self.version_id,
-            "etag": self.etag, "chunk": self.chunk, "start": self.start, "end": self.end,
-            "first_line": self.first_line, "rows": self.rows, "header": list(self.header),
+            "v": TASK_VERSION,
+            "kind": "chunk",
+            "upload_id": self.upload_id,
+            "source": self.source,
+            "key": self.key,
+            "version_id": self.version_id,
+            "etag": self.etag,
+            "chunk": self.chunk,
+            "start": self.start,
+            "end": self.end,
+            "first_line": self.first_line,
+            "rows": self.rows,
+            "header": list(self.header),
             "landed_at": self.landed_at.isoformat(),
         }
         return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
@@ -161,16 +171,28 @@ class ChunkTask:
             body = json.loads(text)
         except ValueError as exc:
             raise ValueError(f"not JSON: {exc}") from exc
-        if not isinstance(body, dict) or body.get("v") != TASK_VERSION or body.get("kind") != "chunk":
+        if (
+            not isinstance(body, dict)
+            or body.get("v") != TASK_VERSION
+            or body.get("kind") != "chunk"
+        ):
             raise ValueError(f"not a version {TASK_VERSION} chunk task")
         landed_at = parse_timestamp(body.get("landed_at"))
         if isinstance(landed_at, str):
             raise ValueError(f"landed_at {landed_at}")
         return cls(
-            _text(body, "upload_id"), _text(body, "source"), _text(body, "key"),
-            _optional_text(body, "version_id"), _optional_text(body, "etag"),
-            _whole(body, "chunk"), _whole(body, "start"), _whole(body, "end"),
-            _whole(body, "first_line"), _whole(body, "rows"), _header(body), landed_at,
+            _text(body, "upload_id"),
+            _text(body, "source"),
+            _text(body, "key"),
+            _optional_text(body, "version_id"),
+            _optional_text(body, "etag"),
+            _whole(body, "chunk"),
+            _whole(body, "start"),
+            _whole(body, "end"),
+            _whole(body, "first_line"),
+            _whole(body, "rows"),
+            _header(body),
+            landed_at,
         )
 
 

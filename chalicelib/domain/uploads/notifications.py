@@ -36,7 +36,9 @@ def landed_objects(body: str) -> list[LandedObject]:
 
 
 def _is_object_created(record: Any) -> bool:
-    return isinstance(record, dict) and str(record.get("eventName", "")).startswith("ObjectCreated:")
+    return isinstance(record, dict) and str(record.get("eventName", "")).startswith(
+        "ObjectCreated:"
+    )
 
 
 def _landed(record: dict[str, Any]) -> LandedObject:

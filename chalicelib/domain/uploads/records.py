@@ -68,8 +68,13 @@ class UploadProgress:
         return self.rows_stored + self.rows_duplicate
 
     def counts(self) -> dict[str, int]:
-        return {"seen": self.rows_seen, "accepted": self.rows_accepted, "stored": self.rows_stored,
-                "duplicate": self.rows_duplicate, "rejected": self.rows_rejected}
+        return {
+            "seen": self.rows_seen,
+            "accepted": self.rows_accepted,
+            "stored": self.rows_stored,
+            "duplicate": self.rows_duplicate,
+            "rejected": self.rows_rejected,
+        }
 
 
 @dataclass(frozen=True)
@@ -110,8 +115,9 @@ class UploadLinks:
     report_json: str | None = None
 
 
-def upload_view(record: UploadRecord, progress: UploadProgress,
-                links: UploadLinks | None = None) -> dict[str, Any]:
+def upload_view(
+    record: UploadRecord, progress: UploadProgress, links: UploadLinks | None = None
+) -> dict[str, Any]:
     """``GET /uploads/{id}``: where the upload is, what became of its rows, and its reports."""
 
     def stamp(value: datetime | None) -> str | None:
@@ -146,18 +152,29 @@ def upload_view(record: UploadRecord, progress: UploadProgress,
     return view
 
 
-def parse_upload_query(params: Mapping[str, str], *, default_limit: int,
-                       max_limit: int) -> UploadQuery:
+def parse_upload_query(
+    params: Mapping[str, str], *, default_limit: int, max_limit: int
+) -> UploadQuery:
     """Query-string parameters to a query; every bad parameter is reported at once."""
     problems: list[Detail] = []
-    since, until, limit, after = page_window(params, UPLOAD_QUERY_PARAMETERS, UploadCursor.decode,
-                                             problems, default_limit=default_limit,
-                                             max_limit=max_limit)
+    since, until, limit, after = page_window(
+        params,
+        UPLOAD_QUERY_PARAMETERS,
+        UploadCursor.decode,
+        problems,
+        default_limit=default_limit,
+        max_limit=max_limit,
+    )
     source = SOURCE.normalize(params["source"], problems) if "source" in params else None
     status = params.get("status")
     if status is not None and status not in {one.value for one in UploadStatus}:
-        problems.append(Detail(f"must be one of {', '.join(one.value for one in UploadStatus)}",
-                               field="status", value=status))
+        problems.append(
+            Detail(
+                f"must be one of {', '.join(one.value for one in UploadStatus)}",
+                field="status",
+                value=status,
+            )
+        )
     if problems:
         raise InvalidQuery("invalid query parameters", problems)
     return UploadQuery(source, status, since, until, limit, after)

@@ -38,7 +38,9 @@ class RejectedRow:
     errors: Sequence[Detail]
 
 
-def rejects_csv(header: Sequence[str], rows: Iterable[RejectedRow], delimiter: str = ",") -> Iterator[str]:
+def rejects_csv(
+    header: Sequence[str], rows: Iterable[RejectedRow], delimiter: str = ","
+) -> Iterator[str]:
     """The lines of ``rejects.csv``: the header and each rejected row, with line, column, error.
 
     A row with several problems stays one row (so the file can be fixed and uploaded again); its
@@ -56,8 +58,15 @@ def rejects_csv(header: Sequence[str], rows: Iterable[RejectedRow], delimiter: s
         cells += [""] * (width - len(cells))
         where = "; ".join(str(detail.column) for detail in row.errors if detail.column is not None)
         why = "; ".join(_error_text(detail) for detail in row.errors)
-        writer.writerow([*cells[:width], str(row.line), spreadsheet_safe(where),
-                         spreadsheet_safe(why), *cells[width:]])
+        writer.writerow(
+            [
+                *cells[:width],
+                str(row.line),
+                spreadsheet_safe(where),
+                spreadsheet_safe(why),
+                *cells[width:],
+            ]
+        )
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -107,8 +116,9 @@ class UploadReport:
             "reason": self.reason,
             "rows": self.rows,
             "chunks": self.chunks,
-            "timings": {name: stamp.isoformat() if stamp else None
-                        for name, stamp in self.timings.items()}
+            "timings": {
+                name: stamp.isoformat() if stamp else None for name, stamp in self.timings.items()
+            }
             | {"seconds_from_landing": seconds, "rows_per_second": rate},
             "first_errors": self.first_errors,
             "problems": self.problems,
@@ -121,8 +131,9 @@ def first_errors(rows: Iterable[RejectedRow], limit: int = FIRST_ERRORS) -> list
     found: list[dict[str, Any]] = []
     for row in rows:
         for detail in row.errors:
-            found.append({"line": row.line} | {k: v for k, v in detail.as_dict().items()
-                                               if k != "line"})
+            found.append(
+                {"line": row.line} | {k: v for k, v in detail.as_dict().items() if k != "line"}
+            )
             if len(found) >= limit:
                 return found
     return found

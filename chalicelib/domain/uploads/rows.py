@@ -35,8 +35,14 @@ class ReadRows:
 class RowReader:
     """Reads the rows of one upload: the header's slots, the source's rules, the landing time."""
 
-    def __init__(self, definition: SourceDefinition, match: HeaderMatch, width: int,
-                 received_at: datetime, max_row_bytes: int) -> None:
+    def __init__(
+        self,
+        definition: SourceDefinition,
+        match: HeaderMatch,
+        width: int,
+        received_at: datetime,
+        max_row_bytes: int,
+    ) -> None:
         self._definition = definition
         self._slots = [(slot.index, slot.column.name, slot.header, slot) for slot in match.slots]
         self._absent = {column.name: column.default for column in match.absent}
@@ -64,12 +70,20 @@ class RowReader:
     def _row(self, record: Record, clean: bool) -> Event | RowRejection:
         cells = record.cells
         if len(cells) != self._width:
-            return self._reject(record, [Detail(
-                f"has {len(cells)} cells; the header has {self._width}", line=record.line)])
+            return self._reject(
+                record,
+                [Detail(f"has {len(cells)} cells; the header has {self._width}", line=record.line)],
+            )
         size = self._size(cells)
         if size > self._max_row_bytes:
-            return self._reject(record, [Detail(
-                f"row is {size} bytes; the limit is {self._max_row_bytes}", line=record.line)])
+            return self._reject(
+                record,
+                [
+                    Detail(
+                        f"row is {size} bytes; the limit is {self._max_row_bytes}", line=record.line
+                    )
+                ],
+            )
         values, problems = self._values(record, clean)
         return self._event(record, values, problems)
 
@@ -88,9 +102,14 @@ class RowReader:
         for index, name, header, slot in self._slots:
             text = record.cells[index]
             if not clean and undecodable(text):
-                problems.append(Detail(f"holds bytes that are not valid {self._encoding}",
-                                       line=record.line, column=header,
-                                       value=readable(text, self._encoding)))
+                problems.append(
+                    Detail(
+                        f"holds bytes that are not valid {self._encoding}",
+                        line=record.line,
+                        column=header,
+                        value=readable(text, self._encoding),
+                    )
+                )
                 continue
             try:
                 values[name] = read_cell(slot, text, self._decimal)
@@ -98,8 +117,9 @@ class RowReader:
                 problems.append(Detail(exc.message, line=record.line, column=header, value=text))
         return values, problems
 
-    def _event(self, record: Record, values: dict[str, Any],
-               problems: list[Detail]) -> Event | RowRejection:
+    def _event(
+        self, record: Record, values: dict[str, Any], problems: list[Detail]
+    ) -> Event | RowRejection:
         """The row-level checks run on the cells that were read, so a bad cell hides none."""
         definition = self._definition
         event_id = self._event_id(record, values, problems)
@@ -107,24 +127,33 @@ class RowReader:
         event_type = definition.event_type or self._type(record, values, problems)
         if problems or event_type is None or event_id is None:
             return self._reject(record, problems, event_id)
-        data = {name: value.isoformat() if isinstance(value, datetime) else value
-                for name, value in values.items()}
+        data = {
+            name: value.isoformat() if isinstance(value, datetime) else value
+            for name, value in values.items()
+        }
         return Event(definition.source, event_type, event_id, occurred_at, self._received_at, data)
 
-    def _event_id(self, record: Record, values: dict[str, Any],
-                  problems: list[Detail]) -> str | None:
+    def _event_id(
+        self, record: Record, values: dict[str, Any], problems: list[Detail]
+    ) -> str | None:
         names = self._definition.id_columns
         if any(name not in values for name in names):  # its cell was rejected already
             return None
         event_id = join_id([values[name] for name in names])
         if len(event_id) > MAX_EVENT_ID_LENGTH or not event_id.isprintable():
-            problems.append(Detail(f"the event id must be 1 to {MAX_EVENT_ID_LENGTH} printable "
-                                   "characters", line=record.line,
-                                   column=self._header_of(names[0]), value=event_id))
+            problems.append(
+                Detail(
+                    f"the event id must be 1 to {MAX_EVENT_ID_LENGTH} printable characters",
+                    line=record.line,
+                    column=self._header_of(names[0]),
+                    value=event_id,
+                )
+            )
         return event_id
 
-    def _occurred_at(self, record: Record, values: dict[str, Any],
-                     problems: list[Detail]) -> datetime:
+    def _occurred_at(
+        self, record: Record, values: dict[str, Any], problems: list[Detail]
+    ) -> datetime:
         column = self._definition.occurred_at_column
         stamp = values.get(column) if column else None
         if not isinstance(stamp, datetime):
@@ -135,8 +164,14 @@ class RowReader:
             problem = "is before 1970"
         else:
             return stamp
-        problems.append(Detail(problem, line=record.line, column=self._header_of(column),
-                               value=self._written(record, column, stamp.isoformat())))
+        problems.append(
+            Detail(
+                problem,
+                line=record.line,
+                column=self._header_of(column),
+                value=self._written(record, column, stamp.isoformat()),
+            )
+        )
         return stamp
 
     def _type(self, record: Record, values: dict[str, Any], problems: list[Detail]) -> str | None:
@@ -145,8 +180,15 @@ class RowReader:
             return None
         found: list[Detail] = []
         event_type = TYPE.normalize(str(values[column] or ""), found)
-        problems.extend(Detail(one.message, line=record.line, column=self._header_of(column),
-                               value=self._written(record, column, one.value)) for one in found)
+        problems.extend(
+            Detail(
+                one.message,
+                line=record.line,
+                column=self._header_of(column),
+                value=self._written(record, column, one.value),
+            )
+            for one in found
+        )
         return event_type
 
     def _header_of(self, name: str | None) -> str | None:
@@ -157,7 +199,8 @@ class RowReader:
         index = self._indexes.get(name or "")
         return record.cells[index] if index is not None else fallback
 
-    def _reject(self, record: Record, problems: list[Detail],
-                event_id: str | None = None) -> RowRejection:
+    def _reject(
+        self, record: Record, problems: list[Detail], event_id: str | None = None
+    ) -> RowRejection:
         cells = [readable(cell, self._encoding) for cell in record.cells]
         return RowRejection(record.line, cells, tuple(problems), event_id)

@@ -27,8 +27,7 @@ def parse_alerting(document: LocatedMapping, problems: RuleProblems) -> AlertPol
     return _flapping(document, problems, _repeat(document, problems, policy))
 
 
-def _repeat(document: LocatedMapping, problems: RuleProblems,
-            policy: AlertPolicy) -> AlertPolicy:
+def _repeat(document: LocatedMapping, problems: RuleProblems, policy: AlertPolicy) -> AlertPolicy:
     entry = document.get("repeat_every")
     if entry is None or entry.value is None:
         return policy
@@ -40,17 +39,20 @@ def _repeat(document: LocatedMapping, problems: RuleProblems,
     return AlertPolicy(policy.quiet_after, policy.keep_firing_for, every)
 
 
-def _flapping(document: LocatedMapping, problems: RuleProblems,
-              policy: AlertPolicy) -> AlertPolicy:
+def _flapping(document: LocatedMapping, problems: RuleProblems, policy: AlertPolicy) -> AlertPolicy:
     entry = document.get("flapping")
     if entry is None or entry.value is None:
         return policy
     if entry.value is False:
-        return AlertPolicy(policy.quiet_after, policy.keep_firing_for, policy.repeat_every,
-                           NEVER_FLAPS)
+        return AlertPolicy(
+            policy.quiet_after, policy.keep_firing_for, policy.repeat_every, NEVER_FLAPS
+        )
     if not isinstance(entry.value, Mapping):
-        problems.at(f"must be a mapping {{opens: 3, within: 1h}} or false, not "
-                    f"{yaml_kind(entry.value)}", "flapping", entry)
+        problems.at(
+            f"must be a mapping {{opens: 3, within: 1h}} or false, not {yaml_kind(entry.value)}",
+            "flapping",
+            entry,
+        )
         return policy
     settings: LocatedMapping = entry.value
     problems.keys(settings, FLAPPING_KEYS, "flapping.")
@@ -62,5 +64,6 @@ def _flapping(document: LocatedMapping, problems: RuleProblems,
         else:
             count = opens.value
     within = problems.duration(settings.get("within"), "flapping.within") or policy.flap_within
-    return AlertPolicy(policy.quiet_after, policy.keep_firing_for, policy.repeat_every, count,
-                       within)
+    return AlertPolicy(
+        policy.quiet_after, policy.keep_firing_for, policy.repeat_every, count, within
+    )

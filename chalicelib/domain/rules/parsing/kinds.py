@@ -25,18 +25,29 @@ from chalicelib.domain.sources import Located, LocatedMapping, yaml_kind
 THRESHOLD_KEYS = ("aggregate", "field", "op", "value", "within")
 ABSENCE_KEYS = ("within", "expect", "entities", "entities_from", "never_seen")
 KIND_KEYS: Mapping[str, tuple[str, ...]] = {
-    "match": (), "threshold": THRESHOLD_KEYS, "absence": ABSENCE_KEYS}
+    "match": (),
+    "threshold": THRESHOLD_KEYS,
+    "absence": ABSENCE_KEYS,
+}
 NUMERIC_AGGREGATES = ("sum", "avg", "min", "max")
 _ENTITY_TYPES: Mapping[str, tuple[type, ...]] = {
-    "string": (str,), "date": (str,), "integer": (int,), "number": (int, float),
-    "boolean": (bool,), "any": (str, int, float, bool)}
+    "string": (str,),
+    "date": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "any": (str, int, float, bool),
+}
 
 
-def parse_threshold(document: LocatedMapping, fields: Mapping[str, str],
-                    problems: RuleProblems) -> Threshold | None:
-    for key, why in (("aggregate", f"one of {', '.join(AGGREGATES)}"),
-                     ("value", "the number the aggregate is compared with"),
-                     ("within", "the window, e.g. 10m")):
+def parse_threshold(
+    document: LocatedMapping, fields: Mapping[str, str], problems: RuleProblems
+) -> Threshold | None:
+    for key, why in (
+        ("aggregate", f"one of {', '.join(AGGREGATES)}"),
+        ("value", "the number the aggregate is compared with"),
+        ("within", "the window, e.g. 10m"),
+    ):
         problems.required(document, key, why)
     aggregate = problems.choice(document.get("aggregate"), "aggregate", AGGREGATES)
     measured = _measured_field(document.get("field"), aggregate, fields, problems)
@@ -51,17 +62,25 @@ def parse_threshold(document: LocatedMapping, fields: Mapping[str, str],
     return Threshold(aggregate, measured, comparator, value, within)
 
 
-def _measured_field(entry: Located | None, aggregate: str | None, fields: Mapping[str, str],
-                    problems: RuleProblems) -> str | None:
+def _measured_field(
+    entry: Located | None, aggregate: str | None, fields: Mapping[str, str], problems: RuleProblems
+) -> str | None:
     if aggregate == "count":
         if entry is not None:
-            problems.at("count counts events and takes no field; remove field (or use "
-                        "distinct to count different values)", "field", entry)
+            problems.at(
+                "count counts events and takes no field; remove field (or use "
+                "distinct to count different values)",
+                "field",
+                entry,
+            )
         return None
     if entry is None or entry.value is None:
         if aggregate is not None:
-            problems.add(f"is required: the field {aggregate} is taken of", "field",
-                         entry.line if entry is not None else None)
+            problems.add(
+                f"is required: the field {aggregate} is taken of",
+                "field",
+                entry.line if entry is not None else None,
+            )
         return None
     names = problems.field_names(entry, "field", fields)
     if isinstance(entry.value, tuple) or not names:
@@ -71,16 +90,21 @@ def _measured_field(entry: Located | None, aggregate: str | None, fields: Mappin
     name = names[0]
     declared = fields[name]
     if aggregate in NUMERIC_AGGREGATES and declared not in ("integer", "number"):
-        what = ("declared with different types by the rule's sources" if declared == "any"
-                else f"a {declared} field")
-        problems.at(f"'{name}' is {what}; {aggregate} needs an integer or number field", "field",
-                    entry)
+        what = (
+            "declared with different types by the rule's sources"
+            if declared == "any"
+            else f"a {declared} field"
+        )
+        problems.at(
+            f"'{name}' is {what}; {aggregate} needs an integer or number field", "field", entry
+        )
         return None
     return name
 
 
-def _threshold_value(entry: Located | None, aggregate: str | None,
-                     problems: RuleProblems) -> float | None:
+def _threshold_value(
+    entry: Located | None, aggregate: str | None, problems: RuleProblems
+) -> float | None:
     if entry is None or entry.value is None:
         return None
     value = entry.value
@@ -93,12 +117,20 @@ def _threshold_value(entry: Located | None, aggregate: str | None,
     return float(value)
 
 
-def parse_absence(document: LocatedMapping, group_by: tuple[str, ...], fields: Mapping[str, str],
-                  references: Mapping[str, ReferenceTable],
-                  problems: RuleProblems) -> Absence | None:
+def parse_absence(
+    document: LocatedMapping,
+    group_by: tuple[str, ...],
+    fields: Mapping[str, str],
+    references: Mapping[str, ReferenceTable],
+    problems: RuleProblems,
+) -> Absence | None:
     problems.required(document, "within", "how long a silence may last, e.g. 15m")
-    problems.required(document, "expect", "source (the whole source falls silent), seen (each "
-                      "group seen before) or listed (entities, or entities_from a table)")
+    problems.required(
+        document,
+        "expect",
+        "source (the whole source falls silent), seen (each "
+        "group seen before) or listed (entities, or entities_from a table)",
+    )
     within = problems.duration(document.get("within"), "within")
     expect = problems.choice(document.get("expect"), "expect", EXPECTATIONS)
     never_entry = document.get("never_seen")
@@ -112,34 +144,54 @@ def parse_absence(document: LocatedMapping, group_by: tuple[str, ...], fields: M
     return Absence(within, expect, entities, never_seen)
 
 
-def _expect_fits(document: LocatedMapping, expect: str | None, group_by: tuple[str, ...],
-                 problems: RuleProblems) -> None:
+def _expect_fits(
+    document: LocatedMapping, expect: str | None, group_by: tuple[str, ...], problems: RuleProblems
+) -> None:
     """What each expectation needs (a group) and refuses (entities where nothing is listed)."""
     group = document.get("group_by")
     if expect == "source" and group is not None and group.value not in (None, ()):
-        problems.at("expect: source watches the source as a whole and takes no group_by; use "
-                    "expect: seen or listed to watch each group", "group_by", group)
+        problems.at(
+            "expect: source watches the source as a whole and takes no group_by; use "
+            "expect: seen or listed to watch each group",
+            "group_by",
+            group,
+        )
     if expect in ("seen", "listed") and not group_by and group is None:
-        problems.add(f"is required by expect: {expect}: the field(s) naming each group",
-                     "group_by", document["expect"].line)
+        problems.add(
+            f"is required by expect: {expect}: the field(s) naming each group",
+            "group_by",
+            document["expect"].line,
+        )
     for key in ("entities", "entities_from"):
         entry = document.get(key)
         if entry is not None and expect in ("source", "seen"):
             problems.at(f"is only for expect: listed (this rule expects {expect})", key, entry)
     never = document.get("never_seen")
     if never is not None and expect == "seen":
-        problems.at("expect: seen watches only groups it has seen, so a group is never "
-                    "'never seen'; remove never_seen", "never_seen", never)
+        problems.at(
+            "expect: seen watches only groups it has seen, so a group is never "
+            "'never seen'; remove never_seen",
+            "never_seen",
+            never,
+        )
 
 
-def _listed(document: LocatedMapping, group_by: tuple[str, ...], fields: Mapping[str, str],
-            references: Mapping[str, ReferenceTable],
-            problems: RuleProblems) -> tuple[tuple[object, ...], ...]:
+def _listed(
+    document: LocatedMapping,
+    group_by: tuple[str, ...],
+    fields: Mapping[str, str],
+    references: Mapping[str, ReferenceTable],
+    problems: RuleProblems,
+) -> tuple[tuple[object, ...], ...]:
     given, table = document.get("entities"), document.get("entities_from")
     if (given is None) == (table is None):
         line = given.line if given is not None else document["expect"].line
-        problems.add("expect: listed needs exactly one of entities (the values) and "
-                     "entities_from (a reference table)", "entities", line)
+        problems.add(
+            "expect: listed needs exactly one of entities (the values) and "
+            "entities_from (a reference table)",
+            "entities",
+            line,
+        )
         return ()
     if given is not None:
         return _entities(given, group_by, fields, problems)
@@ -147,11 +199,16 @@ def _listed(document: LocatedMapping, group_by: tuple[str, ...], fields: Mapping
     return _entities_from(table, group_by, fields, references, problems)
 
 
-def _entities(entry: Located, group_by: tuple[str, ...], fields: Mapping[str, str],
-              problems: RuleProblems) -> tuple[tuple[object, ...], ...]:
+def _entities(
+    entry: Located, group_by: tuple[str, ...], fields: Mapping[str, str], problems: RuleProblems
+) -> tuple[tuple[object, ...], ...]:
     if not isinstance(entry.value, tuple) or not entry.value:
-        problems.at("must be a list of entities, each a value (or a list of values, one per "
-                    "group_by field)", "entities", entry)
+        problems.at(
+            "must be a list of entities, each a value (or a list of values, one per "
+            "group_by field)",
+            "entities",
+            entry,
+        )
         return ()
     found: list[tuple[object, ...]] = []
     for index, item in enumerate(entry.value):
@@ -163,13 +220,21 @@ def _entities(entry: Located, group_by: tuple[str, ...], fields: Mapping[str, st
     return tuple(found)
 
 
-def _entity(item: Located, path: str, group_by: tuple[str, ...], fields: Mapping[str, str],
-            problems: RuleProblems) -> tuple[object, ...] | None:
+def _entity(
+    item: Located,
+    path: str,
+    group_by: tuple[str, ...],
+    fields: Mapping[str, str],
+    problems: RuleProblems,
+) -> tuple[object, ...] | None:
     values = item.value if isinstance(item.value, tuple) else (item,)
     if len(values) != len(group_by):
-        problems.at(f"has {len(values)} value(s) but group_by has {len(group_by)} field(s) "
-                    f"({', '.join(group_by)}); give one value per field, in that order", path,
-                    item)
+        problems.at(
+            f"has {len(values)} value(s) but group_by has {len(group_by)} field(s) "
+            f"({', '.join(group_by)}); give one value per field, in that order",
+            path,
+            item,
+        )
         return None
     entity = []
     for name, value in zip(group_by, values, strict=True):
@@ -178,27 +243,42 @@ def _entity(item: Located, path: str, group_by: tuple[str, ...], fields: Mapping
         bad_bool = isinstance(value.value, bool) and bool not in allowed
         if not isinstance(value.value, allowed) or bad_bool:
             hint = "; quote it" if declared in ("string", "date") else ""
-            problems.at(f"'{name}' is a {declared} field; {yaml_kind(value.value)} can never be "
-                        f"its value{hint}", path, value)
+            problems.at(
+                f"'{name}' is a {declared} field; {yaml_kind(value.value)} can never be "
+                f"its value{hint}",
+                path,
+                value,
+            )
             return None
         entity.append(value.value)
     return tuple(entity)
 
 
-def _entities_from(entry: Located, group_by: tuple[str, ...], fields: Mapping[str, str],
-                   references: Mapping[str, ReferenceTable],
-                   problems: RuleProblems) -> tuple[tuple[object, ...], ...]:
+def _entities_from(
+    entry: Located,
+    group_by: tuple[str, ...],
+    fields: Mapping[str, str],
+    references: Mapping[str, ReferenceTable],
+    problems: RuleProblems,
+) -> tuple[tuple[object, ...], ...]:
     name = problems.string(entry, "entities_from")
     if name is None:
         return ()
     table = references.get(name)
     if table is None:
-        problems.at(f"no reference table '{name}' (rules/reference/{name}.csv)"
-                    f"{did_you_mean(name, references, 'tables')}", "entities_from", entry)
+        problems.at(
+            f"no reference table '{name}' (rules/reference/{name}.csv)"
+            f"{did_you_mean(name, references, 'tables')}",
+            "entities_from",
+            entry,
+        )
         return ()
     if len(group_by) != 1 or fields.get(group_by[0]) not in ("string", "any"):
-        problems.at("takes the keys of a table, which are text: group_by must be one string "
-                    "field", "entities_from", entry)
+        problems.at(
+            "takes the keys of a table, which are text: group_by must be one string field",
+            "entities_from",
+            entry,
+        )
         return ()
     if not table.rows:
         problems.at(f"{table.file} has no rows", "entities_from", entry)

@@ -51,33 +51,46 @@ def position_in_file(entry: Located, line: int, column: int) -> tuple[int, int |
 class RuleProblems(Problems):
     """Every problem of one file so far; each check records here and carries on."""
 
-    def at(self, message: str, path: str, entry: Located | None, column: int | None = None
-           ) -> None:
+    def at(self, message: str, path: str, entry: Located | None, column: int | None = None) -> None:
         """A problem with ``entry``: at its value's column unless a ``column`` is given."""
         if entry is None:
             self.details.append(Detail(message, field=path, file=self.file))
             return
         line = entry.value_line or entry.line
-        self.details.append(Detail(message, field=path, line=line,
-                                   column=column if column is not None else entry.column,
-                                   file=self.file))
+        self.details.append(
+            Detail(
+                message,
+                field=path,
+                line=line,
+                column=column if column is not None else entry.column,
+                file=self.file,
+            )
+        )
 
     def inside(self, entry: Located, path: str, problems: Sequence[Positioned]) -> None:
         """Problems inside ``entry``'s text, each moved to its place in the file."""
         for problem in problems:
             line, column = position_in_file(entry, problem.line, problem.column)
-            self.details.append(Detail(problem.message, field=path, line=line, column=column,
-                                       file=self.file))
+            self.details.append(
+                Detail(problem.message, field=path, line=line, column=column, file=self.file)
+            )
 
     def keys(self, document: LocatedMapping, allowed: Collection[str], prefix: str = "") -> None:
         for key, entry in document.items():
             if key not in allowed:
                 hint = did_you_mean(key, allowed, "allowed keys")
-                self.details.append(Detail(f"unknown key '{key}'{hint}", field=prefix + key,
-                                           line=entry.line, file=self.file))
+                self.details.append(
+                    Detail(
+                        f"unknown key '{key}'{hint}",
+                        field=prefix + key,
+                        line=entry.line,
+                        file=self.file,
+                    )
+                )
 
-    def required(self, document: LocatedMapping, key: str, why: str, path: str = "",
-                 line: int | None = None) -> None:
+    def required(
+        self, document: LocatedMapping, key: str, why: str, path: str = "", line: int | None = None
+    ) -> None:
         """``key`` must have a value; a missing one is reported at ``line`` (its mapping's)."""
         entry = document.get(key)
         if entry is None or entry.value is None:
@@ -106,8 +119,9 @@ class RuleProblems(Problems):
         given = self.string(entry, path)
         if given is None or entry is None or given in options:
             return given
-        self.at(f"'{given}' is not one of {', '.join(options)}{_close(given, options)}", path,
-                entry)
+        self.at(
+            f"'{given}' is not one of {', '.join(options)}{_close(given, options)}", path, entry
+        )
         return None
 
     def duration(self, entry: Located | None, path: str) -> timedelta | None:
@@ -127,8 +141,9 @@ class RuleProblems(Problems):
             return [(item, f"{path}[{index}]") for index, item in enumerate(entry.value)]
         return [(entry, path)]
 
-    def field_names(self, entry: Located | None, path: str, fields: Mapping[str, str]
-                    ) -> tuple[str, ...]:
+    def field_names(
+        self, entry: Located | None, path: str, fields: Mapping[str, str]
+    ) -> tuple[str, ...]:
         """A field name or a list of them, each known and listed once."""
         names: list[str] = []
         for item, item_path in self.items(entry, path):
@@ -138,8 +153,11 @@ class RuleProblems(Problems):
             if name in names:
                 self.at(f"'{name}' is listed twice", item_path, item)
             elif name not in fields:
-                self.at(f"unknown field '{name}'{did_you_mean(name, fields, 'the fields are')}",
-                        item_path, item)
+                self.at(
+                    f"unknown field '{name}'{did_you_mean(name, fields, 'the fields are')}",
+                    item_path,
+                    item,
+                )
             else:
                 names.append(name)
         return tuple(names)
@@ -148,4 +166,3 @@ class RuleProblems(Problems):
 def _close(given: str, options: Sequence[str]) -> str:
     close = difflib.get_close_matches(given, options, n=1)
     return f"; did you mean {close[0]}?" if close else ""
-

@@ -27,8 +27,22 @@ from chalicelib.domain.rules.templates import MessageTemplate, literal_template,
 from chalicelib.domain.sources import TYPE_PATTERN, Located, LocatedMapping, yaml_kind
 
 RULE_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-COMMON_KEYS = ("id", "description", "enabled", "source", "type", "severity", "group_by", "labels",
-               "runbook", "message", "kind", "when", "resolve_after", *ALERTING_KEYS)
+COMMON_KEYS = (
+    "id",
+    "description",
+    "enabled",
+    "source",
+    "type",
+    "severity",
+    "group_by",
+    "labels",
+    "runbook",
+    "message",
+    "kind",
+    "when",
+    "resolve_after",
+    *ALERTING_KEYS,
+)
 ALL_KEYS = tuple(dict.fromkeys((*COMMON_KEYS, *(k for keys in KIND_KEYS.values() for k in keys))))
 CONDITION_TYPES = ("boolean", "any", "null")
 
@@ -56,26 +70,48 @@ def parse_rule(file: str, document: LocatedMapping, catalog: RuleCatalog) -> Rul
     when = _when(document, rule_kind, fields, problems)
     group_by = problems.field_names(document.get("group_by"), "group_by", fields)
     threshold = parse_threshold(document, fields, problems) if rule_kind == "threshold" else None
-    absence = (parse_absence(document, group_by, fields, catalog.references, problems)
-               if rule_kind == "absence" else None)
+    absence = (
+        parse_absence(document, group_by, fields, catalog.references, problems)
+        if rule_kind == "absence"
+        else None
+    )
     message = _message(document, rule_kind, fields, group_by, common, problems)
     resolve_after = problems.duration(document.get("resolve_after"), "resolve_after")
     alerting = parse_alerting(document, problems)
     if problems.details or rule_kind is None or common.id is None or common.severity is None:
         raise _error(file, problems)
     assert message is not None
-    return Rule(common.id, common.description, common.enabled, rule_kind, sources, types,
-                common.severity, group_by, MappingProxyType(dict(common.labels)), common.runbook,
-                message, when, threshold, absence, resolve_after, content_version(document),
-                state_version(document), file, _first_line(document), alerting)
+    return Rule(
+        common.id,
+        common.description,
+        common.enabled,
+        rule_kind,
+        sources,
+        types,
+        common.severity,
+        group_by,
+        MappingProxyType(dict(common.labels)),
+        common.runbook,
+        message,
+        when,
+        threshold,
+        absence,
+        resolve_after,
+        content_version(document),
+        state_version(document),
+        file,
+        _first_line(document),
+        alerting,
+    )
 
 
 def _error(file: str, problems: RuleProblems) -> RuleFileError:
     count = len(problems.details)
-    ordered = sorted(problems.details, key=lambda one: (
-        one.line or 0, one.column if isinstance(one.column, int) else 0))
-    return RuleFileError(f"{file}: {count} problem{'s' if count != 1 else ''} in the rule",
-                         ordered)
+    ordered = sorted(
+        problems.details,
+        key=lambda one: (one.line or 0, one.column if isinstance(one.column, int) else 0),
+    )
+    return RuleFileError(f"{file}: {count} problem{'s' if count != 1 else ''} in the rule", ordered)
 
 
 def _first_line(document: LocatedMapping) -> int:
@@ -94,8 +130,11 @@ def _kind(document: LocatedMapping, problems: RuleProblems) -> str | None:
     for key, entry in document.items():
         if key in ALL_KEYS and key not in COMMON_KEYS and key not in own:
             users = [name for name, keys in KIND_KEYS.items() if key in keys]
-            problems.add(f"is only for {' and '.join(users)} rules; this is a {rule_kind} rule",
-                         key, entry.line)
+            problems.add(
+                f"is only for {' and '.join(users)} rules; this is a {rule_kind} rule",
+                key,
+                entry.line,
+            )
     return rule_kind
 
 
@@ -105,8 +144,12 @@ def _common(document: LocatedMapping, problems: RuleProblems) -> _Common:
     common = _Common()
     common.id = problems.string(document.get("id"), "id")
     if common.id is not None and not RULE_ID_PATTERN.fullmatch(common.id):
-        problems.at(f"'{common.id}' is not a rule id: lower case letters, digits, '_' and '-', "
-                    "starting with a letter or digit, at most 64", "id", document.get("id"))
+        problems.at(
+            f"'{common.id}' is not a rule id: lower case letters, digits, '_' and '-', "
+            "starting with a letter or digit, at most 64",
+            "id",
+            document.get("id"),
+        )
         common.id = None
     common.description = problems.text(document.get("description"), "description") or ""
     enabled = document.get("enabled")
@@ -123,14 +166,16 @@ def _labels(entry: Located | None, problems: RuleProblems) -> dict[str, str]:
     if entry is None or entry.value is None:
         return {}
     if not isinstance(entry.value, Mapping):
-        problems.at(f"must be a mapping of names to text, not {yaml_kind(entry.value)}", "labels",
-                    entry)
+        problems.at(
+            f"must be a mapping of names to text, not {yaml_kind(entry.value)}", "labels", entry
+        )
         return {}
     labels = {}
     for name, value in entry.value.items():
         if not isinstance(value.value, str):
-            problems.at(f"must be text, not {yaml_kind(value.value)}; quote it", f"labels.{name}",
-                        value)
+            problems.at(
+                f"must be text, not {yaml_kind(value.value)}; quote it", f"labels.{name}", value
+            )
             continue
         labels[name] = value.value
     return labels
@@ -147,8 +192,9 @@ def _runbook(entry: Located | None, problems: RuleProblems) -> str | None:
     return url.strip()
 
 
-def _sources(entry: Located | None, catalog: RuleCatalog,
-             problems: RuleProblems) -> tuple[str, ...]:
+def _sources(
+    entry: Located | None, catalog: RuleCatalog, problems: RuleProblems
+) -> tuple[str, ...]:
     known = catalog.sources()
     names: list[str] = []
     for item, path in _nonempty_items(entry, "source", "source", problems):
@@ -156,8 +202,12 @@ def _sources(entry: Located | None, catalog: RuleCatalog,
         if name is None:
             continue
         if name not in known:
-            problems.at(f"no source '{name}' is defined (rules/sources/{name}.yaml)"
-                        f"{did_you_mean(name, known, 'sources')}", path, item)
+            problems.at(
+                f"no source '{name}' is defined (rules/sources/{name}.yaml)"
+                f"{did_you_mean(name, known, 'sources')}",
+                path,
+                item,
+            )
         elif name in names:
             problems.at(f"'{name}' is listed twice", path, item)
         else:
@@ -176,15 +226,20 @@ def _types(entry: Located | None, problems: RuleProblems) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _nonempty_items(entry: Located | None, path: str, what: str,
-                    problems: RuleProblems) -> list[tuple[Located, str]]:
+def _nonempty_items(
+    entry: Located | None, path: str, what: str, problems: RuleProblems
+) -> list[tuple[Located, str]]:
     if entry is not None and entry.value == ():
         problems.at(f"lists no {what}; leave {path} out to mean every {what}", path, entry)
     return problems.items(entry, path)
 
 
-def _when(document: LocatedMapping, rule_kind: str | None, fields: Mapping[str, str],
-          problems: RuleProblems) -> CompiledExpression | None:
+def _when(
+    document: LocatedMapping,
+    rule_kind: str | None,
+    fields: Mapping[str, str],
+    problems: RuleProblems,
+) -> CompiledExpression | None:
     entry = document.get("when")
     if rule_kind == "match":
         problems.required(document, "when", "the condition an event must meet, e.g. amount > 5000")
@@ -196,15 +251,24 @@ def _when(document: LocatedMapping, rule_kind: str | None, fields: Mapping[str, 
         problems.inside(entry, "when", compiled)
         return None
     if compiled.result_type not in CONDITION_TYPES:
-        problems.at(f"must be a condition (true or false), but it gives a {compiled.result_type}"
-                    "; compare it, e.g. amount > 100", "when", entry)
+        problems.at(
+            f"must be a condition (true or false), but it gives a {compiled.result_type}"
+            "; compare it, e.g. amount > 100",
+            "when",
+            entry,
+        )
         return None
     return compiled
 
 
-def _message(document: LocatedMapping, rule_kind: str | None, fields: Mapping[str, str],
-             group_by: tuple[str, ...], common: _Common,
-             problems: RuleProblems) -> MessageTemplate | None:
+def _message(
+    document: LocatedMapping,
+    rule_kind: str | None,
+    fields: Mapping[str, str],
+    group_by: tuple[str, ...],
+    common: _Common,
+    problems: RuleProblems,
+) -> MessageTemplate | None:
     """The template, with the names an alert can fill: an absence has no event, only its group."""
     entry = document.get("message")
     text = problems.string(entry, "message")

@@ -15,8 +15,19 @@ from collections.abc import Collection, Mapping
 
 from chalicelib.domain.sources import LocatedMapping, LocatedValue
 
-STATE_KEYS = ("kind", "source", "type", "when", "group_by", "aggregate", "field", "within",
-              "expect", "entities", "entities_from")
+STATE_KEYS = (
+    "kind",
+    "source",
+    "type",
+    "when",
+    "group_by",
+    "aggregate",
+    "field",
+    "within",
+    "expect",
+    "entities",
+    "entities_from",
+)
 
 
 def content_version(document: LocatedMapping) -> str:
@@ -28,8 +39,9 @@ def state_version(document: LocatedMapping) -> str:
 
 
 def _digest(document: LocatedMapping, keys: Collection[str] | None) -> str:
-    chosen = {key: plain(entry.value) for key, entry in document.items()
-              if keys is None or key in keys}
+    chosen = {
+        key: plain(entry.value) for key, entry in document.items() if keys is None or key in keys
+    }
     text = json.dumps(chosen, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
