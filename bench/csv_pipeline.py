@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,7 +30,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
@@ -40,10 +37,11 @@ from urllib.request import Request, urlopen
 from sqlalchemy import create_engine, text
 
 from bench.databases import MYSQL_SERVER_URL, RUN_TAG, fresh_database
+from bench.local_aws import aws_client, free_port
+from bench.shop_export import write_file
 from chalicelib.domain.access import new_key_text
 
 ROOT = Path(__file__).resolve().parents[1]
-HEADER = "order_id,ordered_at,store,sku,quantity,unit_price,currency,paid\n"
 REFERENCE_TABLE = """
 CREATE TABLE ref_orders (
   id BIGINT AUTO_INCREMENT PRIMARY KEY,
@@ -58,23 +56,6 @@ FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' LINES TERMINATED BY '\\n' IG
 (order_id, @ordered_at, store, sku, quantity, unit_price, currency, paid)
 SET ordered_at = STR_TO_DATE(@ordered_at, '%Y-%m-%dT%H:%i:%sZ')
 """
-
-
-def write_file(path: Path, rows: int, seed: int = 7) -> int:
-    """A shop export of ``rows`` orders; returns its size in bytes."""
-    rng = random.Random(seed)
-    start = datetime(2026, 11, 1, tzinfo=UTC)
-    stores = [f"store-{n}" for n in range(40)]
-    with path.open("w", encoding="utf-8", newline="") as out:
-        out.write(HEADER)
-        for n in range(rows):
-            at = (start + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            out.write(
-                f"ORD-{RUN_TAG}-{n:09d},{at},{rng.choice(stores)},SKU-{rng.randrange(5000)},"
-                f"{rng.randrange(1, 9)},{rng.randrange(100, 99999) / 100},EUR,"
-                f"{'yes' if n % 3 else 'no'}\n"
-            )
-    return path.stat().st_size
 
 
 def load_data_reference(path: Path, rows: int) -> float:
@@ -101,13 +82,6 @@ def load_data_reference(path: Path, rows: int) -> float:
         with server.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
         server.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -167,19 +141,6 @@ def local_runtime(database_url: str, workdir: Path) -> Iterator[LocalRuntime]:
         process.terminate()
         process.wait(timeout=60)
         log.close()
-
-
-def aws_client(service: str, endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        aws_session_token="local",
-    )
 
 
 def pipeline(path: Path, rows: int, workdir: Path) -> dict[str, Any]:

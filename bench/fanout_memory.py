@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.local_aws import aws_client, free_port
+from bench.shop_export import write_file
+
 ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, os, resource, sys
@@ -44,7 +47,6 @@ print(json.dumps({"before_kib": before, "after_kib": after, "answer": answer,
 
 def measure_fanout_memory(gib: float, workdir: Path, max_rows: int | None = None) -> str:
     """The figure's line; ``max_rows`` (the fan-out's row limit) defaults to the file's rows."""
-    from bench.csv_pipeline import aws_client, free_port, write_file
 
     path = workdir / "big.csv"
     rows = max(1, int(gib * 1024**3 / 74.4))
@@ -58,7 +60,7 @@ def measure_fanout_memory(gib: float, workdir: Path, max_rows: int | None = None
     endpoint = f"http://127.0.0.1:{port}"
     try:
         _wait_for(endpoint)
-        event = _upload(path, endpoint, aws_client)
+        event = _upload(path, endpoint)
         env = os.environ | {
             "DATABASE_URL": f"sqlite:///{workdir / 'fanout.db'}",
             "TRIPLINE_AWS_ENDPOINT_URL": endpoint,
@@ -118,7 +120,7 @@ def _wait_for(endpoint: str) -> None:
     raise RuntimeError("moto_server did not start")
 
 
-def _upload(path: Path, endpoint: str, aws_client: Any) -> dict[str, Any]:
+def _upload(path: Path, endpoint: str) -> dict[str, Any]:
     """Create the resources, upload the file, and return the notification as Lambda's event."""
     from chalicelib.topology import UPLOADS_QUEUE
     from tripline.local.resources import ensure_resources

@@ -7,7 +7,7 @@ is put under ``incoming/shop/``, the S3 notification moto queues is handed to ``
 ``batch_size``, and timed. Each side gets a fresh container and a fresh database; both read the
 same object through moto, so the ratio compares the processing alone.
 
-The file is generated here rather than by ``bench.csv_pipeline.write_file``: its prices would
+The file is generated here rather than by ``bench.shop_export.write_file``: its prices would
 make two thirds of the orders "large" (``quantity * unit_price > 1000``). Here about 1.5 % are,
 as about 2 % of the payments are large in the JSON workload.
 """
@@ -27,9 +27,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.csv_pipeline import HEADER
 from bench.databases import BenchmarkError, Database, fresh_database
 from bench.processor import deliver
+from bench.shop_export import HEADER
 from chalicelib.adapters.db.engine import make_engine
 from chalicelib.topology import ROWS_QUEUE, UPLOADS_QUEUE
 from tests.builders import sqs_event
