@@ -316,10 +316,11 @@ class AlertOutbox(Protocol):
         message_id: str | None = None,
         silence_id: str | None = None,
         error: str | None = None,
+        owe_alert: bool = False,
     ) -> None:
         """``sent``, ``grouped``, ``silenced`` or ``failed`` (with the ``error`` that ended it),
-        once, with a timeline line; a silenced notice leaves its alert owing on-call its state
-        when the silence ends."""
+        once, with a timeline line; ``owe_alert``: the alert, if still active, owes on-call its
+        state when the silence ends."""
 
     def retry(
         self, outbox_id: int, next_attempt_at: datetime, error: str, at: datetime

@@ -20,7 +20,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from chalicelib.domain.alerts import OutgoingAlert, PendingNotice, grouped_message, notice_message
+from chalicelib.domain.alerts import (
+    OutgoingAlert,
+    PendingNotice,
+    grouped_message,
+    notice_message,
+    silence_leaves_owed,
+)
 from chalicelib.domain.errors import DependencyError, MessageRefused, TriplineError
 from chalicelib.domain.retries import RetrySchedule
 from chalicelib.domain.rules import RuleBook
@@ -116,7 +122,14 @@ class NotificationDelivery:
             f"{notice.kind} notice withheld by silence {silence.id} "
             f"({silence.comment}, by {silence.author}, until {silence.ends_at.isoformat()})"
         )
-        self._outbox.settle(notice.outbox_id, "silenced", now, detail, silence_id=silence.id)
+        self._outbox.settle(
+            notice.outbox_id,
+            "silenced",
+            now,
+            detail,
+            silence_id=silence.id,
+            owe_alert=silence_leaves_owed(notice.kind),
+        )
         report.silenced += 1
         return True
 

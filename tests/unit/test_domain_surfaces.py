@@ -130,6 +130,7 @@ SURFACES: dict[str, set[str]] = {
         "parse_alert_id",
         "parse_alert_query",
         "resolve",
+        "silence_leaves_owed",
         "sns_takes_subject",
         "still_flapping",
         "sweep",

@@ -18,8 +18,6 @@ from chalicelib.adapters.db.errors import database_errors
 from chalicelib.adapters.db.tables import alert_outbox, alerts, events
 from chalicelib.domain.alerts import Alert, Happening, PendingNotice
 
-OWED_AFTER_SILENCE = ("opened", "repeat", "reminder", "flapping")
-
 
 class SqlAlertOutbox:
     def __init__(self, engine: Engine) -> None:
@@ -80,13 +78,14 @@ class SqlAlertOutbox:
         message_id: str | None = None,
         silence_id: str | None = None,
         error: str | None = None,
+        owe_alert: bool = False,
     ) -> None:
         box = alert_outbox
         with database_errors("settling a notification"), self._engine.begin() as conn:
             row = conn.execute(select(box).where(box.c.id == outbox_id)).first()
             if row is None or row.status != "pending":
                 return
-            if status == "silenced" and row.kind in OWED_AFTER_SILENCE:
+            if owe_alert:
                 alert = conn.execute(
                     select(alerts.c.fingerprint, alerts.c.rule_id).where(
                         alerts.c.id == row.alert_id

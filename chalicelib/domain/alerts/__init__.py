@@ -33,6 +33,7 @@ from chalicelib.domain.alerts.model import (
 from chalicelib.domain.alerts.outbox import (
     NoticeRecord,
     PendingNotice,
+    silence_leaves_owed,
 )
 from chalicelib.domain.alerts.outgoing import (
     OutgoingAlert,
@@ -86,6 +87,7 @@ __all__ = [
     "parse_alert_id",
     "parse_alert_query",
     "resolve",
+    "silence_leaves_owed",
     "sns_takes_subject",
     "still_flapping",
     "sweep",

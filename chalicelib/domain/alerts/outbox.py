@@ -10,6 +10,14 @@ from typing import Any
 
 from chalicelib.domain.alerts.model import Alert
 
+# Notices of these kinds tell on-call an alert's state; withheld by a silence, the alert owes that
+# state once the silence ends (a resolve or an acknowledgement withheld owes nothing new).
+OWED_AFTER_SILENCE = ("opened", "repeat", "reminder", "flapping")
+
+
+def silence_leaves_owed(kind: str) -> bool:
+    return kind in OWED_AFTER_SILENCE
+
 
 @dataclass(frozen=True)
 class PendingNotice:
