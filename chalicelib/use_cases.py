@@ -70,13 +70,7 @@ class UseCases:
     def list_events(self, params: Mapping[str, str]) -> JsonObject:
         from chalicelib.services.reads import list_events
 
-        container = self._container
-        page = list_events(
-            params,
-            reader=container.reader,
-            default_limit=container.settings.page_size,
-            max_limit=container.settings.max_page_size,
-        )
+        page = list_events(params, reader=self._container.reader, **self._page_limits())
         return page_body(page.items, page.next_cursor, lambda view: view.as_dict())
 
     def get_event(self, source: str, event_id: str, caller: Principal) -> JsonObject:
@@ -108,13 +102,7 @@ class UseCases:
         from chalicelib.domain.uploads import upload_view
         from chalicelib.services.uploads import list_uploads
 
-        container = self._container
-        page = list_uploads(
-            params,
-            uploads=container.uploads,
-            default_limit=container.settings.page_size,
-            max_limit=container.settings.max_page_size,
-        )
+        page = list_uploads(params, uploads=self._container.uploads, **self._page_limits())
         return page_body(page.items, page.next_cursor, lambda item: upload_view(*item))
 
     def describe_upload(self, upload_id: str, caller: Principal) -> JsonObject:
@@ -238,13 +226,7 @@ class UseCases:
     def list_audit(self, params: Mapping[str, str]) -> JsonObject:
         from chalicelib.services.access import list_audit
 
-        container = self._container
-        page = list_audit(
-            params,
-            audit=container.audit,
-            default_limit=container.settings.page_size,
-            max_limit=container.settings.max_page_size,
-        )
+        page = list_audit(params, audit=self._container.audit, **self._page_limits())
         return page_body(page.items, page.next_cursor, lambda entry: entry.view())
 
     def check_health(self) -> HealthReport:
@@ -268,6 +250,11 @@ class UseCases:
             book=container.rulebook,
             app_login=container.app_login,
         )
+
+    def _page_limits(self) -> dict[str, int]:
+        """What every keyset-paginated list takes from the settings."""
+        settings = self._container.settings
+        return {"default_limit": settings.page_size, "max_limit": settings.max_page_size}
 
     def _answer_batch(
         self, messages: Sequence[QueueMessage], failed_message_ids: Sequence[str]
@@ -318,13 +305,7 @@ class UseCases:
         from chalicelib.domain.alerts import alert_view
         from chalicelib.services.alerts import list_alerts
 
-        container = self._container
-        page = list_alerts(
-            params,
-            store=container.alerts,
-            default_limit=container.settings.page_size,
-            max_limit=container.settings.max_page_size,
-        )
+        page = list_alerts(params, store=self._container.alerts, **self._page_limits())
         return page_body(page.items, page.next_cursor, alert_view)
 
     def describe_alert(self, alert_id: str) -> JsonObject:

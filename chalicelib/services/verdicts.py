@@ -23,6 +23,7 @@ from chalicelib.domain.rules import (
     WindowHit,
     affected_spans,
     crossings,
+    threshold_match,
 )
 from chalicelib.ports import VerdictWork
 from chalicelib.services.alerting import record_matches
@@ -97,23 +98,11 @@ def _crossings(
         for low, high in affected_spans(threshold, [hit.occurred_at for hit in groups[print_]])
     ]
     entries = work.window_entries(rule_id, version, spans)
-    found = []
+    found: list[RuleMatch] = []
     for print_, fresh in sorted(groups.items()):
         times = [hit.occurred_at for hit in fresh]
-        for crossing in crossings(threshold, entries.get(print_, []), times):
-            end = crossing.end
-            found.append(
-                RuleMatch(
-                    rule.id,
-                    rule.version,
-                    "threshold",
-                    f"window:{end.source}:{end.event_id}",
-                    print_,
-                    fresh[0].group,
-                    end.occurred_at,
-                    end.source,
-                    end.event_id,
-                    crossing.observed,
-                )
-            )
+        found.extend(
+            threshold_match(rule, print_, fresh[0].group, crossing)
+            for crossing in crossings(threshold, entries.get(print_, []), times)
+        )
     return found

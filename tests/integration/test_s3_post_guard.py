@@ -16,10 +16,6 @@ from typing import Any
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
-import boto3
-import pytest
-from botocore.config import Config
-
 from tripline.local.moto_server import GuardedMotoServer
 
 MAX_BYTES = 64
@@ -34,19 +30,6 @@ class Answer:
     def error(self) -> tuple[str, str]:
         root = ET.fromstring(self.body)
         return root.findtext("Code") or "", root.findtext("Message") or ""
-
-
-@pytest.fixture
-def s3(moto: GuardedMotoServer) -> Any:
-    config = Config(signature_version="s3v4", s3={"addressing_style": "path"})
-    return boto3.client("s3", endpoint_url=moto.url, region_name="us-east-1", config=config)
-
-
-@pytest.fixture
-def bucket(s3: Any) -> str:
-    name = f"uploads-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 def presigned_post(s3: Any, bucket: str, key: str, expires_in: int = 900) -> dict[str, Any]:

@@ -7,16 +7,12 @@ from the file part's header.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from chalicelib.domain.errors import RequestError
-from tripline.local.moto_server import GuardedMotoServer
 from tripline.upload_client import post_form
 
 CSV = b"id,severity\n1,high\n2,low\n"
@@ -25,19 +21,6 @@ AWKWARD_NAMES = [
     "zählerstände €.csv",  # non-ASCII, sent as UTF-8 as browsers send it
     'back\\slash "and" ü.csv',  # a backslash, which a header parser reads as an escape
 ]
-
-
-@pytest.fixture
-def s3(moto: GuardedMotoServer) -> Any:
-    config = Config(signature_version="s3v4", s3={"addressing_style": "path"})
-    return boto3.client("s3", endpoint_url=moto.url, region_name="us-east-1", config=config)
-
-
-@pytest.fixture
-def bucket(s3: Any) -> str:
-    name = f"uploads-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 def granted_form(s3: Any, bucket: str, key: str, max_bytes: int = 10_000) -> dict[str, Any]:

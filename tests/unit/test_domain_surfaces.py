@@ -102,6 +102,7 @@ SURFACES: dict[str, set[str]] = {
         "parse_rule",
         "rule_catalog",
         "silent_groups",
+        "threshold_match",
     },
     "alerts": {
         "Alert",

@@ -29,6 +29,7 @@ from chalicelib.domain.rules import (
     crossings,
     expected_groups,
     silent_groups,
+    threshold_match,
 )
 
 
@@ -82,7 +83,7 @@ def _window_matches(
     rule: Rule, verdicts: Verdicts, windows: dict[str, deque[WindowEntry]]
 ) -> list[RuleMatch]:
     threshold = rule.threshold
-    found = []
+    found: list[RuleMatch] = []
     for hit in verdicts.window_hits:
         assert threshold is not None
         entries = windows.setdefault(hit.fingerprint, deque())
@@ -91,22 +92,10 @@ def _window_matches(
         )
         while entries[0].occurred_at <= hit.occurred_at - threshold.within:
             entries.popleft()
-        for crossing in crossings(threshold, list(entries), [hit.occurred_at]):
-            end = crossing.end
-            found.append(
-                RuleMatch(
-                    rule.id,
-                    rule.version,
-                    "threshold",
-                    f"window:{end.source}:{end.event_id}",
-                    hit.fingerprint,
-                    hit.group,
-                    end.occurred_at,
-                    end.source,
-                    end.event_id,
-                    crossing.observed,
-                )
-            )
+        found.extend(
+            threshold_match(rule, hit.fingerprint, hit.group, crossing)
+            for crossing in crossings(threshold, list(entries), [hit.occurred_at])
+        )
     return found
 
 

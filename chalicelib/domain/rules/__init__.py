@@ -66,6 +66,7 @@ from chalicelib.domain.rules.windows import (
     affected_spans,
     aggregate,
     crossings,
+    threshold_match,
 )
 
 __all__ = [
@@ -98,4 +99,5 @@ __all__ = [
     "parse_rule",
     "rule_catalog",
     "silent_groups",
+    "threshold_match",
 ]

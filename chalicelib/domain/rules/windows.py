@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.domain.rules.model import Threshold
+from chalicelib.domain.rules.model import Rule, Threshold
+from chalicelib.domain.rules.verdicts import GroupValues, RuleMatch
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -109,3 +110,23 @@ def aggregate(name: str, window: Sequence[WindowEntry]) -> float | None:
     if name == "avg":
         return sum(numbers) / len(numbers)
     return float(min(numbers) if name == "min" else max(numbers))
+
+
+def threshold_match(
+    rule: Rule, fingerprint: str, group: GroupValues, crossing: Crossing
+) -> RuleMatch:
+    """A crossing as the rule's match, keyed by the event that ends the window
+    (``window:<source>:<id>``), so the pipeline and a dry-run key it alike."""
+    end = crossing.end
+    return RuleMatch(
+        rule.id,
+        rule.version,
+        "threshold",
+        f"window:{end.source}:{end.event_id}",
+        fingerprint,
+        group,
+        end.occurred_at,
+        end.source,
+        end.event_id,
+        crossing.observed,
+    )
