@@ -19,16 +19,9 @@ import botocore.session
 
 from tests.iam.policies import ROOT
 
-# Code that runs on operator machines or in the local runtime, never in a Lambda function.
-OPERATOR_ONLY = (
-    "tripline/cli.py",
-    "tripline/keys_cli.py",
-    "tripline/dead_letter_cli.py",
-    "tripline/rule_dry_run_cli.py",
-    "tripline/upload_client.py",
-    "tripline/local/",
-    "chalicelib/adapters/aws/dead_letters.py",  # `tripline dlq`: only the operator CLI uses it
-)
+# Code of chalicelib that runs only on operator machines, never in a Lambda function (the tools
+# themselves live in tripline/, outside what this scan reads and outside the package).
+OPERATOR_ONLY = ("chalicelib/adapters/aws/dead_letters.py",)  # `tripline dlq` is its only user
 # boto3's S3 transfer methods are not botocore operations: the operations each may perform
 # (small files in one request, large ones in parts)
 TRANSFERS = {
