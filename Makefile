@@ -35,6 +35,8 @@ bench: $(STAMP) mariadb package
 	$(BIN)/python -m bench.processor --backend both
 	$(BIN)/python -m bench.csv_pipeline --rows 1000000 --memory-gib 1
 	$(BIN)/python -m bench.rules_overhead --backend both
+	$(BIN)/python -m bench.row_conform
+	$(BIN)/python -m bench.local_concurrency
 	$(BIN)/python -m bench.cold_start --zip dist/$(STAGE)/deployment.zip
 
 # every bench at a tiny size, checks on, timings never asserted (`make test` runs them too)

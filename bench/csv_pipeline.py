@@ -2,20 +2,23 @@
 
 Run from the repository root: ``.venv/bin/python -m bench.csv_pipeline --help``.
 
-One generated shop file (``rules/sources/shop.yaml``) is loaded twice in the same run, against
-the same MariaDB server:
+One generated shop file (``rules/sources/shop.yaml``) is loaded four times in the same run,
+against the same MariaDB server, each into a database of its own:
 
-- the reference: ``LOAD DATA LOCAL INFILE`` of the file into an equivalent table (the same columns,
-  typed, a unique key on the order id and an index on the time), as a DBA would load it by hand;
-- Tripline: ``tripline local`` started as a subprocess (moto server, pumps, the real handlers),
-  the file put under ``incoming/shop/`` with boto3, timed from the moment the put returns until
-  ``GET /uploads`` says the upload is complete; then every row is counted in ``events``.
-  Every route but ``/health`` needs a key, locally as on AWS: the runtime is started with an
-  admin key made for the run (``TRIPLINE_LOCAL_ADMIN_KEY``), which the polls send.
+- ``LOAD DATA LOCAL INFILE`` into a table with the ``events`` table's columns and keys, the JSON
+  ``data`` built in the statement (``bench/csv_references.py``), as a DBA would load it by hand;
+- pandas ``read_csv`` + ``to_sql(chunksize=10000)`` into the same kind of table;
+- Tripline with the sample rules on (the repository's ``rules/``; ``large-order`` matches about
+  two thirds of this file's orders) and off (the same ``sources/`` and ``reference/`` only):
+  ``tripline local`` started as a subprocess (moto server, pollers, the real handlers), the file
+  put under ``incoming/shop/`` with boto3, timed from the moment the put returns until
+  ``GET /uploads`` says the upload is complete; then every row is counted in ``events``. Every
+  route but ``/health`` needs a key, locally as on AWS: the runtime is started with an admin key
+  made for the run (``TRIPLINE_LOCAL_ADMIN_KEY``), which the polls send.
 
-The ratio is what counts. The rows queue's depth is sampled while it runs (moto's SQS slows as a
-queue grows; the fan-out sends byte ranges, so it stays short). ``--memory-gib`` also measures the
-fan-out's peak memory on a file of that size, in a process of its own (``bench.fanout_memory``).
+The ratios are what count. The rows queue's depth is sampled while it runs. ``--memory-gib``
+also measures the fan-out's peak memory on a file of that size, in a process of its own
+(``bench.fanout_memory``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,58 +34,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.request import Request, urlopen
 
 from sqlalchemy import create_engine, text
 
-from bench.databases import MYSQL_SERVER_URL, RUN_TAG, fresh_database
+from bench.csv_references import load_data, pandas_to_sql, timed_reference
+from bench.databases import fresh_database
 from bench.local_aws import aws_client, free_port
 from bench.shop_export import write_file
 from chalicelib.domain.access import new_key_text
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE_TABLE = """
-CREATE TABLE ref_orders (
-  id BIGINT AUTO_INCREMENT PRIMARY KEY,
-  order_id VARCHAR(128) NOT NULL, ordered_at DATETIME(6) NOT NULL, store VARCHAR(64) NOT NULL,
-  sku VARCHAR(64), quantity INT, unit_price DOUBLE NOT NULL, currency VARCHAR(8), paid VARCHAR(8),
-  UNIQUE KEY uq_order_id (order_id), KEY ix_ordered_at (ordered_at, id)
-) ENGINE=InnoDB CHARACTER SET utf8mb4 COLLATE utf8mb4_bin
-"""
-LOAD = """
-LOAD DATA LOCAL INFILE :path INTO TABLE ref_orders
-FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' LINES TERMINATED BY '\\n' IGNORE 1 LINES
-(order_id, @ordered_at, store, sku, quantity, unit_price, currency, paid)
-SET ordered_at = STR_TO_DATE(@ordered_at, '%Y-%m-%dT%H:%i:%sZ')
-"""
-
-
-def load_data_reference(path: Path, rows: int) -> float:
-    """Seconds for ``LOAD DATA LOCAL INFILE`` into a fresh database; checks the row count."""
-    name = f"tripline_bench_{RUN_TAG}_loaddata"
-    server = create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
-    engine = create_engine(f"{MYSQL_SERVER_URL}/{name}", connect_args={"local_infile": True})
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(REFERENCE_TABLE))
-        started = time.perf_counter()
-        with engine.begin() as conn:
-            conn.execute(text(LOAD), {"path": str(path)})
-        seconds = time.perf_counter() - started
-        with engine.connect() as conn:
-            loaded = conn.scalar(text("SELECT COUNT(*) FROM ref_orders"))
-        if loaded != rows:
-            raise RuntimeError(f"LOAD DATA stored {loaded} rows of {rows}")
-        return seconds
-    finally:
-        engine.dispose()
-        with server.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        server.dispose()
 
 
 @dataclass(frozen=True)
@@ -100,7 +66,9 @@ class LocalRuntime:
 
 
 @contextmanager
-def local_runtime(database_url: str, workdir: Path) -> Iterator[LocalRuntime]:
+def local_runtime(
+    database_url: str, workdir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[LocalRuntime]:
     """``tripline local`` as a subprocess, its working folder ``workdir`` (its ``var/`` goes
     there); yields once ``/health`` answers."""
     api_port, aws_port = free_port(), free_port()
@@ -109,6 +77,7 @@ def local_runtime(database_url: str, workdir: Path) -> Iterator[LocalRuntime]:
         "DATABASE_URL": database_url,
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "TRIPLINE_LOCAL_ADMIN_KEY": key,
+        **(extra_env or {}),
     }
     log = (workdir / "local.log").open("w")
     process = subprocess.Popen(
@@ -143,11 +112,19 @@ def local_runtime(database_url: str, workdir: Path) -> Iterator[LocalRuntime]:
         log.close()
 
 
-def pipeline(path: Path, rows: int, workdir: Path) -> dict[str, Any]:
+def rules_off_dir(workdir: Path) -> Path:
+    """The sample sources and reference tables without a single rule."""
+    off = workdir / "rules-off"
+    for folder in ("sources", "reference"):
+        shutil.copytree(ROOT / "rules" / folder, off / folder, dirs_exist_ok=True)
+    return off
+
+
+def pipeline(path: Path, rows: int, workdir: Path, rules_dir: Path) -> dict[str, Any]:
     """Seconds from the put returning to the upload complete, with the queue depth seen."""
     with (
-        fresh_database("mysql", "csv", workdir) as database,
-        local_runtime(database.url, workdir) as runtime,
+        fresh_database("mysql", f"csv_{rules_dir.name.replace('-', '_')}", workdir) as database,
+        local_runtime(database.url, workdir, {"TRIPLINE_RULES_DIR": str(rules_dir)}) as runtime,
     ):
         s3, sqs = aws_client("s3", runtime.aws), aws_client("sqs", runtime.aws)
         rows_queue = sqs.get_queue_url(QueueName="tripline-rows")["QueueUrl"]
@@ -158,6 +135,7 @@ def pipeline(path: Path, rows: int, workdir: Path) -> dict[str, Any]:
         engine = create_engine(database.url)
         with engine.connect() as conn:
             stored = conn.scalar(text("SELECT COUNT(*) FROM events"))
+            matched = conn.scalar(text("SELECT COUNT(*) FROM rule_matches"))
         engine.dispose()
     if status["status"] != "complete" or stored != rows:
         raise RuntimeError(f"the upload ended {status.get('status')} with {stored} of {rows} rows")
@@ -165,6 +143,7 @@ def pipeline(path: Path, rows: int, workdir: Path) -> dict[str, Any]:
         "seconds": seconds,
         "max_queue_depth": depth,
         "chunks": status["chunks"]["total"],
+        "matched": matched,
         "timings": status["timings"],
     }
 
@@ -188,6 +167,25 @@ def _until_final(
     raise RuntimeError(f"the upload was not done in time; last seen: {status or 'not listed'}")
 
 
+def _phases(timings: dict[str, Any]) -> str:
+    """Where an upload's time went: landing to fan-out start, the fan-out, the rest (chunks)."""
+    at = {
+        name: datetime.fromisoformat(value)
+        for name, value in timings.items()
+        if "_at" in name and value
+    }
+    parts = (
+        ("to fan-out", "landed_at", "fanout_started_at"),
+        ("fan-out", "fanout_started_at", "fanout_finished_at"),
+        ("after fan-out", "fanout_finished_at", "completed_at"),
+    )
+    return ", ".join(
+        f"{label} {(at[end] - at[start]).total_seconds():.1f} s"
+        for label, start, end in parts
+        if start in at and end in at
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -203,19 +201,37 @@ def main(argv: list[str] | None = None) -> int:
         path = workdir / "orders.csv"
         size = write_file(path, args.rows)
         print(f"file: {args.rows:,} rows, {size / 1024**2:.1f} MiB")
-        reference = load_data_reference(path, args.rows)
-        print(f"LOAD DATA LOCAL INFILE: {reference:.1f} s, {args.rows / reference:,.0f} rows/s")
-        run = pipeline(path, args.rows, workdir)
-        rate = args.rows / run["seconds"]
+        seconds = {
+            "LOAD DATA LOCAL INFILE": timed_reference("loaddata", load_data, path, args.rows),
+            "pandas read_csv + to_sql": timed_reference("pandas", pandas_to_sql, path, args.rows),
+        }
+        runs = {
+            "Tripline, rules on": pipeline(path, args.rows, workdir, ROOT / "rules"),
+            "Tripline, rules off": pipeline(path, args.rows, workdir, rules_off_dir(workdir)),
+        }
+        seconds |= {name: run["seconds"] for name, run in runs.items()}
+        rate = {name: args.rows / taken for name, taken in seconds.items()}
+        print("\n| contender | seconds | rows/s | / LOAD DATA | / pandas |\n|---|---|---|---|---|")
+        for name, taken in seconds.items():
+            print(
+                f"| {name} | {taken:.1f} | {rate[name]:,.0f} "
+                f"| {rate[name] / rate['LOAD DATA LOCAL INFILE']:.2f} "
+                f"| {rate[name] / rate['pandas read_csv + to_sql']:.2f} |"
+            )
+        for name, run in runs.items():
+            print(f"{name}: {_phases(run['timings'])}")
+        on, off = runs["Tripline, rules on"], runs["Tripline, rules off"]
         print(
-            f"Tripline (S3 -> fan-out -> SQS -> processors -> MySQL): {run['seconds']:.1f} s, "
-            f"{rate:,.0f} rows/s, {run['chunks']} chunks, rows queue at most "
-            f"{run['max_queue_depth']} deep"
+            f"\nrules on / off: {rate['Tripline, rules on'] / rate['Tripline, rules off']:.2f}; "
+            f"{on['chunks']} chunks; rows queue at most "
+            f"{max(on['max_queue_depth'], off['max_queue_depth'])} deep; "
+            f"{on['matched']:,} rule matches with rules on"
         )
-        print(f"ratio to LOAD DATA: {rate / (args.rows / reference):.2f}x")
+        if not on["matched"] or off["matched"]:
+            raise RuntimeError(f"rules on matched {on['matched']}, rules off {off['matched']}")
         print(
-            f"checked: LOAD DATA stored {args.rows:,} rows; the upload ended complete with "
-            f"{args.rows:,} events stored"
+            f"checked: each reference stored {args.rows:,} rows; each Tripline upload ended "
+            f"complete with {args.rows:,} events stored; rules on matched, rules off did not"
         )
         if args.memory_gib:
             from bench.fanout_memory import measure_fanout_memory

@@ -7,6 +7,7 @@ contenders' rows are compared, so a handler that skipped work could not post a b
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -103,8 +104,9 @@ STORED_ROWS = text(
 
 
 def _stored_rows(database: Database) -> list[tuple[Any, ...]]:
+    """The rows, ``data`` parsed: the JSON's spacing is the writer's choice, not its content."""
     with _engine(database) as engine, engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(STORED_ROWS)]
+        return [(*row[:5], json.loads(row[5]), *row[6:]) for row in conn.execute(STORED_ROWS)]
 
 
 def verify_same_rows(tripline: Database, reference: Database) -> None:

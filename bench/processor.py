@@ -14,6 +14,7 @@ import cProfile
 import io
 import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -34,6 +35,7 @@ from bench.databases import (
 )
 from bench.imports import measure_imports
 from bench.report import Trial, report_backend, report_cold, report_imports
+from bench.round_trips import counted_round_trips
 from bench.workload import RULES_DIR, sqs_batches
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -60,6 +62,15 @@ class LambdaContext:
     aws_request_id: str = "00000000-0000-0000-0000-000000000000"
     memory_limit_in_mb: int = 1024
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+
+
+def rules_off_copy(workdir: Path) -> Path:
+    """The sample sources and reference tables without a single rule: the processor still
+    conforms and enriches, and judges nothing."""
+    off = workdir / "rules-off"
+    for folder in ("sources", "reference"):
+        shutil.copytree(RULES_DIR / folder, off / folder, dirs_exist_ok=True)
+    return off
 
 
 def deliver(handler: Handler, batches: Sequence[dict[str, Any]]) -> float:
@@ -171,6 +182,34 @@ def profile_once(backend: str, batches: Sequence[dict[str, Any]], top: int, work
     stats.sort_stats("cumulative").print_stats(top)
 
 
+def round_trips_per_batch(batches: Sequence[dict[str, Any]], workdir: Path) -> dict[str, Any]:
+    """On MariaDB, first delivery of up to 100 batches (after one to warm the connection up):
+    round trips per batch for each contender, and what Tripline's were."""
+    counted = batches[1:101]
+    found: dict[str, Any] = {}
+    for name, opener in (("tripline", tripline_handler), ("reference", reference_handler)):
+        with (
+            fresh_database("mysql", f"trips_{name}", workdir) as database,
+            opener(database) as handler,
+        ):
+            deliver(handler, batches[:1])
+            with counted_round_trips() as sent:
+                deliver(handler, counted)
+        found[name] = len(sent) / len(counted)
+        if name == "tripline":
+            found["kinds"] = {word: sent.count(word) / len(counted) for word in sorted(set(sent))}
+    return found
+
+
+def report_round_trips(trips: dict[str, Any], batch_size: int) -> None:
+    kinds = ", ".join(f"{word} {per:.2f}" for word, per in trips["kinds"].items())
+    print(
+        f"\n| round trips per batch of {batch_size}, MariaDB, first delivery | Tripline "
+        f"| reference |\n|---|---|---|\n| all | {trips['tripline']:.2f} | "
+        f"{trips['reference']:.2f} |\n\nTripline's, per batch: {kinds}"
+    )
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.processor", description=__doc__)
     parser.add_argument("--events", type=int, default=20_000, help="events per pass")
@@ -182,11 +221,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=5,
         help="fresh interpreters per import and cold-start figure",
     )
+    parser.add_argument(
+        "--batch-size", type=int, default=10, help="records per SQS event (10, or up to 100)"
+    )
+    parser.add_argument(
+        "--rules",
+        choices=("on", "off"),
+        default="on",
+        help="the sample rules (on), or only the sample sources and reference tables (off)",
+    )
     parser.add_argument("--profile", action="store_true", help="also profile one Tripline pass")
     parser.add_argument("--top", type=int, default=25, help="profile lines to print")
     args = parser.parse_args(argv)
     if args.events < 1 or args.repeat < 1 or args.import_runs < 1:
         parser.error("--events, --repeat and --import-runs must be at least 1")
+    if not 1 <= args.batch_size <= 10_000:
+        parser.error("--batch-size must be between 1 and 10,000 (SQS's largest batch)")
     return args
 
 
@@ -194,13 +244,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.update(ENVIRONMENT)
     backends = BACKENDS if args.backend == "both" else (args.backend,)
-    batches = sqs_batches(args.events)
+    batches = sqs_batches(args.events, args.batch_size)
     print(
-        f"{args.events:,} events in {len(batches):,} SQS events of up to 10 records, "
-        f"{args.repeat} paired trial(s) per backend",
+        f"{args.events:,} events in {len(batches):,} SQS events of up to {args.batch_size} "
+        f"records, rules {args.rules}, {args.repeat} paired trial(s) per backend",
         file=sys.stderr,
     )
     with tempfile.TemporaryDirectory(prefix="tripline-bench-") as tmp:
+        if args.rules == "off":
+            os.environ["TRIPLINE_RULES_DIR"] = str(rules_off_copy(Path(tmp)))
         results = {
             backend: measure_backend(backend, batches, args.events, args.repeat, Path(tmp))
             for backend in backends
@@ -208,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         colds = {
             backend: measure_cold(backend, args.import_runs, Path(tmp)) for backend in backends
         }
+        trips = round_trips_per_batch(batches, Path(tmp)) if "mysql" in backends else None
         if args.profile:
             profile_once(backends[0], batches, args.top, Path(tmp))
     print(
@@ -216,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for backend, trials in results.items():
         report_backend(backend, trials)
+    if trips is not None:
+        report_round_trips(trips, args.batch_size)
     report_cold(colds)
     report_imports(measure_imports(args.import_runs))
     print(

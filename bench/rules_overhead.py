@@ -49,7 +49,14 @@ from chalicelib.adapters.db.engine import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 SIDES = ("on", "off", "none")
-RULE_TABLES = ("rule_window_entries", "rule_groups", "rule_failures")
+# the windows' state: buckets of threshold rules (a row per rule, group and bucket), the
+# distinct values they counted, the groups, and the failures (which must stay at zero)
+RULE_TABLES = (
+    "rule_window_buckets",
+    "rule_window_tokens",
+    "rule_groups",
+    "rule_failures",
+)
 
 
 @contextmanager

@@ -98,11 +98,12 @@ def envelope_body(index: int) -> str:
     return encode_envelope(EventEnvelope(item=item, event_id=item["id"], received_at=received))
 
 
-def sqs_batches(count: int) -> list[dict[str, Any]]:
-    """``count`` envelopes as SQS events of ``BATCH_SIZE`` records each (the last may hold fewer)."""
+def sqs_batches(count: int, batch_size: int = BATCH_SIZE) -> list[dict[str, Any]]:
+    """``count`` envelopes as SQS events of ``batch_size`` records each (the last may hold
+    fewer): 10 is the events trigger's default, up to 100 with a batching window."""
     records = [sqs_record(envelope_body(index)) for index in range(count)]
     return [
-        sqs_event(*records[start : start + BATCH_SIZE]) for start in range(0, count, BATCH_SIZE)
+        sqs_event(*records[start : start + batch_size]) for start in range(0, count, batch_size)
     ]
 
 

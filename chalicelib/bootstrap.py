@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         SchemaHistory,
         SilenceStore,
         UploadStore,
+        WindowState,
     )
     from chalicelib.services.chunks import ChunkSettings
     from chalicelib.services.completion import UploadPorts
@@ -212,6 +213,12 @@ class Container:
         from chalicelib.adapters.db.rule_reader import SqlAbsenceState
 
         return SqlAbsenceState(self.engine)
+
+    @cached_property
+    def window_state(self) -> WindowState:
+        from chalicelib.adapters.db.window_state import SqlWindowState
+
+        return SqlWindowState(self.engine)
 
     @cached_property
     def keys(self) -> KeyStore:

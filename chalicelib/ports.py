@@ -37,6 +37,8 @@ if TYPE_CHECKING:  # the rule engine is imported where rules run, not by every r
     from chalicelib.domain.access import ApiKey, AuditEntry, AuditPage, AuditQuery
     from chalicelib.domain.alerts import Alert, AlertChange, AlertPage, AlertQuery
     from chalicelib.domain.rules import (
+        BucketRead,
+        GroupKey,
         GroupValues,
         MatchCount,
         Rule,
@@ -44,8 +46,7 @@ if TYPE_CHECKING:  # the rule engine is imported where rules run, not by every r
         RuleFailure,
         RuleMatch,
         Sighting,
-        WindowEntry,
-        WindowHit,
+        WindowBucket,
     )
     from chalicelib.domain.silences import Silence
 
@@ -90,9 +91,15 @@ class AlertWork(Protocol):
     def alert(self, alert_id: int) -> Alert | None: ...
 
     def window(
-        self, rule_id: str, state_version: str, fingerprint: str, after: datetime, until: datetime
-    ) -> list[WindowEntry]:
-        """A group's window entries with ``after < occurred_at <= until``."""
+        self,
+        rule_id: str,
+        state_version: str,
+        fingerprint: str,
+        span: tuple[datetime, datetime],
+        tokens: bool,
+    ) -> list[WindowBucket]:
+        """A group's stored buckets starting in ``[low, high)`` (``span``), with their tokens
+        when ``tokens``."""
 
     def last_seen(self, rule_id: str, state_version: str, fingerprint: str) -> datetime | None:
         """When the group was last heard from (absence rules)."""
@@ -103,41 +110,47 @@ class AlertWork(Protocol):
 
 class VerdictWork(AlertWork, Protocol):
     """The rules' state inside one open transaction, beside the alerts its matches change.
-    Matches, window entries and failures are keyed, so writing one twice adds nothing."""
+    Matches and failures are keyed, so writing one twice adds nothing; window buckets add up,
+    so only the verdicts of events stored for the first time may reach them."""
 
     def advance_groups(self, seen: Mapping[tuple[str, str], Sequence[Sighting]]) -> None:
         """Create each group (by rule id and state version) not tracked yet, tracked from its
         ``since``, and move its ``last_seen_at`` forward, locking the rows in key order until
         the work ends: take the locks before reading the windows they guard."""
 
-    def add_window_entries(self, hits: Sequence[WindowHit]) -> None: ...
+    def add_window_buckets(
+        self, deltas: Mapping[GroupKey, Mapping[datetime, WindowBucket]]
+    ) -> None:
+        """Add a batch's buckets to the stored ones (counts, sums, least and greatest, tokens,
+        the latest entry), every bucket in one statement."""
 
-    def window_entries(
-        self, rule_id: str, state_version: str, spans: Sequence[tuple[str, datetime, datetime]]
-    ) -> dict[str, list[WindowEntry]]:
-        """The stored entries of each ``(fingerprint, low, high)`` span, ``low < t < high``,
-        by fingerprint; what this work added included."""
+    def window_buckets(self, reads: Sequence[BucketRead]) -> dict[GroupKey, list[WindowBucket]]:
+        """The stored bucket rows of every read, by group, in one statement; what this work
+        added included."""
+
+    def revise_observed(self, matches: Sequence[RuleMatch]) -> list[RuleMatch]:
+        """Set each recorded match's ``observed`` to the one given; the matches whose stored
+        value changed (one not recorded, or recorded with that value, is not among them)."""
 
     def add_failures(self, failures: Sequence[RuleFailure], at: datetime) -> None: ...
 
-    def recorded_matches(self, matches: Sequence[RuleMatch]) -> set[tuple[str, str]]:
-        """The ``(rule id, match key)`` of ``matches`` recorded already."""
-
-    def add_matches(self, matches: Sequence[RuleMatch], at: datetime) -> None: ...
+    def add_new_matches(self, matches: Sequence[RuleMatch], at: datetime) -> list[RuleMatch]:
+        """Record the matches (each key at most once) not recorded yet; the ones recorded now,
+        exactly, against concurrent writers too."""
 
 
 class EventWork(VerdictWork, Protocol):
     """Events, their rejections and the rules' state in one open transaction."""
 
-    def stored_keys(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-        """The ``(source, event_id)`` of ``keys`` stored already."""
+    def add_new_events(
+        self, arrived: Sequence[ArrivedEvent], processed_at: datetime
+    ) -> list[ArrivedEvent]:
+        """Store the events (each key at most once) whose key is not stored yet, processed and
+        raw rows; the ones stored now. Exact against concurrent writers: an event another
+        transaction stored first is not among them."""
 
-    def add_events(self, arrived: Sequence[ArrivedEvent], processed_at: datetime) -> None:
-        """Raw rows first, processed rows after; an existing key is left as it was."""
-
-    def recorded_rejections(self, item_keys: Sequence[str]) -> set[str]: ...
-
-    def add_rejections(self, rejected: Sequence[RejectedItem], at: datetime) -> None: ...
+    def add_new_rejections(self, rejected: Sequence[RejectedItem], at: datetime) -> int:
+        """Record the rejections (each key at most once) not recorded yet; how many were."""
 
 
 class EventStore(Protocol):
@@ -229,7 +242,8 @@ class UploadStore(Protocol):
 class ChunkWork(EventWork, Protocol):
     """One chunk's rows and its record, beside everything an ``EventWork`` writes."""
 
-    def add_rows(self, rows: Sequence[RowEvent], processed_at: datetime) -> None: ...
+    def add_new_rows(self, rows: Sequence[RowEvent], processed_at: datetime) -> list[RowEvent]:
+        """As ``add_new_events``, for an upload's rows (no raw row: the chunk is their raw form)."""
 
     def add_chunk(self, chunk: ChunkRecord) -> None:
         """The chunk's record, its idempotency key: a replay adds nothing."""
@@ -259,6 +273,12 @@ class RuleParser(Protocol):
     def __call__(self, text: str, book: RuleBook, file: str = "<inline>") -> Rule:
         """One rule's YAML checked against the loaded book; ``ConfigurationError`` with every
         problem (file, line, column) when it does not check."""
+
+
+class WindowState(Protocol):
+    def prune(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` window buckets (and up to ``limit`` tokens) that start before
+        ``before``, in a transaction of their own; the larger of the two counts."""
 
 
 class AbsenceState(Protocol):

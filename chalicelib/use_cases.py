@@ -298,6 +298,7 @@ class UseCases:
             alerts=container.alerts,
             silences=container.silences,
             notifier=container.notifier,
+            windows=container.window_state,
             clock=container.clock,
         )
 

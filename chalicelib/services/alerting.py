@@ -34,10 +34,8 @@ def record_matches(
     that are new; the ones recorded before had their alerts changed when they were."""
     if not matches:
         return Recorded()
-    known = work.recorded_matches(matches)
-    unique = {(one.rule_id, one.match_key): one for one in matches}
-    fresh = [one for key, one in unique.items() if key not in known]
-    work.add_matches(matches, at)
+    unique = list({(one.rule_id, one.match_key): one for one in matches}.values())
+    fresh = work.add_new_matches(unique, at)
     return Recorded(len(fresh), open_or_advance(work, fresh, rules, at))
 
 

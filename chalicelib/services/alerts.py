@@ -30,7 +30,7 @@ from chalicelib.domain.alerts import (
 )
 from chalicelib.domain.errors import Detail, NotFound
 from chalicelib.domain.json_values import json_value
-from chalicelib.domain.rules import AlertPolicy, Rule, RuleBook, WindowEntry
+from chalicelib.domain.rules import AlertPolicy, Rule, RuleBook, WindowBucket, window_at
 from chalicelib.domain.silences import SilenceTarget, silencing
 from chalicelib.ports import AlertStore, AlertWork, Clock, LiveSilences
 from chalicelib.services.alerting import current_flap, flap_state, locked_alert
@@ -225,12 +225,17 @@ def settle_flapping(store: AlertStore, policies: Mapping[str, AlertPolicy], now:
     return settled
 
 
-def _window(work: AlertWork, alert: Alert, rule: Rule, now: datetime) -> list[WindowEntry]:
-    """A threshold rule's window ending now: ``(now - within, now]``."""
-    if rule.threshold is None:
+def _window(work: AlertWork, alert: Alert, rule: Rule, now: datetime) -> list[WindowBucket]:
+    """A threshold rule's window ending now: its buckets up to and including now's."""
+    threshold = rule.threshold
+    if threshold is None:
         return []
     return work.window(
-        rule.id, rule.state_version, alert.fingerprint, now - rule.threshold.within, now
+        rule.id,
+        rule.state_version,
+        alert.fingerprint,
+        window_at(threshold, now),
+        threshold.aggregate == "distinct",
     )
 
 

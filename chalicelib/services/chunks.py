@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from chalicelib.domain.errors import DependencyError, ObjectUnavailable, TriplineError
 from chalicelib.domain.events import RejectedItem, RowEvent
@@ -179,7 +179,7 @@ def _prepared(row: RowEvent, ports: UploadPorts) -> RowEvent:
     """A row's event with its source's derived and looked-up fields (its cells were read
     through the source's columns already, so there is nothing to conform)."""
     event = ports.pipeline.enrich(row.event)
-    return row if event is row.event else replace(row, event=event)
+    return row if event is row.event else RowEvent(event, row.upload_id, row.line)
 
 
 def _rejected_item(task: ChunkTask, rejection: RowRejection) -> RejectedItem:

@@ -1,10 +1,10 @@
 """Storing a batch inside one unit of work: which events are fresh, their verdicts, rejections.
 
 Shared by the two processors: queued events (raw row and processed row) and an upload's chunk
-(processed rows, the chunk's own record). The stored keys are read first so the outcome counts
-exactly what this batch added, and only the fresh events' verdicts are recorded: an event already
-stored had its verdicts recorded when it was. The keyed inserts still guard against a concurrent
-writer adding the same key in between.
+(processed rows, the chunk's own record). The unit of work says which events it stored for the
+first time, exactly, even against a concurrent writer of the same key; only their verdicts are
+recorded, since an event already stored had its verdicts recorded when it was. So a redelivered,
+replayed or raced event never counts in a window or an alert twice.
 """
 
 from __future__ import annotations
@@ -30,9 +30,8 @@ def store_events(
     verdicts: Verdicts | None,
     at: datetime,
 ) -> StoreOutcome:
-    """Raw first, processed after, the fresh events' verdicts and the rejections beside."""
-    fresh = _fresh(work, arrived)
-    work.add_events(fresh, at)
+    """The new events, their verdicts and the rejections beside."""
+    fresh = work.add_new_events(_each_key_once(arrived), at)
     recorded = _verdicts(work, fresh, verdicts, at)
     new_rejections = _new_rejections(work, rejected, at)
     return StoreOutcome(
@@ -54,8 +53,7 @@ def store_rows(
     """A chunk's rows, their verdicts, its rejected rows and its record; the record's counts are
     as this chunk saw them (a row already stored by another upload is a duplicate)."""
     at = chunk.processed_at
-    fresh = _fresh(work, rows)
-    work.add_rows(fresh, at)
+    fresh = work.add_new_rows(_each_key_once(rows), at)
     recorded = _verdicts(work, fresh, verdicts, at)
     outcome = StoreOutcome(
         stored=len(fresh),
@@ -75,11 +73,9 @@ def store_rows(
     return outcome
 
 
-def _fresh(work: EventWork, items: Sequence[Keyed]) -> list[Keyed]:
-    """The items whose event is not stored yet, each key once."""
-    unique = list({one.event.key: one for one in reversed(items)}.values())[::-1]
-    known = work.stored_keys([one.event.key for one in unique])
-    return [one for one in unique if one.event.key not in known]
+def _each_key_once(items: Sequence[Keyed]) -> list[Keyed]:
+    """The first item of each event key, in the batch's order."""
+    return list({one.event.key: one for one in reversed(items)}.values())[::-1]
 
 
 def _verdicts(
@@ -95,8 +91,6 @@ def _verdicts(
 
 def _new_rejections(work: EventWork, rejected: Sequence[RejectedItem], at: datetime) -> int:
     """Record the rejections not recorded yet; how many there were."""
-    unique = list({one.item_key: one for one in rejected}.values())
-    known = work.recorded_rejections([one.item_key for one in unique])
-    new = [one for one in unique if one.item_key not in known]
-    work.add_rejections(new, at)
-    return len(new)
+    if not rejected:
+        return 0
+    return work.add_new_rejections(list({one.item_key: one for one in rejected}.values()), at)

@@ -75,7 +75,8 @@ def test_rule_eval_bench_stops_when_a_side_disagrees_with_the_lambdas() -> None:
 def test_rules_overhead_bench_stops_when_a_sample_rule_stays_silent() -> None:
     counts = {
         "match:large-payment": 3,
-        "rule_window_entries": 9,
+        "rule_window_buckets": 9,
+        "rule_window_tokens": 3,
         "rule_groups": 4,
         "rule_failures": 0,
     }
@@ -85,7 +86,12 @@ def test_rules_overhead_bench_stops_when_a_sample_rule_stays_silent() -> None:
 
 
 def test_rules_overhead_bench_stops_when_rules_off_recorded_anything() -> None:
-    counts = {"rule_window_entries": 0, "rule_groups": 1, "rule_failures": 0}
+    counts = {
+        "rule_window_buckets": 0,
+        "rule_window_tokens": 0,
+        "rule_groups": 1,
+        "rule_failures": 0,
+    }
 
     with pytest.raises(BenchmarkError, match="rules off"):
         check_rule_counts("off", counts, EXPECTED_RULES)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.db.tables import alerts, rule_matches, uploads
+from chalicelib.adapters.db.tables import alerts, rule_matches, rule_window_buckets, uploads
 from tests.faults.harness import (
     EVENTS,
     ROWS,
@@ -105,24 +105,35 @@ def test_a_late_match_leaves_the_alert_first_seen_and_sampled_as_a_clean_run(
     assert project(faulty, alerts, *ALERT) == project(clean, alerts, *ALERT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap: a threshold crossing is recorded with the aggregate its window had when it first "
-        "crossed; a late entry that grows the window (dec-6's: 5 -> 6) does not revise rule_matches."
-        "observed or the alert's observed. A fix has to decide what a crossing that no longer holds "
-        "means (avg, <), so it is left to the rule engine's owner."
-    ),
-)
 def test_a_late_entry_revises_the_observed_value_of_a_window_that_already_crossed(
     tripline: Tripline, fresh_database: Callable[[str], str], database_url: str
 ) -> None:
+    # GIVEN / WHEN the first of six declines arrives last: the window ending at the sixth was
+    # reported with five in it, and the first grows it to six (and completes the fifth's)
     clean, faulty = late_first_decline(tripline, fresh_database("clean"), database_url)
+    # THEN that crossing is kept and its observed value revised to six, the alert's with it
+    # (the sixth is its sample), so the database ends as the in-order run leaves it
     assert project(clean, rule_matches, "match_key", "observed") == [
         ("window:payments:dec-5", 5.0),
         ("window:payments:dec-6", 6.0),
     ]
+    assert project(clean, alerts, "observed") == [(6.0,)]
     assert differences(clean, faulty) == {}
+
+
+def test_a_redelivered_late_entry_changes_no_window_twice(
+    tripline: Tripline, fresh_database: Callable[[str], str], database_url: str
+) -> None:
+    # GIVEN the first of six declines arrived last, WHEN all six are delivered again, twice
+    clean, once = late_first_decline(tripline, fresh_database("clean"), database_url)
+    for _ in range(2):
+        tripline.post(DECLINES)
+        deliver_in_order(tripline, EVENTS)
+    # THEN nothing changed: each decline counts once in its bucket, no crossing is added or
+    # revised again
+    assert differences(once, snapshot(tripline.engine)) == {}
+    assert differences(clean, once) == {}
+    assert sum(row[0] for row in project(once, rule_window_buckets, "entries")) == 6
 
 
 def _t(hour: int, minute: int) -> datetime:

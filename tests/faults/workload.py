@@ -2,7 +2,7 @@
 
 Chosen so every kind of row the pipeline writes appears: raw and processed events, a rejected
 message and rejected rows, uploads with several chunks, a CSV row that repeats a posted event,
-match and threshold rule matches with their window entries, and seven alerts of five rules, no
+match and threshold rule matches with their windows' buckets, and seven alerts of five rules, no
 three of one rule at once (three opening together are grouped into one email, which depends on
 how the batches fall, not on what was delivered).
 """
@@ -251,8 +251,10 @@ EVENTS_COUNTS = {
     "rejected_items": 1,
     # large-payment x3, declined-card-burst, failed-login-burst, admin-login-outside-hours
     "rule_matches": 6,
+    # threshold windows' buckets, every event in one of its own (they are minutes apart):
     # declined-card-burst x5, payment-volume-spike x4 (captured payments), failed-login-burst x3
-    "rule_window_entries": 12,
+    "rule_window_buckets": 12,
+    "rule_window_tokens": 3,  # failed-login-burst counts distinct addresses: maria's three
     "rule_groups": 4,  # card c-9, merchants acme and zenith, user maria
     "alerts": 5,
     "alert_fingerprints": 5,
@@ -265,7 +267,7 @@ ALL_COUNTS = EVENTS_COUNTS | {
     "uploads": 2,
     "upload_chunks": 4 + 1,
     "rule_matches": 6 + 2,  # large-order x2
-    "rule_window_entries": 12 + 1,  # pay-5 in acme's volume window
+    "rule_window_buckets": 12 + 1,  # pay-5 in acme's volume window, a minute of its own
     "alerts": 7,
     "alert_fingerprints": 7,
     "alert_outbox": 7,

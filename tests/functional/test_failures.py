@@ -42,10 +42,12 @@ class WorkFailingFor:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
 
-    def add_events(self, arrived: Sequence[ArrivedEvent], processed_at: datetime) -> None:
+    def add_new_events(
+        self, arrived: Sequence[ArrivedEvent], processed_at: datetime
+    ) -> list[ArrivedEvent]:
         if any(one.event.event_id in self._failing_ids for one in arrived):
             raise StorageError("injected: the database refused a row")
-        self._real.add_events(arrived, processed_at)
+        return self._real.add_new_events(arrived, processed_at)
 
 
 def test_one_failing_record_is_the_only_one_redelivered(

@@ -28,6 +28,7 @@ from chalicelib import bootstrap
 from chalicelib.adapters.db.access_store import SqlKeyStore
 from chalicelib.adapters.db.migrations import SQL_DIR
 from chalicelib.adapters.db.tables import metadata
+from chalicelib.adapters.db.window_state import SqlWindowState
 from chalicelib.domain.access import ApiKey
 from tests.conftest import MYSQL_SERVER_URL, fresh_mysql_database
 from tripline.cli import main
@@ -172,10 +173,13 @@ def test_the_app_login_reads_and_writes_rows_but_cannot_delete_change_the_schema
     keys = SqlKeyStore(engine)
     keys.add(ApiKey("k1", "grants", "admin", (), "0" * 64, NOW, "tests"))
     revoked = keys.revoke("k1", NOW)
+    # AND prunes the threshold windows' old buckets, as the schedule does
+    pruned = SqlWindowState(engine).prune(NOW, 10)
     # THEN all of it works
     assert set(counts) == {table.name for table in metadata.sorted_tables}
     assert revoked is not None and revoked.revoked_at == NOW
-    # AND the server refuses it deleting rows (nothing at runtime does), any change to the
+    assert pruned == 0
+    # AND the server refuses it deleting rows (only window buckets are pruned), any change to the
     # schema, any grant, any new login, and the session state the runtime never uses
     refused = {
         statement: refusal(engine, statement)

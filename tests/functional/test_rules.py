@@ -18,7 +18,7 @@ from chalicelib.adapters.db.tables import (
     rule_failures,
     rule_groups,
     rule_matches,
-    rule_window_entries,
+    rule_window_buckets,
 )
 from chalicelib.services.rules import check_absences
 from tests.builders import FixedClock, sqs_record
@@ -164,6 +164,12 @@ def count(table: Any) -> int:
         return int(conn.scalar(select(func.count()).select_from(table)) or 0)
 
 
+def counted_in_windows() -> int:
+    """How many entries the threshold windows' buckets hold, all rules and groups together."""
+    with bootstrap.container().engine.connect() as conn:
+        return int(conn.scalar(select(func.sum(rule_window_buckets.c.entries))) or 0)
+
+
 def test_a_match_rule_fires_once_per_event_however_often_it_is_delivered(
     client: Any, app_env: dict[str, Any], clock: FixedClock
 ) -> None:
@@ -194,7 +200,7 @@ def test_a_threshold_rule_fires_when_its_window_fills_and_not_again_on_redeliver
     assert [(key, observed) for key, _, observed in matches("declined-burst")] == [
         ("window:payments:d-3", 3.0)
     ]
-    assert count(rule_window_entries) == 4
+    assert counted_in_windows() == 4  # each decline once, the redelivered d-3 too
 
 
 def test_a_late_event_lands_in_the_window_it_belongs_to(
@@ -339,7 +345,8 @@ def test_a_dry_run_over_stored_events_answers_would_be_alerts_and_writes_nothing
         *[payment(f"a-{n}", 50 - n, status="declined") for n in range(3)],
         *[payment(f"b-{n}", 40 - n, status="declined", card="c-2") for n in range(2)],
     )
-    before = [count(table) for table in (events, rule_matches, rule_window_entries, rule_groups)]
+    tables = (events, rule_matches, rule_window_buckets, rule_groups)
+    before = [count(table) for table in tables]
     # WHEN a stricter threshold rule is dry-run over the last hour
     stricter = (
         RULES["declined-burst.yaml"]
@@ -362,7 +369,7 @@ def test_a_dry_run_over_stored_events_answers_would_be_alerts_and_writes_nothing
     subject = report["alerts"][0]["notification"]["subject"]
     assert subject == "[MEDIUM] declined-pair: card=c-1"
     assert "card c-1 declined 3 times" in report["alerts"][0]["notification"]["body"]
-    assert [count(t) for t in (events, rule_matches, rule_window_entries, rule_groups)] == before
+    assert [count(table) for table in tables] == before
 
 
 def test_a_dry_run_with_a_broken_rule_names_line_and_column(
@@ -408,3 +415,28 @@ def test_the_scheduled_check_records_silences_through_the_handler(
     # THEN both listed stores, never heard from, are reported silent once
     assert (first["absences_recorded"], second["absences_recorded"]) == (0, 2)
     assert len(matches("store-silent")) == 2
+
+
+def test_the_scheduled_check_prunes_window_buckets_no_window_can_need(
+    client: Any, app_env: dict[str, Any], clock: FixedClock
+) -> None:
+    # GIVEN declines on two cards, and a day later another
+    deliver(
+        client,
+        app_env,
+        payment("d-1", 9, status="declined"),
+        payment("x-1", 5, status="declined", card="c-2"),
+    )
+    clock.advance(days=1)
+    deliver(client, app_env, payment("d-2", -(24 * 60 - 1), status="declined"))
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+    )
+    # WHEN the check runs fourteen days after the first two: a late entry may still come for
+    # them (for fourteen days, the queues' retention, plus the longest window, ten minutes)
+    clock.advance(days=13)
+    assert client.lambda_.invoke("tick", event).payload["window_buckets_pruned"] == 0
+    # THEN once that has passed their buckets go, and the later one stays
+    clock.advance(minutes=11)
+    assert client.lambda_.invoke("tick", event).payload["window_buckets_pruned"] == 2
+    assert counted_in_windows() == 1

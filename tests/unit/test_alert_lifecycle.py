@@ -15,12 +15,13 @@ from chalicelib.domain.alerts import (
     condition_clear,
     open_or_add,
     resolve,
+    revise_observed,
     still_flapping,
     sweep,
 )
 from chalicelib.domain.alerts.lifecycle import policy_of
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.rules import AlertPolicy, RuleMatch, Threshold, WindowEntry
+from chalicelib.domain.rules import AlertPolicy, RuleMatch, Threshold, WindowBucket, WindowEntry
 from chalicelib.domain.rules.model import Absence
 from tests.builders import rule
 
@@ -225,9 +226,27 @@ def test_a_threshold_alert_clears_when_the_window_ending_now_no_longer_crosses()
         threshold=Threshold("count", None, ">=", 3, timedelta(minutes=10)),
     )
     alert = replace(opened(), rule_id="burst", kind="threshold")
-    entries = [WindowEntry(NOW - timedelta(minutes=m), "payments", f"p-{m}") for m in (1, 2, 3)]
-    assert not condition_clear(alert, burst, NOW, window=entries)
-    assert condition_clear(alert, burst, NOW, window=entries[:2])
+    buckets = [
+        WindowBucket(NOW - timedelta(minutes=m), WindowEntry(NOW, "payments", f"p-{m}"))
+        for m in (1, 2, 3)
+    ]
+    assert not condition_clear(alert, burst, NOW, window=buckets)
+    assert condition_clear(alert, burst, NOW, window=buckets[:2])
+
+
+def test_a_revised_observed_value_reaches_the_alert_only_through_its_sample() -> None:
+    # GIVEN an alert whose latest match (its sample) is p-2, observed 5
+    alert = opened(sample_event_id="p-2", observed=5.0)
+    # WHEN a late entry revised the sample's window to 6, and an older match's to 9
+    change = revise_observed(alert, [match("p-1", observed=9.0), match("p-2", observed=6.0)])
+    # THEN the alert takes its sample's new value, and nothing else of it changes or is sent
+    assert change is not None
+    assert change.alert == replace(alert, observed=6.0)
+    assert change.notices == () and change.timeline == ()
+    # AND a revision of another match, the same value again, or no alert, change nothing
+    assert revise_observed(alert, [match("p-1", observed=9.0)]) is None
+    assert revise_observed(alert, [match("p-2", observed=5.0)]) is None
+    assert revise_observed(None, [match("p-2", observed=6.0)]) is None
 
 
 def test_an_absence_alert_clears_when_the_group_is_heard_from_within_its_window() -> None:

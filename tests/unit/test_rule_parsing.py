@@ -473,6 +473,57 @@ def test_a_window_must_be_a_positive_duration() -> None:
     )
 
 
+def test_a_threshold_rule_keeps_its_window_in_buckets_of_a_sixtieth_by_default() -> None:
+    threshold = parse(THRESHOLD).threshold
+    assert threshold is not None and threshold.granularity is None
+    assert (threshold.period, threshold.buckets) == (timedelta(seconds=10), 60)
+
+
+def test_a_threshold_rule_may_choose_its_granularity() -> None:
+    threshold = parse(THRESHOLD + "granularity: 1m\n").threshold
+    assert threshold is not None
+    assert (threshold.granularity, threshold.period, threshold.buckets) == (
+        timedelta(minutes=1),
+        timedelta(minutes=1),
+        10,
+    )
+
+
+@pytest.mark.parametrize(
+    ("granularity", "says"),
+    [
+        ("7s", "granularity: must divide within (10m) into whole buckets; 10s, say,"),
+        ("20m", "granularity: must divide within (10m) into whole buckets"),
+        ("soon", "granularity: 'soon' is not a duration"),
+    ],
+)
+def test_a_granularity_must_cut_the_window_into_whole_buckets(granularity: str, says: str) -> None:
+    line, column, message = only(THRESHOLD + f"granularity: {granularity}\n")
+    assert (line, column) == (11, 14)
+    assert message.startswith(says)
+
+
+def test_a_granularity_may_not_cut_a_window_into_more_than_a_day_of_minutes() -> None:
+    text = THRESHOLD.replace("within: 10m", "within: 1d") + "granularity: 30s\n"
+    assert only(text) == (
+        11,
+        14,
+        "granularity: cuts within (1d) into 2880 buckets; at most 1440 (leave granularity out "
+        "for 24m)",
+    )
+
+
+def test_granularity_is_for_threshold_rules() -> None:
+    _, _, message = only(MATCH + "granularity: 1m\n")
+    assert message.startswith("granularity: ")
+
+
+def test_a_granularity_starts_the_windows_afresh_and_no_granularity_keeps_them() -> None:
+    original = parse(THRESHOLD)
+    assert parse(THRESHOLD + "granularity: 1m\n").state_version != original.state_version
+    assert parse(THRESHOLD + "\n").state_version == original.state_version
+
+
 @pytest.mark.parametrize(
     ("edits", "says"),
     [

@@ -35,10 +35,15 @@ class KeyValueFormatter(logging.Formatter):
         return f"{head} {pairs}{newline}{rest}"
 
 
-def configure_logging(stream: TextIO = sys.stderr) -> None:
+def configure_logging(stream: TextIO = sys.stderr, process: str = "") -> None:
+    """``process`` names a child process of the runtime in each of its lines (``local.pump
+    [process_events-2]``), so a line on the shared console says which poller wrote it."""
     handler = logging.StreamHandler(stream)
+    where = f" [{process}]" if process else ""
     handler.setFormatter(
-        KeyValueFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+        KeyValueFormatter(
+            f"%(asctime)s %(levelname)s %(name)s{where}: %(message)s", datefmt="%H:%M:%S"
+        )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -63,6 +68,7 @@ class QueueLine:
     handler: str
     batch_size: int
     dead_letter_queue: str | None
+    pollers: int = 1  # processes polling the queue
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,8 @@ class Banner:
         ]
         for line in self.queues:
             dlq = f", dead letters to {line.dead_letter_queue}" if line.dead_letter_queue else ""
-            batch = f"batch {line.batch_size}"
+            pollers = f"{line.pollers} poller{'s' if line.pollers != 1 else ''}"
+            batch = f"batch {line.batch_size}, {pollers}"
             rows.append(f"  queue      {line.queue} -> {line.handler} ({batch}){dlq}")
         rows.extend(f"  schedule   {name} every {period:g} s" for name, period in self.schedules)
         rows.append(f"  bucket     {self.bucket}   topic {self.topic_arn}")

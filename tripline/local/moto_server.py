@@ -1,10 +1,15 @@
-"""moto's server in this process, as the AWS endpoint of the local runtime.
+"""moto's server, as the AWS endpoint of the local runtime: in this process (tests) or a child.
 
-In-process rather than a separate ``moto_server`` command: one process to start and stop, and tests
-can reach the same backend. It is served as moto's ``ThreadedMotoServer`` serves it (moto's
-dispatcher app, werkzeug's threaded server, moto's request handler) with one difference: the app
-sits behind ``S3PostGuard``, because moto stores any browser-form upload and S3 does not, and
-``SnsSubjectGuard``, because moto publishes subjects SNS refuses.
+``GuardedMotoServer`` serves in the caller's process, so tests can reach the same backend. It is
+served as moto's ``ThreadedMotoServer`` serves it (moto's dispatcher app, werkzeug's threaded
+server, moto's request handler) with one difference: the app sits behind ``S3PostGuard``, because
+moto stores any browser-form upload and S3 does not, and ``SnsSubjectGuard``, because moto
+publishes subjects SNS refuses.
+
+The runtime runs it in a child process of its own (``start_moto_process``): every API request and
+every poll goes through moto, and in the parent it would share one GIL with the API's threads,
+so both slowed down together under load. Nothing can replace moto once it is gone (its queues and
+objects live in its memory), so its exit stops the runtime rather than restart it.
 
 The socket is bound in the caller's thread, so ``start`` returns with the server listening. The
 port is checked first all the same: werkzeug answers a failed bind with ``sys.exit``, and the
@@ -23,11 +28,16 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from chalicelib.domain.errors import ConfigurationError, Detail
+from chalicelib.domain.errors import ConfigurationError, DependencyError, Detail
+from tripline.local.child_process import ChildSignals
+from tripline.local.moto_speedups import apply_moto_speedups
 from tripline.local.s3_post_guard import S3PostGuard
 from tripline.local.sns_subject_guard import SnsSubjectGuard
+from tripline.local.supervisor import ChildSpec, Supervisor
 
 MOTO_HOST = "127.0.0.1"
+MOTO_START_SECONDS = 60
+MOTO_STOP_SECONDS = 10
 
 
 class GuardedMotoServer:
@@ -41,6 +51,7 @@ class GuardedMotoServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        apply_moto_speedups()
         app = SnsSubjectGuard(S3PostGuard(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(
             self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
@@ -72,6 +83,35 @@ def start_moto(port: int, host: str = MOTO_HOST) -> GuardedMotoServer:
         ensure_port_free(host, port, "--aws-port")
         raise
     return server
+
+
+def start_moto_process(
+    port: int, runtime_stop: threading.Event, host: str = MOTO_HOST
+) -> Supervisor:
+    """moto in a child process, listening once this returns; its exit stops the runtime
+    (``Supervisor.failure`` says so). Stop it with ``.stop(MOTO_STOP_SECONDS)``."""
+    ensure_port_free(host, port, "--aws-port")
+    moto = Supervisor(runtime_stop)
+    try:
+        moto.start([ChildSpec("moto", serve_moto, (host, port), restart=False)], MOTO_START_SECONDS)
+    except DependencyError:
+        moto.stop(MOTO_STOP_SECONDS)
+        ensure_port_free(host, port, "--aws-port")  # taken since the check: say which option
+        raise
+    return moto
+
+
+def serve_moto(host: str, port: int, signals: ChildSignals) -> None:
+    """The child's side: listen, say ready, serve until told to stop."""
+    stop = signals.begin()
+    server = GuardedMotoServer(host, port)
+    server.start()
+    signals.ready()
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        server.stop()
 
 
 def ensure_port_free(host: str, port: int, option: str) -> None:

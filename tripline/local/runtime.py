@@ -1,12 +1,17 @@
-"""``tripline local``: the whole pipeline in one process, with moto standing in for AWS.
+"""``tripline local``: the whole pipeline on one machine, with moto standing in for AWS.
 
 The order matters. The environment is set first and the container forgotten, because the app
 builds its clients and engine from the environment on first use. The resources are created next,
 from settings read for the purpose, since the alerts topic's ARN exists only once its topic does;
 that ARN and the API's URL join the environment, and only then is the container built.
 Everything started is registered on one ``ExitStack`` as it starts, so a failure half-way through
-startup, Ctrl-C and SIGTERM all stop the same things in reverse order: pumps, HTTP, mailbox,
+startup, Ctrl-C and SIGTERM all stop the same things in reverse order: pollers, HTTP, mailbox,
 moto.
+
+The parent serves the API and runs the mailbox and the schedules (threads: the schedules run a
+short tick a minute, one at a time, as their reserved concurrency of 1 asks); moto and each SQS
+poller run in child processes of their own (``supervisor``), which end with it whichever way it
+ends. A child that cannot be replaced (moto) stops the runtime when it dies: exit status 1.
 """
 
 from __future__ import annotations
@@ -33,9 +38,15 @@ from tripline.local.demo import start_demo
 from tripline.local.http_server import serve_app
 from tripline.local.logs import local_logger
 from tripline.local.mailbox import DEFAULT_MAILBOX_DIR, Mailbox, start_mailbox, subscribe_mailbox
-from tripline.local.moto_server import MOTO_HOST, ensure_port_free, start_moto
+from tripline.local.moto_server import (
+    MOTO_HOST,
+    MOTO_STOP_SECONDS,
+    ensure_port_free,
+    start_moto_process,
+)
 from tripline.local.resources import CreatedResources, ensure_resources
 from tripline.local.schedules import Schedules, start_schedules
+from tripline.local.supervisor import Supervisor
 from tripline.local.triggers import Pumps, start_pumps
 
 log = local_logger(__name__)
@@ -87,7 +98,8 @@ def local_environment(env: MutableMapping[str, str], options: LocalOptions) -> N
 
 
 def run_local(options: LocalOptions) -> int:
-    """Start everything, wait for SIGINT or SIGTERM, stop everything; 0 on a clean stop."""
+    """Start everything, wait for SIGINT or SIGTERM, stop everything; 0 on a clean stop, 1 when
+    a part that cannot be replaced died."""
     console.configure_logging()
     stop = threading.Event()
     previous = _stop_on_signals(stop)
@@ -97,27 +109,32 @@ def run_local(options: LocalOptions) -> int:
         bootstrap.reset()
         with ExitStack() as running:
             running.callback(bootstrap.reset)
-            _start(options, stop, running)
+            moto = _start(options, stop, running)
             while not stop.wait(0.5):
                 pass
             log.info("stopping")
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    if moto.failure:
+        log.error("stopped", extra={"failure": moto.failure})
+        return 1
     log.info("stopped")
     return 0
 
 
-def _start(options: LocalOptions, stop: threading.Event, running: ExitStack) -> None:
-    """Start each part, registering how to stop it before the next one starts.
+def _start(options: LocalOptions, stop: threading.Event, running: ExitStack) -> Supervisor:
+    """Start each part, registering how to stop it before the next one starts; moto's process.
 
     ``app`` is imported only now, once the environment is set: nothing in it reads the environment
     at import today, and importing it late keeps that from ever mattering.
     """
     import app as app_module
 
-    moto = start_moto(options.aws_port)
-    running.callback(moto.stop)
+    moto = start_moto_process(options.aws_port, stop)
+    running.callback(moto.stop, MOTO_STOP_SECONDS)
+    if stop.is_set():  # Ctrl-C while moto was starting: nothing more to start
+        return moto
     resources = create_resources(Settings.from_env(os.environ))
     for name in announce_resources(os.environ, resources, options):
         running.callback(os.environ.pop, name, None)
@@ -141,6 +158,7 @@ def _start(options: LocalOptions, stop: threading.Event, running: ExitStack) -> 
     console.show(_banner(options, resources, pumps, schedules, mailbox, admin_key).lines())
     if options.demo:
         start_demo(options.api_url, stop, admin_key=admin_key)
+    return moto
 
 
 def _migrate() -> None:

@@ -23,11 +23,11 @@ from chalicelib.adapters.db.tables import (
     alert_timeline,
     alerts,
     rule_groups,
-    rule_window_entries,
 )
 from chalicelib.adapters.db.upsert import insert_missing, insert_or_advance
+from chalicelib.adapters.db.window_state import read_buckets
 from chalicelib.domain.alerts import Alert, AlertChange, Happening
-from chalicelib.domain.rules import WindowEntry
+from chalicelib.domain.rules import BucketRead, WindowBucket
 
 
 class SqlAlertWork:
@@ -73,24 +73,16 @@ class SqlAlertWork:
         return alert_by_id(self._conn, alert_id)
 
     def window(
-        self, rule_id: str, state_version: str, fingerprint: str, after: datetime, until: datetime
-    ) -> list[WindowEntry]:
-        table = rule_window_entries
-        rows = self._conn.execute(
-            select(
-                table.c.occurred_at, table.c.source, table.c.event_id, table.c.number, table.c.token
-            ).where(
-                table.c.rule_id == rule_id,
-                table.c.state_version == state_version,
-                table.c.fingerprint == fingerprint,
-                table.c.occurred_at > after,
-                table.c.occurred_at <= until,
-            )
-        )
-        return [
-            WindowEntry(row.occurred_at, row.source, row.event_id, row.number, row.token)
-            for row in rows
-        ]
+        self,
+        rule_id: str,
+        state_version: str,
+        fingerprint: str,
+        span: tuple[datetime, datetime],
+        tokens: bool,
+    ) -> list[WindowBucket]:
+        low, high = span
+        read = BucketRead(rule_id, state_version, (fingerprint,), low, high, tokens)
+        return read_buckets(self._conn, [read]).get((rule_id, state_version, fingerprint), [])
 
     def last_seen(self, rule_id: str, state_version: str, fingerprint: str) -> datetime | None:
         seen: datetime | None = self._conn.scalar(

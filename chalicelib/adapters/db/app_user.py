@@ -4,10 +4,12 @@ The owner login (RDS's master user) can change the schema and hand out privilege
 that only reads and writes rows should not hold it, so a bug or an injected statement there can
 do no more than its data grants allow. The grants are what the adapters use at runtime: reads,
 inserts, updates, and upserts (``INSERT ... ON DUPLICATE KEY UPDATE``, which takes ``INSERT`` and
-``UPDATE`` and is also how rows are locked). Nothing deletes a row (a silence ended early keeps
-its row, stamped), makes a temporary table, locks tables or loads a file, so neither ``DELETE``,
-``CREATE TEMPORARY TABLES``, ``LOCK TABLES`` nor ``FILE`` is granted: a change that needs one
-adds it here, and tests/iam's MySQL deployment runs every function on this login to find out.
+``UPDATE`` and is also how rows are locked). Only the schedule deletes rows, and only threshold
+windows' buckets no window can need any more, so ``DELETE`` is granted on those two tables alone
+(a silence ended early keeps its row, stamped). Nothing makes a temporary table, locks tables or
+loads a file, so neither ``CREATE TEMPORARY TABLES``, ``LOCK TABLES`` nor ``FILE`` is granted: a
+change that needs one adds it here, and tests/iam's MySQL deployment runs every function on this
+login to find out.
 
 Every statement is idempotent and runs on every ``migrate``: the user is created if missing,
 its password set to what the secret holds now (how a rotation reaches the server), and the
@@ -23,6 +25,7 @@ from chalicelib.adapters.db.credentials import DatabaseLogin, LoginSource
 from chalicelib.adapters.db.errors import database_errors
 
 DATA_PRIVILEGES = ("SELECT", "INSERT", "UPDATE")
+PRUNED_TABLES = ("rule_window_buckets", "rule_window_tokens")  # DELETE on these only
 # RDS Proxy opens the server connections from its own addresses in the VPC, which change.
 ANY_HOST = "%"
 
@@ -61,6 +64,11 @@ def ensure_app_user(conn: Connection, login: DatabaseLogin, database: str) -> No
         text(f"GRANT {', '.join(DATA_PRIVILEGES)} ON {grant_scope(conn, database)} TO :user@:host"),
         account,
     )
+    quote = conn.dialect.identifier_preparer.quote_identifier
+    for table in PRUNED_TABLES:  # a table-level grant names its database literally, no wildcards
+        conn.execute(
+            text(f"GRANT DELETE ON {quote(database)}.{quote(table)} TO :user@:host"), account
+        )
 
 
 def grant_scope(conn: Connection, database: str) -> str:

@@ -15,9 +15,10 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from chalicelib.adapters.db.bulk_events import insert_row_events
 from chalicelib.adapters.db.errors import database_errors
+from chalicelib.adapters.db.event_rows import EVENTS, upload_row
 from chalicelib.adapters.db.event_store import SqlEventWork
+from chalicelib.adapters.db.new_rows import insert_new
 from chalicelib.adapters.db.tables import upload_chunks
 from chalicelib.adapters.db.upsert import insert_missing
 from chalicelib.domain.events import RowEvent
@@ -44,8 +45,9 @@ class SqlChunkStore:
 class SqlChunkWork(SqlEventWork):
     """A chunk's rows and record in one open transaction (``ChunkWork``)."""
 
-    def add_rows(self, rows: Sequence[RowEvent], processed_at: datetime) -> None:
-        insert_row_events(self._conn, rows, processed_at)
+    def add_new_rows(self, rows: Sequence[RowEvent], processed_at: datetime) -> list[RowEvent]:
+        added = insert_new(self._conn, EVENTS, [upload_row(one, processed_at) for one in rows])
+        return [rows[index] for index in added]
 
     def add_chunk(self, chunk: ChunkRecord) -> None:
         insert_missing(self._conn, upload_chunks, [_chunk_row(chunk)], ("upload_id", "chunk"))

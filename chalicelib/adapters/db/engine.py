@@ -7,18 +7,23 @@ connection (AWS: RDS Proxy, the password in Secrets Manager, rotated by RDS).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import PoolResetState
 
 from chalicelib.adapters.db.credentials import DatabaseLogin, LoginSource
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_SECONDS = 5
+# Shorter than any server's or proxy's idle timeout; longer than the gap between a busy
+# function's batches, so those send no ping.
+PING_AFTER_IDLE_SECONDS = 10
 READ_TIMEOUT_SECONDS = 30
 # A migration's ALTER on a large table may run for minutes, and a client that stops waiting makes
 # the server roll it back; Lambda's own 900 s limit bounds the migrate function anyway.
@@ -33,7 +38,7 @@ SHARED_POOL: dict[str, Any] = {"pool_size": 2, "max_overflow": 2, "pool_recycle"
 # database connections, and every extra one here would only be an idle client the proxy keeps.
 # pool_recycle is half the proxy's IdleClientTimeout (1800 s): a connection is never older, so
 # never idler, than the proxy allows, even after a container thawed from minutes frozen; the
-# pre-ping catches what recycling cannot (a proxy failover). pool_timeout is short because the
+# ping of an idle connection catches what recycling cannot (a proxy failover). pool_timeout is short because the
 # only way to wait for the one connection is a nested checkout, a bug better raised than hung on.
 LAMBDA_POOL: dict[str, Any] = {
     "pool_size": 1,
@@ -91,12 +96,11 @@ def tls_arguments(ca_file: str | None) -> dict[str, Any]:
 def _mysql_engine(
     url: URL, extra: dict[str, Any], single_connection: bool, read_timeout: int
 ) -> Engine:
-    # The pre-ping finds connections the server or proxy dropped while the container was frozen.
     # READ COMMITTED keeps InnoDB from taking gap locks on the unique keys our upserts probe.
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         isolation_level="READ COMMITTED",
+        pool_reset_on_return=None,  # _round_trips: only a connection left mid-transaction
         connect_args={
             "charset": "utf8mb4",
             "connect_timeout": CONNECT_TIMEOUT_SECONDS,
@@ -106,6 +110,64 @@ def _mysql_engine(
         },
         **(LAMBDA_POOL if single_connection else SHARED_POOL),
     )
+    _round_trips(engine)
+    return engine
+
+
+def _round_trips(engine: Engine) -> None:
+    """No round trip a batch does not need: a batch used to send a ping before its first
+    statement and a ``ROLLBACK`` after its ``COMMIT`` (SQLAlchemy's pre-ping and reset-on-return),
+    two of six round trips with rules off.
+
+    - Ping only a connection idle for ``PING_AFTER_IDLE_SECONDS``: one used moments ago is alive
+      or its failure is a real outage, which the unit of work reports as such (and the batch is
+      retried); one idle longer may have been dropped by the server or the proxy while the
+      container was frozen, and a failed ping makes the pool connect afresh. Wall-clock time,
+      since a frozen container's monotonic clock may not have moved.
+    - Roll back on return only a connection whose transaction did not end: every unit of work
+      commits or rolls back through its ``Connection``, so the reset is usually redundant.
+    """
+    _ping_when_idle(engine)
+    _reset_mid_transaction_only(engine)
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        last_used = record.info.get("last_used")
+        if last_used is not None and time.time() - last_used > PING_AFTER_IDLE_SECONDS:
+            try:
+                dbapi_connection.ping(reconnect=False)
+            except Exception as error:  # any failure: the pool discards it and connects anew
+                raise exc.DisconnectionError(f"idle connection dropped: {error}") from error
+
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["last_used"] = time.time()
+
+
+def _reset_mid_transaction_only(engine: Engine) -> None:
+    # An invalidated connection (the server went away mid-transaction) is not asked: reaching
+    # its DB-API connection would try to reconnect inside the failed transaction. The pool
+    # discards it anyway.
+    @event.listens_for(engine, "begin")
+    def _began(conn: Connection) -> None:
+        if not conn.invalidated:
+            conn.connection.info["in_transaction"] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _ended(conn: Connection) -> None:
+        if not conn.invalidated:
+            conn.connection.info["in_transaction"] = False
+
+    @event.listens_for(engine, "reset")
+    def _reset(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+        info = record.info if record is not None else {}
+        if not state.terminate_only and info.get("in_transaction", True):
+            dbapi_connection.rollback()
+        info["in_transaction"] = False
 
 
 def _connect_with(login: LoginSource) -> Callable[..., Any]:

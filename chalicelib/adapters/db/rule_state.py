@@ -1,9 +1,10 @@
-"""The rules' state inside a transaction: group rows, window entries, failures and matches.
+"""The rules' state inside a transaction: group rows, window buckets, failures and matches.
 
-Matches, window entries and failures are keyed by their event, so a redelivered event records
-nothing twice. Which windows cross is decided by the service on the entries read here
-(:mod:`chalicelib.services.verdicts`), not on what a batch happened to carry, so an event that
-arrives late lands in the window it belongs to.
+Matches and failures are keyed by their event, so a redelivered event records nothing twice; a
+window's buckets are added to only by events stored for the first time (the storing service
+passes only those), so they count nothing twice either. Which windows cross is decided by the
+service on the buckets read here (:mod:`chalicelib.services.verdicts`), not on what a batch
+happened to carry, so an event that arrives late lands in the window it belongs to.
 
 Two processors may add to one group's window at once. Each locks the group's row first
 (:meth:`SqlRuleWork.advance_groups`, in key order, so two batches never wait on each other in a
@@ -17,21 +18,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select, union_all
+from sqlalchemy import bindparam, select, update
 
 from chalicelib.adapters.db.alert_state import SqlAlertWork
-from chalicelib.adapters.db.tables import (
-    rule_failures,
-    rule_groups,
-    rule_matches,
-    rule_window_entries,
-)
+from chalicelib.adapters.db.event_rows import RULE_MATCHES, match_row
+from chalicelib.adapters.db.new_rows import insert_new
+from chalicelib.adapters.db.tables import rule_failures, rule_groups, rule_matches
 from chalicelib.adapters.db.upsert import insert_missing, insert_or_advance
-from chalicelib.domain.rules import RuleFailure, RuleMatch, Sighting, WindowEntry, WindowHit
-
-READ_CHUNK = 100  # (group, span) ranges per statement; SQLite allows 500 in a compound
+from chalicelib.adapters.db.window_state import add_buckets, read_buckets
+from chalicelib.domain.rules import (
+    BucketRead,
+    GroupKey,
+    RuleFailure,
+    RuleMatch,
+    Sighting,
+    WindowBucket,
+)
 
 
 class SqlRuleWork(SqlAlertWork):
@@ -63,47 +66,48 @@ class SqlRuleWork(SqlAlertWork):
             "last_seen_at",
         )
 
-    def add_window_entries(self, hits: Sequence[WindowHit]) -> None:
-        insert_missing(
-            self._conn,
-            rule_window_entries,
-            [_entry_row(hit) for hit in hits],
-            ("rule_id", "state_version", "source", "event_id"),
-        )
+    def add_window_buckets(
+        self, deltas: Mapping[GroupKey, Mapping[datetime, WindowBucket]]
+    ) -> None:
+        add_buckets(self._conn, deltas)
 
-    def window_entries(
-        self, rule_id: str, state_version: str, spans: Sequence[tuple[str, datetime, datetime]]
-    ) -> dict[str, list[WindowEntry]]:
-        """One ``UNION ALL`` of index ranges per hundred spans: an ``OR`` of the same ranges made
-        SQLite read every entry of the rule."""
-        table = rule_window_entries
-        columns = (
-            table.c.fingerprint,
-            table.c.occurred_at,
-            table.c.source,
-            table.c.event_id,
-            table.c.number,
-            table.c.token,
-        )
-        found: dict[str, list[WindowEntry]] = {}
-        for start in range(0, len(spans), READ_CHUNK):
-            query = union_all(
-                *(
-                    select(*columns).where(
-                        table.c.rule_id == rule_id,
-                        table.c.state_version == state_version,
-                        table.c.fingerprint == print_,
-                        table.c.occurred_at > low,
-                        table.c.occurred_at < high,
-                    )
-                    for print_, low, high in spans[start : start + READ_CHUNK]
-                )
+    def window_buckets(self, reads: Sequence[BucketRead]) -> dict[GroupKey, list[WindowBucket]]:
+        return read_buckets(self._conn, reads)
+
+    def revise_observed(self, matches: Sequence[RuleMatch]) -> list[RuleMatch]:
+        """One read of the matches' stored values, one update of those that differ."""
+        if not matches:
+            return []
+        wanted = {(one.rule_id, one.match_key): one for one in matches}
+        stored = self._conn.execute(
+            select(rule_matches.c.rule_id, rule_matches.c.match_key, rule_matches.c.observed).where(
+                rule_matches.c.match_key.in_({one.match_key for one in matches})
             )
-            for row in self._conn.execute(query):
-                found.setdefault(row.fingerprint, []).append(
-                    WindowEntry(row.occurred_at, row.source, row.event_id, row.number, row.token)
+        )
+        revised = [
+            wanted[(row.rule_id, row.match_key)]
+            for row in stored
+            if (row.rule_id, row.match_key) in wanted
+            and row.observed != wanted[(row.rule_id, row.match_key)].observed
+        ]
+        if revised:
+            self._conn.execute(
+                update(rule_matches)
+                .where(
+                    rule_matches.c.rule_id == bindparam("the_rule"),
+                    rule_matches.c.match_key == bindparam("the_key"),
                 )
-        return found
+                .values(observed=bindparam("the_observed")),
+                [
+                    {
+                        "the_rule": one.rule_id,
+                        "the_key": one.match_key,
+                        "the_observed": one.observed,
+                    }
+                    for one in revised
+                ],
+            )
+        return revised
 
     def add_failures(self, failures: Sequence[RuleFailure], at: datetime) -> None:
         insert_missing(
@@ -123,51 +127,7 @@ class SqlRuleWork(SqlAlertWork):
             ("rule_id", "source", "event_id"),
         )
 
-    def recorded_matches(self, matches: Sequence[RuleMatch]) -> set[tuple[str, str]]:
-        if not matches:
-            return set()
-        return {
-            (row.rule_id, row.match_key)
-            for row in self._conn.execute(
-                select(rule_matches.c.rule_id, rule_matches.c.match_key).where(
-                    rule_matches.c.match_key.in_({one.match_key for one in matches})
-                )
-            )
-        }
-
-    def add_matches(self, matches: Sequence[RuleMatch], at: datetime) -> None:
-        insert_missing(
-            self._conn,
-            rule_matches,
-            [_match_row(one, at) for one in matches],
-            ("rule_id", "match_key"),
-        )
-
-
-def _entry_row(hit: WindowHit) -> dict[str, Any]:
-    return {
-        "rule_id": hit.rule.id,
-        "state_version": hit.rule.state_version,
-        "fingerprint": hit.fingerprint,
-        "source": hit.source,
-        "event_id": hit.event_id,
-        "occurred_at": hit.occurred_at,
-        "number": hit.number,
-        "token": hit.token,
-    }
-
-
-def _match_row(match: RuleMatch, at: datetime) -> dict[str, Any]:
-    return {
-        "rule_id": match.rule_id,
-        "rule_version": match.rule_version,
-        "kind": match.kind,
-        "match_key": match.match_key,
-        "fingerprint": match.fingerprint,
-        "group_values": [list(pair) for pair in match.group],
-        "source": match.source,
-        "event_id": match.event_id,
-        "occurred_at": match.occurred_at,
-        "observed": match.observed,
-        "matched_at": at,
-    }
+    def add_new_matches(self, matches: Sequence[RuleMatch], at: datetime) -> list[RuleMatch]:
+        """Record the matches (each key at most once) not recorded yet; the ones recorded now."""
+        added = insert_new(self._conn, RULE_MATCHES, [match_row(one, at) for one in matches])
+        return [matches[index] for index in added]

@@ -160,23 +160,40 @@ rule_matches = Table(
     **MYSQL_OPTIONS,
 )
 
-rule_window_entries = Table(
-    "rule_window_entries",
+# A threshold window's state: one row per rule state, group and time bucket, its entries added
+# up (the rule's ``period`` wide, or an event's own time for rows carried over from per-event
+# entries); ``latest_*`` is the bucket's latest entry, which a crossing is reported against.
+rule_window_buckets = Table(
+    "rule_window_buckets",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("rule_id", String(64), nullable=False),
     Column("state_version", String(16), nullable=False),
     Column("fingerprint", String(32), nullable=False),
-    Column("source", String(64), nullable=False),
-    Column("event_id", String(128), nullable=False),
-    Column("occurred_at", UtcDateTime, nullable=False),
-    Column("number", Double, nullable=True),  # sum, avg, min, max
-    Column("token", String(32), nullable=True),  # distinct
-    # explicit names: the conventional ones pass MySQL's 64-character limit
-    UniqueConstraint(
-        "rule_id", "state_version", "source", "event_id", name="uq_rule_window_entries_event"
-    ),
-    Index("ix_rule_window_entries_group", "rule_id", "state_version", "fingerprint", "occurred_at"),
+    Column("bucket_start", UtcDateTime, nullable=False),
+    Column("entries", BigInteger, nullable=False),
+    Column("numbers", BigInteger, nullable=False),  # entries with a number: sum, avg, min, max
+    Column("total", Double, nullable=False),
+    Column("low", Double, nullable=True),
+    Column("high", Double, nullable=True),
+    Column("latest_at", UtcDateTime, nullable=False),
+    Column("latest_source", String(64), nullable=False),
+    Column("latest_event_id", String(128), nullable=False),
+    PrimaryKeyConstraint("rule_id", "state_version", "fingerprint", "bucket_start"),
+    Index(None, "bucket_start"),  # pruning
+    **MYSQL_OPTIONS,
+)
+
+# The different values a ``distinct`` rule counted, per bucket (each once).
+rule_window_tokens = Table(
+    "rule_window_tokens",
+    metadata,
+    Column("rule_id", String(64), nullable=False),
+    Column("state_version", String(16), nullable=False),
+    Column("fingerprint", String(32), nullable=False),
+    Column("bucket_start", UtcDateTime, nullable=False),
+    Column("token", String(32), nullable=False),
+    PrimaryKeyConstraint("rule_id", "state_version", "fingerprint", "bucket_start", "token"),
+    Index(None, "bucket_start"),  # pruning
     **MYSQL_OPTIONS,
 )
 

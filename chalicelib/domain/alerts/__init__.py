@@ -14,6 +14,7 @@ from chalicelib.domain.alerts.lifecycle import (
     acknowledge,
     open_or_add,
     resolve,
+    revise_observed,
     still_flapping,
     sweep,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "parse_alert_id",
     "parse_alert_query",
     "resolve",
+    "revise_observed",
     "silence_leaves_owed",
     "sns_takes_subject",
     "still_flapping",

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from chalicelib.domain.alerts.lifecycle import policy_of
 from chalicelib.domain.alerts.model import Alert
-from chalicelib.domain.rules import COMPARE, Rule, WindowEntry, aggregate
+from chalicelib.domain.rules import COMPARE, Rule, WindowBucket, aggregate
 
 
 def condition_clear(
@@ -22,10 +22,10 @@ def condition_clear(
     rule: Rule,
     now: datetime,
     *,
-    window: Sequence[WindowEntry] = (),
+    window: Sequence[WindowBucket] = (),
     last_seen_at: datetime | None = None,
 ) -> bool:
-    """``window``: the rule's entries for the alert's group in ``(now - within, now]``;
+    """``window``: the buckets of the alert's group in the window ending in now's bucket;
     ``last_seen_at``: the group's last sighting, for absence rules."""
     if rule.threshold is not None:
         observed = aggregate(rule.threshold.aggregate, window)

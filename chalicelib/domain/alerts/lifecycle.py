@@ -78,6 +78,21 @@ def open_or_add(
     return _flap_guard(alert, opened, rule.alerting, flap)
 
 
+def revise_observed(alert: Alert | None, revised: Sequence[RuleMatch]) -> AlertChange | None:
+    """Recorded matches whose ``observed`` a late entry revised: an alert's observed value is
+    its latest match's, so it follows when that match (its sample) is among them, and arrival
+    order leaves the alert as it leaves the match. Nothing else about the alert changes, and
+    nobody is told: the alert was opened for a crossing that still holds. None when the alert
+    does not change."""
+    if alert is None:
+        return None
+    for match in revised:
+        sample = (match.source, match.event_id) == (alert.sample_source, alert.sample_event_id)
+        if sample and match.observed is not None and match.observed != alert.observed:
+            return AlertChange(replace(alert, observed=match.observed))
+    return None
+
+
 def _event_order(match: RuleMatch) -> tuple[datetime, str, str]:
     return (match.occurred_at, match.source or "", match.event_id or "")
 

@@ -1,15 +1,16 @@
 """A dry-run: what one rule would have done to a run of events, decided in memory.
 
-The rule is judged by the same engine, its windows by the same :func:`crossings` and its silences
-by the same :func:`silences` as in the pipeline; only the state lives in dictionaries instead of
-the database, and nothing is written or sent. Events are replayed in the order they happened,
-and each is judged as of when it arrived (``ago()`` counts back from its ``received_at``), which is
-what the live pipeline would have seen.
+The rule is judged by the same engine, its windows by the same buckets and :func:`crossings` and
+its silences by the same :func:`silences` as in the pipeline; only the state lives in dictionaries
+instead of the database, and nothing is written or sent. Events are replayed in the order they
+happened, one at a time, and each is judged as of when it arrived (``ago()`` counts back from its
+``received_at``): what the live pipeline gives when events arrive in order, each bucket's entries
+in batches of their own (entries of one bucket that arrive in one batch are one report, against
+the latest; see :mod:`chalicelib.domain.rules.windows`).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,9 +26,11 @@ from chalicelib.domain.rules import (
     RuleMatch,
     Sighting,
     Verdicts,
-    WindowEntry,
+    WindowBucket,
+    bucket_deltas,
     crossings,
     expected_groups,
+    merge_into,
     silent_groups,
     threshold_match,
 )
@@ -53,7 +56,7 @@ def replay(
     engine = RuleEngine([rule], catalog)
     ordered = sorted(events, key=lambda event: (event.occurred_at, event.source, event.event_id))
     result = Replay(rule)
-    windows: dict[str, deque[WindowEntry]] = {}
+    windows: dict[str, dict[datetime, WindowBucket]] = {}
     seen: dict[str, tuple[GroupValues, datetime | None]] = {}
     start = ordered[0].occurred_at if ordered else until
     for print_, group in expected_groups(rule):
@@ -80,21 +83,23 @@ def replay(
 
 
 def _window_matches(
-    rule: Rule, verdicts: Verdicts, windows: dict[str, deque[WindowEntry]]
+    rule: Rule, verdicts: Verdicts, windows: dict[str, dict[datetime, WindowBucket]]
 ) -> list[RuleMatch]:
+    """The event's entry added to its bucket, and the windows it changed that cross. Events come
+    in time order, so buckets a whole window before this one are no longer needed."""
     threshold = rule.threshold
+    groups = {hit.fingerprint: hit.group for hit in verdicts.window_hits}
     found: list[RuleMatch] = []
-    for hit in verdicts.window_hits:
+    for (_, _, print_), deltas in bucket_deltas(verdicts.window_hits).items():
         assert threshold is not None
-        entries = windows.setdefault(hit.fingerprint, deque())
-        entries.append(
-            WindowEntry(hit.occurred_at, hit.source, hit.event_id, hit.number, hit.token)
-        )
-        while entries[0].occurred_at <= hit.occurred_at - threshold.within:
-            entries.popleft()
+        stored = windows.setdefault(print_, {})
+        merge_into(stored, deltas)
+        oldest = min(deltas) - threshold.within
+        for start in [one for one in stored if one <= oldest]:
+            del stored[start]
         found.extend(
-            threshold_match(rule, hit.fingerprint, hit.group, crossing)
-            for crossing in crossings(threshold, list(entries), [hit.occurred_at])
+            threshold_match(rule, print_, groups[print_], crossing)
+            for crossing in crossings(threshold, stored, deltas)
         )
     return found
 

@@ -5,7 +5,8 @@
 - :mod:`.parsing`: a rule document to a :class:`Rule`, every problem with its line;
 - :mod:`.enrichment`, :mod:`.fields`: lookups and derived fields, and what a rule may name;
 - :mod:`.engine`, :mod:`.verdicts`, :mod:`.windows`, :mod:`.absence`: judging a batch of events
-  (matches, threshold windows, absences) as values;
+  (matches, threshold windows, absences) as values; :mod:`.buckets`: a window's state, added up
+  per time bucket;
 - :mod:`.book`: everything in ``rules/``, checked; :mod:`.pipeline`: conform, enrich, judge.
 - :mod:`.match_counts`: how often each version of a rule matched, as stored.
 
@@ -22,6 +23,15 @@ from chalicelib.domain.rules.absence import (
 from chalicelib.domain.rules.book import (
     RuleBook,
     rule_catalog,
+)
+from chalicelib.domain.rules.buckets import (
+    GroupKey,
+    WindowBucket,
+    WindowEntry,
+    aggregate,
+    bucket_deltas,
+    collect,
+    merge_into,
 )
 from chalicelib.domain.rules.engine import (
     RuleEngine,
@@ -62,19 +72,22 @@ from chalicelib.domain.rules.verdicts import (
 )
 from chalicelib.domain.rules.windows import (
     COMPARE,
-    WindowEntry,
-    affected_spans,
-    aggregate,
+    BucketRead,
+    bucket_reads,
     crossings,
+    prune_before,
     threshold_match,
+    window_at,
 )
 
 __all__ = [
     "COMPARE",
     "SEVERITIES",
     "AlertPolicy",
+    "BucketRead",
     "Enrichment",
     "EventPipeline",
+    "GroupKey",
     "GroupValues",
     "MatchCount",
     "ReferenceTable",
@@ -88,16 +101,22 @@ __all__ = [
     "SightingHit",
     "Threshold",
     "Verdicts",
+    "WindowBucket",
     "WindowEntry",
     "WindowHit",
-    "affected_spans",
     "aggregate",
+    "bucket_deltas",
+    "bucket_reads",
+    "collect",
     "crossings",
     "describe_group",
     "expected_groups",
+    "merge_into",
     "parse_enrichment",
     "parse_rule",
+    "prune_before",
     "rule_catalog",
     "silent_groups",
     "threshold_match",
+    "window_at",
 ]

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import timedelta
+from math import isqrt
 
 from chalicelib.domain.expressions import CompiledExpression
 from chalicelib.domain.rules.templates import MessageTemplate
@@ -55,13 +57,43 @@ class AlertPolicy:
 
 @dataclass(frozen=True, slots=True)
 class Threshold:
-    """``aggregate`` of ``field`` (None for ``count``) over ``within``, compared with ``value``."""
+    """``aggregate`` of ``field`` (None for ``count``) over ``within``, compared with ``value``.
+
+    ``granularity`` is the rule file's (None when it gives none); ``period`` the bucket width the
+    window is kept in, that or :func:`default_granularity`. A window's edges are exact to it.
+    """
 
     aggregate: str
     field: str | None
     comparator: str
     value: float
     within: timedelta
+    granularity: timedelta | None = None
+    period: timedelta = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "period", self.granularity or default_granularity(self.within))
+
+    @property
+    def buckets(self) -> int:
+        """How many buckets one window spans."""
+        return self.within // self.period
+
+
+def default_granularity(within: timedelta) -> timedelta:
+    """About a sixtieth of the window, like a CloudWatch period: the largest whole number of
+    seconds that divides ``within`` and is at most ``within / 60``, at least one second (10m
+    gives 10s, 15m 15s, 1h 1m). Dividing the window keeps every window a whole number of
+    buckets; a sixtieth keeps a window's edges within 1.7 % of it at sixty buckets a window."""
+    seconds, rest = divmod(within, timedelta(seconds=1))
+    if rest or seconds < 1:
+        return within  # not whole seconds (the rule parser allows none): one bucket a window
+    target = max(1, seconds // 60)
+    best = 1
+    for small in range(1, isqrt(seconds) + 1):
+        if seconds % small == 0:
+            best = max([best, *(one for one in (small, seconds // small) if one <= target)])
+    return timedelta(seconds=best)
 
 
 @dataclass(frozen=True, slots=True)

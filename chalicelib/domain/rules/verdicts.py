@@ -2,12 +2,14 @@
 
 A match rule's verdict is final (:class:`RuleMatch`). A threshold rule's verdict is an entry for
 its window (:class:`WindowHit`): whether the window crosses the threshold depends on the other
-entries, which live in the database (or, in a dry-run, in memory) and are decided by
+entries, added up per time bucket in the database (or, in a dry-run, in memory) and decided by
 :mod:`~chalicelib.domain.rules.windows`. An absence rule's verdict is a sighting
 (:class:`SightingHit`): the group was heard from, so its silence starts again.
 
-Every verdict is keyed: a match by ``(rule, match_key)``, a window entry and a sighting by the
-event, so a redelivered event or a replayed chunk records nothing twice.
+A match is keyed by ``(rule, match_key)`` and a sighting only moves forward, so recording either
+twice changes nothing; a window entry is added to a sum, so only the verdicts of events stored
+for the first time are recorded (:meth:`Verdicts.only_for`), each event once: a redelivered event
+or a replayed chunk counts nothing twice.
 """
 
 from __future__ import annotations

@@ -69,7 +69,9 @@ class ColumnSpec:
     """One declared column. ``default`` is already converted: it is what :func:`read_cell` returns.
 
     ``convert`` is built once here from ``type``, ``format`` and ``timezone`` so the row loop does
-    no dispatch; call :func:`read_cell` rather than ``convert`` (it handles empty cells).
+    no dispatch. It sees only stripped, non-empty text: call :func:`read_cell`, which handles
+    empty cells, or do as it does (the generated row converters of ``uploads`` call ``convert``
+    in place).
     """
 
     name: str

@@ -1,8 +1,11 @@
 """CSV rows to events: each row becomes an :class:`Event`, or a rejection naming line, column and value.
 
-This is the per-row hot path of an upload (a million rows is an ordinary file), so the work that
-does not depend on the row is done once per chunk in :class:`RowReader`, and a row does one pass
-over its cells. A row is rejected with every problem it has, never only the first, as events are.
+This is the per-row hot path of an upload (a million rows is an ordinary file). A row goes first
+through its source's generated converter (:mod:`.row_code`), which accepts a clean row for a
+fraction of the careful path's cost; a row it does not accept is read again by
+:class:`CarefulReader`, which rejects it with every problem it has, never only the first, as
+events are. The converter accepts a row only as the careful path would, so which path read a row
+never shows.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from chalicelib.domain.errors import Detail
 from chalicelib.domain.events import EARLIEST, FUTURE_TOLERANCE, MAX_EVENT_ID_LENGTH, TYPE, Event
 from chalicelib.domain.sources import CellError, HeaderMatch, SourceDefinition, join_id, read_cell
 from chalicelib.domain.uploads.csv_scan import DECODE_FALLBACK, Record, readable, undecodable
+from chalicelib.domain.uploads.row_code import row_converter
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,40 @@ class RowReader:
         received_at: datetime,
         max_row_bytes: int,
     ) -> None:
+        factory = row_converter(definition, match, width, max_row_bytes)
+        self._convert = factory(received_at, received_at + FUTURE_TOLERANCE)
+        self._careful = CarefulReader(definition, match, width, received_at, max_row_bytes)
+
+    def read(self, records: Sequence[Record], clean: bool) -> ReadRows:
+        """``clean`` is False when some bytes of the chunk did not decode: then every row takes
+        the careful path, the one that checks cells for them."""
+        events: list[tuple[int, Event]] = []
+        rejections: list[RowRejection] = []
+        convert, careful = self._convert, self._careful.row
+        for record in records:
+            event = convert(record.cells) if clean else None
+            if event is None:
+                outcome = careful(record, clean)
+                if isinstance(outcome, RowRejection):
+                    rejections.append(outcome)
+                    continue
+                event = outcome
+            events.append((record.line, event))
+        return ReadRows(events, rejections)
+
+
+class CarefulReader:
+    """One row at a time, cell by cell, gathering every problem: the path of every row the
+    generated converter does not accept, so a rejection's messages come from here alone."""
+
+    def __init__(
+        self,
+        definition: SourceDefinition,
+        match: HeaderMatch,
+        width: int,
+        received_at: datetime,
+        max_row_bytes: int,
+    ) -> None:
         self._definition = definition
         self._slots = [(slot.index, slot.column.name, slot.header, slot) for slot in match.slots]
         self._absent = {column.name: column.default for column in match.absent}
@@ -55,19 +93,7 @@ class RowReader:
         self._decimal = definition.decimal_separator
         self._encoding = definition.encoding
 
-    def read(self, records: Sequence[Record], clean: bool) -> ReadRows:
-        """``clean`` is False when some bytes of the chunk did not decode: cells are checked."""
-        events: list[tuple[int, Event]] = []
-        rejections: list[RowRejection] = []
-        for record in records:
-            outcome = self._row(record, clean)
-            if isinstance(outcome, RowRejection):
-                rejections.append(outcome)
-            else:
-                events.append((record.line, outcome))
-        return ReadRows(events, rejections)
-
-    def _row(self, record: Record, clean: bool) -> Event | RowRejection:
+    def row(self, record: Record, clean: bool) -> Event | RowRejection:
         cells = record.cells
         if len(cells) != self._width:
             return self._reject(

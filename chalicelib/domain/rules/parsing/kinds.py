@@ -9,7 +9,9 @@ its events cannot produce (a listed entity of the wrong type would be silent for
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
+from chalicelib.domain.durations import format_duration
 from chalicelib.domain.rules.enrichment import ReferenceTable
 from chalicelib.domain.rules.model import (
     AGGREGATES,
@@ -18,11 +20,12 @@ from chalicelib.domain.rules.model import (
     NEVER_SEEN,
     Absence,
     Threshold,
+    default_granularity,
 )
 from chalicelib.domain.rules.parsing.problems import RuleProblems, did_you_mean
 from chalicelib.domain.sources import Located, LocatedMapping, yaml_kind
 
-THRESHOLD_KEYS = ("aggregate", "field", "op", "value", "within")
+THRESHOLD_KEYS = ("aggregate", "field", "op", "value", "within", "granularity")
 ABSENCE_KEYS = ("within", "expect", "entities", "entities_from", "never_seen")
 KIND_KEYS: Mapping[str, tuple[str, ...]] = {
     "match": (),
@@ -30,6 +33,8 @@ KIND_KEYS: Mapping[str, tuple[str, ...]] = {
     "absence": ABSENCE_KEYS,
 }
 NUMERIC_AGGREGATES = ("sum", "avg", "min", "max")
+# A window's buckets are read back on every batch that changes it: a day of minutes at most.
+MAX_BUCKETS = 1440
 _ENTITY_TYPES: Mapping[str, tuple[type, ...]] = {
     "string": (str,),
     "date": (str,),
@@ -55,11 +60,40 @@ def parse_threshold(
     comparator = problems.choice(op, "op", COMPARATORS) if op is not None else ">="
     value = _threshold_value(document.get("value"), aggregate, problems)
     within = problems.duration(document.get("within"), "within")
+    granularity = _granularity(document.get("granularity"), within, problems)
     if aggregate is None or comparator is None or value is None or within is None:
         return None
     if aggregate != "count" and measured is None:
         return None
-    return Threshold(aggregate, measured, comparator, value, within)
+    return Threshold(aggregate, measured, comparator, value, within, granularity)
+
+
+def _granularity(
+    entry: Located | None, within: timedelta | None, problems: RuleProblems
+) -> timedelta | None:
+    """The bucket width the rule asks for: it must cut the window into whole buckets, and not
+    into more than :data:`MAX_BUCKETS`."""
+    period = problems.duration(entry, "granularity")
+    if period is None or within is None:
+        return None
+    suggestion = format_duration(default_granularity(within))
+    if within % period:
+        problems.at(
+            f"must divide within ({format_duration(within)}) into whole buckets; "
+            f"{suggestion}, say, or leave granularity out for that",
+            "granularity",
+            entry,
+        )
+        return None
+    if within // period > MAX_BUCKETS:
+        problems.at(
+            f"cuts within ({format_duration(within)}) into {within // period} buckets; at most "
+            f"{MAX_BUCKETS} (leave granularity out for {suggestion})",
+            "granularity",
+            entry,
+        )
+        return None
+    return period
 
 
 def _measured_field(

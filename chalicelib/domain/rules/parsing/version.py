@@ -24,6 +24,7 @@ STATE_KEYS = (
     "aggregate",
     "field",
     "within",
+    "granularity",  # only when a rule gives it: rules without it keep their state version
     "expect",
     "entities",
     "entities_from",

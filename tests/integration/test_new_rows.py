@@ -1,0 +1,154 @@
+"""The write path's gate (``new_rows.insert_new``) on SQLite and MySQL: it inserts the rows whose
+key is not stored and says exactly which they were, even against a concurrent writer of the same
+key, and it hides no other refusal."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from chalicelib.adapters.db import new_rows
+from chalicelib.adapters.db.engine import make_engine
+from chalicelib.adapters.db.event_rows import EVENTS
+from chalicelib.adapters.db.new_rows import insert_all, insert_new
+from chalicelib.adapters.db.tables import events
+
+AT = datetime(2026, 12, 7, 9, 30, 0, 123456, tzinfo=UTC)
+AWKWARD = 'it\'s 100% \\ "quoted" ünïcødé 🚀 \x01 %s %(name)s'
+
+
+def row(event_id: str, **data: Any) -> tuple[Any, ...]:
+    return ("shop", event_id, "order", AT, AT, AT, data or {"n": event_id}, None, None)
+
+
+def stored(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return {
+            found.event_id: found.data
+            for found in conn.execute(select(events.c.event_id, events.c.data))
+        }
+
+
+def test_only_the_rows_whose_key_is_not_stored_go_in_and_are_named(engine: Engine) -> None:
+    # GIVEN two stored events
+    with engine.begin() as conn:
+        assert insert_new(conn, EVENTS, [row("a"), row("b")]) == [0, 1]
+    # WHEN a batch holds both again, among new ones
+    with engine.begin() as conn:
+        added = insert_new(conn, EVENTS, [row("c"), row("a"), row("d"), row("b", n="changed")])
+    # THEN the new ones are named and stored, and the stored ones are left as they were
+    assert added == [0, 2]
+    assert stored(engine) == {"a": {"n": "a"}, "b": {"n": "b"}, "c": {"n": "c"}, "d": {"n": "d"}}
+
+
+def test_a_batch_of_stored_rows_adds_nothing(engine: Engine) -> None:
+    with engine.begin() as conn:
+        insert_new(conn, EVENTS, [row("a"), row("b")])
+    with engine.begin() as conn:
+        assert insert_new(conn, EVENTS, [row("b"), row("a")]) == []
+    assert sorted(stored(engine)) == ["a", "b"]
+
+
+def test_values_that_need_escaping_come_back_as_written(engine: Engine) -> None:
+    # GIVEN text with quotes, backslashes, percent signs, control and non-BMP characters
+    with engine.begin() as conn:
+        insert_new(conn, EVENTS, [row(f"x-{AWKWARD}", text=AWKWARD, number=1.5, none=None)])
+    # THEN the JSON, the key and the time read back unchanged
+    with engine.connect() as conn:
+        found = conn.execute(select(events.c.event_id, events.c.data, events.c.occurred_at)).one()
+    assert found.event_id == f"x-{AWKWARD}"
+    assert found.data == {"text": AWKWARD, "number": 1.5, "none": None}
+    assert found.occurred_at == AT
+
+
+def test_a_batch_larger_than_one_statement_meets_stored_keys_in_several(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN statements of three rows, and every third key stored
+    monkeypatch.setattr(new_rows, "ROWS_PER_STATEMENT", 3)
+    with engine.begin() as conn:
+        insert_new(conn, EVENTS, [row(f"e-{n}") for n in range(0, 10, 3)])
+    # WHEN ten rows go in
+    with engine.begin() as conn:
+        added = insert_new(conn, EVENTS, [row(f"e-{n}") for n in range(10)])
+    # THEN exactly the other six are new
+    assert added == [1, 2, 4, 5, 7, 8]
+    assert len(stored(engine)) == 10
+
+
+def test_a_refusal_other_than_a_stored_key_is_not_hidden(engine: Engine) -> None:
+    # GIVEN a source name longer than its column (VARCHAR(64))
+    too_long = ("s" * 65, "e-1", "order", AT, AT, AT, {}, None, None)
+    # WHEN it is inserted THEN the database's refusal surfaces (MySQL's strict mode, SQLite's
+    # NOT NULL on a missing type stands in where lengths are not enforced)
+    refused = (
+        too_long
+        if engine.dialect.name != "sqlite"
+        else ("shop", "e-1", None, AT, AT, AT, {}, None, None)
+    )
+    with (
+        pytest.raises(Exception, match=r"(?i)too long|not null|cannot be null"),
+        engine.begin() as conn,
+    ):
+        insert_new(conn, EVENTS, [refused])
+    assert stored(engine) == {}
+
+
+@pytest.fixture
+def mysql_engine(mysql_database_url: str) -> Iterator[Engine]:
+    """The session's MySQL database, emptied of events: the race needs two real writers."""
+    engine = make_engine(mysql_database_url)
+    with engine.begin() as conn:
+        conn.execute(delete(events))
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.mysql
+@pytest.mark.parametrize("first_writer_commits", [True, False])
+def test_a_key_another_transaction_is_writing_is_new_for_exactly_one_of_them(
+    mysql_engine: Engine, first_writer_commits: bool
+) -> None:
+    engine = mysql_engine
+    # GIVEN a transaction that inserted "k" and has not finished
+    first = engine.connect()
+    first.begin()
+    assert insert_new(first, EVENTS, [row("k")]) == [0]
+    answers: list[list[int]] = []
+
+    def second_writer() -> None:
+        with engine.begin() as conn:
+            answers.append(insert_new(conn, EVENTS, [row("j"), row("k")]))
+
+    # WHEN a second transaction inserts "j" and "k" (it waits on "k"'s lock)
+    racer = threading.Thread(target=second_writer)
+    racer.start()
+    racer.join(timeout=1.0)
+    assert racer.is_alive(), "the second writer should wait for the first one's key"
+    # AND the first one commits (or rolls back)
+    if first_writer_commits:
+        first.commit()
+    else:
+        first.rollback()
+    first.close()
+    racer.join(timeout=30)
+    # THEN "k" is new for exactly one of them
+    assert answers == [[0]] if first_writer_commits else answers == [[0, 1]]
+    assert sorted(stored(engine)) == ["j", "k"]
+
+
+def test_insert_all_writes_every_row_and_refuses_a_stored_key(engine: Engine) -> None:
+    # GIVEN rows that must all be new (the raw rows of events just found new)
+    with engine.begin() as conn:
+        insert_all(conn, EVENTS, [row("a"), row("b")])
+    assert sorted(stored(engine)) == ["a", "b"]
+    # WHEN one of them is written again THEN that is an error, not a silent skip
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        insert_all(conn, EVENTS, [row("c"), row("a")])
+    assert sorted(stored(engine)) == ["a", "b"]
