@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from bench.csv_references import load_data, pandas_to_sql, timed_reference
 from bench.databases import fresh_database
 from bench.local_aws import aws_client, free_port
 from bench.shop_export import write_file
+from bench.workload import rules_off_copy
 from chalicelib.domain.access import new_key_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,14 +110,6 @@ def local_runtime(
         process.terminate()
         process.wait(timeout=60)
         log.close()
-
-
-def rules_off_dir(workdir: Path) -> Path:
-    """The sample sources and reference tables without a single rule."""
-    off = workdir / "rules-off"
-    for folder in ("sources", "reference"):
-        shutil.copytree(ROOT / "rules" / folder, off / folder, dirs_exist_ok=True)
-    return off
 
 
 def pipeline(path: Path, rows: int, workdir: Path, rules_dir: Path) -> dict[str, Any]:
@@ -207,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         runs = {
             "Tripline, rules on": pipeline(path, args.rows, workdir, ROOT / "rules"),
-            "Tripline, rules off": pipeline(path, args.rows, workdir, rules_off_dir(workdir)),
+            "Tripline, rules off": pipeline(path, args.rows, workdir, rules_off_copy(workdir)),
         }
         seconds |= {name: run["seconds"] for name, run in runs.items()}
         rate = {name: args.rows / taken for name, taken in seconds.items()}

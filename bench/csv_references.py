@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 
-from bench.databases import MYSQL_SERVER_URL, RUN_TAG
+from bench.databases import mysql_database
 
 EVENTS_TABLE = """
 CREATE TABLE ref_events (
@@ -44,20 +44,14 @@ SET source = 'shop', event_id = @order_id, type = 'order',
 @contextmanager
 def reference_database(label: str) -> Iterator[Engine]:
     """A database of its own holding an empty ``ref_events``; dropped afterwards."""
-    name = f"tripline_bench_{RUN_TAG}_{label}"
-    server = create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
-    engine = create_engine(f"{MYSQL_SERVER_URL}/{name}", connect_args={"local_infile": True})
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(EVENTS_TABLE))
-        yield engine
-    finally:
-        engine.dispose()
-        with server.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        server.dispose()
+    with mysql_database(label) as url:
+        engine = create_engine(url, connect_args={"local_infile": True})
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(EVENTS_TABLE))
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def load_data(engine: Engine, path: Path) -> None:

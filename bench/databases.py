@@ -51,13 +51,21 @@ def fresh_database(backend: str, label: str, workdir: Path) -> Iterator[Database
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
+    with mysql_database(label) as url:
+        yield _migrated(Database(backend, url))
+
+
+@contextmanager
+def mysql_database(label: str) -> Iterator[str]:
+    """An empty MySQL database of this run (utf8mb4, binary collation), dropped afterwards,
+    whatever happens; its URL."""
     name = f"tripline_bench_{RUN_TAG}_{label}"
     server = create_engine(MYSQL_SERVER_URL, isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as conn:
             conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
         try:
-            yield _migrated(Database(backend, f"{MYSQL_SERVER_URL}/{name}"))
+            yield f"{MYSQL_SERVER_URL}/{name}"
         finally:
             with server.connect() as conn:
                 conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))

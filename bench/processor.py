@@ -14,7 +14,6 @@ import cProfile
 import io
 import os
 import pstats
-import shutil
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ from bench.databases import (
 from bench.imports import measure_imports
 from bench.report import Trial, report_backend, report_cold, report_imports
 from bench.round_trips import counted_round_trips
-from bench.workload import RULES_DIR, sqs_batches
+from bench.workload import RULES_DIR, rules_off_copy, sqs_batches
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 ENVIRONMENT = {
@@ -62,15 +61,6 @@ class LambdaContext:
     aws_request_id: str = "00000000-0000-0000-0000-000000000000"
     memory_limit_in_mb: int = 1024
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-
-
-def rules_off_copy(workdir: Path) -> Path:
-    """The sample sources and reference tables without a single rule: the processor still
-    conforms and enriches, and judges nothing."""
-    off = workdir / "rules-off"
-    for folder in ("sources", "reference"):
-        shutil.copytree(RULES_DIR / folder, off / folder, dirs_exist_ok=True)
-    return off
 
 
 def deliver(handler: Handler, batches: Sequence[dict[str, Any]]) -> float:

@@ -45,6 +45,7 @@ from bench.databases import (
 from bench.processor import ENVIRONMENT, deliver, tripline_handler
 from bench.rules_overhead_report import Rates, report
 from bench.rules_overhead_workload import EXPECTED_RULES, rule_batches
+from bench.workload import rules_off_copy
 from chalicelib.adapters.db.engine import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,9 +63,7 @@ RULE_TABLES = (
 @contextmanager
 def rules_dirs(workdir: Path) -> Iterator[dict[str, Path]]:
     """The rules folder of each side; the temporary ones are removed afterwards."""
-    off, none = workdir / "rules-off", workdir / "rules-none"
-    for folder in ("sources", "reference"):
-        shutil.copytree(ROOT / "rules" / folder, off / folder)
+    off, none = rules_off_copy(workdir), workdir / "rules-none"
     none.mkdir()
     try:
         yield {"on": ROOT / "rules", "off": off, "none": none}

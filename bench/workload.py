@@ -13,6 +13,7 @@ definition (``billing``, ``warehouse``, ``auth``) carry free-form data, which is
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -46,6 +47,15 @@ BY_TYPE: dict[str, CellValue] = {
 
 
 @cache
+def rules_off_copy(workdir: Path) -> Path:
+    """``workdir/rules-off``: the sample sources and reference tables without a single rule, so
+    the processor still conforms and enriches, and judges nothing."""
+    off = workdir / "rules-off"
+    for folder in ("sources", "reference"):
+        shutil.copytree(RULES_DIR / folder, off / folder, dirs_exist_ok=True)
+    return off
+
+
 def declared_sources() -> dict[str, SourceDefinition]:
     """The definitions the processor loads, read once (through the same reader) on first use."""
     return dict(load_sources(RULES_DIR).definitions)

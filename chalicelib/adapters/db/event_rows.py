@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.adapters.db.new_rows import Kind, RowShape
 from chalicelib.adapters.db.tables import events, raw_events, rejected_items, rule_matches
-from chalicelib.domain.events import ArrivedEvent, RejectedItem, RowEvent
+from chalicelib.domain.events import ArrivedEvent, Event, RejectedItem, RowEvent
 from chalicelib.domain.rules import RuleMatch
 
 EVENTS = RowShape(
@@ -76,18 +76,7 @@ RULE_MATCHES = RowShape(
 
 
 def arrived_row(one: ArrivedEvent, processed_at: datetime) -> tuple[Any, ...]:
-    event = one.event
-    return (
-        event.source,
-        event.event_id,
-        event.type,
-        event.occurred_at,
-        event.received_at,
-        processed_at,
-        event.data,
-        None,
-        None,
-    )
+    return _event_values(one.event, processed_at, None, None)
 
 
 def raw_row(one: ArrivedEvent) -> tuple[Any, ...]:
@@ -96,7 +85,13 @@ def raw_row(one: ArrivedEvent) -> tuple[Any, ...]:
 
 
 def upload_row(one: RowEvent, processed_at: datetime) -> tuple[Any, ...]:
-    event = one.event
+    return _event_values(one.event, processed_at, one.upload_id, one.line)
+
+
+def _event_values(
+    event: Event, processed_at: datetime, upload_id: str | None, line: int | None
+) -> tuple[Any, ...]:
+    """An ``events`` row in ``EVENTS`` column order."""
     return (
         event.source,
         event.event_id,
@@ -105,8 +100,8 @@ def upload_row(one: RowEvent, processed_at: datetime) -> tuple[Any, ...]:
         event.received_at,
         processed_at,
         event.data,
-        one.upload_id,
-        one.line,
+        upload_id,
+        line,
     )
 
 

@@ -95,10 +95,7 @@ def insert_all(conn: Connection, shape: RowShape, rows: Sequence[tuple[Any, ...]
     elif dialect in ("mysql", "mariadb"):
         row_literal = _literals(conn, [kind for _, kind in shape.columns])
         for part in _slices([row_literal(row) for row in rows]):
-            conn.exec_driver_sql(
-                _mysql_head(shape) + ",".join(f"({text})" for _, text in part),
-                execution_options={"no_parameters": True},
-            )
+            _send(conn, _mysql_head(shape), part)
     else:
         raise NotImplementedError(f"no bulk insert for the {dialect} dialect")
 
@@ -191,6 +188,15 @@ def _mysql_head(shape: RowShape) -> str:
     )
 
 
+def _send(conn: Connection, head: str, rows: Sequence[tuple[int, str]]) -> None:
+    """One multi-row statement of literal rows, sent without parameters (a ``%`` in the data
+    stays data)."""
+    conn.exec_driver_sql(
+        head + ",".join(f"({text})" for _, text in rows),
+        execution_options={"no_parameters": True},
+    )
+
+
 def _mysql(conn: Connection, shape: RowShape, rows: Sequence[tuple[Any, ...]]) -> list[int]:
     row_literal = _literals(conn, [kind for _, kind in shape.columns])
     head = _mysql_head(shape)
@@ -200,10 +206,7 @@ def _mysql(conn: Connection, shape: RowShape, rows: Sequence[tuple[Any, ...]]) -
         left = part
         for _ in range(ATTEMPTS):
             try:
-                conn.exec_driver_sql(
-                    head + ",".join(f"({text})" for _, text in left),
-                    execution_options={"no_parameters": True},
-                )
+                _send(conn, head, left)
             except exc.IntegrityError as error:
                 if not _duplicate_key(error.orig):
                     raise
