@@ -6,7 +6,7 @@ sees a boto3 or SQLAlchemy type and never needs to know which database or queue 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -88,6 +88,9 @@ class AlertWork(Protocol):
 
     def active_alert(self, fingerprint: str) -> Alert | None: ...
 
+    def active_alerts(self, fingerprints: Collection[str]) -> dict[str, Alert]:
+        """The active alert of each of ``fingerprints`` that has one, by fingerprint."""
+
     def alert(self, alert_id: int) -> Alert | None: ...
 
     def window(
@@ -106,6 +109,10 @@ class AlertWork(Protocol):
 
     def write_change(self, change: AlertChange, now: datetime) -> None:
         """The alert, its timeline lines and its notices (each keyed by alert and transition)."""
+
+    def write_changes(self, changes: Sequence[AlertChange], now: datetime) -> None:
+        """Several fingerprints' changes, as ``write_change`` would write each (in fewer
+        statements)."""
 
 
 class VerdictWork(AlertWork, Protocol):

@@ -53,15 +53,19 @@ def open_or_advance(
     flapping = work.lock_fingerprints(
         {print_: found[0].rule_id for print_, found in by_print.items()}, now
     )
-    queued = 0
+    active = work.active_alerts(by_print)
+    changes = []
     for print_ in sorted(by_print):
         found = by_print[print_]
         rule = rules[found[0].rule_id]
-        flap = flap_state(work, print_, flapping[print_], rule.alerting, now)
-        change = open_or_add(work.active_alert(print_), found, rule, flap, now)
-        work.write_change(change, now)
-        queued += len(change.notices)
-    return queued
+        alert = active.get(print_)
+        if alert is None or flapping[print_]:
+            flap = flap_state(work, print_, flapping[print_], rule.alerting, now)
+        else:  # matches only add to an active alert: its opens are not counted
+            flap = FlapState(False, 0)
+        changes.append(open_or_add(alert, found, rule, flap, now))
+    work.write_changes(changes, now)
+    return sum(len(change.notices) for change in changes)
 
 
 def flap_state(

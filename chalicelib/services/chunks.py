@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chalicelib.domain.errors import DependencyError, ObjectUnavailable, TriplineError
 from chalicelib.domain.events import RejectedItem, RowEvent
@@ -124,6 +124,9 @@ def _process(
         return
     rows = [_prepared(row, ports) for row in rows]
     verdicts = ports.pipeline.judge((row.event for row in rows), ports.clock.now())
+    # stamped as its rows are stored, not as they were read: the upload's completion time is
+    # its last chunk's, and a chunk's reading and judging take seconds
+    chunk = replace(chunk, processed_at=ports.clock.now())
     with ports.chunks.unit_of_work() as work:
         stored = store_rows(work, chunk, rows, rejected, verdicts)
     outcome.chunks_done += 1

@@ -94,7 +94,7 @@ def test_rules_overhead_bench_fires_every_sample_rule_on_both_databases() -> Non
 
 @pytest.mark.mysql
 def test_csv_pipeline_bench_imports_every_row_through_the_local_runtime() -> None:
-    output = run_bench("csv_pipeline", "--rows", "500", "--memory-gib", "0.0005")
+    output = run_bench("csv_pipeline", "--rows", "500", "--repeat", "1", "--memory-gib", "0.0005")
 
     for contender in (
         "LOAD DATA LOCAL INFILE",

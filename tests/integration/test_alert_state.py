@@ -104,3 +104,40 @@ def test_two_notifiers_never_claim_the_same_notice(engine: Engine) -> None:
             )
             == "m-1"
         )
+
+
+def test_matches_of_several_fingerprints_update_each_alert_in_one_batch(engine: Engine) -> None:
+    # GIVEN two open alerts, one per merchant
+    assert store(engine, arrived("p-1", "acme"), arrived("p-2", "globex")) == 2
+    with engine.connect() as conn:
+        before = {row.fingerprint: row._asdict() for row in conn.execute(select(alerts))}
+        last_id = conn.scalar(select(func.max(alerts.c.id)))
+    # WHEN one batch adds a match to the first and two to the second
+    assert (
+        store(engine, arrived("p-3", "acme"), arrived("p-4", "globex"), arrived("p-5", "globex"))
+        == 0
+    )
+    # THEN each alert counts its own, its latest sample moved, and nothing else changed
+    with engine.connect() as conn:
+        after = {row.fingerprint: row._asdict() for row in conn.execute(select(alerts))}
+    assert sorted((row["count"], row["sample_event_id"]) for row in after.values()) == [
+        (2, "p-3"),
+        (3, "p-5"),
+    ]
+    moved = {"count", "sample_event_id", "last_matched_at", "updated_at"}
+    for print_, row in after.items():
+        assert {name: value for name, value in row.items() if name not in moved} == {
+            name: value for name, value in before[print_].items() if name not in moved
+        }
+    # AND the next alert opened takes the next id: writing over the stored rows took none
+    assert store(engine, arrived("p-6", "initech")) == 1
+    assert alert_rows(engine)[-1] == ("open", 1, "initech")
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.max(alerts.c.id))) == last_id + 1
+
+
+def test_the_batched_alert_writer_knows_every_column_of_an_alert() -> None:
+    # GIVEN the columns an alert is stored with; THEN the batch writer writes each of them
+    from chalicelib.adapters.db.alert_state import ALERT_ROWS
+
+    assert [name for name, _ in ALERT_ROWS.columns] == [column.name for column in alerts.columns]

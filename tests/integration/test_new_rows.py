@@ -67,6 +67,38 @@ def test_values_that_need_escaping_come_back_as_written(engine: Engine) -> None:
     assert found.occurred_at == AT
 
 
+TRICKY = [
+    "".join(chr(code) for code in range(128)),  # every ASCII character, NUL to DEL
+    "\\",
+    "\\'",
+    "''",
+    "'",
+    "ends in a backslash \\",
+    "\x00'\\\"",
+    "é\\'🚀\\\\",
+]
+
+
+def test_every_character_comes_back_as_written_in_either_escaping_mode(engine: Engine) -> None:
+    # GIVEN each escaping mode a MySQL session can be in (SQLite binds its values)
+    modes = [""] if engine.dialect.name == "sqlite" else ["", ",NO_BACKSLASH_ESCAPES"]
+    for mode in modes:
+        # WHEN keys and JSON text holding every ASCII character, quotes and backslashes go in
+        with engine.begin() as conn:
+            if mode:
+                conn.exec_driver_sql(f"SET SESSION sql_mode = CONCAT(@@sql_mode, '{mode}')")
+            try:
+                rows = [row(f"{mode}{n}:{text}"[:128], text=text) for n, text in enumerate(TRICKY)]
+                assert insert_new(conn, EVENTS, rows) == list(range(len(TRICKY)))
+            finally:
+                if mode:  # the connection goes back to the pool: leave it as it came
+                    conn.exec_driver_sql("SET SESSION sql_mode = @@GLOBAL.sql_mode")
+        # THEN each reads back exactly as written, its key included
+        found = stored(engine)
+        for n, text in enumerate(TRICKY):
+            assert found[f"{mode}{n}:{text}"[:128]] == {"text": text}
+
+
 def test_a_batch_larger_than_one_statement_meets_stored_keys_in_several(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

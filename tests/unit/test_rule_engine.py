@@ -84,6 +84,23 @@ def test_declared_timestamps_stored_as_text_are_compared_as_times() -> None:
     assert [match.event_id for match in verdicts.matches] == ["new"]
 
 
+def test_a_timestamp_is_parsed_for_the_rules_that_read_it_and_grouped_by_as_a_time() -> None:
+    # GIVEN one rule grouping by a declared timestamp and one that reads only the amount
+    by_time = rule(id="by-time", when="amount > 1", group_by=("paid_at",), field_types=NUMBERS)
+    large = rule(id="large", when="amount > 1", field_types=NUMBERS)
+    paid = "2026-11-22T08:00:00Z"
+    # WHEN each judges the same event, alone
+    [grouped] = judge([by_time], event(amount=5, paid_at=paid)).matches
+    engine = RuleEngine([large], CATALOG)
+    # THEN the group holds the time (as it always has), while the rule that never reads it
+    # leaves the stored text unparsed
+    assert grouped.group == (("paid_at", "2026-11-22T08:00:00Z"),)
+    assert engine.fields(event(amount=5, paid_at=paid))["paid_at"] == paid
+    assert RuleEngine([by_time], CATALOG).fields(event(paid_at=paid))["paid_at"] == datetime(
+        2026, 11, 22, 8, 0, tzinfo=UTC
+    )
+
+
 def test_a_threshold_rule_gives_window_entries_with_what_it_counts() -> None:
     def summing(field: str, aggregate: str = "sum") -> Any:
         return rule(

@@ -5,8 +5,8 @@ builds its clients and engine from the environment on first use. The resources a
 from settings read for the purpose, since the alerts topic's ARN exists only once its topic does;
 that ARN and the API's URL join the environment, and only then is the container built.
 Everything started is registered on one ``ExitStack`` as it starts, so a failure half-way through
-startup, Ctrl-C and SIGTERM all stop the same things in reverse order: pollers, HTTP, mailbox,
-moto.
+startup, Ctrl-C and SIGTERM all stop the same things in reverse order: HTTP, schedules, pollers,
+mailbox, moto. The API is started last, so ``/health`` answering means the pollers are polling.
 
 The parent serves the API and runs the mailbox and the schedules (threads: the schedules run a
 short tick a minute, one at a time, as their reserved concurrency of 1 asks); moto and each SQS
@@ -144,8 +144,6 @@ def _start(options: LocalOptions, stop: threading.Event, running: ExitStack) -> 
     admin_key = local_admin_key(container.keys, os.environ)
     mailbox = _start_mailbox(container.settings, Path(options.mailbox_dir), stop)
     running.callback(mailbox.stop)
-    http = serve_app(app_module.app, Path(app_module.__file__).parent, options.host, options.port)
-    running.callback(http.stop)
     pumps = start_pumps(app_module.app, container.settings, resources.queue_urls, stop)
     running.callback(pumps.stop)
     schedules = start_schedules(
@@ -155,6 +153,10 @@ def _start(options: LocalOptions, stop: threading.Event, running: ExitStack) -> 
         period_override=options.schedule_seconds,
     )
     running.callback(schedules.stop)
+    # The API last: once it answers, every poller is polling, so what it accepts is processed
+    # at once (a caller that waits for /health is not timing the pollers' start).
+    http = serve_app(app_module.app, Path(app_module.__file__).parent, options.host, options.port)
+    running.callback(http.stop)
     console.show(_banner(options, resources, pumps, schedules, mailbox, admin_key).lines())
     if options.demo:
         start_demo(options.api_url, stop, admin_key=admin_key)

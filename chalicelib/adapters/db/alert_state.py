@@ -11,12 +11,13 @@ transition is queued exactly once, and is never queued for a change that rolled 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 
+from chalicelib.adapters.db.new_rows import Kind, RowShape, write_over
 from chalicelib.adapters.db.tables import (
     alert_fingerprints,
     alert_outbox,
@@ -28,6 +29,8 @@ from chalicelib.adapters.db.upsert import insert_missing, insert_or_advance
 from chalicelib.adapters.db.window_state import read_buckets
 from chalicelib.domain.alerts import Alert, AlertChange, Happening
 from chalicelib.domain.rules import BucketRead, WindowBucket
+
+ALERTS_PER_STATEMENT = 200  # fingerprints read, or alerts updated, in one statement
 
 
 class SqlAlertWork:
@@ -69,6 +72,15 @@ class SqlAlertWork:
         row = self._conn.execute(select(alerts).where(alerts.c.active_key == fingerprint)).first()
         return None if row is None else alert_from_row(row)
 
+    def active_alerts(self, fingerprints: Collection[str]) -> dict[str, Alert]:
+        found: dict[str, Alert] = {}
+        wanted = sorted(fingerprints)
+        for start in range(0, len(wanted), ALERTS_PER_STATEMENT):
+            part = wanted[start : start + ALERTS_PER_STATEMENT]
+            rows = self._conn.execute(select(alerts).where(alerts.c.active_key.in_(part)))
+            found.update((row.fingerprint, alert_from_row(row)) for row in rows)
+        return found
+
     def alert(self, alert_id: int) -> Alert | None:
         return alert_by_id(self._conn, alert_id)
 
@@ -96,6 +108,21 @@ class SqlAlertWork:
 
     def write_change(self, change: AlertChange, now: datetime) -> None:
         write_change(self._conn, change, now)
+
+    def write_changes(self, changes: Sequence[AlertChange], now: datetime) -> None:
+        """A change that only updates a stored alert (matches added to it: nothing to add to
+        its timeline, send or flag) goes with the others like it, one statement for all; any
+        other change is written on its own."""
+        updates: list[Alert] = []
+        for change in changes:
+            if change.alert.id is not None and not (
+                change.timeline or change.notices or change.flapping is not None
+            ):
+                updates.append(change.alert)
+            else:
+                write_change(self._conn, change, now)
+        for start in range(0, len(updates), ALERTS_PER_STATEMENT):
+            update_alerts(self._conn, updates[start : start + ALERTS_PER_STATEMENT], now)
 
 
 def lock_fingerprints(
@@ -170,6 +197,25 @@ def write_change(conn: Connection, change: AlertChange, now: datetime) -> None:
         )
 
 
+def update_alerts(conn: Connection, changed: Sequence[Alert], now: datetime) -> None:
+    """Store stored alerts' new values: one ``UPDATE`` run for every alert on SQLite (in
+    process, a statement costs no round trip), one statement for them all on MySQL."""
+    if not changed:
+        return
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            update(alerts).where(alerts.c.id == bindparam("alert_id")),
+            [{"alert_id": alert.id, **alert_row(alert, now)} for alert in changed],
+        )
+        return
+    names = [name for name, _ in ALERT_ROWS.columns[1:]]
+    rows = []
+    for alert in changed:
+        values = alert_row(alert, now)
+        rows.append((alert.id, *(values[name] for name in names)))
+    write_over(conn, ALERT_ROWS, rows)
+
+
 def add_timeline(
     conn: Connection,
     alert_id: int,
@@ -191,6 +237,47 @@ def add_timeline(
     ]
     if rows:
         conn.execute(alert_timeline.insert(), rows)
+
+
+# ``alert_row``'s columns, the id first, as the write path's literals: labels repeat from alert
+# to alert, flags and counts are integers
+ALERT_ROWS = RowShape(
+    alerts,
+    (
+        ("id", Kind.INTEGER),
+        ("fingerprint", Kind.TEXT),
+        ("active_key", Kind.TEXT),
+        ("rule_id", Kind.LABEL),
+        ("rule_version", Kind.LABEL),
+        ("kind", Kind.LABEL),
+        ("severity", Kind.LABEL),
+        ("source", Kind.LABEL),
+        ("group_values", Kind.JSON),
+        ("labels", Kind.JSON),
+        ("status", Kind.LABEL),
+        ("flapping", Kind.INTEGER),
+        ("count", Kind.INTEGER),
+        ("first_seen_at", Kind.STAMP),
+        ("last_seen_at", Kind.STAMP),
+        ("last_matched_at", Kind.STAMP),
+        ("opened_at", Kind.STAMP),
+        ("observed", Kind.NUMBER),
+        ("sample_source", Kind.LABEL),
+        ("sample_event_id", Kind.TEXT),
+        ("clear_since", Kind.STAMP),
+        ("acknowledged_at", Kind.STAMP),
+        ("acknowledged_by", Kind.TEXT),
+        ("resolved_at", Kind.STAMP),
+        ("resolved_by", Kind.TEXT),
+        ("resolution", Kind.TEXT),
+        ("notified_at", Kind.STAMP),
+        ("repeats", Kind.INTEGER),
+        ("reminders", Kind.INTEGER),
+        ("owed", Kind.INTEGER),
+        ("updated_at", Kind.STAMP),
+    ),
+    ("id",),
+)
 
 
 def alert_row(alert: Alert, now: datetime) -> dict[str, Any]:

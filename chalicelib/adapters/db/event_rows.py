@@ -64,7 +64,7 @@ RULE_MATCHES = RowShape(
         ("kind", Kind.LABEL),
         ("match_key", Kind.TEXT),
         ("fingerprint", Kind.LABEL),
-        ("group_values", Kind.JSON),
+        ("group_values", Kind.JSON_LABEL),
         ("source", Kind.LABEL),
         ("event_id", Kind.TEXT),
         ("occurred_at", Kind.STAMP),
@@ -127,7 +127,7 @@ def match_row(match: RuleMatch, at: datetime) -> tuple[Any, ...]:
         match.kind,
         match.match_key,
         match.fingerprint,
-        [list(pair) for pair in match.group],
+        match.group,  # pairs as JSON arrays, as a list of lists would be
         match.source,
         match.event_id,
         match.occurred_at,

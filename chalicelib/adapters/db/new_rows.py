@@ -16,10 +16,10 @@ So the rows go in as a plain ``INSERT``, which the unique key lets only one tran
 - SQLite: the keys are read first, then the rest inserted by ``executemany`` (one writer at a
   time; a concurrent writer makes the insert fail, and the batch is retried whole).
 
-Values are written as the driver's own literals on MySQL (SQLAlchemy's bind processing and
-PyMySQL's per-value escaping were three quarters of a 20,000-row chunk's write time): each
-column has a :class:`Kind` that formats it once, strings through PyMySQL's escaping for the
-server's current ``NO_BACKSLASH_ESCAPES`` mode. ``ROWS_PER_STATEMENT`` and
+Values are written as literals on MySQL (SQLAlchemy's bind processing and PyMySQL's per-value
+escaping were three quarters of a 20,000-row chunk's write time): each column has a
+:class:`Kind`, and each row shape gets one generated formatter (``_literal_code``) that formats
+a row in one call, strings escaped for the server's current ``NO_BACKSLASH_ESCAPES`` mode. ``ROWS_PER_STATEMENT`` and
 ``BYTES_PER_STATEMENT`` keep every statement well under ``max_allowed_packet`` (16 MiB by
 default on MariaDB, 64 MiB on MySQL 8).
 """
@@ -27,10 +27,12 @@ default on MariaDB, 64 MiB on MySQL 8).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table, exc, select, tuple_
@@ -52,6 +54,7 @@ class Kind(Enum):
     NUMBER = "number"
     STAMP = "stamp"
     JSON = "json"
+    JSON_LABEL = "json label"  # a hashable JSON value that repeats (a group's values): once
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,22 @@ def insert_all(conn: Connection, shape: RowShape, rows: Sequence[tuple[Any, ...]
             _send(conn, _mysql_head(shape), part)
     else:
         raise NotImplementedError(f"no bulk insert for the {dialect} dialect")
+
+
+def write_over(conn: Connection, shape: RowShape, rows: Sequence[tuple[Any, ...]]) -> None:
+    """MySQL: write ``rows`` over the stored rows of the same key, one statement per slice
+    (``INSERT … ON DUPLICATE KEY UPDATE`` of every other column), instead of an ``UPDATE`` a
+    row. For rows the caller has locked and read in this transaction: a row whose key is not
+    stored would be inserted. Keys given explicitly allocate no ``AUTO_INCREMENT`` values."""
+    if not rows:
+        return
+    if conn.dialect.name not in ("mysql", "mariadb"):
+        raise NotImplementedError(f"no multi-row write-over for the {conn.dialect.name} dialect")
+    others = [name for name, _ in shape.columns if name not in shape.key]
+    tail = " ON DUPLICATE KEY UPDATE " + ", ".join(f"{name} = VALUES({name})" for name in others)
+    row_literal = _literals(conn, [kind for _, kind in shape.columns])
+    for part in _slices([row_literal(row) for row in rows]):
+        _send(conn, _mysql_head(shape), part, tail)
 
 
 def stored_keys(
@@ -165,7 +184,7 @@ def _bound_values(shape: RowShape) -> Callable[[tuple[Any, ...]], tuple[Any, ...
     def json_text(value: Any) -> str | None:
         return None if value is None else _json(value)
 
-    converters = {Kind.STAMP: stamp, Kind.JSON: json_text}
+    converters = {Kind.STAMP: stamp, Kind.JSON: json_text, Kind.JSON_LABEL: json_text}
     positions = [
         (index, converters[kind])
         for index, (_, kind) in enumerate(shape.columns)
@@ -188,11 +207,11 @@ def _mysql_head(shape: RowShape) -> str:
     )
 
 
-def _send(conn: Connection, head: str, rows: Sequence[tuple[int, str]]) -> None:
+def _send(conn: Connection, head: str, rows: Sequence[tuple[int, str]], tail: str = "") -> None:
     """One multi-row statement of literal rows, sent without parameters (a ``%`` in the data
     stays data)."""
     conn.exec_driver_sql(
-        head + ",".join(f"({text})" for _, text in rows),
+        head + ",".join(f"({text})" for _, text in rows) + tail,
         execution_options={"no_parameters": True},
     )
 
@@ -231,7 +250,15 @@ def _duplicate_key(error: BaseException | None) -> bool:
 
 
 def _slices(texts: Sequence[str]) -> list[list[tuple[int, str]]]:
-    """Consecutive rows, at most ``ROWS_PER_STATEMENT`` and about ``BYTES_PER_STATEMENT`` each."""
+    """Consecutive rows, at most ``ROWS_PER_STATEMENT`` and about ``BYTES_PER_STATEMENT`` each.
+
+    A chunk's rows usually fit the byte limit many times over: then only the row limit cuts,
+    without a look at each row."""
+    if sum(map(len, texts)) + 3 * len(texts) <= BYTES_PER_STATEMENT:
+        return [
+            list(enumerate(texts[start : start + ROWS_PER_STATEMENT], start))
+            for start in range(0, len(texts), ROWS_PER_STATEMENT)
+        ]
     parts: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
     size = 0
@@ -249,59 +276,113 @@ def _slices(texts: Sequence[str]) -> list[list[tuple[int, str]]]:
 
 
 def _literals(conn: Connection, kinds: Sequence[Kind]) -> Callable[[tuple[Any, ...]], str]:
-    """A formatter of one row's values as MySQL literals, for this connection's escaping mode:
-    one function per column, chosen once, so a value costs one call."""
+    """A formatter of one row's values as MySQL literals, for this connection's escaping mode,
+    with its own memory of the labels, times and group values it has formatted (so one batch's
+    repeats are formatted once, and nothing is kept past the batch)."""
     from pymysql.constants import SERVER_STATUS
-    from pymysql.converters import escape_string
 
     driver: Any = conn.connection.dbapi_connection
-    quotes_only = driver.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES
-    escape: Callable[[str], str] = (
-        (lambda text: text.replace("'", "''")) if quotes_only else escape_string
+    quotes_only = bool(driver.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES)
+    return _literal_code(tuple(kinds), quotes_only)()
+
+
+# What a single-quoted MySQL literal needs escaped: the backslash and the quote (MySQL's manual:
+# "strictly speaking, MySQL requires only that backslash and the quote character used to quote
+# the string in the query be escaped"), and NUL, which we escape as the C client does. PyMySQL's
+# ``escape_string`` also escapes ``"``, newlines and Ctrl-Z through a per-character table, for
+# every string; JSON text is full of ``"``, and two ``replace`` calls of the rare string that
+# needs any escaping cost a fraction of that.
+_NEEDS_ESCAPE = re.compile("[\\x00'\\\\]").search
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("'", "\\'").replace("\x00", "\\0")
+
+
+@lru_cache(maxsize=32)
+def _literal_code(
+    kinds: tuple[Kind, ...], quotes_only: bool
+) -> Callable[[], Callable[[tuple[Any, ...]], str]]:
+    """The row formatter of a row shape, written out once as one function: each value formatted
+    in place by its kind, instead of a call per value through a table of formatters (a third of
+    a chunk's write time went there). Returns a factory: each call gives a formatter with
+    memories of its own.
+
+    The text holds only our own names and column positions; the helpers are constants of its
+    namespace. Strings have their backslashes, quotes and NULs escaped (``_escape``), or only
+    their quotes doubled under ``NO_BACKSLASH_ESCAPES``."""
+
+    def quoted(name: str) -> str:
+        if quotes_only:
+            return f'"\'" + {name}.replace("\'", "\'\'") + "\'"'
+        return f'"\'" + (_escape({name}) if _needs({name}) else {name}) + "\'"'
+
+    names = [f"_v{index}" for index in range(len(kinds))]
+    body = []
+    for index, (name, kind) in enumerate(zip(names, kinds, strict=True)):
+        part = f"_p{index}"
+        if kind is Kind.TEXT:
+            body.append(f"{part} = 'NULL' if {name} is None else {quoted(name)}")
+        elif kind in (Kind.LABEL, Kind.STAMP):
+            body.append(f"{part} = _repeated.get({name}) or _{kind.name.lower()}({name})")
+        elif kind is Kind.JSON_LABEL:
+            body += [
+                "try:",
+                f"    {part} = _groups.get({name}) or _json_label({name})",
+                "except _TypeError:  # a list among the values: not hashable, not remembered",
+                f"    _j = _encode({name})",
+                f"    {part} = {quoted('_j')}",
+            ]
+        elif kind is Kind.JSON:
+            body += [
+                f"if {name} is None:",
+                f"    {part} = 'NULL'",
+                "else:",
+                f"    _j = _encode({name})",
+                f"    {part} = {quoted('_j')}",
+            ]
+        elif kind is Kind.INTEGER:
+            body.append(f"{part} = 'NULL' if {name} is None else _str(_int({name}))")
+        else:  # Kind.NUMBER
+            body.append(f"{part} = 'NULL' if {name} is None else _repr(_float({name}))")
+    joined = " + ',' + ".join(f"_p{index}" for index in range(len(kinds)))
+    source = "\n".join(
+        [
+            "def _factory():",
+            "    _repeated = {}",
+            "    _groups = {}",
+            "    def _label(value):",
+            f"        found = _repeated[value] = 'NULL' if value is None else {quoted('value')}",
+            "        return found",
+            "    def _stamp(value):",
+            "        found = _repeated[value] = 'NULL' if value is None else \"'\" + _at(value) + \"'\"",
+            "        return found",
+            "    def _json_label(value):",
+            "        _j = _encode(value)",
+            f"        found = _groups[value] = 'NULL' if value is None else {quoted('_j')}",
+            "        return found",
+            "    def _row(_row_values):",
+            f"        ({', '.join(names)},) = _row_values",
+            *(f"        {line}" for line in body),
+            f"        return {joined}",
+            "    return _row",
+        ]
     )
-    repeated: dict[Any, str] = {}
-
-    def text(value: str | None) -> str:
-        return "NULL" if value is None else f"'{escape(value)}'"
-
-    def label(value: str | None) -> str:
-        found = repeated.get(value)
-        if found is None:
-            found = repeated[value] = text(value)
-        return found
-
-    def stamp(value: datetime | None) -> str:
-        # Digits and punctuation we formatted: nothing to escape. A batch's processing and
-        # receiving times repeat on every row.
-        found = repeated.get(value)
-        if found is None:
-            found = "NULL" if value is None else f"'{_stamp(value)}'"
-            repeated[value] = found
-        return found
-
-    def json_text(value: Any) -> str:
-        return "NULL" if value is None else f"'{escape(_json(value))}'"
-
-    def integer(value: int | None) -> str:
-        return "NULL" if value is None else str(int(value))
-
-    def number(value: float | None) -> str:
-        return "NULL" if value is None else repr(float(value))
-
-    chosen: dict[Kind, Callable[[Any], str]] = {
-        Kind.TEXT: text,
-        Kind.LABEL: label,
-        Kind.STAMP: stamp,
-        Kind.JSON: json_text,
-        Kind.INTEGER: integer,
-        Kind.NUMBER: number,
+    namespace: dict[str, Any] = {
+        "__builtins__": {},
+        "_needs": _NEEDS_ESCAPE,
+        "_escape": _escape,
+        "_encode": _json,
+        "_at": _stamp,
+        "_str": str,
+        "_int": int,
+        "_repr": repr,
+        "_float": float,
+        "_TypeError": TypeError,
     }
-    formats = [chosen[kind] for kind in kinds]
-
-    def row_literal(row: tuple[Any, ...]) -> str:
-        return ",".join([format_(value) for format_, value in zip(formats, row, strict=True)])
-
-    return row_literal
+    exec(compile(source, "<row literals>", "exec", dont_inherit=True), namespace)  # noqa: S102
+    factory: Callable[[], Callable[[tuple[Any, ...]], str]] = namespace["_factory"]
+    return factory
 
 
 def _stamp(moment: datetime) -> str:
@@ -309,7 +390,7 @@ def _stamp(moment: datetime) -> str:
     times faster than ``strftime``, and ``timespec`` keeps zero microseconds written)."""
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
-    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return moment.isoformat(" ", "microseconds")[:26]  # without its "+00:00"
 
 
 # One encoder for every value: ``json.dumps`` with any non-default option builds a new one per call.

@@ -89,11 +89,24 @@ class RuleEngine:
         return fields
 
     def _timestamp_fields(self, source: str) -> tuple[str, ...]:
-        """Declared and derived timestamps are stored as ISO text; rules compare them as times."""
+        """Declared and derived timestamps are stored as ISO text; rules compare them as times.
+        Only those the source's rules read (in a condition, a group or a threshold) are parsed:
+        an order's time is not parsed once per CSV row for a rule that only reads its total."""
         names = self._timestamps.get(source)
         if names is None:
+            read = {
+                name
+                for rule in self.rules_for(source)
+                for name in (
+                    *(rule.when.fields if rule.when is not None else ()),
+                    *rule.group_by,
+                    *((rule.threshold.field,) if rule.threshold and rule.threshold.field else ()),
+                )
+            }
             declared = self._catalog.fields.get(source, {})
-            names = tuple(name for name, kind in declared.items() if kind == "timestamp")
+            names = tuple(
+                name for name, kind in declared.items() if kind == "timestamp" and name in read
+            )
             self._timestamps[source] = names
         return names
 

@@ -106,10 +106,10 @@ class Enrichment:
             lookup.apply(enriched)
         if not self.derived:
             return enriched
-        fields = {
-            name: _as_time(value) if name in self.timestamps else value
-            for name, value in enriched.items()
-        }
+        fields = dict(enriched)  # what the expressions read: declared timestamps as times
+        for name in self.timestamps:
+            if name in fields:
+                fields[name] = _as_time(fields[name])
         for derived in self.derived:
             try:
                 value = derived.expression.evaluate(fields, _NO_CLOCK)

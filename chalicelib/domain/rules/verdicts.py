@@ -112,7 +112,26 @@ class Verdicts:
 
 
 def fingerprint(rule_id: str, group: GroupValues) -> str:
-    """The alert's identity: the rule and its group's values (32 hex characters)."""
+    """The alert's identity: the rule and its group's values (32 hex characters).
+
+    A rule's groups repeat from event to event (40 stores, a few hundred cards), so each is
+    hashed once and remembered (until ``_KNOWN_LIMIT`` are, then forgotten all at once). The
+    values' types are part of what is remembered: ``True``, ``1`` and ``1.0`` are equal keys
+    in Python but different JSON. A group holding a list or an object is hashed every time.
+    """
+    try:
+        key = (rule_id, group, tuple([type(value) for _, value in group]))
+        known = _known.get(key)
+    except TypeError:  # a list or an object among the values: not hashable
+        return _fingerprint(rule_id, group)
+    if known is None:
+        if len(_known) >= _KNOWN_LIMIT:
+            _known.clear()
+        known = _known[key] = _fingerprint(rule_id, group)
+    return known
+
+
+def _fingerprint(rule_id: str, group: GroupValues) -> str:
     text = json.dumps(
         [rule_id, [value for _, value in group]],
         ensure_ascii=False,
@@ -120,6 +139,10 @@ def fingerprint(rule_id: str, group: GroupValues) -> str:
         default=str,
     )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+_KNOWN_LIMIT = 65_536
+_known: dict[tuple[str, GroupValues, tuple[type, ...]], str] = {}
 
 
 def group_values(group_by: Iterable[str], fields: Mapping[str, object]) -> GroupValues:
