@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from chalicelib.adapters.db import new_rows
 from chalicelib.adapters.db.engine import make_engine
-from chalicelib.adapters.db.event_rows import EVENTS
+from chalicelib.adapters.db.event_rows import EVENTS, RULE_MATCHES
 from chalicelib.adapters.db.new_rows import insert_all, insert_new
-from chalicelib.adapters.db.tables import events
+from chalicelib.adapters.db.tables import events, rule_matches
 
 AT = datetime(2026, 12, 7, 9, 30, 0, 123456, tzinfo=UTC)
 AWKWARD = 'it\'s 100% \\ "quoted" ünïcødé 🚀 \x01 %s %(name)s'
@@ -65,6 +65,32 @@ def test_values_that_need_escaping_come_back_as_written(engine: Engine) -> None:
     assert found.event_id == f"x-{AWKWARD}"
     assert found.data == {"text": AWKWARD, "number": 1.5, "none": None}
     assert found.occurred_at == AT
+
+
+def test_groups_equal_in_python_but_not_in_json_are_each_stored_as_they_are(
+    engine: Engine,
+) -> None:
+    # GIVEN matches of one batch whose groups Python finds equal: True == 1 == 1.0
+    groups = [(("paid", True),), (("paid", 1),), (("paid", 1.0),), (("paid", [1, 2]),)]
+    rows = [
+        ("rule", "v1", "match", f"event:shop:{n}", "f" * 32, group, "shop", str(n), AT, None, AT)
+        for n, group in enumerate(groups)
+    ]
+    # WHEN they are stored in one statement
+    with engine.begin() as conn:
+        assert insert_new(conn, RULE_MATCHES, rows) == [0, 1, 2, 3]
+    # THEN each group reads back with its own JSON types
+    with engine.connect() as conn:
+        stored_groups = {
+            found.event_id: found.group_values[0][1]
+            for found in conn.execute(select(rule_matches.c.event_id, rule_matches.c.group_values))
+        }
+    assert [(type(stored_groups[str(n)]), stored_groups[str(n)]) for n in range(4)] == [
+        (bool, True),
+        (int, 1),
+        (float, 1.0),
+        (list, [1, 2]),
+    ]
 
 
 TRICKY = [

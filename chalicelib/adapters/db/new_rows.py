@@ -54,7 +54,7 @@ class Kind(Enum):
     NUMBER = "number"
     STAMP = "stamp"
     JSON = "json"
-    JSON_LABEL = "json label"  # a hashable JSON value that repeats (a group's values): once
+    JSON_LABEL = "json label"  # a JSON value that repeats (a group's values): encoded once
 
 
 @dataclass(frozen=True)
@@ -326,12 +326,11 @@ def _literal_code(
         elif kind in (Kind.LABEL, Kind.STAMP):
             body.append(f"{part} = _repeated.get({name}) or _{kind.name.lower()}({name})")
         elif kind is Kind.JSON_LABEL:
+            # remembered by repr, not by the value: True == 1 == 1.0 in Python, not in JSON
+            # (and a list among the values has a repr, not a hash)
             body += [
-                "try:",
-                f"    {part} = _groups.get({name}) or _json_label({name})",
-                "except _TypeError:  # a list among the values: not hashable, not remembered",
-                f"    _j = _encode({name})",
-                f"    {part} = {quoted('_j')}",
+                f"_r = _repr({name})",
+                f"{part} = _groups.get(_r) or _json_label(_r, {name})",
             ]
         elif kind is Kind.JSON:
             body += [
@@ -357,9 +356,9 @@ def _literal_code(
             "    def _stamp(value):",
             "        found = _repeated[value] = 'NULL' if value is None else \"'\" + _at(value) + \"'\"",
             "        return found",
-            "    def _json_label(value):",
+            "    def _json_label(key, value):",
             "        _j = _encode(value)",
-            f"        found = _groups[value] = 'NULL' if value is None else {quoted('_j')}",
+            f"        found = _groups[key] = 'NULL' if value is None else {quoted('_j')}",
             "        return found",
             "    def _row(_row_values):",
             f"        ({', '.join(names)},) = _row_values",
@@ -378,7 +377,6 @@ def _literal_code(
         "_int": int,
         "_repr": repr,
         "_float": float,
-        "_TypeError": TypeError,
     }
     exec(compile(source, "<row literals>", "exec", dont_inherit=True), namespace)  # noqa: S102
     factory: Callable[[], Callable[[tuple[Any, ...]], str]] = namespace["_factory"]
