@@ -128,10 +128,13 @@ def _revise(work: VerdictWork, matches: Sequence[RuleMatch], at: datetime) -> No
     for match in revised:
         by_print.setdefault(match.fingerprint, []).append(match)
     work.lock_fingerprints({print_: found[0].rule_id for print_, found in by_print.items()}, at)
-    for print_ in sorted(by_print):
-        change = revise_observed(work.active_alert(print_), by_print[print_])
-        if change is not None:
-            work.write_change(change, at)
+    active = work.active_alerts(by_print)
+    changes = [
+        change
+        for print_ in sorted(by_print)
+        if (change := revise_observed(active.get(print_), by_print[print_])) is not None
+    ]
+    work.write_changes(changes, at)
 
 
 def _threshold(rule: Rule) -> Threshold:

@@ -19,9 +19,9 @@ So the rows go in as a plain ``INSERT``, which the unique key lets only one tran
 Values are written as literals on MySQL (SQLAlchemy's bind processing and PyMySQL's per-value
 escaping were three quarters of a 20,000-row chunk's write time): each column has a
 :class:`Kind`, and each row shape gets one generated formatter (``_literal_code``) that formats
-a row in one call, strings escaped for the server's current ``NO_BACKSLASH_ESCAPES`` mode. ``ROWS_PER_STATEMENT`` and
-``BYTES_PER_STATEMENT`` keep every statement well under ``max_allowed_packet`` (16 MiB by
-default on MariaDB, 64 MiB on MySQL 8).
+a row in one call, strings escaped for the server's current ``NO_BACKSLASH_ESCAPES`` mode.
+``ROWS_PER_STATEMENT`` and ``BYTES_PER_STATEMENT`` keep every statement well under
+``max_allowed_packet`` (16 MiB by default on MariaDB, 64 MiB on MySQL 8).
 """
 
 from __future__ import annotations
@@ -96,8 +96,7 @@ def insert_all(conn: Connection, shape: RowShape, rows: Sequence[tuple[Any, ...]
     if dialect == "sqlite":
         _sqlite_insert(conn, shape, rows)
     elif dialect in ("mysql", "mariadb"):
-        row_literal = _literals(conn, [kind for _, kind in shape.columns])
-        for part in _slices([row_literal(row) for row in rows]):
+        for part in _literal_slices(conn, shape, rows):
             _send(conn, _mysql_head(shape), part)
     else:
         raise NotImplementedError(f"no bulk insert for the {dialect} dialect")
@@ -114,8 +113,7 @@ def write_over(conn: Connection, shape: RowShape, rows: Sequence[tuple[Any, ...]
         raise NotImplementedError(f"no multi-row write-over for the {conn.dialect.name} dialect")
     others = [name for name, _ in shape.columns if name not in shape.key]
     tail = " ON DUPLICATE KEY UPDATE " + ", ".join(f"{name} = VALUES({name})" for name in others)
-    row_literal = _literals(conn, [kind for _, kind in shape.columns])
-    for part in _slices([row_literal(row) for row in rows]):
+    for part in _literal_slices(conn, shape, rows):
         _send(conn, _mysql_head(shape), part, tail)
 
 
@@ -217,11 +215,10 @@ def _send(conn: Connection, head: str, rows: Sequence[tuple[int, str]], tail: st
 
 
 def _mysql(conn: Connection, shape: RowShape, rows: Sequence[tuple[Any, ...]]) -> list[int]:
-    row_literal = _literals(conn, [kind for _, kind in shape.columns])
     head = _mysql_head(shape)
     key_of = _key_of(shape)
     inserted: list[int] = []
-    for part in _slices([row_literal(row) for row in rows]):
+    for part in _literal_slices(conn, shape, rows):
         left = part
         for _ in range(ATTEMPTS):
             try:
@@ -275,15 +272,19 @@ def _slices(texts: Sequence[str]) -> list[list[tuple[int, str]]]:
     return parts
 
 
-def _literals(conn: Connection, kinds: Sequence[Kind]) -> Callable[[tuple[Any, ...]], str]:
-    """A formatter of one row's values as MySQL literals, for this connection's escaping mode,
-    with its own memory of the labels, times and group values it has formatted (so one batch's
-    repeats are formatted once, and nothing is kept past the batch)."""
+def _literal_slices(
+    conn: Connection, shape: RowShape, rows: Sequence[tuple[Any, ...]]
+) -> list[list[tuple[int, str]]]:
+    """``rows`` as MySQL literals for this connection's escaping mode, in the slices a statement
+    takes (``_slices``), each row with its position. The formatter remembers the labels, times
+    and group values it has formatted, so one batch's repeats are formatted once and nothing is
+    kept past the batch."""
     from pymysql.constants import SERVER_STATUS
 
     driver: Any = conn.connection.dbapi_connection
     quotes_only = bool(driver.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES)
-    return _literal_code(tuple(kinds), quotes_only)()
+    row_literal = _literal_code(tuple(kind for _, kind in shape.columns), quotes_only)()
+    return _slices([row_literal(row) for row in rows])
 
 
 # What a single-quoted MySQL literal needs escaped: the backslash and the quote (MySQL's manual:
