@@ -323,7 +323,9 @@ class RefusingEvents:
         if not statement.lstrip().upper().startswith("INSERT"):
             return
         rows = parameters if executemany else [parameters]
-        if any(value in self._ids for row in rows for value in _values(row)):
+        # a statement of literal rows (the MySQL write path) carries its values in its text
+        written = any(f"'{one}'" in statement for one in self._ids)
+        if written or any(value in self._ids for row in rows for value in _values(row)):
             self.refusals += 1
             raise self._error()
 

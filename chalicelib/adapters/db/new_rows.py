@@ -35,8 +35,20 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, exc, select, tuple_
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Float,
+    Integer,
+    String,
+    Table,
+    exc,
+    select,
+    tuple_,
+)
 
+from chalicelib.adapters.db.types import UtcDateTime
 from chalicelib.domain.errors import DependencyError
 
 ROWS_PER_STATEMENT = 2000
@@ -107,14 +119,87 @@ def write_over(conn: Connection, shape: RowShape, rows: Sequence[tuple[Any, ...]
     (``INSERT … ON DUPLICATE KEY UPDATE`` of every other column), instead of an ``UPDATE`` a
     row. For rows the caller has locked and read in this transaction: a row whose key is not
     stored would be inserted. Keys given explicitly allocate no ``AUTO_INCREMENT`` values."""
-    if not rows:
-        return
     if conn.dialect.name not in ("mysql", "mariadb"):
         raise NotImplementedError(f"no multi-row write-over for the {conn.dialect.name} dialect")
     others = [name for name, _ in shape.columns if name not in shape.key]
-    tail = " ON DUPLICATE KEY UPDATE " + ", ".join(f"{name} = VALUES({name})" for name in others)
-    for part in _literal_slices(conn, shape, rows):
-        _send(conn, _mysql_head(shape), part, tail)
+    upsert(conn, shape, rows, lambda sql: ", ".join(f"{name} = {sql.new(name)}" for name in others))
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How a dialect spells what an upsert's changes need: the new row's value of a column, the
+    least and the greatest of several values."""
+
+    new: Callable[[str], str]
+    least: str
+    greatest: str
+
+
+MYSQL_SPELLING = Spelling(lambda name: f"VALUES({name})", "LEAST", "GREATEST")
+SQLITE_SPELLING = Spelling(lambda name: f"excluded.{name}", "MIN", "MAX")
+
+
+def upsert(
+    conn: Connection,
+    shape: RowShape,
+    rows: Sequence[tuple[Any, ...]],
+    changes: Callable[[Spelling], str] | None,
+) -> None:
+    """Insert ``rows``; where a row's key is stored, apply ``changes`` to the stored row instead
+    (the text of its assignments, our own column names and SQL, in the dialect's spelling; a
+    bare name is the stored value), or leave it as it was when there are none.
+
+    MySQL: one literal statement per slice (``ON DUPLICATE KEY UPDATE``; ``<key> = <key>`` when
+    nothing changes: ``INSERT IGNORE`` would also hide real errors). SQLite: one ``executemany``
+    (``ON CONFLICT (<key>) DO UPDATE`` or ``DO NOTHING``). Either way SQLAlchemy's statement
+    building and bind processing, which cost more than running the statement for the few rows a
+    batch upserts, are skipped. Rows are written in the order given, so callers that lock rows
+    this way sort them by key."""
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        names = [name for name, _ in shape.columns]
+        target = ", ".join(shape.key)
+        action = "NOTHING" if changes is None else "UPDATE SET " + changes(SQLITE_SPELLING)
+        statement = (
+            f"INSERT INTO {shape.table.name} ({', '.join(names)}) "  # noqa: S608 (constants)
+            f"VALUES ({', '.join('?' for _ in names)}) ON CONFLICT ({target}) DO {action}"
+        )
+        conn.exec_driver_sql(statement, list(map(_bound_values(shape), rows)))
+    elif dialect in ("mysql", "mariadb"):
+        kept = f"{shape.key[0]} = {shape.key[0]}"
+        tail = " ON DUPLICATE KEY UPDATE " + (kept if changes is None else changes(MYSQL_SPELLING))
+        for part in _literal_slices(conn, shape, rows):
+            _send(conn, _mysql_head(shape), part, tail)
+    else:
+        raise NotImplementedError(f"no keyed upsert for the {dialect} dialect")
+
+
+@lru_cache(maxsize=64)
+def table_shape(table: Table, names: tuple[str, ...], key: tuple[str, ...]) -> RowShape | None:
+    """The row shape of ``names`` of ``table``, each column's kind read off its type: for the
+    keyed writes of small tables, whose rows are built as dicts (strings are remembered as
+    labels: a batch repeats its rule ids and times; ``None`` is SQL ``NULL``, a JSON column's
+    too). None when a column has no literal kind (bytes: a chunk's raw file)."""
+    kinds = tuple((name, _kind_of(table.c[name].type)) for name in names)
+    if any(kind is None for _, kind in kinds):
+        return None
+    return RowShape(table, tuple((name, kind) for name, kind in kinds if kind is not None), key)
+
+
+def _kind_of(column_type: Any) -> Kind | None:
+    if isinstance(column_type, UtcDateTime):
+        return Kind.STAMP
+    if isinstance(column_type, JSON):
+        return Kind.JSON
+    if isinstance(column_type, Boolean | Integer):
+        return Kind.INTEGER
+    if isinstance(column_type, Float):
+        return Kind.NUMBER
+    if isinstance(column_type, String):
+        return Kind.LABEL
+    return None
 
 
 def stored_keys(
@@ -176,7 +261,7 @@ def _bound_values(shape: RowShape) -> Callable[[tuple[Any, ...]], tuple[Any, ...
             return None
         found = stamps.get(value)
         if found is None:
-            found = stamps[value] = _stamp(value)
+            found = stamps[value] = stamp_text(value)
         return found
 
     def json_text(value: Any) -> str | None:
@@ -373,7 +458,7 @@ def _literal_code(
         "_needs": _NEEDS_ESCAPE,
         "_escape": _escape,
         "_encode": _json,
-        "_at": _stamp,
+        "_at": stamp_text,
         "_str": str,
         "_int": int,
         "_repr": repr,
@@ -384,7 +469,7 @@ def _literal_code(
     return factory
 
 
-def _stamp(moment: datetime) -> str:
+def stamp_text(moment: datetime) -> str:
     """The stored form of ``UtcDateTime``: naive UTC with microseconds (``isoformat`` is several
     times faster than ``strftime``, and ``timespec`` keeps zero microseconds written)."""
     if moment.tzinfo is not UTC:

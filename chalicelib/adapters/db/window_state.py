@@ -2,7 +2,7 @@
 
 A batch's buckets go in as one multi-row upsert that adds to the stored aggregates (MySQL
 ``INSERT … ON DUPLICATE KEY UPDATE entries = entries + VALUES(entries) …``, SQLite ``ON CONFLICT
-DO UPDATE … excluded.…``), rows sorted by key so two writers lock them in one order. The bucket's
+DO UPDATE … excluded.…``, both through ``new_rows.upsert``), rows sorted by key so two writers lock them in one order. The bucket's
 latest entry moves only to a later one. MySQL applies the assignments left to right, each seeing
 the ones before it, so the event id is decided first (on the stored latest entry as it was), then
 the source (on the stored time, still unchanged), then the time; SQLite sees the old row in every
@@ -14,39 +14,45 @@ Which buckets to read, and what they mean, is the domain's (:mod:`chalicelib.dom
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from functools import lru_cache
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnClause,
-    ColumnElement,
     Connection,
     Delete,
     Engine,
-    Executable,
-    Select,
-    String,
-    and_,
-    bindparam,
-    case,
     delete,
-    func,
-    literal,
     literal_column,
     select,
-    tuple_,
-    union_all,
 )
-from sqlalchemy.dialects import mysql, sqlite
 
 from chalicelib.adapters.db.errors import database_errors
+from chalicelib.adapters.db.new_rows import Kind, RowShape, Spelling, stamp_text, upsert
 from chalicelib.adapters.db.tables import rule_window_buckets, rule_window_tokens
 from chalicelib.adapters.db.upsert import insert_missing
 from chalicelib.domain.rules import BucketRead, GroupKey, WindowBucket, WindowEntry
 
 GROUP = ("rule_id", "state_version", "fingerprint")
 KEY = (*GROUP, "bucket_start")
+BUCKET_ROWS = RowShape(
+    rule_window_buckets,
+    (
+        ("rule_id", Kind.LABEL),
+        ("state_version", Kind.LABEL),
+        ("fingerprint", Kind.LABEL),
+        ("bucket_start", Kind.STAMP),
+        ("entries", Kind.INTEGER),
+        ("numbers", Kind.INTEGER),
+        ("total", Kind.NUMBER),
+        ("low", Kind.NUMBER),
+        ("high", Kind.NUMBER),
+        ("latest_at", Kind.STAMP),
+        ("latest_source", Kind.LABEL),
+        ("latest_event_id", Kind.TEXT),
+    ),
+    KEY,
+)
 READ_CHUNK = 100  # selects per UNION ALL; SQLite allows 500 in a compound
 PRINTS_PER_SELECT = 500
 
@@ -58,15 +64,15 @@ def add_buckets(
     for the tokens of distinct rules."""
     rows = sorted(
         (
-            _bucket_row(group, bucket)
+            (*group, bucket.start, *_aggregates(bucket))
             for group, buckets in deltas.items()
             for bucket in buckets.values()
         ),
-        key=lambda row: tuple(row[name] for name in KEY),
+        key=lambda row: row[:4],
     )
     if not rows:
         return
-    conn.execute(_upsert(conn.dialect.name), rows)
+    upsert(conn, BUCKET_ROWS, rows, _changes)
     tokens = sorted(
         (*group, bucket.start, token)
         for group, buckets in deltas.items()
@@ -85,30 +91,36 @@ def read_buckets(
     conn: Connection, reads: Sequence[BucketRead]
 ) -> dict[GroupKey, list[WindowBucket]]:
     """The stored rows of every read, by group: one statement for all of them (a ``UNION ALL``
-    per hundred ranges), each range an index range on the primary key."""
+    per hundred ranges), each range an index range on the primary key.
+
+    The statement is plain SQL with the driver's placeholders, its rows the driver's tuples:
+    SQLAlchemy's expanding ``IN`` lists re-render a statement on every execution, and with its
+    result processing cost more than the read itself, once per batch."""
     ranges = [
         (read, read.fingerprints[start : start + PRINTS_PER_SELECT])
         for read in reads
         for start in range(0, len(read.fingerprints), PRINTS_PER_SELECT)
     ]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     found: dict[tuple[GroupKey, datetime], tuple[WindowBucket, set[str]]] = {}
     for start in range(0, len(ranges), READ_CHUNK):
         part = ranges[start : start + READ_CHUNK]
-        params: dict[str, Any] = {}
-        for index, (read, prints) in enumerate(part):
-            params[f"rule_{index}"] = read.rule_id
-            params[f"version_{index}"] = read.state_version
-            params[f"prints_{index}"] = list(prints)
-            params[f"low_{index}"] = read.low
-            params[f"high_{index}"] = read.high
-        query = _read_statement(tuple(read.tokens for read, _ in part))
-        for row in conn.execute(query, params):
-            read = part[row.part][0]
-            key = ((read.rule_id, read.state_version, row.fingerprint), row.bucket_start)
+        params: list[Any] = []
+        for read, prints in part:
+            params += [read.rule_id, read.state_version, *prints]
+            params += [stamp_text(read.low), stamp_text(read.high)]
+        query = " UNION ALL ".join(
+            _select(index, read.tokens, len(prints), mark)
+            for index, (read, prints) in enumerate(part)
+        )
+        for row in conn.exec_driver_sql(query, tuple(params)):
+            read = part[row[0]][0]
+            bucket = _bucket(row)
+            key = ((read.rule_id, read.state_version, row[1]), bucket.start)
             if key not in found:
-                found[key] = (_bucket(row), set())
-            if row.token is not None:
-                found[key][1].add(row.token)
+                found[key] = (bucket, set())
+            if row[11] is not None:
+                found[key][1].add(row[11])
     by_group: dict[GroupKey, list[WindowBucket]] = {}
     for (group, _), (bucket, tokens) in found.items():
         if tokens:
@@ -142,109 +154,101 @@ class SqlWindowState:
             )
 
 
-@lru_cache(maxsize=4)
-def _upsert(dialect: str) -> Any:
-    table = rule_window_buckets
-    if dialect == "sqlite":
-        lite = sqlite.insert(table)
-        changes = _changes(lite.excluded, func.min, func.max)
-        return lite.on_conflict_do_update(index_elements=list(KEY), set_=dict(changes))
-    if dialect in ("mysql", "mariadb"):
-        my = mysql.insert(table)
-        return my.on_duplicate_key_update(_changes(my.inserted, func.least, func.greatest))
-    raise NotImplementedError(f"no bucket upsert for the {dialect} dialect")
-
-
-def _changes(new: Any, least: Any, greatest: Any) -> list[tuple[str, ColumnElement[Any]]]:
-    """The stored bucket plus the new one, in the order MySQL must apply them (module doc)."""
-    old = rule_window_buckets.c
-    newer = tuple_(new.latest_at, new.latest_source, new.latest_event_id) > tuple_(
-        old.latest_at, old.latest_source, old.latest_event_id
+def _changes(sql: Spelling) -> str:
+    """The stored bucket plus the new one, in the order MySQL must apply them (module doc); a
+    bare name is the stored value."""
+    new = sql.new
+    newer = (
+        f"({new('latest_at')}, {new('latest_source')}, {new('latest_event_id')})"
+        " > (latest_at, latest_source, latest_event_id)"
     )
-    source_not_older = tuple_(new.latest_at, new.latest_source) >= tuple_(
-        old.latest_at, old.latest_source
+    source_not_older = f"({new('latest_at')}, {new('latest_source')}) >= (latest_at, latest_source)"
+    return ", ".join(
+        [
+            f"entries = entries + {new('entries')}",
+            f"numbers = numbers + {new('numbers')}",
+            f"total = total + {new('total')}",
+            f"low = {sql.least}(COALESCE(low, {new('low')}), COALESCE({new('low')}, low))",
+            f"high = {sql.greatest}(COALESCE(high, {new('high')}), COALESCE({new('high')}, high))",
+            f"latest_event_id = CASE WHEN {newer} THEN {new('latest_event_id')}"
+            " ELSE latest_event_id END",
+            f"latest_source = CASE WHEN {source_not_older} THEN {new('latest_source')}"
+            " ELSE latest_source END",
+            f"latest_at = {sql.greatest}(latest_at, {new('latest_at')})",
+        ]
     )
-    return [
-        ("entries", old.entries + new.entries),
-        ("numbers", old.numbers + new.numbers),
-        ("total", old.total + new.total),
-        ("low", least(func.coalesce(old.low, new.low), func.coalesce(new.low, old.low))),
-        ("high", greatest(func.coalesce(old.high, new.high), func.coalesce(new.high, old.high))),
-        ("latest_event_id", case((newer, new.latest_event_id), else_=old.latest_event_id)),
-        ("latest_source", case((source_not_older, new.latest_source), else_=old.latest_source)),
-        ("latest_at", greatest(old.latest_at, new.latest_at)),
-    ]
 
 
-@lru_cache(maxsize=64)
-def _read_statement(tokens: tuple[bool, ...]) -> Executable:
-    """The read of ``len(tokens)`` ranges, built once per shape (building a statement costs
-    more than running it); each range's values are bound as ``rule_<n>``, ``version_<n>``,
-    ``prints_<n>``, ``low_<n>`` and ``high_<n>``."""
-    selects = [_select(index, one) for index, one in enumerate(tokens)]
-    return selects[0] if len(selects) == 1 else union_all(*selects)
+_READ_COLUMNS = ", ".join(
+    f"b.{name}"
+    for name in (
+        "fingerprint",
+        "bucket_start",
+        "entries",
+        "numbers",
+        "total",
+        "low",
+        "high",
+        "latest_at",
+        "latest_source",
+        "latest_event_id",
+    )
+)
+_WITH_TOKENS = (
+    "rule_window_buckets b LEFT OUTER JOIN rule_window_tokens t ON t.rule_id = b.rule_id"
+    " AND t.state_version = b.state_version AND t.fingerprint = b.fingerprint"
+    " AND t.bucket_start = b.bucket_start"
+)
 
 
-def _select(index: int, with_tokens: bool) -> Select[Any]:
-    table = rule_window_buckets
-    columns: list[ColumnElement[Any]] = [literal_column(str(index)).label("part")] + [
-        table.c[name]
-        for name in (
-            "fingerprint",
-            "bucket_start",
-            "entries",
-            "numbers",
-            "total",
-            "low",
-            "high",
-            "latest_at",
-            "latest_source",
-            "latest_event_id",
-        )
-    ]
-    if with_tokens:
-        tokens = rule_window_tokens
-        joined = table.outerjoin(tokens, and_(*(tokens.c[name] == table.c[name] for name in KEY)))
-        query = select(*columns, tokens.c.token).select_from(joined)
-    else:
-        query = select(*columns, literal(None, String(32)).label("token"))
-    return query.where(
-        table.c.rule_id == bindparam(f"rule_{index}"),
-        table.c.state_version == bindparam(f"version_{index}"),
-        table.c.fingerprint.in_(bindparam(f"prints_{index}", expanding=True)),
-        table.c.bucket_start >= bindparam(f"low_{index}"),
-        table.c.bucket_start < bindparam(f"high_{index}"),
+def _select(index: int, with_tokens: bool, prints: int, mark: str) -> str:
+    """The read of one range: its part number, the bucket's columns and a token (NULL for
+    rules that keep none); bound in order: rule id, state version, ``prints`` fingerprints,
+    the lowest and the highest start."""
+    source, token = (_WITH_TOKENS, "t.token") if with_tokens else ("rule_window_buckets b", "NULL")
+    return (
+        f"SELECT {index} AS part, {_READ_COLUMNS}, {token} AS token "  # noqa: S608 (constants)
+        f"FROM {source} WHERE b.rule_id = {mark} AND b.state_version = {mark}"
+        f" AND b.fingerprint IN ({', '.join([mark] * prints)})"
+        f" AND b.bucket_start >= {mark} AND b.bucket_start < {mark}"
     )
 
 
 def _bucket(row: Any) -> WindowBucket:
+    """A row of the read: ``part, fingerprint, bucket_start, entries, numbers, total, low, high,
+    latest_at, latest_source, latest_event_id, token``."""
     return WindowBucket(
-        row.bucket_start,
-        WindowEntry(row.latest_at, row.latest_source, row.latest_event_id),
-        row.entries,
-        row.numbers,
-        row.total,
-        row.low,
-        row.high,
+        _moment(row[2]),
+        WindowEntry(_moment(row[8]), row[9], row[10]),
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
     )
 
 
-def _bucket_row(group: GroupKey, bucket: WindowBucket) -> dict[str, Any]:
-    rule_id, version, print_ = group
-    return {
-        "rule_id": rule_id,
-        "state_version": version,
-        "fingerprint": print_,
-        "bucket_start": bucket.start,
-        "entries": bucket.count,
-        "numbers": bucket.numbers,
-        "total": bucket.total,
-        "low": bucket.low,
-        "high": bucket.high,
-        "latest_at": bucket.latest.occurred_at,
-        "latest_source": bucket.latest.source,
-        "latest_event_id": bucket.latest.event_id,
-    }
+def _moment(value: datetime | str) -> datetime:
+    """A stored time as the driver gives it (MySQL: a naive datetime; SQLite: its text) as an
+    aware UTC datetime, as ``UtcDateTime`` reads it."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)
+
+
+def _aggregates(bucket: WindowBucket) -> tuple[Any, ...]:
+    """A bucket's values after its key, in ``BUCKET_ROWS`` order."""
+    latest = bucket.latest
+    return (
+        bucket.count,
+        bucket.numbers,
+        bucket.total,
+        bucket.low,
+        bucket.high,
+        latest.occurred_at,
+        latest.source,
+        latest.event_id,
+    )
 
 
 def _delete_older(conn: Connection, table: Any, before: datetime, limit: int) -> int:
