@@ -2,11 +2,12 @@
 
 A batch's buckets go in as one multi-row upsert that adds to the stored aggregates (MySQL
 ``INSERT … ON DUPLICATE KEY UPDATE entries = entries + VALUES(entries) …``, SQLite ``ON CONFLICT
-DO UPDATE … excluded.…``, both through ``new_rows.upsert``), rows sorted by key so two writers lock them in one order. The bucket's
-latest entry moves only to a later one. MySQL applies the assignments left to right, each seeing
-the ones before it, so the event id is decided first (on the stored latest entry as it was), then
-the source (on the stored time, still unchanged), then the time; SQLite sees the old row in every
-assignment, where the same expressions give the same answer.
+DO UPDATE … excluded.…``, both through ``new_rows.upsert`` and written once, ``_changes``), rows
+sorted by key so two writers lock them in one order. The bucket's latest entry moves only to a
+later one. MySQL applies the assignments left to right, each seeing the ones before it, so the
+event id is decided first (on the stored latest entry as it was), then the source (on the stored
+time, still unchanged), then the time; SQLite sees the old row in every assignment, where the
+same expressions give the same answer.
 
 Which buckets to read, and what they mean, is the domain's (:mod:`chalicelib.domain.rules`).
 """
