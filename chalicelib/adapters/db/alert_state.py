@@ -15,9 +15,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, select, update
+from sqlalchemy import Connection, Row, func, select, update
 
-from chalicelib.adapters.db.new_rows import Kind, RowShape, write_over
+from chalicelib.adapters.db.new_rows import table_shape, write_over
 from chalicelib.adapters.db.tables import (
     alert_fingerprints,
     alert_outbox,
@@ -198,16 +198,7 @@ def write_change(conn: Connection, change: AlertChange, now: datetime) -> None:
 
 
 def update_alerts(conn: Connection, changed: Sequence[Alert], now: datetime) -> None:
-    """Store stored alerts' new values: one ``UPDATE`` run for every alert on SQLite (in
-    process, a statement costs no round trip), one statement for them all on MySQL."""
-    if not changed:
-        return
-    if conn.dialect.name == "sqlite":
-        conn.execute(
-            update(alerts).where(alerts.c.id == bindparam("alert_id")),
-            [{"alert_id": alert.id, **alert_row(alert, now)} for alert in changed],
-        )
-        return
+    """Store stored alerts' new values in one statement (``new_rows.write_over``)."""
     names = [name for name, _ in ALERT_ROWS.columns[1:]]
     rows = []
     for alert in changed:
@@ -239,45 +230,8 @@ def add_timeline(
         conn.execute(alert_timeline.insert(), rows)
 
 
-# ``alert_row``'s columns, the id first, as the write path's literals: labels repeat from alert
-# to alert, flags and counts are integers
-ALERT_ROWS = RowShape(
-    alerts,
-    (
-        ("id", Kind.INTEGER),
-        ("fingerprint", Kind.TEXT),
-        ("active_key", Kind.TEXT),
-        ("rule_id", Kind.LABEL),
-        ("rule_version", Kind.LABEL),
-        ("kind", Kind.LABEL),
-        ("severity", Kind.LABEL),
-        ("source", Kind.LABEL),
-        ("group_values", Kind.JSON),
-        ("labels", Kind.JSON),
-        ("status", Kind.LABEL),
-        ("flapping", Kind.INTEGER),
-        ("count", Kind.INTEGER),
-        ("first_seen_at", Kind.STAMP),
-        ("last_seen_at", Kind.STAMP),
-        ("last_matched_at", Kind.STAMP),
-        ("opened_at", Kind.STAMP),
-        ("observed", Kind.NUMBER),
-        ("sample_source", Kind.LABEL),
-        ("sample_event_id", Kind.TEXT),
-        ("clear_since", Kind.STAMP),
-        ("acknowledged_at", Kind.STAMP),
-        ("acknowledged_by", Kind.TEXT),
-        ("resolved_at", Kind.STAMP),
-        ("resolved_by", Kind.TEXT),
-        ("resolution", Kind.TEXT),
-        ("notified_at", Kind.STAMP),
-        ("repeats", Kind.INTEGER),
-        ("reminders", Kind.INTEGER),
-        ("owed", Kind.INTEGER),
-        ("updated_at", Kind.STAMP),
-    ),
-    ("id",),
-)
+# ``alert_row``'s columns, the id first, as the write path's literals
+ALERT_ROWS = table_shape(alerts, tuple(alerts.c.keys()), ("id",))
 
 
 def alert_row(alert: Alert, now: datetime) -> dict[str, Any]:

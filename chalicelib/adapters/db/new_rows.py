@@ -115,12 +115,10 @@ def insert_all(conn: Connection, shape: RowShape, rows: Sequence[tuple[Any, ...]
 
 
 def write_over(conn: Connection, shape: RowShape, rows: Sequence[tuple[Any, ...]]) -> None:
-    """MySQL: write ``rows`` over the stored rows of the same key, one statement per slice
-    (``INSERT … ON DUPLICATE KEY UPDATE`` of every other column), instead of an ``UPDATE`` a
-    row. For rows the caller has locked and read in this transaction: a row whose key is not
-    stored would be inserted. Keys given explicitly allocate no ``AUTO_INCREMENT`` values."""
-    if conn.dialect.name not in ("mysql", "mariadb"):
-        raise NotImplementedError(f"no multi-row write-over for the {conn.dialect.name} dialect")
+    """Write ``rows`` over the stored rows of the same key in one upsert of every other column,
+    instead of an ``UPDATE`` a row. For rows the caller has locked and read in this
+    transaction: a row whose key is not stored would be inserted. Keys given explicitly
+    allocate no ``AUTO_INCREMENT`` values."""
     others = [name for name, _ in shape.columns if name not in shape.key]
     upsert(conn, shape, rows, lambda sql: ", ".join(f"{name} = {sql.new(name)}" for name in others))
 
@@ -177,18 +175,16 @@ def upsert(
 
 
 @lru_cache(maxsize=64)
-def table_shape(table: Table, names: tuple[str, ...], key: tuple[str, ...]) -> RowShape | None:
-    """The row shape of ``names`` of ``table``, each column's kind read off its type: for the
-    keyed writes of small tables, whose rows are built as dicts (strings are remembered as
-    labels: a batch repeats its rule ids and times; ``None`` is SQL ``NULL``, a JSON column's
-    too). None when a column has no literal kind (bytes: a chunk's raw file)."""
-    kinds = tuple((name, _kind_of(table.c[name].type)) for name in names)
-    if any(kind is None for _, kind in kinds):
-        return None
-    return RowShape(table, tuple((name, kind) for name, kind in kinds if kind is not None), key)
+def table_shape(table: Table, names: tuple[str, ...], key: tuple[str, ...]) -> RowShape:
+    """The row shape of ``names`` of ``table``, each column's kind read off its type: for
+    tables whose rows need no kinds chosen by hand (strings are remembered as labels: a batch
+    repeats its rule ids and times; ``None`` is SQL ``NULL``, a JSON column's too). Raises
+    ``NotImplementedError`` for a column with no literal kind (bytes: a chunk's raw file)."""
+    return RowShape(table, tuple((name, _kind_of(table, name)) for name in names), key)
 
 
-def _kind_of(column_type: Any) -> Kind | None:
+def _kind_of(table: Table, name: str) -> Kind:
+    column_type = table.c[name].type
     if isinstance(column_type, UtcDateTime):
         return Kind.STAMP
     if isinstance(column_type, JSON):
@@ -199,7 +195,7 @@ def _kind_of(column_type: Any) -> Kind | None:
         return Kind.NUMBER
     if isinstance(column_type, String):
         return Kind.LABEL
-    return None
+    raise NotImplementedError(f"no literal for {table.name}.{name} ({column_type!r})")
 
 
 def stored_keys(

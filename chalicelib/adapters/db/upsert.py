@@ -47,9 +47,7 @@ def insert_or_advance(
     circle."""
     if not rows:
         return
-    shape = _shape(table, rows, key)
-    if shape is None:
-        raise NotImplementedError(f"no keyed upsert for {table.name}: a column has no literal")
+    shape = table_shape(table, tuple(rows[0]), tuple(key))
 
     def later(sql: Spelling) -> str:
         new = sql.new(column)
@@ -59,7 +57,11 @@ def insert_or_advance(
 
 
 def _shape(table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str]) -> RowShape | None:
-    return table_shape(table, tuple(rows[0]), tuple(key))
+    """The rows' shape; None when a column has no literal form."""
+    try:
+        return table_shape(table, tuple(rows[0]), tuple(key))
+    except NotImplementedError:
+        return None
 
 
 def _values(shape: RowShape, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:

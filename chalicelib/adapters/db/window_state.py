@@ -29,31 +29,14 @@ from sqlalchemy import (
 )
 
 from chalicelib.adapters.db.errors import database_errors
-from chalicelib.adapters.db.new_rows import Kind, RowShape, Spelling, stamp_text, upsert
+from chalicelib.adapters.db.new_rows import Spelling, stamp_text, table_shape, upsert
 from chalicelib.adapters.db.tables import rule_window_buckets, rule_window_tokens
 from chalicelib.adapters.db.upsert import insert_missing
 from chalicelib.domain.rules import BucketRead, GroupKey, WindowBucket, WindowEntry
 
 GROUP = ("rule_id", "state_version", "fingerprint")
 KEY = (*GROUP, "bucket_start")
-BUCKET_ROWS = RowShape(
-    rule_window_buckets,
-    (
-        ("rule_id", Kind.LABEL),
-        ("state_version", Kind.LABEL),
-        ("fingerprint", Kind.LABEL),
-        ("bucket_start", Kind.STAMP),
-        ("entries", Kind.INTEGER),
-        ("numbers", Kind.INTEGER),
-        ("total", Kind.NUMBER),
-        ("low", Kind.NUMBER),
-        ("high", Kind.NUMBER),
-        ("latest_at", Kind.STAMP),
-        ("latest_source", Kind.LABEL),
-        ("latest_event_id", Kind.TEXT),
-    ),
-    KEY,
-)
+BUCKET_ROWS = table_shape(rule_window_buckets, tuple(rule_window_buckets.c.keys()), KEY)
 READ_CHUNK = 100  # selects per UNION ALL; SQLite allows 500 in a compound
 PRINTS_PER_SELECT = 500
 
