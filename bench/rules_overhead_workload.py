@@ -9,9 +9,9 @@ time order. Seeded: two sides of one run see the very same SQS events.
   (``large-payment``); bursts of 6 declines on one card within 5 minutes
   (``declined-card-burst``); spikes of 12 large captures at one merchant within 40 minutes
   (``payment-volume-spike``).
-- logins (30 %): 500 users and 5 admins (``admin-login-outside-hours`` at night), about 8 %
-  failures, and bursts of 4 failures from 4 addresses on one user within 10 minutes
-  (``failed-login-burst``).
+- logins (30 %): 500 users and 5 admins (``admin-login-outside-hours`` at night, one of them
+  at 22:30 UTC in every run), about 8 % failures, and bursts of 4 failures from 4 addresses on
+  one user within 10 minutes (``failed-login-burst``).
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def _login(rng: random.Random, user: str, outcome: str, ip: str, admin: bool) ->
 def _logins(rng: random.Random, count: int, start: datetime) -> list[Timed]:
     bursts = max(1, count // 300)
     timed: list[Timed] = []
-    for _ in range(count - bursts * 4):
+    for _ in range(count - bursts * 4 - 1):
         admin = rng.random() < 0.03
         number = rng.randrange(5) if admin else rng.randrange(500)
         user = f"admin-{number}" if admin else f"user-{number:03d}"
@@ -131,6 +131,12 @@ def _logins(rng: random.Random, count: int, start: datetime) -> list[Timed]:
             )
             for k in range(4)
         ]
+    # one administrator at night whatever the hour now: at a small count, the random admins'
+    # sign-ins can all fall within office hours, and the rule would stay silent by the clock
+    night = start.replace(hour=22, minute=30, second=0, microsecond=0)
+    if night <= start:
+        night += timedelta(days=1)
+    timed.append((night, "logins", _login(rng, "admin-0", "success", "10.0.0.1", True)))
     return timed
 
 
