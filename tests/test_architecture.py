@@ -3,6 +3,7 @@
 The domain's packages stand in layers; a package imports only the kernel and the packages below
 it, never one beside or above it::
 
+    reports      report requests, their lifecycle, the digest's week, table cells
     access       keys, roles, the audit log
     uploads      upload records, the CSV scan, rows to events, rejects reports
     dry_run      what one rule would have done to stored events
@@ -11,6 +12,7 @@ it, never one beside or above it::
     rules        model, parsing, enrichment, engine, windows, absence, the rule book
     events       an event, the intake plan, the queue envelope, conforming, the event list
     sources      CSV source definitions, cells and their formats
+    availability business hours, time zones, uptime from status observations
     expressions  the rule language's compiler
     ── kernel ── errors, durations, json_values, messages, paging, retries (standard library only)
 
@@ -44,6 +46,7 @@ KERNEL = ("errors", "durations", "json_values", "messages", "paging", "retries")
 LAYERS = (
     "expressions",
     "sources",
+    "availability",
     "events",
     "rules",
     "alerts",
@@ -51,6 +54,7 @@ LAYERS = (
     "dry_run",
     "uploads",
     "access",
+    "reports",
 )  # lowest first, as drawn above
 DOMAIN_THIRD_PARTY = ("re2",)
 EDGE = (

@@ -375,3 +375,46 @@ audit_log = Table(
     Index(None, "at", "id"),
     **MYSQL_OPTIONS,
 )
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", String(32), nullable=False),
+    Column("kind", String(32), nullable=False),  # events | alerts | uploads | rule-matches | …
+    Column("format", String(8), nullable=False),  # csv | xlsx
+    Column("params", JSON, nullable=False),  # the request's params, as validated
+    Column("sources", JSON, nullable=True),  # the requester's sources; null: every source
+    Column("status", String(16), nullable=False),  # queued | running | complete | failed
+    Column("requested_by", String(200), nullable=False),
+    Column("rows_written", BigInteger, nullable=False),
+    Column("rows_expected", BigInteger, nullable=True),  # counted before writing: the progress
+    Column("object_key", String(1024), nullable=True),  # the file, once complete
+    Column("size_bytes", BigInteger, nullable=True),
+    Column("reason", String(1000), nullable=True),  # why it failed
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime, nullable=True),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id"),
+    Index(None, "created_at", "id"),
+    **MYSQL_OPTIONS,
+)
+
+digests = Table(
+    "digests",
+    metadata,
+    Column("week", String(8), nullable=False),  # ISO week, 2026-W48: one digest per week
+    Column("status", String(16), nullable=False),  # building | sent | failed
+    Column("starts_at", UtcDateTime, nullable=False),  # Monday 00:00 in the digest's time zone
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("object_key", String(1024), nullable=True),
+    Column("headline", JSON, nullable=True),  # the numbers the email's body carries
+    Column("message_id", String(128), nullable=True),
+    Column("reason", String(1000), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    PrimaryKeyConstraint("week"),
+    **MYSQL_OPTIONS,
+)
