@@ -18,8 +18,7 @@ from chalice.app import (
     SQSEvent,
 )
 
-from chalicelib import access_edge, bootstrap, docs_page, observability, web
-from chalicelib.apidoc import openapi_document
+from chalicelib import access_edge, bootstrap, docs_page, observability, reporting_routes, web
 from chalicelib.topology import EVENTS_QUEUE, ROWS_QUEUE, UPLOADS_QUEUE
 from chalicelib.triggers import sqs_messages
 from chalicelib.use_cases import use_cases
@@ -37,6 +36,10 @@ app.register_middleware(access_edge.AuditTrail(use_cases), "http")
 def api_key(auth_request: AuthRequest) -> AuthResponse:
     """Every route but /health, /openapi.json and /docs (``access_edge.authorize``)."""
     return access_edge.authorize(auth_request.token, use_cases)
+
+
+app.register_blueprint(docs_page.blueprint(incoming))  # /openapi.json, /docs: no key
+app.register_blueprint(reporting_routes.blueprint(api_key, incoming))  # /kpis, /reports, /digests
 
 
 @app.route("/events", methods=["POST"], content_types=ANY, authorizer=api_key)
@@ -149,22 +152,6 @@ def get_audit() -> Response:
 @web.answers_errors
 def health() -> Response:
     return web.health_response(use_cases().check_health())
-
-
-@app.route("/openapi.json", methods=["GET"])
-def openapi() -> Response:
-    return web.json_response(openapi_document())
-
-
-@app.route("/docs", methods=["GET"])
-def docs() -> Response:
-    return docs_page.page_response(incoming.request().context.get("path", ""))
-
-
-@app.route("/docs/{asset}", methods=["GET"])
-@web.answers_errors
-def docs_asset(asset: str) -> Response:
-    return docs_page.asset_response(asset)
 
 
 @app.on_sqs_message(

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from chalice.app import Response
+from chalice.app import Blueprint, Response
 
+from chalicelib import web
+from chalicelib.apidoc import openapi_document
 from chalicelib.domain.errors import Detail, NotFound
 
 STATIC = Path(__file__).with_name("static")
@@ -86,3 +88,23 @@ def _response(asset: Asset, cache_control: str, extra: Mapping[str, str] | None 
 def _text(path: Path) -> str:
     """Read on first use, then kept for the container's life (the bundle is 1.8 MB)."""
     return path.read_text(encoding="utf-8")
+
+
+def blueprint(incoming: web.RequestReader) -> Blueprint:
+    """``/openapi.json``, ``/docs`` and its assets: the routes that need no key."""
+    routes = Blueprint(__name__)
+
+    @routes.route("/openapi.json", methods=["GET"])
+    def openapi() -> Response:
+        return web.json_response(openapi_document())
+
+    @routes.route("/docs", methods=["GET"])
+    def docs() -> Response:
+        return page_response(incoming.request().context.get("path", ""))
+
+    @routes.route("/docs/{asset}", methods=["GET"])
+    @web.answers_errors
+    def docs_asset(asset: str) -> Response:
+        return asset_response(asset)
+
+    return routes

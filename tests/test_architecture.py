@@ -63,6 +63,7 @@ EDGE = (
     "bootstrap",
     "docs_page",
     "observability",
+    "reporting_routes",
     "topology",
     "triggers",
     "use_cases",

@@ -5,8 +5,9 @@ of the secret is stored, and the whole key is shown once, when it is created. Th
 random bits, so a fast hash is enough: there is nothing to guess a dictionary from.
 
 Roles nest: ``ingest`` writes events and uploads of its own sources and reads its uploads (only
-its own sources': another source's upload is a 404, as if absent);
-``operator`` also reads everything, tries rules, and acts on alerts and silences; ``admin`` also
+its own sources': another source's upload is a 404, as if absent), and reads KPIs and reports
+of its own sources;
+``operator`` also reads everything (the weekly digests too), tries rules, and acts on alerts and silences; ``admin`` also
 reads the audit log. ``/health``, ``/openapi.json`` and ``/docs`` need no key.
 """
 
@@ -32,6 +33,9 @@ INGEST_ROUTES: tuple[Route, ...] = (
     ("/events", ("POST",)),
     ("/uploads", ("POST",)),
     ("/uploads/{upload_id}", ("GET",)),
+    ("/kpis", ("GET",)),  # the reading routes show an ingest key its own sources only
+    ("/reports", ("GET", "POST")),
+    ("/reports/{report_id}", ("GET",)),
 )
 OPERATOR_ROUTES: tuple[Route, ...] = (
     ("/events", ("GET", "POST")),
@@ -46,6 +50,11 @@ OPERATOR_ROUTES: tuple[Route, ...] = (
     ("/alerts/{alert_id}/resolve", ("POST",)),
     ("/silences", ("GET", "POST")),
     ("/silences/{silence_id}", ("GET", "DELETE")),
+    ("/kpis", ("GET",)),
+    ("/reports", ("GET", "POST")),
+    ("/reports/{report_id}", ("GET",)),
+    ("/digests", ("GET",)),
+    ("/digests/latest", ("GET",)),
 )
 ADMIN_ROUTES: tuple[Route, ...] = (*OPERATOR_ROUTES, ("/audit", ("GET",)))
 ROUTES_BY_ROLE: Mapping[str, tuple[Route, ...]] = {
