@@ -19,7 +19,7 @@ from chalice.app import (
 )
 
 from chalicelib import access_edge, bootstrap, docs_page, observability, reporting_routes, web
-from chalicelib.topology import EVENTS_QUEUE, ROWS_QUEUE, UPLOADS_QUEUE
+from chalicelib.topology import EVENTS_QUEUE, REPORTS_QUEUE, ROWS_QUEUE, UPLOADS_QUEUE
 from chalicelib.triggers import sqs_messages
 from chalicelib.use_cases import use_cases
 
@@ -171,10 +171,21 @@ def process_rows(event: SQSEvent) -> dict[str, Any]:
     return use_cases().process_rows(sqs_messages(event.to_dict()["Records"]))
 
 
+@app.on_sqs_message(queue=REPORTS_QUEUE, batch_size=1, name="generate_reports")
+def generate_reports(event: SQSEvent) -> dict[str, Any]:
+    return use_cases().generate_reports(sqs_messages(event.to_dict()["Records"]))
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="tick")
 def run_tick(event: CloudWatchEvent) -> dict[str, Any]:
     """What only a clock notices: absences, alerts to resolve or repeat, the outbox to retry."""
     return use_cases().tick()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="send_digest")
+def send_digest(event: CloudWatchEvent) -> dict[str, Any]:
+    """Last week's digest, once, from Monday 07:00 in the digest's time zone (services.digests)."""
+    return use_cases().send_digest(None)
 
 
 @app.lambda_function(name="migrate")

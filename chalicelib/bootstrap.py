@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.errors import ConfigurationError, Detail
 from chalicelib.settings import Settings
-from chalicelib.topology import EVENTS_QUEUE, QUEUES, ROWS_QUEUE, UPLOADS_QUEUE
+from chalicelib.topology import EVENTS_QUEUE, QUEUES, REPORTS_QUEUE, ROWS_QUEUE, UPLOADS_QUEUE
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.db.credentials import LoginSource
     from chalicelib.adapters.db.engine import DatabaseServer
     from chalicelib.domain.alerts import OutgoingAlert
+    from chalicelib.domain.availability import SourceAvailability
     from chalicelib.domain.messages import QueueMessage
     from chalicelib.domain.rules import EventPipeline, RuleBook
     from chalicelib.domain.sources import SourceCatalog
@@ -38,23 +39,31 @@ if TYPE_CHECKING:
         AppLogin,
         AuditLog,
         ChunkStore,
+        DigestStore,
         EventReader,
         EventStore,
         KeyStore,
+        KpiReader,
         MessageQueue,
         ObjectStore,
         Redelivery,
+        ReportFiles,
+        ReportRows,
+        ReportStore,
         RuleParser,
         RuleReader,
         SchemaHistory,
         SilenceStore,
+        StatusObservations,
         UploadStore,
         WindowState,
     )
     from chalicelib.services.chunks import ChunkSettings
     from chalicelib.services.completion import UploadPorts
+    from chalicelib.services.digests import DigestSettings
     from chalicelib.services.fanout import FanOutSettings
     from chalicelib.services.notifications import NotificationDelivery
+    from chalicelib.services.reports import ReportSettings
     from chalicelib.services.uploads import UploadLimits
 
 
@@ -235,6 +244,12 @@ class Container:
         return CachedKeyStore(SqlKeyStore(self.engine), self.clock, policy)
 
     @cached_property
+    def kpi_reader(self) -> KpiReader:
+        from chalicelib.adapters.db.kpi_queries import SqlKpiReader
+
+        return SqlKpiReader(self.engine)
+
+    @cached_property
     def audit(self) -> AuditLog:
         from chalicelib.adapters.db.access_store import SqlAuditLog
 
@@ -292,6 +307,84 @@ class Container:
         from chalicelib.adapters.aws.s3_objects import S3Objects
 
         return S3Objects(make_client("s3", self.settings), self.settings.bucket)
+
+    @cached_property
+    def reports(self) -> ReportStore:
+        from chalicelib.adapters.db.report_store import SqlReportStore
+
+        return SqlReportStore(self.engine)
+
+    @cached_property
+    def report_rows(self) -> ReportRows:
+        from chalicelib.adapters.db.report_pages import SqlReportRows
+
+        return SqlReportRows(self.engine)
+
+    @cached_property
+    def report_files(self) -> ReportFiles:
+        from chalicelib.adapters.aws.clients import make_client
+        from chalicelib.adapters.aws.report_files import S3ReportFiles
+
+        return S3ReportFiles(make_client("s3", self.settings), self.settings.bucket)
+
+    @cached_property
+    def reports_queue(self) -> MessageQueue:
+        from chalicelib.adapters.aws.clients import make_client
+        from chalicelib.adapters.aws.sqs_queue import SqsQueue
+
+        client = make_client("sqs", self.settings)
+        return SqsQueue(client, REPORTS_QUEUE, attempts=self.settings.send_attempts)
+
+    @cached_property
+    def report_settings(self) -> ReportSettings:
+        from chalicelib.services.reports import ReportSettings
+        from chalicelib.topology import REPORTS_PREFIX
+
+        settings = self.settings
+        return ReportSettings(
+            REPORTS_PREFIX, settings.report_max_days, settings.report_link_seconds
+        )
+
+    @cached_property
+    def status_observations(self) -> StatusObservations:
+        from chalicelib.adapters.db.status_observations import SqlStatusObservations
+
+        return SqlStatusObservations(self.engine)
+
+    @cached_property
+    def availability(self) -> Mapping[str, SourceAvailability]:
+        """The sources' ``availability:`` sections and business hours, read once; a mistake in
+        them fails the availability reports only (``tripline rules check`` finds it first)."""
+        from pathlib import Path
+
+        from chalicelib.adapters.rule_files.availability import load_availability
+
+        return load_availability(Path(self.settings.rules_dir))
+
+    @cached_property
+    def digests(self) -> DigestStore:
+        from chalicelib.adapters.db.digest_store import SqlDigestStore
+
+        return SqlDigestStore(self.engine)
+
+    @cached_property
+    def digests_topic(self) -> AlertTopic:
+        from chalicelib.adapters.aws.clients import make_client
+        from chalicelib.adapters.aws.sns_topic import SnsTopic
+
+        client = make_client("sns", self.settings)
+        arn = self.settings.digests_topic_arn
+        return SnsTopic(client, arn, name="digests", setting="TRIPLINE_DIGESTS_TOPIC_ARN")
+
+    @cached_property
+    def digest_settings(self) -> DigestSettings:
+        from chalicelib.services.digests import DigestSettings
+        from chalicelib.topology import REPORTS_PREFIX
+
+        settings = self.settings
+        return DigestSettings(
+            REPORTS_PREFIX, settings.digest_timezone, settings.digest_link_seconds, settings.api_url
+        )
 
     @cached_property
     def uploads(self) -> UploadStore:

@@ -6,7 +6,7 @@ sees a boto3 or SQLAlchemy type and never needs to know which database or queue 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -36,6 +36,8 @@ from chalicelib.domain.uploads import (
 if TYPE_CHECKING:  # the rule engine is imported where rules run, not by every route
     from chalicelib.domain.access import ApiKey, AuditEntry, AuditPage, AuditQuery
     from chalicelib.domain.alerts import Alert, AlertChange, AlertPage, AlertQuery
+    from chalicelib.domain.availability import Observation
+    from chalicelib.domain.reports import Cell, Digest, DigestWeek, Report
     from chalicelib.domain.rules import (
         BucketRead,
         GroupKey,
@@ -415,3 +417,120 @@ class AppLogin(Protocol):
     def ensure(self) -> str:
         """Create or update the application's database user from its secret, with data grants
         only; the user's name. Idempotent: run again, it changes nothing but a new password."""
+
+
+class ReportStore(Protocol):
+    """Requested reports; each change of status is conditional on the one it leaves."""
+
+    def add(self, report: Report) -> None: ...
+
+    def get(self, report_id: str) -> Report | None: ...
+
+    def take(self, report_id: str, now: datetime) -> Report | None:
+        """Queued (or running with no sign of life) → running; None when not to be worked on."""
+
+    def expect(self, report_id: str, rows: int, now: datetime) -> None: ...
+
+    def progress(self, report_id: str, rows_written: int, now: datetime) -> None: ...
+
+    def complete(
+        self, report_id: str, *, object_key: str, rows: int, size_bytes: int, now: datetime
+    ) -> None: ...
+
+    def fail(self, report_id: str, reason: str, now: datetime) -> None: ...
+
+    def release(self, report_id: str, reason: str, now: datetime) -> None:
+        """Running → queued, for another attempt."""
+
+    def list_reports(
+        self,
+        *,
+        requested_by: str | None,
+        after: tuple[datetime, str] | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+    ) -> list[Report]:
+        """Newest first."""
+
+
+class ReportRows(Protocol):
+    """The stored records a report covers (its kind, range, sources and filters)."""
+
+    def count(self, report: Report) -> int: ...
+
+    def has_source(self, source: str) -> bool:
+        """Whether any event of ``source`` is stored (a JSON source needs no definition)."""
+
+    def records(self, report: Report) -> Iterator[Mapping[str, object]]:
+        """Oldest first, in bounded memory however many there are."""
+
+
+class ReportFiles(Protocol):
+    """Where finished reports are kept (the bucket)."""
+
+    def write(
+        self,
+        key: str,
+        fmt: str,
+        sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]]]],
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write each sheet (name, columns, rows) as a CSV (one sheet) or XLSX workbook at
+        ``key``; its size in bytes. The key holds the whole file or nothing: a failure part way
+        leaves no object behind."""
+
+    def presign_get(self, key: str, *, expires_seconds: int, file_name: str) -> str: ...
+
+
+class DigestStore(Protocol):
+    """One weekly digest per ISO week: claimed by one caller, then sent or failed."""
+
+    def claim(self, week: DigestWeek, now: datetime) -> bool:
+        """Whether this caller is to build the week's digest (first, or taking over one that
+        failed or was abandoned)."""
+
+    def sent(
+        self,
+        week: DigestWeek,
+        *,
+        object_key: str,
+        headline: dict[str, object],
+        message_id: str,
+        now: datetime,
+    ) -> None: ...
+
+    def failed(self, week: DigestWeek, reason: str) -> None: ...
+
+    def get(self, label: str) -> Digest | None: ...
+
+    def latest_sent(self) -> Digest | None: ...
+
+    def list_digests(self, limit: int) -> list[Digest]:
+        """Newest week first."""
+
+
+if TYPE_CHECKING:  # KPIs (issue 17)
+    from chalicelib.domain.reports import KpiFacts, KpiQuery
+
+
+class KpiReader(Protocol):
+    """The KPI views, each filtered by the query's range on its base table's index."""
+
+    def source_seen(self, source: str) -> bool:
+        """Whether any event of ``source`` is stored (JSON sources need no definition)."""
+
+    def read(self, query: KpiQuery) -> KpiFacts: ...
+
+
+class StatusObservations(Protocol):
+    def observations(
+        self,
+        source: str,
+        entity_field: str,
+        status_field: str,
+        start: datetime,
+        end: datetime,
+    ) -> Iterator[Observation]:
+        """Each event of ``source`` in ``[start, end)`` with a status, oldest first."""

@@ -13,11 +13,12 @@ from chalice.app import Blueprint, ChaliceAuthorizer, Response
 from chalicelib import web
 from chalicelib.use_cases import use_cases
 
+ANY = ["*/*"]  # any media type reaches the route: web.read_json_body refuses it in the API's shape
+
 
 def blueprint(authorizer: ChaliceAuthorizer, incoming: web.RequestReader) -> Blueprint:
     """The routes, each taking a key through ``authorizer`` and reading through ``incoming``."""
     routes = Blueprint(__name__)
-    ANY = ["*/*"]  # any media type reaches the route: web.read_json_body refuses it
 
     @routes.route("/kpis", methods=["GET"], authorizer=authorizer)
     @web.answers_errors

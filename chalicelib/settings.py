@@ -65,6 +65,24 @@ def _topic_arn(text: str) -> str | None:
     return text
 
 
+def _time_zone(text: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("an IANA time zone, e.g. Europe/Berlin or UTC") from exc
+    return text
+
+
+def _link_seconds(text: str) -> int:
+    """A presigned link signed with SigV4 lives at most seven days."""
+    seconds = _positive_int(text)
+    if seconds > 7 * 24 * 3600:
+        raise ValueError("a whole number of seconds from 1 to 604800 (seven days)")
+    return seconds
+
+
 def _positive_int(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise ValueError("a whole number of at least 1")
@@ -334,7 +352,35 @@ VARIABLES: tuple[Variable, ...] = (
         "report_link_seconds",
         _positive_int,
         "3600",
-        "how long the report links of GET /uploads/{id} stay usable",
+        "how long the report links of GET /uploads/{id} and GET /reports/{id} stay usable",
+    ),
+    Variable(
+        "TRIPLINE_REPORT_MAX_DAYS",
+        "report_max_days",
+        _positive_int,
+        "92",
+        "the longest range POST /reports takes, in days",
+    ),
+    Variable(
+        "TRIPLINE_DIGESTS_TOPIC_ARN",
+        "digests_topic_arn",
+        _topic_arn,
+        "",
+        "SNS topic the weekly digest is published to (the local runtime sets it)",
+    ),
+    Variable(
+        "TRIPLINE_DIGEST_TIMEZONE",
+        "digest_timezone",
+        _time_zone,
+        "UTC",
+        "the time zone whose Monday 07:00 sends the weekly digest, and whose weeks it covers",
+    ),
+    Variable(
+        "TRIPLINE_DIGEST_LINK_SECONDS",
+        "digest_link_seconds",
+        _link_seconds,
+        "604800",
+        "how long the workbook link in a digest email stays usable (at most seven days)",
     ),
     Variable(
         "TRIPLINE_CSV_CHUNK_BYTES",
@@ -537,6 +583,10 @@ class Settings:
     max_upload_bytes: int = GIB
     upload_expiry_seconds: int = 900
     report_link_seconds: int = 3600
+    report_max_days: int = 92
+    digests_topic_arn: str | None = None
+    digest_timezone: str = "UTC"
+    digest_link_seconds: int = 7 * 24 * 3600
     chunk_bytes: int = MIB
     max_record_bytes: int = MIB
     max_columns: int = 500

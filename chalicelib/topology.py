@@ -12,6 +12,7 @@ from dataclasses import dataclass
 EVENTS_QUEUE = "tripline-events"
 UPLOADS_QUEUE = "tripline-uploads"  # S3 ObjectCreated notifications for incoming/
 ROWS_QUEUE = "tripline-rows"  # CSV chunks: byte ranges of an uploaded object
+REPORTS_QUEUE = "tripline-reports"  # ids of requested reports
 INCOMING_PREFIX = "incoming/"
 REPORTS_PREFIX = "reports/"
 
@@ -38,7 +39,13 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec(
         ROWS_QUEUE, f"{ROWS_QUEUE}-dlq", max_receive_count=10, visibility_timeout_seconds=360
     ),
+    # generate_reports 900 s. A report is attempted at most three times (domain.reports); a
+    # delivery that cannot reach the database takes no attempt, so ten cover an outage as above.
+    QueueSpec(
+        REPORTS_QUEUE, f"{REPORTS_QUEUE}-dlq", max_receive_count=10, visibility_timeout_seconds=5400
+    ),
 )
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 BUCKET = "tripline-data"
 ALERTS_TOPIC = "tripline-alerts"
+DIGESTS_TOPIC = "tripline-digests"  # the weekly digest: managers, not on-call

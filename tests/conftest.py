@@ -132,6 +132,7 @@ def app_env(
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.setenv("TRIPLINE_BUCKET", aws["resources"].bucket)
     monkeypatch.setenv("TRIPLINE_ALERTS_TOPIC_ARN", aws["resources"].topic_arn)
+    monkeypatch.setenv("TRIPLINE_DIGESTS_TOPIC_ARN", aws["resources"].digests_topic_arn)
     monkeypatch.setenv("TRIPLINE_API_URL", "https://tripline.test")
     monkeypatch.setenv("TRIPLINE_NOTIFY_PER_SECOND", "1000")
     bootstrap.reset()

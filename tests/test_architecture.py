@@ -274,9 +274,19 @@ def test_no_modules_import_one_another_round_a_circle() -> None:
 
 
 # What an adapter may call in the domain: the parsers that turn rules/ into a rule book, and the
-# kernel. Everything else it takes from the domain is a value (a class or a constant): decisions
-# (which alert opens, which window crosses, what a silence covers) are the services'.
-ADAPTERS_MAY_CALL = ("parse_enrichment", "parse_rule", "parse_source_definition", "rule_catalog")
+# kernel, and the escaping every spreadsheet cell gets (a format's rule, not a decision: the
+# report writers apply the one the rejects report uses). Everything else it takes from the domain
+# is a value (a class or a constant): decisions (which alert opens, which window crosses, what a
+# silence covers) are the services'.
+ADAPTERS_MAY_CALL = (
+    "parse_availability",
+    "parse_enrichment",
+    "parse_hours_table",
+    "parse_rule",
+    "parse_source_definition",
+    "rule_catalog",
+    "spreadsheet_safe",
+)
 
 
 def decisions_in_adapters(root: Path) -> list[str]:

@@ -11,7 +11,7 @@ import yaml
 from chalice.app import ScheduledEventConfig, SQSEventConfig
 
 import app
-from chalicelib.topology import ALERTS_TOPIC, QUEUES
+from chalicelib.topology import ALERTS_TOPIC, DIGESTS_TOPIC, QUEUES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,9 +37,10 @@ def test_infra_declares_every_queue_with_its_dead_letter_queue() -> None:
     assert set(by_name) == {q.name for q in QUEUES} | {q.dead_letter_queue for q in QUEUES}
 
 
-def test_infra_declares_the_alerts_topic_and_the_ops_topic() -> None:
+def test_infra_declares_the_alerts_digests_and_ops_topics() -> None:
     assert sorted(p["TopicName"] for p in resources("AWS::SNS::Topic").values()) == [
         ALERTS_TOPIC,
+        DIGESTS_TOPIC,
         "tripline-ops",
     ]
 
@@ -54,22 +55,24 @@ def test_visibility_timeout_is_six_times_the_consumer_timeout() -> None:
 
 
 def test_sqs_triggers_set_their_batch_size_instead_of_chalices_default_of_one() -> None:
-    # events are small: ten a batch; a fan-out may scan a gigabyte: one; a chunk is 1 MiB: four
+    # events are small: ten a batch; a fan-out may scan a gigabyte: one; a chunk is 1 MiB: four;
+    # a report may take the function's whole timeout: one
     assert {source.name: source.batch_size for source in sqs_sources()} == {
         "process_events": 10,
         "fan_out_uploads": 1,
         "process_rows": 4,
+        "generate_reports": 1,
     }
 
 
-def test_the_clock_driven_work_runs_every_minute() -> None:
+def test_the_clock_driven_work_runs_every_minute_and_the_digest_every_hour() -> None:
     schedules = [
         source for source in app.app.event_sources if isinstance(source, ScheduledEventConfig)
     ]
     assert [
         (one.name, one.schedule_expression.to_string())
         for one in schedules  # type: ignore[union-attr]
-    ] == [("tick", "rate(1 minute)")]
+    ] == [("tick", "rate(1 minute)"), ("send_digest", "rate(1 hour)")]
 
 
 def sqs_sources() -> list[SQSEventConfig]:

@@ -10,6 +10,9 @@
 ``tripline rules check``  lint rules/ (or PATH): every problem as file:line:col, exit 1 if any
 ``tripline keys create``  an API key (ingest, operator or admin), printed once; ``list``, ``revoke``
 ``tripline dlq list``     what waits on each DLQ; ``dlq show QUEUE``, ``dlq redrive QUEUE`` (back)
+``tripline report create`` ask the API for a report; ``--wait`` follows it and downloads the file;
+                          ``report list``, ``report show ID``
+``tripline digest send``  the weekly digest of ``--week`` (default the week due), sent once
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from collections.abc import Sequence
 
 from chalicelib.domain.errors import TriplineError
 from tripline.dead_letter_cli import add_arguments as add_dlq_commands
+from tripline.digest_cli import add_arguments as add_digest_commands
 from tripline.keys_cli import add_arguments as add_keys_commands
+from tripline.report_cli import add_arguments as add_report_commands
 from tripline.rule_dry_run_cli import add_arguments as add_dry_run_arguments
 from tripline.rule_dry_run_cli import run_rules_test
 
@@ -98,6 +103,7 @@ def _upload(args: argparse.Namespace) -> int:
 def _rules_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from chalicelib.adapters.rule_files.availability import read_availability
     from chalicelib.adapters.rule_files.rules import read_rulebook
     from chalicelib.domain.errors import RuleFileError
     from chalicelib.settings import DEFAULT_RULES_DIR
@@ -107,6 +113,7 @@ def _rules_check(args: argparse.Namespace) -> int:
         print(f"tripline: {directory}: no such directory", file=sys.stderr)
         return 2
     book, details = read_rulebook(directory)
+    details.extend(one for one in read_availability(directory)[1] if one not in details)
     for detail in details:
         print(RuleFileError.describe(detail))
     loaded = (
@@ -243,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     upload.set_defaults(run=_upload)
     _add_rules_commands(commands)
     add_dlq_commands(commands)
+    add_report_commands(commands)
+    add_digest_commands(commands)
     return parser
 
 

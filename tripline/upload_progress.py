@@ -1,4 +1,4 @@
-"""The progress bar of ``tripline upload``: rich's, and only on a terminal.
+"""The progress bar of ``tripline upload`` (and ``tripline report``): rich's, only on a terminal.
 
 rich rather than tqdm: it ships its own types (strict mypy needs no stubs), its columns are made
 for transfers (bytes, speed, time left), and the dev tools already bring it in. On a pipe, a log
@@ -17,7 +17,9 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
     TaskID,
+    TaskProgressColumn,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
@@ -37,16 +39,23 @@ class UploadBar:
     def advance(self, sent: int) -> None:
         self._progress.advance(self._task, sent)
 
+    def reach(self, done: float) -> None:
+        """Where the work is, for a bar fed by a status rather than by blocks sent."""
+        self._progress.update(self._task, completed=done)
+
 
 @contextmanager
-def progress_bar(label: str, stream: IO[str]) -> Iterator[UploadBar]:
-    """A bar labelled ``label`` on ``stream`` while the block runs; left at its end state."""
+def progress_bar(label: str, stream: IO[str], *, percent: bool = False) -> Iterator[UploadBar]:
+    """A bar labelled ``label`` on ``stream`` while the block runs; left at its end state. In
+    bytes, or with ``percent`` in per cent of a total of 100 (a report's rows)."""
     live = stream.isatty() and os.environ.get("TERM") != "dumb"
+    amount: tuple[ProgressColumn, ...] = (
+        (TaskProgressColumn(),) if percent else (DownloadColumn(), TransferSpeedColumn())
+    )
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
+        *amount,
         TimeRemainingColumn(),
         console=Console(file=stream, highlight=False),
         disable=not live,

@@ -28,7 +28,13 @@ from sqlalchemy import Engine, event, select
 from chalicelib import bootstrap
 from chalicelib.adapters.db.engine import make_engine
 from chalicelib.adapters.db.tables import metadata
-from chalicelib.topology import EVENTS_QUEUE, REPORTS_PREFIX, ROWS_QUEUE, UPLOADS_QUEUE
+from chalicelib.topology import (
+    EVENTS_QUEUE,
+    REPORTS_PREFIX,
+    REPORTS_QUEUE,
+    ROWS_QUEUE,
+    UPLOADS_QUEUE,
+)
 from tests.builders import FixedClock, sqs_event, sqs_record
 from tests.functional.helpers import post_events
 from tripline.local.pump import Handler, SqsPump
@@ -49,6 +55,7 @@ class Trigger:
 EVENTS = Trigger(EVENTS_QUEUE, "process_events", 10)
 UPLOADS = Trigger(UPLOADS_QUEUE, "fan_out_uploads", 1)
 ROWS = Trigger(ROWS_QUEUE, "process_rows", 4)
+REPORTS = Trigger(REPORTS_QUEUE, "generate_reports", 1)
 
 
 class Tripline:
@@ -120,6 +127,14 @@ class Tripline:
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
         )
         payload: dict[str, Any] = self.client.lambda_.invoke("tick", event_).payload
+        return payload
+
+    def send_digest(self) -> dict[str, Any]:
+        """The hourly digest schedule's run at the clock's time."""
+        event_ = self.client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        )
+        payload: dict[str, Any] = self.client.lambda_.invoke("send_digest", event_).payload
         return payload
 
     def handler(self, trigger: Trigger) -> Handler:

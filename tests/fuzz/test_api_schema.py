@@ -221,6 +221,7 @@ def _point_app_at(patch: pytest.MonkeyPatch, aws: dict[str, Any], database_url: 
     patch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     patch.setenv("TRIPLINE_BUCKET", aws["resources"].bucket)
     patch.setenv("TRIPLINE_ALERTS_TOPIC_ARN", aws["resources"].topic_arn)
+    patch.setenv("TRIPLINE_DIGESTS_TOPIC_ARN", aws["resources"].digests_topic_arn)
     patch.setenv("TRIPLINE_API_URL", BASE_URL)
     patch.setenv("TRIPLINE_NOTIFY_PER_SECOND", "1000")
     bootstrap.reset()

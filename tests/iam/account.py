@@ -20,13 +20,20 @@ class Observed:
 
     calls: list[AwsCall]
     bucket: str
-    topic_arn: str
+    topic_arn: str  # the alerts topic's
+    digests_topic_arn: str
     owner_secret_arn: str  # RDS's managed master-user secret
     app_secret_arn: str  # the application login's
 
     def intrinsics(self) -> Intrinsics:
         """infra/'s logical IDs as these resources (the queues are named, not referenced)."""
-        return deployed(self.bucket, self.topic_arn, self.owner_secret_arn, self.app_secret_arn)
+        return deployed(
+            self.bucket,
+            self.topic_arn,
+            self.digests_topic_arn,
+            self.owner_secret_arn,
+            self.app_secret_arn,
+        )
 
     def needs(self, app: ModuleType, function: str) -> list[Need]:
         """Every action on every resource the function's role must allow: what its code did in
@@ -48,6 +55,7 @@ class Observed:
             f"{bucket}/elsewhere/probe.txt",
             *(queue_arn(name) for spec in QUEUES for name in (spec.name, spec.dead_letter_queue)),
             self.topic_arn,
+            self.digests_topic_arn,
             f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:tripline-ops",
             self.owner_secret_arn,
             self.app_secret_arn,
@@ -56,10 +64,17 @@ class Observed:
         ]
 
 
-def deployed(bucket: str, topic_arn: str, owner_secret_arn: str, app_secret_arn: str) -> Intrinsics:
+def deployed(
+    bucket: str, topic_arn: str, digests_topic_arn: str, owner_secret_arn: str, app_secret_arn: str
+) -> Intrinsics:
     """infra/'s logical IDs as the given resources."""
     return Intrinsics(
-        refs={"DataBucket": bucket, "AlertsTopic": topic_arn, "AppDatabaseSecret": app_secret_arn},
+        refs={
+            "DataBucket": bucket,
+            "AlertsTopic": topic_arn,
+            "DigestsTopic": digests_topic_arn,
+            "AppDatabaseSecret": app_secret_arn,
+        },
         attributes={
             "DataBucket.Arn": f"arn:{PARTITION}:s3:::{bucket}",
             "Database.MasterUserSecret.SecretArn": owner_secret_arn,

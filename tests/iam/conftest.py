@@ -53,7 +53,11 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> Observed:
             with database_logins(patch, aws, mysql) as logins:
                 resources = aws["resources"]
                 intrinsics = deployed(
-                    resources.bucket, resources.topic_arn, logins.owner_arn, logins.app_arn
+                    resources.bucket,
+                    resources.topic_arn,
+                    resources.digests_topic_arn,
+                    logins.owner_arn,
+                    logins.app_arn,
                 )
                 workload.deployment(tripline, home, mysql, as_deployed(patch, intrinsics))
                 bootstrap.reset()
@@ -61,6 +65,7 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> Observed:
             recorder.calls,
             aws["resources"].bucket,
             aws["resources"].topic_arn,
+            aws["resources"].digests_topic_arn,
             logins.owner_arn,
             logins.app_arn,
         )
@@ -163,6 +168,7 @@ def app_environment(patch: pytest.MonkeyPatch, aws: dict[str, Any]) -> None:
     patch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     patch.setenv("TRIPLINE_BUCKET", aws["resources"].bucket)
     patch.setenv("TRIPLINE_ALERTS_TOPIC_ARN", aws["resources"].topic_arn)
+    patch.setenv("TRIPLINE_DIGESTS_TOPIC_ARN", aws["resources"].digests_topic_arn)
     patch.setenv("TRIPLINE_API_URL", "https://tripline.test")
     patch.setenv("TRIPLINE_NOTIFY_PER_SECOND", "1000")
     patch.setenv("TRIPLINE_CSV_CHUNK_BYTES", str(CHUNK_BYTES))

@@ -26,6 +26,7 @@ APPLICATION = f"{SECRETS}:AppDatabaseSecret-0a1B2c3D4e5F-GhIjKl"
 INTRINSICS = deployed(
     f"tripline-data-{ACCOUNT}-{REGION}",
     f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:tripline-alerts",
+    f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:tripline-digests",
     OWNER,
     APPLICATION,
 )

@@ -2,24 +2,41 @@
 
 Two parts. A day's work on SQLite: the fault suite's morning (events posted, a stray message, two
 CSV files, seven alerts), then what it leaves out: a presigned upload and its report links, a file
-the fan-out refuses (it writes that report itself), the health check, and the scheduled minute
-that resolves an alert by email. Then a fresh deployment on AWS's database settings (MySQL, the
-logins in Secrets Manager): ``migrate`` with the owner login, making the application's, then each
-function from a cold container of its own with the login the deployment gives it, as Lambda runs
-them, so each one reads its secret itself and does its work with the application user's grants.
+the fan-out refuses (it writes that report itself), the health check, the scheduled minute that
+resolves an alert by email, two reports asked for through the API (a CSV large enough to go up in
+parts, whose first completion S3 refuses, and a workbook) and their links, and the weekly digest
+(a workbook of parts too, refused the same way once, then sent) and its link. Then a fresh
+deployment on AWS's database settings (MySQL, the logins in Secrets Manager): ``migrate`` with the
+owner login, making the application's, then each function from a cold container of its own with
+the login the deployment gives it, as Lambda runs them, so each one reads its secret itself and
+does its work with the application user's grants.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus
 
+import botocore.client
+import pytest
+from botocore.exceptions import ClientError
+
 from chalicelib import bootstrap
+from chalicelib.adapters.aws.s3_multipart import PART_BYTES
+from chalicelib.adapters.db.tables import events, uploads
+from chalicelib.domain.errors import DependencyError
+from chalicelib.domain.reports import due_week
 from chalicelib.topology import UPLOADS_QUEUE
 from tests.faults.harness import (
     EVENTS,
+    NOW,
+    REPORTS,
     ROWS,
     UPLOADS,
     DatabaseOutage,
@@ -39,6 +56,10 @@ PRESIGNED_ROWS = (
 REFUSED_KEY = "incoming/shop/refused.csv"
 REFUSED = b"what,is,this\n1,2,3\n"  # no column of the shop source: the whole file fails
 DEPLOYED_KEY = "incoming/shop/after-deploy.csv"
+BULK_SOURCE = "bulk"  # of records stored straight into the database, for files of parts
+BULK_NOTE = "n" * 4000
+BULK_EVENTS = PART_BYTES // len(BULK_NOTE) + 300  # a CSV of two parts: one full, one not
+BULK_UPLOADS = 12_500  # a digest workbook of two parts: 960 random characters a row, ~750 B zipped
 
 
 class VersionedBucket(Tripline):
@@ -77,6 +98,8 @@ def day(app: Tripline) -> None:
     # three minutes on, maria's failed sign-ins slide out of their window: a resolve email
     app.clock.advance(minutes=3)
     assert app.tick()["notifications"]["sent"] >= 1
+    reports(app)
+    digest(app)
 
 
 def deployment(
@@ -102,6 +125,110 @@ def deployment(
     deliver_in_order(app, ROWS)
     cold_start(app, environment, "tick")
     app.tick()
+    report_id = request_report(app, {"kind": "events", "format": "csv"})
+    cold_start(app, environment, "generate_reports")
+    deliver_in_order(app, REPORTS)
+    assert get(app, f"/reports/{report_id}")["status"] == "complete"
+    cold_start(app, environment, "send_digest")
+    assert app.send_digest()["sent"] is True
+
+
+def reports(app: Tripline) -> None:
+    """A CSV of more than one part, and a workbook of one: S3 refuses the CSV's first completion
+    (its upload is aborted, the message put back with its backoff), the second goes through."""
+    store_bulk_events(app)
+    big = request_report(
+        app, {"kind": "events", "format": "csv", "params": {"sources": [BULK_SOURCE]}}
+    )
+    book = request_report(app, {"kind": "events", "format": "xlsx"})
+    records = app.receive(REPORTS.queue)
+    with s3_refuses("CompleteMultipartUpload"):
+        failed = [one for record in records for one in app.invoke(REPORTS, [record])]
+    assert len(failed) == 1, failed
+    for record in records:
+        if record["messageId"] in failed:
+            assert app.invoke(REPORTS, [record]) == []
+    for report_id in (big, book):
+        answer = get(app, f"/reports/{report_id}")
+        assert answer["status"] == "complete" and answer["download"]["url"], answer
+    assert get(app, f"/reports/{big}")["size_bytes"] > PART_BYTES
+
+
+def digest(app: Tripline) -> None:
+    """The hourly schedule builds the week due; S3 refuses the workbook's completion once (its
+    upload is aborted, the week left to the next hour), then it is sent; the API signs a fresh
+    link to it."""
+    store_bulk_uploads(app, due_week(app.clock.now(), "UTC").starts_at)
+    with s3_refuses("CompleteMultipartUpload"), pytest.raises(DependencyError):
+        app.send_digest()
+    assert app.send_digest()["sent"] is True
+    assert get(app, "/digests")["items"]
+    assert get(app, "/digests/latest")["download"]["url"]
+
+
+def store_bulk_events(app: Tripline) -> None:
+    """Enough event data for a report bigger than one part, written as the processor stores
+    events but without the queue: the workload is after the report's calls, not the events'."""
+    at = NOW - timedelta(days=1)
+    rows = [
+        {
+            "source": BULK_SOURCE,
+            "event_id": f"bulk-{number}",
+            "type": "bulk.noted",
+            "occurred_at": at + timedelta(seconds=number),
+            "received_at": at,
+            "processed_at": at,
+            "data": {"note": BULK_NOTE},
+        }
+        for number in range(BULK_EVENTS)
+    ]
+    with app.engine.begin() as conn:
+        conn.execute(events.insert(), rows)
+
+
+def store_bulk_uploads(app: Tripline, week_starts_at: datetime) -> None:
+    """Enough finished uploads in the week, each with a long reason of random text (a workbook
+    is compressed), that the digest's workbook is bigger than one part."""
+    rows = [
+        {
+            "id": f"bulk{number:028d}",
+            "source": BULK_SOURCE,
+            "filename": f"bulk-{number}.csv",
+            "object_key": f"incoming/{BULK_SOURCE}/bulk-{number}.csv",
+            "origin": "direct",
+            "status": "failed",
+            "status_reason": base64.b64encode(os.urandom(720)).decode(),
+            "created_at": week_starts_at + timedelta(seconds=number),
+        }
+        for number in range(BULK_UPLOADS)
+    ]
+    with app.engine.begin() as conn:
+        conn.execute(uploads.insert(), rows)
+
+
+def request_report(app: Tripline, payload: dict[str, Any]) -> str:
+    response = app.client.http.post(
+        "/reports", headers={"Content-Type": "application/json"}, body=json.dumps(payload)
+    )
+    assert response.status_code == 202, response.body
+    report_id: str = json.loads(response.body)["id"]
+    return report_id
+
+
+@contextmanager
+def s3_refuses(operation: str) -> Iterator[None]:
+    """Fault injection: S3 answers every ``operation`` with a 503, as when it sheds load."""
+    send = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def make_api_call(client: Any, name: str, params: dict[str, Any]) -> Any:
+        if name == operation and client.meta.service_model.service_name == "s3":
+            error = {"Error": {"Code": "ServiceUnavailable", "Message": "Please reduce your rate"}}
+            raise ClientError(error, name)  # type: ignore[arg-type]
+        return send(client, name, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
+        yield
 
 
 def deliver_through_an_outage(app: Tripline, trigger: Trigger) -> None:

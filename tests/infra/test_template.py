@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib.access_edge import UNCHECKABLE_BODY, UNCHECKABLE_RETRY_AFTER
-from chalicelib.topology import QUEUES
+from chalicelib.topology import DIGESTS_TOPIC, QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = ["dev", "prod"]
@@ -23,6 +23,8 @@ FUNCTIONS = [
     "FanOutUploads",
     "ProcessRows",
     "Tick",
+    "GenerateReports",
+    "SendDigest",
     "Migrate",
 ]
 # max_connections of RDS MySQL is DBInstanceClassMemory / 12582880: about 85 on a 1 GiB
@@ -124,6 +126,7 @@ def test_sqs_triggers_take_the_stages_batch_settings(template: dict[str, Any], s
         "process_events": "ProcessEvents",
         "fan_out_uploads": "FanOutUploads",
         "process_rows": "ProcessRows",
+        "generate_reports": "GenerateReports",
     }
     for name, logical in cfn_names.items():
         mapping, wanted = by_function[logical], functions[name]
@@ -252,9 +255,48 @@ def test_each_on_call_address_gets_an_email_subscription_with_an_optional_severi
                 {"Ref": "AWS::NoValue"},
             ]
         }
-    # AND both topics are encrypted
+    # AND every topic is encrypted
     for topic in of_type(template, "AWS::SNS::Topic").values():
         assert topic["KmsMasterKeyId"]
+
+
+def test_each_digest_address_gets_an_email_subscription_to_the_digests_topic(
+    template: dict[str, Any],
+) -> None:
+    subscriptions = of_type(template, "AWS::SNS::Subscription")
+    topics = {
+        props["TopicName"]: logical
+        for logical, props in of_type(template, "AWS::SNS::Topic").items()
+    }
+    assert topics[DIGESTS_TOPIC] == "DigestsTopic"
+    for slot in (1, 2, 3):
+        # GIVEN the digest address parameter of the slot
+        subscription = subscriptions[f"DigestEmail{slot}Subscription"]
+        # THEN it subscribes that address to the digests topic by email, when it is given
+        assert subscription["TopicArn"] == {"Ref": "DigestsTopic"}
+        assert (subscription["Protocol"], subscription["Endpoint"]) == (
+            "email",
+            {"Ref": f"DigestEmail{slot}"},
+        )
+        assert template["Resources"][f"DigestEmail{slot}Subscription"]["Condition"] == (
+            f"HasDigestEmail{slot}"
+        )
+    # AND every function knows the topic's ARN, as it knows the alerts topic's
+    for name, function in of_type(template, "AWS::Lambda::Function").items():
+        variables = function["Environment"]["Variables"]
+        assert variables["TRIPLINE_DIGESTS_TOPIC_ARN"] == {"Ref": "DigestsTopic"}, name
+        assert variables["TRIPLINE_ALERTS_TOPIC_ARN"] == {"Ref": "AlertsTopic"}, name
+
+
+def test_the_report_functions_get_the_memory_and_tmp_space_a_workbook_needs(
+    template: dict[str, Any],
+) -> None:
+    # GIVEN the functions that write workbooks (xlsxwriter spools each sheet to /tmp)
+    functions = of_type(template, "AWS::Lambda::Function")
+    for name in ("GenerateReports", "SendDigest"):
+        # THEN each has more /tmp than Lambda's 512 MB default, and memory to zip in
+        assert functions[name]["EphemeralStorage"] == {"Size": 2048}, name
+        assert functions[name]["MemorySize"] >= 1024, name
 
 
 def test_every_failure_mode_has_an_alarm_on_the_ops_topic(template: dict[str, Any]) -> None:

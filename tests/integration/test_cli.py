@@ -177,7 +177,7 @@ def test_rules_check_passes_the_repos_rules(capsys: pytest.CaptureFixture[str]) 
     # THEN it says what it loaded and that nothing is wrong
     assert code == 0
     assert capsys.readouterr().out == (
-        "rules/: 7 rules, 5 sources, 1 reference table: no problems\n"
+        "rules/: 7 rules, 5 sources, 2 reference tables: no problems\n"
     )
 
 

@@ -44,6 +44,7 @@ def test_list_prints_each_queue_its_dlq_and_messages(
         "tripline-events   tripline-events-dlq   0",
         "tripline-uploads  tripline-uploads-dlq  0",
         "tripline-rows     tripline-rows-dlq     2",
+        "tripline-reports  tripline-reports-dlq  0",
     ]
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from chalicelib.adapters.aws.sqs_redelivery import SqsRedelivery
 from chalicelib.domain.retries import RetrySchedule
-from chalicelib.topology import EVENTS_QUEUE, QUEUES, ROWS_QUEUE, UPLOADS_QUEUE
+from chalicelib.topology import EVENTS_QUEUE, QUEUES, REPORTS_QUEUE, ROWS_QUEUE, UPLOADS_QUEUE
 from chalicelib.triggers import answer_batch, sqs_messages
 from tripline.local.pump import LambdaSettings, SqsPump, start_pump
 from tripline.local.triggers import MAX_LOCAL_CONCURRENCY, local_concurrency, sqs_triggers
@@ -281,8 +281,10 @@ def test_the_apps_sqs_triggers_are_pumped_with_their_queues_and_batch_sizes() ->
         ("process_events", EVENTS_QUEUE, 10),
         ("fan_out_uploads", UPLOADS_QUEUE, 1),
         ("process_rows", ROWS_QUEUE, 4),
+        ("generate_reports", REPORTS_QUEUE, 1),
     ]
-    assert [t.handler for t in triggers] == [app.process_events, app.fan_out, app.process_rows]
+    handlers = [app.process_events, app.fan_out, app.process_rows, app.generate_reports]
+    assert [t.handler for t in triggers] == handlers
 
 
 def test_local_pollers_follow_each_functions_reserved_concurrency(tmp_path: Path) -> None:

@@ -63,7 +63,8 @@ def test_the_apps_schedules_are_found_and_a_cron_one_is_refused() -> None:
     import app as tripline
 
     assert [(one.name, one.period_seconds) for one in scheduled_triggers(tripline.app)] == [
-        ("tick", 60)
+        ("tick", 60),
+        ("send_digest", 3600),
     ]
     cron_app = Chalice(app_name="cron")
 

@@ -40,7 +40,8 @@ def test_mysql_tables_are_innodb_utf8mb4_bin(mysql_database_url: str) -> None:
         rows = conn.execute(
             text(
                 "SELECT table_name, engine, table_collation FROM information_schema.tables "
-                "WHERE table_schema = DATABASE() AND table_name <> 'alembic_version'"
+                "WHERE table_schema = DATABASE() AND table_name <> 'alembic_version' "
+                "AND table_type = 'BASE TABLE'"  # views (the KPIs) have no engine
             )
         ).all()
     engine.dispose()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -55,9 +56,10 @@ MAX_RECEIVE = 10
 JOIN_SECONDS = WAIT_SECONDS + 5
 
 
-def subscribe_mailbox(sqs: SQSClient, sns: SNSClient, topic_arn: str) -> str:
-    """The mailbox queue subscribed to the topic (envelopes, not raw); its URL. Safe to run again:
-    an existing subscription is kept (and set back to envelopes), never doubled.
+def subscribe_mailbox(sqs: SQSClient, sns: SNSClient, *topic_arns: str) -> str:
+    """The mailbox queue subscribed to each topic (envelopes, not raw): the alerts' and the
+    weekly digest's, as one person's inbox gets both; its URL. Safe to run again: an existing
+    subscription is kept (and set back to envelopes), never doubled.
 
     The subscription is looked up rather than left to ``Subscribe``'s own idempotency, which
     differs: AWS refuses a second call whose attributes differ from the first's, moto returns
@@ -67,36 +69,38 @@ def subscribe_mailbox(sqs: SQSClient, sns: SNSClient, topic_arn: str) -> str:
         "Attributes"
     ]["QueueArn"]
     sqs.set_queue_attributes(
-        QueueUrl=queue_url, Attributes={"Policy": json.dumps(_topic_may_send(queue_arn, topic_arn))}
+        QueueUrl=queue_url,
+        Attributes={"Policy": json.dumps(_topics_may_send(queue_arn, topic_arns))},
     )
-    existing = _subscription(sns, topic_arn, queue_arn)
-    if existing is None:
-        sns.subscribe(
-            TopicArn=topic_arn,
-            Protocol="sqs",
-            Endpoint=queue_arn,
-            Attributes={"RawMessageDelivery": "false"},
-            ReturnSubscriptionArn=True,
-        )
-    else:
-        sns.set_subscription_attributes(
-            SubscriptionArn=existing, AttributeName="RawMessageDelivery", AttributeValue="false"
-        )
+    for topic_arn in topic_arns:
+        existing = _subscription(sns, topic_arn, queue_arn)
+        if existing is None:
+            sns.subscribe(
+                TopicArn=topic_arn,
+                Protocol="sqs",
+                Endpoint=queue_arn,
+                Attributes={"RawMessageDelivery": "false"},
+                ReturnSubscriptionArn=True,
+            )
+        else:
+            sns.set_subscription_attributes(
+                SubscriptionArn=existing, AttributeName="RawMessageDelivery", AttributeValue="false"
+            )
     return queue_url
 
 
-def _topic_may_send(queue_arn: str, topic_arn: str) -> dict[str, Any]:
+def _topics_may_send(queue_arn: str, topic_arns: Sequence[str]) -> dict[str, Any]:
     """The queue policy AWS requires before SNS delivers to a queue (moto does not check it)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "alerts-topic-to-mailbox",
+                "Sid": "topics-to-mailbox",
                 "Effect": "Allow",
                 "Principal": {"Service": "sns.amazonaws.com"},
                 "Action": "sqs:SendMessage",
                 "Resource": queue_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+                "Condition": {"ArnEquals": {"aws:SourceArn": list(topic_arns)}},
             }
         ],
     }

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.topology import (
     ALERTS_TOPIC,
+    DIGESTS_TOPIC,
     DLQ_RETENTION_SECONDS,
     INCOMING_PREFIX,
     QUEUES,
@@ -24,12 +25,14 @@ if TYPE_CHECKING:
 class CreatedResources:
     queue_urls: dict[str, str]
     bucket: str
-    topic_arn: str
+    topic_arn: str  # the alerts topic's
+    digests_topic_arn: str
 
 
 def ensure_resources(sqs: SQSClient, s3: S3Client, sns: SNSClient, bucket: str) -> CreatedResources:
     """Each queue with its DLQ and redrive policy, the bucket notifying the uploads queue of
-    every object created under ``incoming/`` (as infra/ configures it on AWS), the alerts topic."""
+    every object created under ``incoming/`` (as infra/ configures it on AWS), the alerts topic
+    and the digests topic."""
     urls: dict[str, str] = {}
     for spec in QUEUES:
         dlq_url = sqs.create_queue(
@@ -70,4 +73,5 @@ def ensure_resources(sqs: SQSClient, s3: S3Client, sns: SNSClient, bucket: str) 
         },
     )
     topic_arn = sns.create_topic(Name=ALERTS_TOPIC)["TopicArn"]
-    return CreatedResources(urls, bucket, topic_arn)
+    digests_topic_arn = sns.create_topic(Name=DIGESTS_TOPIC)["TopicArn"]
+    return CreatedResources(urls, bucket, topic_arn, digests_topic_arn)

@@ -181,17 +181,21 @@ def _migrate() -> None:
 def announce_resources(
     env: MutableMapping[str, str], resources: CreatedResources, options: LocalOptions
 ) -> list[str]:
-    """Tell the app where the alerts topic and the API are, unless the user already did; the
-    names set, to be taken out again when the runtime stops (a second run in this process may
-    serve on another port)."""
-    wanted = {"TRIPLINE_ALERTS_TOPIC_ARN": resources.topic_arn, "TRIPLINE_API_URL": options.api_url}
+    """Tell the app where the alerts and digests topics and the API are, unless the user already
+    did; the names set, to be taken out again when the runtime stops (a second run in this
+    process may serve on another port)."""
+    wanted = {
+        "TRIPLINE_ALERTS_TOPIC_ARN": resources.topic_arn,
+        "TRIPLINE_DIGESTS_TOPIC_ARN": resources.digests_topic_arn,
+        "TRIPLINE_API_URL": options.api_url,
+    }
     chosen = [name for name in wanted if not env.get(name)]
     env.update({name: wanted[name] for name in chosen})
     return chosen
 
 
 def _start_mailbox(settings: Settings, directory: Path, stop: threading.Event) -> Mailbox:
-    """Alert emails as files: a queue subscribed to the topic the app publishes to (the one
+    """Alert and digest emails as files: a queue subscribed to the topics the app publishes to (the one
     created here unless the user named another), and its pump. It starts before anything can
     publish: SNS delivers only to the subscribers a topic has when a message arrives."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -199,9 +203,10 @@ def _start_mailbox(settings: Settings, directory: Path, stop: threading.Event) -
     from chalicelib.adapters.aws.clients import make_client
 
     topic_arn = settings.alerts_topic_arn or ""
+    topics = [topic_arn, *([settings.digests_topic_arn] if settings.digests_topic_arn else [])]
     sqs = make_client("sqs", settings)
     try:
-        queue_url = subscribe_mailbox(sqs, make_client("sns", settings), topic_arn)
+        queue_url = subscribe_mailbox(sqs, make_client("sns", settings), *topics)
     except (BotoCoreError, ClientError) as exc:
         reason = str(exc).splitlines()[0]
         raise DependencyError(

@@ -1,4 +1,4 @@
-"""SnsTopic: the alerts topic, published to once per call.
+"""SnsTopic: the alerts topic (or the weekly digests'), published to once per call.
 
 It retries nothing beyond botocore's standard mode: a notification that did not go out stays in
 the outbox, which retries it with its own backoff and records each attempt, so a retry loop here
@@ -27,16 +27,25 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
-NO_TOPIC = "no alerts topic configured: set TRIPLINE_ALERTS_TOPIC_ARN"
 REFUSALS = frozenset(
     {"InvalidParameter", "ParameterValueInvalid", "InvalidParameterValue", "ValidationException"}
 )
 
 
 class SnsTopic:
-    def __init__(self, client: SNSClient, topic_arn: str | None) -> None:
+    def __init__(
+        self,
+        client: SNSClient,
+        topic_arn: str | None,
+        *,
+        name: str = "alerts",
+        setting: str = "TRIPLINE_ALERTS_TOPIC_ARN",
+    ) -> None:
+        """``name`` and ``setting`` say which topic this is (the alerts' or the digests') and
+        which variable sets ``topic_arn``, for the errors that say what to do."""
         self._client = client
         self._topic_arn = topic_arn
+        self._name, self._setting = name, setting
 
     def publish(self, message: OutgoingAlert) -> str:
         """Publish once; the message id SNS gave it. Attributes become String message
@@ -58,11 +67,11 @@ class SnsTopic:
         except (BotoCoreError, ClientError) as exc:
             if isinstance(exc, ClientError) and _code(exc) in REFUSALS:
                 raise MessageRefused(
-                    f"alerts topic {topic_arn} refused the message: {_reason(exc)}",
+                    f"{self._name} topic {topic_arn} refused the message: {_reason(exc)}",
                     [Detail(_reason(exc))],
                 ) from exc
             raise DependencyError(
-                f"alerts topic {topic_arn} did not take the message: {_reason(exc)}"
+                f"{self._name} topic {topic_arn} did not take the message: {_reason(exc)}"
             ) from exc
         return str(answer["MessageId"])
 
@@ -72,11 +81,16 @@ class SnsTopic:
         try:
             self._client.get_topic_attributes(TopicArn=topic_arn)
         except (BotoCoreError, ClientError) as exc:
-            raise DependencyError(f"alerts topic {topic_arn} unavailable: {_reason(exc)}") from exc
+            raise DependencyError(
+                f"{self._name} topic {topic_arn} unavailable: {_reason(exc)}"
+            ) from exc
 
     def _require_topic(self) -> str:
         if not self._topic_arn:
-            raise DependencyError(NO_TOPIC, [Detail("not set", field="TRIPLINE_ALERTS_TOPIC_ARN")])
+            raise DependencyError(
+                f"no {self._name} topic configured: set {self._setting}",
+                [Detail("not set", field=self._setting)],
+            )
         return self._topic_arn
 
 

@@ -87,6 +87,7 @@ rejected_items = Table(
     Column("line", Integer, nullable=True),
     UniqueConstraint("item_key"),
     Index(None, "upload_id", "line"),
+    Index(None, "rejected_at"),  # KPIs: rejects over a time range
     **MYSQL_OPTIONS,
 )
 
@@ -157,6 +158,7 @@ rule_matches = Table(
     Column("matched_at", UtcDateTime, nullable=False),
     UniqueConstraint("rule_id", "match_key"),
     Index(None, "rule_id", "occurred_at"),
+    Index(None, "occurred_at"),  # KPIs: every rule's matches over a time range
     **MYSQL_OPTIONS,
 )
 

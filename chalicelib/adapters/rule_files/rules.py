@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import MappingProxyType
 
+from chalicelib.adapters.rule_files.availability import read_availability
 from chalicelib.adapters.rule_files.references import read_references
 from chalicelib.adapters.rule_files.sources import (
     display_name,
@@ -56,8 +57,11 @@ def load_rulebook(directory: Path) -> RuleBook:
 
 
 def check_rules(directory: Path) -> list[Detail]:
-    """Every problem in ``directory``'s files (empty: all is well), for the linter."""
-    return read_rulebook(directory)[1]
+    """Every problem in ``directory``'s files (empty: all is well), for the linter; availability
+    sections too, which the rule book leaves out (events are judged without them)."""
+    details = read_rulebook(directory)[1]
+    details.extend(one for one in read_availability(directory)[1] if one not in details)
+    return details
 
 
 def read_rulebook(directory: Path) -> tuple[RuleBook, list[Detail]]:

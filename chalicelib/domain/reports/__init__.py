@@ -1,2 +1,99 @@
-"""Reports: what may be asked for, the lifecycle of a requested report, the digest's week, and
-the cells a report's rows become."""
+"""Reports: what may be asked for, the lifecycle of a requested report, the cells a report's rows
+become, the figures of ``GET /kpis``, and the weekly digest's week and email."""
+
+from chalicelib.domain.reports.digest import (
+    BUILD_STALE_AFTER,
+    BUILDING,
+    SENT,
+    Digest,
+    DigestWeek,
+    digest_email,
+    due_week,
+    parse_week,
+    week_of,
+)
+from chalicelib.domain.reports.kpi_figures import kpi_body
+from chalicelib.domain.reports.kpis import (
+    MAX_UPLOADS,
+    AlertFact,
+    EventCount,
+    KpiFacts,
+    KpiQuery,
+    KpiScope,
+    MatchCount,
+    RejectCount,
+    UploadFact,
+    parse_kpi_query,
+    percentile,
+)
+from chalicelib.domain.reports.model import (
+    COMPLETE,
+    CONTENT_TYPES,
+    FAILED,
+    MAX_ATTEMPTS,
+    QUEUED,
+    RUNNING,
+    STALE_AFTER,
+    Report,
+    new_report,
+    report_view,
+)
+from chalicelib.domain.reports.requests import (
+    KINDS,
+    ReportRequest,
+    RequestScope,
+    parse_report_request,
+)
+from chalicelib.domain.reports.table_cells import EVENT_COLUMNS, Cell
+from chalicelib.domain.reports.tables import (
+    ALERT_COLUMNS,
+    TABLES,
+    UPLOAD_COLUMNS,
+    alert_cells,
+    upload_cells,
+)
+
+__all__ = [
+    "ALERT_COLUMNS",
+    "BUILDING",
+    "BUILD_STALE_AFTER",
+    "COMPLETE",
+    "CONTENT_TYPES",
+    "EVENT_COLUMNS",
+    "FAILED",
+    "KINDS",
+    "MAX_ATTEMPTS",
+    "MAX_UPLOADS",
+    "QUEUED",
+    "RUNNING",
+    "SENT",
+    "STALE_AFTER",
+    "TABLES",
+    "UPLOAD_COLUMNS",
+    "AlertFact",
+    "Cell",
+    "Digest",
+    "DigestWeek",
+    "EventCount",
+    "KpiFacts",
+    "KpiQuery",
+    "KpiScope",
+    "MatchCount",
+    "RejectCount",
+    "Report",
+    "ReportRequest",
+    "RequestScope",
+    "UploadFact",
+    "alert_cells",
+    "digest_email",
+    "due_week",
+    "kpi_body",
+    "new_report",
+    "parse_kpi_query",
+    "parse_report_request",
+    "parse_week",
+    "percentile",
+    "report_view",
+    "upload_cells",
+    "week_of",
+]

@@ -37,7 +37,8 @@ SOURCE_KEYS = (
     "columns",
     "derived",
     "lookups",
-)  # enrichment: checked by rules.parsing.enrichment
+    "availability",
+)  # enrichment: checked by rules.parsing.enrichment; availability by availability.parsing
 
 
 def parse_source_definition(file: str, document: LocatedMapping) -> SourceDefinition:

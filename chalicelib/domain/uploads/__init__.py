@@ -52,6 +52,7 @@ from chalicelib.domain.uploads.reports import (
     UploadReport,
     first_errors,
     rejects_csv,
+    spreadsheet_safe,
 )
 from chalicelib.domain.uploads.rows import (
     RowReader,
@@ -93,5 +94,6 @@ __all__ = [
     "rejects_csv",
     "report_keys",
     "source_problem",
+    "spreadsheet_safe",
     "upload_view",
 ]
