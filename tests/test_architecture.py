@@ -14,7 +14,8 @@ it, never one beside or above it::
     sources      CSV source definitions, cells and their formats
     availability business hours, time zones, uptime from status observations
     expressions  the rule language's compiler
-    ── kernel ── errors, durations, json_values, messages, paging, retries (standard library only)
+    ── kernel ── errors, durations, json_values, local_times, messages, paging, retries (standard
+                 library only)
 
 Around the domain::
 
@@ -42,7 +43,7 @@ from chalicelib import domain
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = "chalicelib.domain"
-KERNEL = ("errors", "durations", "json_values", "messages", "paging", "retries")
+KERNEL = ("errors", "durations", "json_values", "local_times", "messages", "paging", "retries")
 LAYERS = (
     "expressions",
     "sources",

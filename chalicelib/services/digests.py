@@ -54,6 +54,19 @@ RULE_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class DigestPorts:
+    """What a digest is built from and sent through."""
+
+    digests: DigestStore
+    kpi_facts: Callable[[KpiQuery], KpiFacts]
+    rows: ReportRows
+    files: ReportFiles
+    topic: AlertTopic
+    clock: Clock
+    availability: AvailabilitySheet | None = None
+
+
+@dataclass(frozen=True)
 class DigestSettings:
     prefix: str
     timezone: str
@@ -62,34 +75,23 @@ class DigestSettings:
 
 
 def send_digest(
-    week_text: str | None,
-    *,
-    digests: DigestStore,
-    kpi_facts: Callable[[KpiQuery], KpiFacts],
-    rows: ReportRows,
-    files: ReportFiles,
-    topic: AlertTopic,
-    clock: Clock,
-    settings: DigestSettings,
-    availability: AvailabilitySheet | None = None,
+    week_text: str | None, *, ports: DigestPorts, settings: DigestSettings
 ) -> dict[str, Any]:
     """The week named (``2026-W48``) or, without one, the week due now: built and sent unless
     it was already; what happened."""
-    now = clock.now()
+    now = ports.clock.now()
     week = (
         due_week(now, settings.timezone)
         if week_text is None
         else parse_week(week_text, settings.timezone, now)
     )
-    if not digests.claim(week, now):
+    if not ports.digests.claim(week, now):
         return {"week": week.label, "sent": False, "reason": "already sent, or being sent"}
     try:
-        return _build_and_send(
-            week, digests, kpi_facts, rows, files, topic, clock, settings, availability
-        )
+        return _build_and_send(week, ports, settings)
     except TriplineError as exc:
         logger().warning("digest failed", extra={"week": week.label, "error": str(exc)})
-        digests.failed(week, str(exc))
+        ports.digests.failed(week, str(exc))
         raise
 
 
@@ -120,35 +122,31 @@ def list_digests(params: Mapping[str, str], *, digests: DigestStore) -> dict[str
 
 
 def _build_and_send(
-    week: DigestWeek,
-    digests: DigestStore,
-    kpi_facts: Callable[[KpiQuery], KpiFacts],
-    rows: ReportRows,
-    files: ReportFiles,
-    topic: AlertTopic,
-    clock: Clock,
-    settings: DigestSettings,
-    availability: AvailabilitySheet | None,
+    week: DigestWeek, ports: DigestPorts, settings: DigestSettings
 ) -> dict[str, Any]:
-    facts = kpi_facts(KpiQuery(week.starts_at, week.ends_at))
+    facts = ports.kpi_facts(KpiQuery(week.starts_at, week.ends_at))
     alerts_seen = Counter[str]()
     sheets: list[Sheet] = [
         ("sources", SOURCE_COLUMNS, _source_rows(facts)),
-        ("uploads", UPLOAD_COLUMNS, _records(rows, "uploads", week, upload_cells, None)),
+        ("uploads", UPLOAD_COLUMNS, _records(ports.rows, "uploads", week, upload_cells, None)),
         ("rules", RULE_COLUMNS, _rule_rows(facts)),
-        ("alerts", ALERT_COLUMNS, _records(rows, "alerts", week, alert_cells, alerts_seen)),
+        ("alerts", ALERT_COLUMNS, _records(ports.rows, "alerts", week, alert_cells, alerts_seen)),
     ]
-    if availability is not None:
-        sheets.append(availability(week))
+    if ports.availability is not None:
+        sheets.append(ports.availability(week))
     key = week.key(settings.prefix)
-    files.write(key, "xlsx", sheets)
-    link = files.presign_get(key, expires_seconds=settings.link_seconds, file_name=week.file_name)
+    ports.files.write(key, "xlsx", sheets)
+    link = ports.files.presign_get(
+        key, expires_seconds=settings.link_seconds, file_name=week.file_name
+    )
     headline = _headline(facts, alerts_seen)
-    expires_at = clock.now() + timedelta(seconds=settings.link_seconds)
+    expires_at = ports.clock.now() + timedelta(seconds=settings.link_seconds)
     subject, body = digest_email(week, headline, link, expires_at, settings.api_url)
     message = OutgoingAlert(subject, body, {"kind": "digest", "week": week.label}, subject)
-    message_id = topic.publish(message)
-    digests.sent(week, object_key=key, headline=headline, message_id=message_id, now=clock.now())
+    message_id = ports.topic.publish(message)
+    ports.digests.sent(
+        week, object_key=key, headline=headline, message_id=message_id, now=ports.clock.now()
+    )
     logger().info("digest sent", extra={"week": week.label, "message_id": message_id})
     return {"week": week.label, "sent": True, "message_id": message_id, "headline": headline}
 

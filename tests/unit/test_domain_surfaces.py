@@ -60,7 +60,6 @@ SURFACES: dict[str, set[str]] = {
         "availability_columns",
         "availability_rows",
         "last_windows",
-        "local_instant",
         "open_spans",
         "parse_availability",
         "parse_hours_table",

@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 from types import MappingProxyType
 
+from chalicelib.adapters.rule_files.references import read_text
 from chalicelib.adapters.rule_files.sources import display_name, read_definitions
 from chalicelib.domain.availability import (
     HoursTable,
@@ -68,18 +69,9 @@ def read_availability(directory: Path) -> tuple[dict[str, SourceAvailability], l
 
 def read_hours_table(path: Path, file: str) -> HoursTable | list[Detail]:
     """One business-hours CSV (UTF-8, a byte-order mark is fine), judged by the domain."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        return [Detail(f"cannot be read ({exc.strerror})", file=file)]
-    except UnicodeDecodeError as exc:
-        return [
-            Detail(
-                f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save it as UTF-8",
-                line=exc.object[: exc.start].count(b"\n") + 1,
-                file=file,
-            )
-        ]
+    text = read_text(path, file)
+    if isinstance(text, list):
+        return text
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, [])

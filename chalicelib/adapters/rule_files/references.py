@@ -47,9 +47,11 @@ def read_references(directory: Path) -> tuple[dict[str, ReferenceTable], list[De
     return tables, details
 
 
-def read_reference(path: Path, file: str) -> ReferenceTable | list[Detail]:
+def read_text(path: Path, file: str) -> str | list[Detail]:
+    """A reference file's text (UTF-8, a byte-order mark is fine), or why it cannot be read,
+    with the line of the first byte that is not UTF-8."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        return path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         return [Detail(f"cannot be read ({exc.strerror})", file=file)]
     except UnicodeDecodeError as exc:
@@ -60,6 +62,12 @@ def read_reference(path: Path, file: str) -> ReferenceTable | list[Detail]:
                 file=file,
             )
         ]
+
+
+def read_reference(path: Path, file: str) -> ReferenceTable | list[Detail]:
+    text = read_text(path, file)
+    if isinstance(text, list):
+        return text
     try:
         return parse_reference(path.stem, file, text)
     except csv.Error as exc:

@@ -13,7 +13,7 @@ Imports the kernel and :mod:`chalicelib.domain.sources` only.
 
 from __future__ import annotations
 
-from chalicelib.domain.availability.hours import local_instant, open_spans
+from chalicelib.domain.availability.hours import open_spans
 from chalicelib.domain.availability.interpolation import Interpolation, status_segments
 from chalicelib.domain.availability.model import (
     AvailabilitySettings,
@@ -56,7 +56,6 @@ __all__ = [
     "availability_columns",
     "availability_rows",
     "last_windows",
-    "local_instant",
     "open_spans",
     "parse_availability",
     "parse_hours_table",

@@ -15,9 +15,10 @@ That is how silences read local times too, so one rule holds across the product.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 
 from chalicelib.domain.availability.model import Opening, Span
+from chalicelib.domain.local_times import local_instant
 
 _DAY = timedelta(days=1)
 
@@ -55,26 +56,3 @@ def merged(spans: Iterable[Span]) -> list[Span]:
         else:
             result.append(span)
     return result
-
-
-def local_instant(wall: datetime, zone: tzinfo) -> datetime:
-    """The first UTC instant at which ``zone``'s clocks show naive ``wall`` or later."""
-    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    if first.astimezone(zone).replace(tzinfo=None) == wall:
-        return min(first, second)  # shown once, or twice: the first time
-    return _jump(min(first, second), max(first, second), zone)
-
-
-def _jump(before: datetime, after: datetime, zone: tzinfo) -> datetime:
-    """The first second in ``before``..``after`` with the offset of ``after``: zoneinfo does not
-    publish its transitions, and a skipped hour is a few thousand seconds to halve."""
-    offset = after.astimezone(zone).utcoffset()
-    low, high = 0, int((after - before).total_seconds())
-    while high - low > 1:
-        middle = (low + high) // 2
-        if (before + timedelta(seconds=middle)).astimezone(zone).utcoffset() == offset:
-            high = middle
-        else:
-            low = middle
-    return before + timedelta(seconds=high)

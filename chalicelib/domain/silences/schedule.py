@@ -16,7 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from chalicelib.domain.errors import Detail
-from chalicelib.domain.silences.model import DAY_NAMES, WeeklyRecurrence, local_instants, shows
+from chalicelib.domain.local_times import local_instants, shows
+from chalicelib.domain.silences.model import DAY_NAMES, WeeklyRecurrence
 
 WEEKLY_KEYS = ("days", "from", "to")
 MAX_ZONE_LENGTH = 64
