@@ -23,11 +23,12 @@ def test_the_banner_says_where_alert_emails_land_and_lists_the_alert_routes() ->
     lines = banner("var/mailbox").lines()
     # THEN one line names the folder, and the API line lists the alert and silence routes
     assert (
-        "  mailbox    var/mailbox (one .eml per alert email; the topic's messages land here)"
-        in lines
+        "  mailbox    var/mailbox (one .eml per alert or digest email; the topics' messages land "
+        "here)" in lines
     )
     api = next(line for line in lines if line.startswith("  API"))
     assert "GET /alerts, POST /alerts/{id}/ack|resolve, POST|GET|DELETE /silences" in api
+    assert "GET /kpis, POST|GET /reports, GET /digests" in api
 
 
 def test_without_a_mailbox_the_banner_has_no_mailbox_line() -> None:

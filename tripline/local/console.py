@@ -90,7 +90,8 @@ class Banner:
             "Tripline is running locally",
             f"  API        {self.api_url}   (GET /health, POST|GET /events, POST|GET /uploads, "
             "GET /rules, POST /rules/test, GET /alerts, POST /alerts/{id}/ack|resolve, "
-            "POST|GET|DELETE /silences, /openapi.json)",
+            "POST|GET|DELETE /silences, GET /kpis, POST|GET /reports, GET /digests, "
+            "/openapi.json)",
             f"  docs       {self.api_url}/docs   (the API in Swagger UI, no key needed)",
             f"  AWS (moto) {self.aws_url}   region {self.region}",
             f"  database   {shown_database_url(self.database_url)}",
@@ -104,8 +105,8 @@ class Banner:
         rows.append(f"  bucket     {self.bucket}   topic {self.topic_arn}")
         if self.mailbox:
             rows.append(
-                f"  mailbox    {self.mailbox} (one .eml per alert email; the topic's "
-                "messages land here)"
+                f"  mailbox    {self.mailbox} (one .eml per alert or digest email; the "
+                "topics' messages land here)"
             )
         rows.append(f"  CSV        tripline upload FILE --source shop --api-url {self.api_url}")
         rows.append(
