@@ -437,7 +437,8 @@ class ReportStore(Protocol):
         self, report_id: str, *, object_key: str, rows: int, size_bytes: int, now: datetime
     ) -> None: ...
 
-    def fail(self, report_id: str, reason: str, now: datetime) -> None: ...
+    def fail(self, report_id: str, reason: str, now: datetime) -> None:
+        """Queued or running → failed, with why; a finished report stays as it finished."""
 
     def release(self, report_id: str, reason: str, now: datetime) -> None:
         """Running → queued, for another attempt."""

@@ -84,6 +84,7 @@ def request_report(
     reports.add(report)
     [receipt] = queue.send([OutgoingMessage(report.id, json.dumps({"report_id": report.id}))])
     if not receipt.queued:
+        reports.fail(report.id, f"could not be queued: {receipt.error}", clock.now())
         raise DependencyError(
             "the report was recorded but could not be queued; ask for it again",
             [Detail(receipt.error or "the queue refused it", field="report", value=report.id)],

@@ -259,3 +259,17 @@ def test_availability_of_a_source_that_declares_none_is_refused(client: Any) -> 
     assert answer.status_code == 400
     [detail] = json.loads(answer.body)["error"]["details"]
     assert detail["field"] == "params.source" and "stores" in detail["message"]
+
+
+def test_a_report_the_queue_would_not_take_answers_503_and_is_recorded_failed(
+    client: Any, app_env: dict[str, Any]
+) -> None:
+    # GIVEN the reports queue gone
+    sqs, url = app_env["clients"]["sqs"], app_env["resources"].queue_urls[REPORTS_QUEUE]
+    sqs.delete_queue(QueueUrl=url)
+    # WHEN a report is asked for
+    answer = ask(client, {"kind": "events", "params": RANGE})
+    # THEN the caller is told to ask again, and the report is not left queued for ever
+    assert answer.status_code == 503, answer.body
+    [listed] = json.loads(client.http.get("/reports").body)["items"]
+    assert listed["status"] == "failed" and "could not be queued" in listed["reason"]

@@ -76,14 +76,14 @@ class SqlReportStore:
         )
 
     def fail(self, report_id: str, reason: str, now: datetime) -> None:
-        self._running(
-            report_id,
-            "recording a report's failure",
-            status=FAILED,
-            reason=reason[:REASON_LENGTH],
-            finished_at=now,
-            updated_at=now,
+        """A queued or running report failed; a finished one stays as it finished."""
+        statement = (
+            update(reports)
+            .where(reports.c.id == report_id, reports.c.status.in_((QUEUED, RUNNING)))
+            .values(status=FAILED, reason=reason[:REASON_LENGTH], finished_at=now, updated_at=now)
         )
+        with database_errors("recording a report's failure"), self._engine.begin() as conn:
+            conn.execute(statement)
 
     def release(self, report_id: str, reason: str, now: datetime) -> None:
         """``running`` → ``queued`` after an attempt that may succeed when tried again (the
