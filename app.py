@@ -18,7 +18,7 @@ from chalice.app import (
     SQSEvent,
 )
 
-from chalicelib import access_edge, bootstrap, docs_page, observability, reporting_routes, web
+from chalicelib import access_edge, blueprints, bootstrap, observability, web
 from chalicelib.topology import EVENTS_QUEUE, REPORTS_QUEUE, ROWS_QUEUE, UPLOADS_QUEUE
 from chalicelib.triggers import sqs_messages
 from chalicelib.use_cases import use_cases
@@ -34,12 +34,11 @@ app.register_middleware(access_edge.AuditTrail(use_cases), "http")
 
 @app.authorizer(ttl_seconds=access_edge.AUTH_CACHE_SECONDS)
 def api_key(auth_request: AuthRequest) -> AuthResponse:
-    """Every route but /health, /openapi.json and /docs (``access_edge.authorize``)."""
+    """Every route but /health, /openapi.json, /docs and /console (``access_edge.authorize``)."""
     return access_edge.authorize(auth_request.token, use_cases)
 
 
-app.register_blueprint(docs_page.blueprint(incoming))  # /openapi.json, /docs: no key
-app.register_blueprint(reporting_routes.blueprint(api_key, incoming))  # /kpis, /reports, /digests
+blueprints.register(app, api_key, incoming)  # /docs, /console, /me, /kpis, /reports, /digests
 
 
 @app.route("/events", methods=["POST"], content_types=ANY, authorizer=api_key)

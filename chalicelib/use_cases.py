@@ -198,6 +198,12 @@ class UseCases(ReportingUseCases):
 
         return authenticate(token, keys=self._container.keys)
 
+    def describe_caller(self, caller: Principal) -> JsonObject:
+        """``GET /me``: the key, its role and the routes it reaches."""
+        from chalicelib.services.access import describe_caller
+
+        return describe_caller(caller)
+
     def record_action(
         self,
         principal: Principal | None,

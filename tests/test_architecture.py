@@ -61,10 +61,13 @@ DOMAIN_THIRD_PARTY = ("re2",)
 EDGE = (
     "access_edge",
     "apidoc",
+    "blueprints",
     "bootstrap",
+    "console_page",
     "docs_page",
     "observability",
     "reporting_routes",
+    "static_files",
     "topology",
     "triggers",
     "use_cases",

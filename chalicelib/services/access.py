@@ -50,6 +50,19 @@ def allowed_routes(role: str) -> list[tuple[str, list[str]]]:
     ]
 
 
+def describe_caller(principal: Principal) -> dict[str, Any]:
+    """``GET /me``: who the key is and the routes its role reaches, as ``app.py`` declares them,
+    so a client (the console) offers only what the key may do."""
+    routes = ROUTES_BY_ROLE.get(principal.role, ())
+    return {
+        "key_id": principal.key_id,
+        "name": principal.name,
+        "role": principal.role,
+        "sources": list(principal.sources),
+        "routes": [[path, list(methods)] for path, methods in routes],
+    }
+
+
 def principal_context(principal: Principal) -> dict[str, str]:
     """What the authorizer hands the route (API Gateway passes strings only)."""
     return {

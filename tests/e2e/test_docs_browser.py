@@ -61,9 +61,13 @@ class StagedPage:
     """A page whose requests under ``prefix`` reach the server as API Gateway passes them on,
     with the console's errors and every refused request kept for the assertions."""
 
-    def __init__(self, browser: Any, server: RunningServer, prefix: str = PREFIX) -> None:
-        host, port = server.server.server.server_address[:2]
-        self.origin = f"http://{host}:{port}"
+    def __init__(self, browser: Any, server: RunningServer | str, prefix: str = PREFIX) -> None:
+        """``server`` is the in-process server, or the origin of one (``tripline local``'s)."""
+        if isinstance(server, str):
+            self.origin = server
+        else:
+            host, port = server.server.server.server_address[:2]
+            self.origin = f"http://{host}:{port}"
         self.prefix = prefix
         self.errors: list[str] = []
         self.refused: list[str] = []

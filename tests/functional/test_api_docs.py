@@ -25,6 +25,7 @@ from chalicelib.domain.access import ROUTES_BY_ROLE
 
 STAGE = "https://abc123.execute-api.eu-west-1.amazonaws.com/api/"
 PUBLIC = {("/health", "GET"), ("/openapi.json", "GET"), ("/docs", "GET"), ("/docs/{asset}", "GET")}
+PUBLIC |= {("/console", "GET"), ("/console/{asset}", "GET")}
 
 
 @pytest.fixture(scope="module")

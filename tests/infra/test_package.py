@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib import console_page
 from chalicelib.apidoc import DOCUMENT
 from chalicelib.docs_page import ASSETS, PAGE
 from scripts.lambda_package.build import ROOT, BuildInputs, BuiltPackage, build_package
@@ -71,8 +72,9 @@ def test_the_bundle_holds_the_app_its_rules_migrations_and_dependencies(
 def test_the_bundle_ships_the_api_document_and_every_file_of_the_docs_page(
     packages: dict[str, BuiltPackage],
 ) -> None:
-    # GIVEN the files GET /openapi.json and GET /docs read, as they lie in the repository
+    # GIVEN the files GET /openapi.json, GET /docs and GET /console read, as in the repository
     wanted = [DOCUMENT, PAGE.path, *(asset.path for asset in ASSETS.values())]
+    wanted += [console_page.PAGE.path, *(one.path for one in console_page.ASSETS.values())]
     # WHEN the bundle is read
     with zipfile.ZipFile(packages["prod"].zip_path) as archive:
         shipped = {

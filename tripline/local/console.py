@@ -93,6 +93,7 @@ class Banner:
             "POST|GET|DELETE /silences, GET /kpis, POST|GET /reports, GET /digests, "
             "/openapi.json)",
             f"  docs       {self.api_url}/docs   (the API in Swagger UI, no key needed)",
+            f"  console    {self.api_url}/console   (overview and alerts: sign in with a key)",
             f"  AWS (moto) {self.aws_url}   region {self.region}",
             f"  database   {shown_database_url(self.database_url)}",
         ]

@@ -6,9 +6,8 @@ random bits, so a fast hash is enough: there is nothing to guess a dictionary fr
 
 Roles nest: ``ingest`` writes events and uploads of its own sources and reads its uploads (only
 its own sources': another source's upload is a 404, as if absent), and reads KPIs and reports
-of its own sources;
-``operator`` also reads everything (the weekly digests too), tries rules, and acts on alerts and silences; ``admin`` also
-reads the audit log. ``/health``, ``/openapi.json`` and ``/docs`` need no key.
+of its own sources; ``operator`` also reads everything (the weekly digests too), tries rules,
+and acts on alerts and silences; ``admin`` also reads the audit log. ``/health``, ``/openapi.json``, ``/docs`` and ``/console`` need no key.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}")
 Route = tuple[str, tuple[str, ...]]  # a path as app.py declares it, and its methods
 
 INGEST_ROUTES: tuple[Route, ...] = (
+    ("/me", ("GET",)),  # every key may ask who it is (the console offers what it may do)
     ("/events", ("POST",)),
     ("/uploads", ("POST",)),
     ("/uploads/{upload_id}", ("GET",)),
@@ -38,6 +38,7 @@ INGEST_ROUTES: tuple[Route, ...] = (
     ("/reports/{report_id}", ("GET",)),
 )
 OPERATOR_ROUTES: tuple[Route, ...] = (
+    ("/me", ("GET",)),
     ("/events", ("GET", "POST")),
     ("/events/{source}/{event_id}", ("GET",)),
     ("/uploads", ("GET", "POST")),
