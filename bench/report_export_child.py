@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 FLOOR, CSV, XLSX = "floor", "csv", "xlsx"
-SELECT = (
-    "SELECT source, event_id, type, occurred_at, received_at, upload_id, line, data"
-    " FROM events ORDER BY occurred_at, id"
-)
+# the events report's columns, written out: the floor imports nothing of Tripline's
+COLUMNS = ("source", "event_id", "type", "occurred_at", "received_at", "upload_id", "line", "data")
+SELECT = f"SELECT {', '.join(COLUMNS)} FROM events ORDER BY occurred_at, id"
 TRIPLINE = (
     "pymysql",
     "sqlalchemy",
@@ -64,18 +63,7 @@ def floor(url: str, workdir: Path) -> tuple[int, int]:
     rows = 0
     with conn, conn.cursor() as cursor, path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(
-            [
-                "source",
-                "event_id",
-                "type",
-                "occurred_at",
-                "received_at",
-                "upload_id",
-                "line",
-                "data",
-            ]
-        )
+        writer.writerow(COLUMNS)
         cursor.execute(SELECT)
         for row in cursor:
             writer.writerow(row)

@@ -173,6 +173,9 @@ class EventReader(Protocol):
 
     def get_event(self, source: str, event_id: str) -> EventView | None: ...
 
+    def has_events(self, source: str) -> bool:
+        """Whether any event of ``source`` is stored (a JSON source needs no definition)."""
+
     def ping(self) -> None:
         """Raise ``DependencyError`` when the database cannot be reached."""
 
@@ -460,9 +463,6 @@ class ReportRows(Protocol):
 
     def count(self, report: Report) -> int: ...
 
-    def has_source(self, source: str) -> bool:
-        """Whether any event of ``source`` is stored (a JSON source needs no definition)."""
-
     def records(self, report: Report) -> Iterator[Mapping[str, object]]:
         """Oldest first, in bounded memory however many there are."""
 
@@ -518,9 +518,6 @@ if TYPE_CHECKING:  # KPIs (issue 17)
 
 class KpiReader(Protocol):
     """The KPI views, each filtered by the query's range on its base table's index."""
-
-    def source_seen(self, source: str) -> bool:
-        """Whether any event of ``source`` is stored (JSON sources need no definition)."""
 
     def read(self, query: KpiQuery) -> KpiFacts: ...
 

@@ -30,7 +30,7 @@ class ReportingUseCases(BoundUseCases):
             payload,
             caller=caller,
             reports=container.reports,
-            rows=container.report_rows,
+            events=container.reader,
             queue=container.reports_queue,
             clock=container.clock,
             new_id=container.new_id,
@@ -138,6 +138,7 @@ class ReportingUseCases(BoundUseCases):
         return read_kpis(
             params,
             reader=container.kpi_reader,
+            events=container.reader,
             clock=container.clock,
             sources=container.sources,
             caller=caller,

@@ -8,13 +8,15 @@ from typing import Any
 from chalicelib.domain.access import Principal
 from chalicelib.domain.reports import KpiScope, kpi_body, parse_kpi_query
 from chalicelib.domain.sources import SourceCatalog
-from chalicelib.ports import Clock, KpiReader
+from chalicelib.ports import Clock, EventReader, KpiReader
+from chalicelib.services.known_sources import KnownSources
 
 
 def read_kpis(
     params: Mapping[str, str],
     *,
     reader: KpiReader,
+    events: EventReader,
     clock: Clock,
     sources: SourceCatalog,
     caller: Principal,
@@ -22,6 +24,7 @@ def read_kpis(
     """An ingest key sees its own sources only, and another source is as unknown to it as one
     that never existed; operators and admins see every source."""
     readable = tuple(caller.sources) if caller.role == "ingest" else None
-    scope = KpiScope(readable, lambda name: name in sources or reader.source_seen(name))
+    known = KnownSources(set(sources.names()), events.has_events)
+    scope = KpiScope(readable, known.__contains__)
     query = parse_kpi_query(params, now=clock.now(), scope=scope)
     return kpi_body(query, reader.read(query))

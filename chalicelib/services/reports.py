@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +34,9 @@ from chalicelib.domain.reports import (
 )
 from chalicelib.domain.rules import RuleBook
 from chalicelib.observability import logger
-from chalicelib.ports import Clock, MessageQueue, ReportFiles, ReportRows, ReportStore
+from chalicelib.ports import Clock, EventReader, MessageQueue, ReportFiles, ReportRows, ReportStore
 from chalicelib.services.availability import check_availability_source
+from chalicelib.services.known_sources import KnownSources
 
 PROGRESS_EVERY_ROWS = 10_000
 PROGRESS_EVERY_SECONDS = 5.0
@@ -60,7 +61,7 @@ def request_report(
     *,
     caller: Principal,
     reports: ReportStore,
-    rows: ReportRows,
+    events: EventReader,
     queue: MessageQueue,
     clock: Clock,
     new_id: Callable[[], str],
@@ -74,7 +75,7 @@ def request_report(
     defined = {*book.sources.names(), *(one for rule in book.rules for one in rule.sources)}
     scope = RequestScope(
         sources=None if caller.role != "ingest" else caller.sources,
-        known_sources=KnownSources(defined | set(caller.sources), rows),
+        known_sources=KnownSources(defined | set(caller.sources), events.has_events),
         known_rules={rule.id for rule in book.rules},
     )
     request = parse_report_request(payload, now=now, scope=scope, max_days=settings.max_days)
@@ -90,23 +91,6 @@ def request_report(
             [Detail(receipt.error or "the queue refused it", field="report", value=report.id)],
         )
     return report_view(report, None, settings.link_seconds)
-
-
-class KnownSources(Collection[str]):
-    """The sources a report may name: one with a definition or a rule, or one whose events are
-    stored (a JSON source needs no definition). Listed, it shows the defined ones only."""
-
-    def __init__(self, defined: set[str], rows: ReportRows) -> None:
-        self._defined, self._rows = defined, rows
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and (name in self._defined or self._rows.has_source(name))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._defined))
-
-    def __len__(self) -> int:
-        return len(self._defined)
 
 
 def describe_report(

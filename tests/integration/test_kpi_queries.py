@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, text
 
+from chalicelib.adapters.db.event_reader import SqlEventReader
 from chalicelib.adapters.db.kpi_queries import SqlKpiReader
 from chalicelib.adapters.db.tables import rejected_items, rule_matches
 from chalicelib.domain.reports import KpiQuery, kpi_body, percentile
@@ -104,8 +105,8 @@ def test_named_sources_limit_every_figure(engine: Engine) -> None:
 def test_a_source_is_seen_once_it_has_events(engine: Engine) -> None:
     # GIVEN the known rows WHEN sources are looked up THEN only those with events are seen
     seed(engine)
-    reader = SqlKpiReader(engine)
-    assert reader.source_seen("payments") and not reader.source_seen("nowhere")
+    assert SqlEventReader(engine).has_events("payments")
+    assert not SqlEventReader(engine).has_events("nowhere")
 
 
 def test_the_grouped_views_answer_all_time_figures_for_a_dba(engine: Engine) -> None:

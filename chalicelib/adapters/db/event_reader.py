@@ -61,6 +61,12 @@ class SqlEventReader:
             return None
         return _view(row, raw=json.loads(row.payload) if row.payload is not None else None)
 
+    def has_events(self, source: str) -> bool:
+        """Whether any event of ``source`` is stored: one probe of the source index."""
+        statement = select(events.c.id).where(events.c.source == source).limit(1)
+        with database_errors("looking up a source"), self._engine.connect() as conn:
+            return conn.execute(statement).first() is not None
+
     def ping(self) -> None:
         with database_errors("checking the database"), self._engine.connect() as conn:
             conn.execute(text("SELECT 1"))

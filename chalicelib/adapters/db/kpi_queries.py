@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, Engine, Float, Integer, String, column, fu
 from sqlalchemy.sql import Select, TableClause
 
 from chalicelib.adapters.db.errors import database_errors
-from chalicelib.adapters.db.tables import events
 from chalicelib.adapters.db.types import UtcDateTime
 from chalicelib.domain.reports import (
     MAX_UPLOADS,
@@ -65,11 +64,6 @@ UPLOAD_FACTS = table(
 class SqlKpiReader:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-
-    def source_seen(self, source: str) -> bool:
-        statement = select(events.c.id).where(events.c.source == source).limit(1)
-        with database_errors("looking up a source"), self._engine.connect() as conn:
-            return conn.execute(statement).first() is not None
 
     def read(self, query: KpiQuery) -> KpiFacts:
         with database_errors("reading KPIs"), self._engine.connect() as conn:

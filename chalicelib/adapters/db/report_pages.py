@@ -69,12 +69,6 @@ class SqlReportRows:
         with database_errors("counting a report's rows"), self._engine.connect() as conn:
             return int(conn.scalar(statement) or 0)
 
-    def has_source(self, source: str) -> bool:
-        """Whether any event of ``source`` is stored: one probe of the source index."""
-        statement = select(events.c.id).where(events.c.source == source).limit(1)
-        with database_errors("looking up a source"), self._engine.connect() as conn:
-            return conn.execute(statement).first() is not None
-
     def records(self, report: Report) -> Iterator[Mapping[str, Any]]:
         """Every record the report covers, oldest first."""
         query = QUERIES[report.kind]
