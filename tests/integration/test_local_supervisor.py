@@ -143,3 +143,19 @@ def test_a_childs_log_lines_reach_the_console_tagged_with_its_name(
     err = capfd.readouterr().err
     assert f"INFO local.supervised_children [worker-7]: child polling parent={os.getpid()}" in err
     assert "local.supervised_children [worker-7]: child stopping" in err
+
+
+def test_sigterm_stops_a_child_even_while_it_is_checking_its_stop_event(
+    supervisor: Supervisor, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN children that check their stop event in a tight loop, so SIGTERM lands inside the check
+    specs = [ChildSpec(f"spinner-{n}", children.spin_on_the_stop_event) for n in range(4)]
+    supervisor.start(specs, START_SECONDS)
+
+    # WHEN they are stopped
+    supervisor.stop(grace=10)
+
+    # THEN every one stopped by itself, none had to be killed
+    err = capfd.readouterr().err
+    assert err.count("child stopping") == 4, err
+    assert "did not stop in time" not in err

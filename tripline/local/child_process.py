@@ -6,7 +6,8 @@ Nothing is shared with the parent that a child killed at the wrong moment could 
 killed while holding one hangs everyone else who waits on it). A child also stops when its parent
 is gone: a parent killed outright (SIGKILL, a crash) cannot tell its children, so each checks who
 its parent is twice a second and ends itself once that changes; nothing the runtime started
-outlives it. SIGINT is ignored: Ctrl-C at a terminal reaches the whole process group, and the
+outlives it. The SIGTERM handler sets the stop event through ``signal_wake``: set from the
+handler itself, it could hang on the lock of the very ``wait`` it interrupted. SIGINT is ignored: Ctrl-C at a terminal reaches the whole process group, and the
 parent, which sees it too, decides the order things stop in.
 
 Lines are written to the console the parent writes to (the inherited standard error), in the
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from tripline.local import console
+from tripline.local.signal_wake import setter_for_signal_handlers
 
 PARENT_CHECK_SECONDS = 0.5
 
@@ -40,7 +42,8 @@ class ChildSignals:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         console.configure_logging(process=self.name)
         stopping = threading.Event()
-        signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
+        set_stopping = setter_for_signal_handlers(stopping)
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: set_stopping())
         threading.Thread(
             target=self._watch_parent, args=(stopping,), name="parent-watch", daemon=True
         ).start()

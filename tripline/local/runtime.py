@@ -46,6 +46,7 @@ from tripline.local.moto_server import (
 )
 from tripline.local.resources import CreatedResources, ensure_resources
 from tripline.local.schedules import Schedules, start_schedules
+from tripline.local.signal_wake import setter_for_signal_handlers
 from tripline.local.supervisor import Supervisor
 from tripline.local.triggers import Pumps, start_pumps
 
@@ -252,11 +253,13 @@ def _banner(
 
 
 def _stop_on_signals(stop: threading.Event) -> dict[int, SignalHandler]:
-    """SIGINT and SIGTERM set ``stop``; the previous handlers are returned to be put back."""
+    """SIGINT and SIGTERM set ``stop`` (through ``signal_wake``: the main thread may be inside
+    ``stop.wait``); the previous handlers are returned to be put back."""
+    set_stop = setter_for_signal_handlers(stop)
 
     def handle(signum: int, _frame: FrameType | None) -> None:
         if stop.is_set():
             print("tripline: stopping already; a moment", file=sys.stderr, flush=True)
-        stop.set()
+        set_stop()
 
     return {signum: signal.signal(signum, handle) for signum in (signal.SIGINT, signal.SIGTERM)}
