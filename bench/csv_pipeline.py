@@ -75,10 +75,13 @@ class LocalRuntime:
 
 @contextmanager
 def local_runtime(
-    database_url: str, workdir: Path, extra_env: dict[str, str] | None = None
+    database_url: str,
+    workdir: Path,
+    extra_env: dict[str, str] | None = None,
+    demo: bool = False,
 ) -> Iterator[LocalRuntime]:
-    """``tripline local`` as a subprocess, its working folder ``workdir`` (its ``var/`` goes
-    there); yields once ``/health`` answers."""
+    """``tripline local`` (``--demo`` if asked) as a subprocess, its working folder ``workdir``
+    (its ``var/`` goes there); yields once ``/health`` answers."""
     api_port, aws_port = free_port(), free_port()
     key = new_key_text()[2]
     env = os.environ | {
@@ -96,6 +99,7 @@ def local_runtime(
             str(api_port),
             "--aws-port",
             str(aws_port),
+            *(["--demo"] if demo else []),
         ],
         cwd=workdir,
         env=env,

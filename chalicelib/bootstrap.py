@@ -309,6 +309,14 @@ class Container:
         return S3Objects(make_client("s3", self.settings), self.settings.bucket)
 
     @cached_property
+    def upload_origin(self) -> str:
+        """Where presigned POSTs send files, derived once per process (the bucket and its
+        endpoint never change within one); a failure is not kept, so the next call retries."""
+        from chalicelib.services.uploads import upload_origin
+
+        return upload_origin(self.objects)
+
+    @cached_property
     def reports(self) -> ReportStore:
         from chalicelib.adapters.db.report_store import SqlReportStore
 

@@ -7,12 +7,14 @@ page's. The page needs no key; the API key is typed into it and kept in the tab'
 can do nothing the key could not do with curl. ``/me`` says which routes the key's role reaches,
 so the page offers only those actions.
 
-Its policy allows no inline script or style and no other origin: every value from the API is
-inserted as text, and even a value that slipped through as markup could not run.
+Its policy allows no inline script or style and no other origin but the bucket's (where the
+Uploads page sends a file, through the presigned POST the API grants): every value from the API
+is inserted as text, and even a value that slipped through as markup could not run.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from chalice.app import Blueprint, ChaliceAuthorizer, Response
@@ -26,15 +28,29 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.:\[\]-]+")  # nothing a policy would read as syntax
 FOLDER = STATIC / "console"
 PAGE = Asset(FOLDER / "index.html", HTML)
 ASSETS: Mapping[str, Asset] = {
     "console.css": Asset(FOLDER / "console.css", CSS),
     **{
         name: Asset(FOLDER / name, JAVASCRIPT)
-        for name in ("console.js", "api.js", "dom.js", "chart.js", "overview.js", "alerts.js")
+        for name in (
+            *("console.js", "api.js", "dom.js", "chart.js"),
+            *("overview.js", "alerts.js", "uploads.js", "rules.js", "silences.js", "audit.js"),
+        )
     },
 }
+
+
+def content_security_policy(upload_origin: str | None) -> str:
+    """The policy, letting the page connect to the one origin presigned POSTs go to as well (the
+    Uploads page sends files to the bucket itself); without one, to this origin only."""
+    if upload_origin is None or not ORIGIN.fullmatch(upload_origin):
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "connect-src 'self';", f"connect-src 'self' {upload_origin};"
+    )
 
 
 def blueprint(authorizer: ChaliceAuthorizer, incoming: web.RequestReader) -> Blueprint:
@@ -44,7 +60,8 @@ def blueprint(authorizer: ChaliceAuthorizer, incoming: web.RequestReader) -> Blu
     @routes.route("/console", methods=["GET"])
     def console() -> Response:
         request_path = incoming.request().context.get("path", "")
-        return static_files.page_response(PAGE, request_path, "console", CONTENT_SECURITY_POLICY)
+        policy = content_security_policy(use_cases().upload_origin())
+        return static_files.page_response(PAGE, request_path, "console", policy)
 
     @routes.route("/console/{asset}", methods=["GET"])
     @web.answers_errors

@@ -114,6 +114,19 @@ class UseCases(ReportingUseCases):
             caller=caller,
         )
 
+    def upload_origin(self) -> str | None:
+        """The origin the console's uploads are sent to, for its ``connect-src``; ``None`` when
+        the bucket cannot sign one now. Whatever stops the signing (without credentials
+        botocore's presigner fails with an ``AttributeError``) must not take the page down: it
+        is served without the bucket, an upload from it fails, and the next page load retries."""
+        try:
+            return self._container.upload_origin
+        except Exception as error:  # any failure: the page is served without the bucket
+            observability.logger().warning(
+                "upload origin unknown", extra={"error": f"{type(error).__name__}: {error}"}
+            )
+            return None
+
     def fan_out_uploads(self, messages: Sequence[QueueMessage]) -> JsonObject:
         """The uploads queue's batch: each landed object cut into chunk tasks."""
         from chalicelib.services.fanout import fan_out_uploads

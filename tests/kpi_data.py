@@ -167,7 +167,9 @@ def counted_events(
     """Events per (source, type, bucket) counted from the events table in Python."""
     with engine.connect() as conn:
         rows = conn.execute(select(events.c.source, events.c.type, events.c.occurred_at)).all()
-    shape = "%Y-%m-%d" if bucket == "day" else "%Y-%m-%dT%H:00:00Z"
+    shape = {"day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H:00:00Z", "minute": "%Y-%m-%dT%H:%M:00Z"}[
+        bucket
+    ]
     return Counter(
         (row.source, row.type, row.occurred_at.strftime(shape))
         for row in rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Detail, MalformedBody, NotFound, PayloadTooLarge
@@ -32,6 +33,7 @@ from chalicelib.ports import Clock, ObjectStore, UploadStore
 
 CSV_CONTENT_TYPE = "text/csv"
 GRANT_FIELDS = ("source", "filename", "size")
+ORIGIN_PROBE_KEY = "incoming/origin-probe.csv"  # signed, never granted: nothing is sent with it
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,21 @@ def grant_upload(
     )
     uploads.add(record)
     return Grant(record, post, limits.max_bytes)
+
+
+def upload_origin(objects: ObjectStore) -> str:
+    """Where a browser sends a granted file: the origin (``scheme://host[:port]``) of the URL a
+    presigned POST carries, which the console's policy must let the page connect to.
+
+    Read off a form signed for a probe key rather than rebuilt from settings, so it is the
+    bucket's endpoint exactly as grants name it (AWS's regional or virtual-host name, moto's
+    ``http://127.0.0.1:<port>``, any S3-compatible endpoint). Signing is local: no request.
+    """
+    post = objects.presign_post(
+        ORIGIN_PROBE_KEY, content_type=CSV_CONTENT_TYPE, max_bytes=0, expires_seconds=60
+    )
+    parts = urlsplit(post.url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _grant_request(payload: object, sources: SourceCatalog, max_bytes: int) -> tuple[str, str]:

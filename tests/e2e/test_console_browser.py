@@ -3,182 +3,60 @@ signs in with a key, sees the overview's chart drawn from events posted a moment
 acknowledges an alert and sees its timeline change, shows hostile event data as text, and offers
 an ingest key nothing it may not do.
 
-One runtime serves the whole module (a subprocess on free ports, SQLite in a temporary folder),
-reached as API Gateway is, under a stage prefix: ``StagedPage`` passes ``/api/…`` to it without
+One runtime serves every console module (``console_harness``), reached as API Gateway is,
+under a stage prefix: ``StagedPage`` passes ``/api/…`` to it without
 the prefix and refuses, and records, any other request, so a root-relative link or a third-party
 host shows up as a failure. Screenshots of each page are written to the test's ``tmp_path``.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e import test_docs_browser
-from tests.e2e.test_docs_browser import PREFIX, RENDER_MS, StagedPage
-from tests.e2e.test_local_runtime import (
-    ADMIN_KEY,
-    PROCESSING_SECONDS,
-    REPO,
-    STARTUP_SECONDS,
-    LocalRun,
-    free_port,
-    healthy,
-    http,
-    post_events,
-    wait_until,
+from tests.e2e.console_harness import (
+    HOSTILE_IMAGE,
+    HOSTILE_SCRIPT,
+    ConsolePage,
+    clean,
+    make_key,
+    now,
+    open_alert_for,
+    payment,
+    post_and_wait,
+    sign_in,
+    staged_console,
 )
+from tests.e2e.test_docs_browser import PREFIX, RENDER_MS
+from tests.e2e.test_local_runtime import ADMIN_KEY, LocalRun, http
 
 pytestmark = pytest.mark.slow
 browser = test_docs_browser.browser  # the module's one Chromium
-HOSTILE_IMAGE = "<img src=x onerror=alert(1)>"
-HOSTILE_SCRIPT = "<script>alert(2)</script>"
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRun]:
-    """``tripline local`` for the module, as a user starts it; killed at the end."""
-    folder = tmp_path_factory.mktemp("console-runtime")
-    port, aws_port = free_port(), free_port()
-    env = os.environ | {
-        "DATABASE_URL": f"sqlite:///{folder / 'console.db'}",
-        "PYTHONPATH": str(REPO),
-        "TRIPLINE_LOCAL_ADMIN_KEY": ADMIN_KEY,
-    }
-    command = [sys.executable, "-m", "tripline.cli", "local"]
-    stdout, stderr = folder / "stdout.txt", folder / "stderr.txt"
-    with stdout.open("wb") as out, stderr.open("wb") as err:
-        process = subprocess.Popen(
-            [*command, "--port", str(port), "--aws-port", str(aws_port)],
-            cwd=folder,
-            env=env,
-            stdout=out,
-            stderr=err,
-        )
-    running = LocalRun(process, f"http://127.0.0.1:{port}", aws_port, stdout, stderr)
-    try:
-        wait_until(lambda: healthy(running), STARTUP_SECONDS, "healthy", running)
-        yield running
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-
-
-class ConsolePage(StagedPage):
-    """A staged page that also records every dialog opened (an ``alert(…)`` that ran)."""
-
-    def __init__(self, browser: Any, origin: str) -> None:
-        super().__init__(browser, origin)
-        self.dialogs: list[str] = []
-        self.page.on("dialog", self._dialog)
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
+@pytest.fixture
+def run(console_run: LocalRun) -> LocalRun:
+    return console_run
 
 
 @pytest.fixture
 def staged(browser: Any, run: LocalRun) -> Iterator[ConsolePage]:
-    page = ConsolePage(browser, run.api)
-    yield page
-    page.close()
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
-
-
-def payment(merchant: str, amount: int = 7250) -> dict[str, Any]:
-    """A captured payment in EUR: over 5,000, the sample rule ``large-payment`` alerts on it."""
-    return {
-        "source": "payments",
-        "type": "payment.attempted",
-        "id": f"pay-{uuid.uuid4().hex[:10]}",
-        "occurred_at": now(),
-        "data": {
-            "amount": amount,
-            "currency": "EUR",
-            "card": "c-console",
-            "merchant": merchant,
-            "status": "captured",
-        },
-    }
-
-
-def post_and_wait(run: LocalRun, items: list[dict[str, Any]]) -> None:
-    status, answer = post_events(run, items)
-    assert status == 202 and answer["accepted"] == len(items), answer
-
-    def all_stored() -> bool:
-        return all(
-            http("GET", f"{run.api}/events/{item['source']}/{item['id']}")[0] == 200
-            for item in items
-        )
-
-    wait_until(all_stored, PROCESSING_SECONDS, "stored", run)
-
-
-def open_alert_for(run: LocalRun, merchant: str) -> dict[str, Any]:
-    found: list[dict[str, Any]] = []
-
-    def opened() -> bool:
-        _, page = http("GET", f"{run.api}/alerts?rule=large-payment&status=open&limit=100")
-        found[:] = [one for one in page["items"] if one["group"].get("merchant") == merchant]
-        return bool(found)
-
-    wait_until(opened, PROCESSING_SECONDS, f"alerted for {merchant}", run)
-    return found[0]
-
-
-def sign_in(staged: ConsolePage, key: str) -> None:
-    staged.page.goto(f"{staged.origin}{PREFIX}/console")
-    staged.page.locator("#key").fill(key)
-    staged.page.locator("#login-form button[type=submit]").click()
-
-
-def clean(staged: ConsolePage) -> None:
-    """Nothing asked of another host, no console error or page error, no dialog opened."""
-    assert staged.refused == []
-    assert staged.errors == []
-    assert staged.dialogs == []
-
-
-def make_key(run: LocalRun, role: str, source: str) -> str:
-    made = subprocess.run(
-        [
-            *(sys.executable, "-m", "tripline.cli", "keys", "create"),
-            *("--name", f"{role}-console", "--role", role, "--source", source, "--json"),
-        ],
-        cwd=run.stdout.parent,
-        env=os.environ
-        | {"DATABASE_URL": f"sqlite:///{run.stdout.parent / 'console.db'}"}
-        | {"PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr
-    key: str = json.loads(made.stdout)["key"]
-    return key
+    yield from staged_console(browser, run)
 
 
 def test_an_admin_signs_in_and_sees_the_chart_drawn_from_posted_events(
     staged: ConsolePage, run: LocalRun, tmp_path: Path
 ) -> None:
-    # GIVEN events of a new source stored a moment ago
+    # GIVEN three events of a new source, all of one instant a moment ago
     source = f"kiosk{uuid.uuid4().hex[:6]}"
+    instant = now()
     items = [
-        {"source": source, "type": "visit", "id": f"v-{n}", "occurred_at": now(), "data": {}}
+        {"source": source, "type": "visit", "id": f"v-{n}", "occurred_at": instant, "data": {}}
         for n in range(3)
     ]
     post_and_wait(run, items)
@@ -187,7 +65,7 @@ def test_an_admin_signs_in_and_sees_the_chart_drawn_from_posted_events(
     staged.page.locator("#key").fill(ADMIN_KEY)
     staged.page.screenshot(path=tmp_path / "console-login.png")
     staged.page.locator("#login-form button[type=submit]").click()
-    # THEN the overview draws a line for the source, with a point for this hour's three events
+    # THEN the overview draws a line for the source, with one point for that minute's three events
     line = staged.page.locator(f'#events-chart g.series[data-source="{source}"]')
     line.locator("polyline").wait_for(timeout=RENDER_MS)
     assert line.locator("circle").count() == 1
@@ -299,7 +177,7 @@ def test_an_ingest_key_sees_its_figures_and_is_offered_no_alert_action(
     )
     # THEN it sees its own source's figures only, and no page or button it may not use
     assert staged.page.locator("#events-chart g.series").count() == 1
-    assert staged.page.locator("nav a").all_inner_texts() == ["Overview"]
+    assert staged.page.locator("nav a").all_inner_texts() == ["Overview", "Uploads"]
     assert staged.page.locator("#open-alerts, #latest-events, #importing").count() == 0
     assert "ingest · payments" in staged.page.locator("#who").inner_text()
     # AND asking for the alerts page by its address shows the overview, with no action

@@ -8,22 +8,22 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from chalice.test import Client
 
 import app
-from chalicelib import console_page
+from chalicelib import bootstrap, console_page
 from chalicelib.domain.access import ROUTES_BY_ROLE
 from tests.functional.helpers import JSON
 from tests.functional.test_api_docs import STAGE, Links
+from tests.functional.uploads import grant
 
 STRICT = {
     "default-src": "'none'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "connect-src": "'self'",
     "object-src": "'none'",
     "base-uri": "'none'",
     "frame-ancestors": "'none'",
@@ -53,6 +53,9 @@ def test_the_page_needs_no_key_and_forbids_inline_script_style_and_other_origins
     directives = policy(answer.headers["Content-Security-Policy"])
     assert STRICT.items() <= directives.items()
     assert "unsafe" not in answer.headers["Content-Security-Policy"]
+    # AND it connects to this origin, and at most to the bucket's (the Uploads page's files)
+    assert directives["connect-src"].split()[0] == "'self'"
+    assert len(directives["connect-src"].split()) <= 2
     # AND the page writes no script or style into itself: every one is a file
     html = answer.body.decode()
     assert Links(html).inline_scripts == []
@@ -143,3 +146,54 @@ def test_me_without_a_known_key_is_401(client: Any) -> None:
     assert client.http.get("/me", headers={"Authorization": None}).status_code == 401
     unknown = {"Authorization": "Bearer tl_0123456789ab_" + "x" * 32}
     assert client.http.get("/me", headers=unknown).status_code == 401
+
+
+def connect_sources(client: Any) -> list[str]:
+    answer = client.http.get("/console", headers={"Authorization": None})
+    assert answer.status_code == 200
+    return policy(answer.headers["Content-Security-Policy"])["connect-src"].split()
+
+
+def test_the_page_may_connect_to_the_origin_granted_uploads_are_posted_to(client: Any) -> None:
+    # GIVEN the form a grant answers with, signed by the app's bucket (moto, AWS's addresses)
+    form = json.loads(grant(client).body)["upload"]
+    parts = urlsplit(form["url"])
+    # WHEN the console page is asked for
+    sources = connect_sources(client)
+    # THEN its policy lets it connect to this origin and to exactly that one other
+    assert sources == ["'self'", f"{parts.scheme}://{parts.netloc}"]
+    # AND the origin was derived once, for the process: the container keeps it
+    assert bootstrap.container().__dict__["upload_origin"] == sources[1]
+
+
+def test_with_an_endpoint_set_the_page_may_connect_to_that_endpoint(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the app pointed at another S3 endpoint, as `tripline local` points it at moto
+    monkeypatch.setenv("TRIPLINE_AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+    bootstrap.reset()
+    # WHEN the console page is asked for, THEN it may connect there (signing sends nothing)
+    assert connect_sources(client) == ["'self'", "http://127.0.0.1:4566"]
+
+
+def test_without_credentials_to_sign_with_the_page_connects_to_its_own_origin_only(
+    client: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    # GIVEN a process that finds no AWS credentials anywhere
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
+        monkeypatch.setenv(name, str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    bootstrap.reset()
+    # WHEN the console page is asked for, THEN it is served, allowed this origin alone
+    assert connect_sources(client) == ["'self'"]
+    # AND nothing was kept: the next page load tries again
+    assert "upload_origin" not in bootstrap.container().__dict__
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://127.0.0.1:4566; script-src *", "javascript:alert(1)", "https://a b"]
+)
+def test_an_origin_a_policy_would_read_as_syntax_is_left_out(origin: str) -> None:
+    assert console_page.content_security_policy(origin) == console_page.CONTENT_SECURITY_POLICY

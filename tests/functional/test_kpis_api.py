@@ -81,6 +81,27 @@ def test_source_and_range_filter_the_figures(client: Any, seeded: Any) -> None:
     ]
 
 
+def test_events_are_counted_by_the_minute_over_at_most_a_day(client: Any, seeded: Any) -> None:
+    # GIVEN the known rows WHEN checkout's first three hours are asked for by the minute
+    response = get_kpis(
+        client,
+        source="checkout",
+        since="2026-11-16T00:00:00Z",
+        until="2026-11-16T03:00:00Z",
+        interval="minute",
+    )
+    # THEN each event is in its own minute's bucket
+    assert response.status_code == 200, response.body
+    body = json.loads(response.body)
+    assert body["interval"] == "minute"
+    assert [(e["type"], e["bucket"], e["events"]) for e in body["events"]] == [
+        ("order.created", "2026-11-16T01:00:00Z", 1),
+        ("order.paid", "2026-11-16T01:00:00Z", 1),
+        ("order.created", "2026-11-16T01:30:00Z", 1),
+        ("order.created", "2026-11-16T02:00:00Z", 1),
+    ]
+
+
 def test_an_ingest_key_sees_its_own_sources_only(
     client: Any, seeded: Any, make_key: Callable[..., str]
 ) -> None:
@@ -105,7 +126,8 @@ def test_an_ingest_key_sees_its_own_sources_only(
         ({"since": "2026-11-20T00:00:00Z", "until": "2026-11-19T00:00:00Z"}, "since"),
         ({"since": "2026-01-01T00:00:00Z", "until": "2026-11-01T00:00:00Z"}, "until"),
         ({"source": "nowhere"}, "source"),
-        ({"interval": "minute"}, "interval"),
+        ({"interval": "minute"}, "interval"),  # the default week is too long by the minute
+        ({"interval": "second"}, "interval"),
         (
             {"since": "2026-11-01T00:00:00Z", "interval": "hour", "until": NOW.isoformat()},
             "interval",

@@ -231,6 +231,22 @@ def test_the_bucket_is_private_encrypted_tls_only_and_feeds_the_uploads_queue(
     assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "incoming/"}]
 
 
+def test_the_bucket_takes_browser_form_posts_only_with_the_local_runtimes_rule(
+    template: dict[str, Any],
+) -> None:
+    # GIVEN the bucket's CORS rules, and the one the local runtime gives moto's bucket
+    from tripline.local.resources import UPLOAD_CORS_RULE
+
+    bucket = template["Resources"]["DataBucket"]["Properties"]
+    (rule,) = bucket["CorsConfiguration"]["CorsRules"]
+    # THEN a page may POST a granted form from its origin, and nothing else (no GET, PUT, DELETE)
+    assert rule["AllowedMethods"] == ["POST"]
+    # AND the rule is the one the console's browser tests run against locally
+    local = dict(UPLOAD_CORS_RULE)
+    local["MaxAge"] = local.pop("MaxAgeSeconds")
+    assert rule == local
+
+
 def test_each_on_call_address_gets_an_email_subscription_with_an_optional_severity_filter(
     template: dict[str, Any],
 ) -> None:

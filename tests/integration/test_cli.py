@@ -70,18 +70,26 @@ def tables_at(url: str) -> set[str]:
         engine.dispose()
 
 
+def columns_of(url: str, view: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return {column["name"] for column in inspect(engine).get_columns(view)}
+    finally:
+        engine.dispose()
+
+
 def test_db_downgrade_undoes_the_last_migration_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # GIVEN a database at head (0007 keeps reports and digests)
+    # GIVEN a database at head (0008 buckets events by the minute)
     url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
     # WHEN the command runs with no revision
     code = run_db(monkeypatch, url, "downgrade")
     # THEN one step is undone, and it says from where to where, on which database
     assert code == 0
-    assert capsys.readouterr().out == f"database downgraded from 0007 to 0006: {url}\n"
-    assert not {"reports", "digests"} & tables_at(url)
-    assert {"rule_window_buckets", "api_keys"} <= tables_at(url)
+    assert capsys.readouterr().out == f"database downgraded from 0008 to 0007: {url}\n"
+    assert "minute" not in columns_of(url, "kpi_event_facts")
+    assert {"reports", "digests", "api_keys"} <= tables_at(url)
 
 
 def test_db_downgrade_to_base_then_upgrade_rebuilds_everything(
@@ -90,7 +98,7 @@ def test_db_downgrade_to_base_then_upgrade_rebuilds_everything(
     # GIVEN a database at head WHEN it is taken to base THEN no table is left
     url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
     assert run_db(monkeypatch, url, "downgrade", "base") == 0
-    assert capsys.readouterr().out == f"database downgraded from 0007 to base: {url}\n"
+    assert capsys.readouterr().out == f"database downgraded from 0008 to base: {url}\n"
     assert tables_at(url) == set()
     # AND `db upgrade` brings every table back
     assert run_db(monkeypatch, url, "upgrade") == 0
@@ -101,11 +109,11 @@ def test_db_downgrade_steps_back_n_or_to_a_revision(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
-    assert run_db(monkeypatch, url, "downgrade", "-4") == 0
+    assert run_db(monkeypatch, url, "downgrade", "-5") == 0
     assert run_db(monkeypatch, url, "downgrade", "0002") == 0
     assert run_db(monkeypatch, url, "downgrade", "0002") == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"database downgraded from 0007 to 0003: {url}",
+        f"database downgraded from 0008 to 0003: {url}",
         f"database downgraded from 0003 to 0002: {url}",
         f"database already at 0002, nothing undone: {url}",
     ]
@@ -119,11 +127,11 @@ def test_db_downgrade_steps_back_n_or_to_a_revision(
         ("-0", "cannot downgrade to '-0'\n  - revision: give -N"),
         ("0001:0003", "cannot downgrade to '0001:0003'\n  - revision: give -N"),
         (
-            "-8",
-            "cannot downgrade to '-8' from 0007\n  - revision: Relative revision -8 didn't "
-            "produce 8 migrations",
+            "-9",
+            "cannot downgrade to '-9' from 0008\n  - revision: Relative revision -9 didn't "
+            "produce 9 migrations",
         ),
-        ("0099", "cannot downgrade to '0099' from 0007\n  - revision: Can't locate revision"),
+        ("0099", "cannot downgrade to '0099' from 0008\n  - revision: Can't locate revision"),
     ],
 )
 def test_db_downgrade_refuses_a_target_it_cannot_reach_and_changes_nothing(

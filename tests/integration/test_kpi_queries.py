@@ -41,6 +41,22 @@ def test_hourly_buckets_split_a_day_by_hour(engine: Engine) -> None:
     assert found[("checkout", "order.created", "2026-11-16T01:00:00Z")] == 2
 
 
+def test_minute_buckets_split_an_hour_by_the_minute(engine: Engine) -> None:
+    # GIVEN the known events, two of them half an hour apart in the same hour
+    seed(engine)
+    # WHEN the first three hours are read by the minute
+    query = KpiQuery(START, START + timedelta(hours=3), "minute")
+    facts = SqlKpiReader(engine).read(query)
+    # THEN the counts are per minute, as the table gives them, rule matches alike
+    found = Counter({(c.source, c.type, c.bucket): c.events for c in facts.events})
+    assert found == counted_events(engine, query.since, query.until, "minute")
+    assert found[("checkout", "order.created", "2026-11-16T01:00:00Z")] == 1
+    assert found[("checkout", "order.created", "2026-11-16T01:30:00Z")] == 1
+    assert [(m.rule_id, m.bucket, m.matches) for m in facts.matches] == [
+        ("big-order", "2026-11-16T01:00:00Z", 1)
+    ]
+
+
 def test_rejects_and_rule_matches_equal_the_table_counts(engine: Engine) -> None:
     # GIVEN rejected items and rule matches inside and outside the week
     seed(engine)

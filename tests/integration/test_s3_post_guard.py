@@ -26,6 +26,7 @@ CSV = b"id,severity\n1,high\n2,low\n"
 class Answer:
     status: int
     body: bytes
+    cors_origin: str | None = None  # the Access-Control-Allow-Origin answered
 
     def error(self) -> tuple[str, str]:
         root = ET.fromstring(self.body)
@@ -49,7 +50,11 @@ def upload_key() -> str:
 
 
 def send_form(
-    url: str, fields: dict[str, str], content: bytes, after_file: dict[str, str] | None = None
+    url: str,
+    fields: dict[str, str],
+    content: bytes,
+    after_file: dict[str, str] | None = None,
+    origin: str | None = None,
 ) -> Answer:
     """POST the fields in order, then the file part, then ``after_file``, as multipart/form-data."""
     boundary = uuid.uuid4().hex
@@ -74,7 +79,8 @@ def send_form(
             url,
             data=body,
             method="POST",
-            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+            | ({"Origin": origin} if origin else {}),
         )
     )
 
@@ -82,9 +88,10 @@ def send_form(
 def send(request: Request) -> Answer:
     try:
         with urlopen(request, timeout=30) as response:
-            return Answer(response.status, response.read())
+            allowed = response.headers["Access-Control-Allow-Origin"]
+            return Answer(response.status, response.read(), allowed)
     except HTTPError as error:
-        return Answer(error.code, error.read())
+        return Answer(error.code, error.read(), error.headers["Access-Control-Allow-Origin"])
 
 
 def stored_keys(s3: Any, bucket: str) -> list[str]:
@@ -275,3 +282,20 @@ def test_requests_that_are_not_form_uploads_reach_moto_unchanged(s3: Any, bucket
     # THEN moto handled it as before the guard existed
     assert [deleted["Key"] for deleted in answer["Deleted"]] == ["a.csv"]
     assert stored_keys(s3, bucket) == []
+
+
+def test_a_pages_form_may_read_the_answer_whether_refused_or_accepted(s3: Any, bucket: str) -> None:
+    # GIVEN two presigned POSTs, sent by a browser page on another origin (the console's)
+    page = "http://127.0.0.1:8000"
+    first = presigned_post(s3, bucket, upload_key())
+    second = presigned_post(s3, bucket, upload_key())
+    # WHEN one is within the limit and the other over it
+    accepted = send_form(first["url"], first["fields"], CSV, origin=page)
+    refused = send_form(second["url"], second["fields"], b"x" * (MAX_BYTES + 1), origin=page)
+    # THEN both answers allow that page to read them: moto's 204, and the guard's S3 error,
+    # whose reason the page can then show
+    assert (accepted.status, accepted.cors_origin) == (204, page)
+    assert (refused.status, refused.cors_origin) == (400, page)
+    assert refused.error()[0] == "EntityTooLarge"
+    # AND a form sent by no page (a CLI) is answered without the header, as before
+    assert send_form(second["url"], second["fields"], b"x" * 99).cors_origin is None

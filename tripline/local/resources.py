@@ -17,8 +17,21 @@ from chalicelib.topology import (
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CORSRuleTypeDef
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
+
+
+# A browser page may POST a granted file to the bucket from any origin, and do nothing else: the
+# presigned POST's signed policy (one key, text/csv, a size limit, an expiry) is what authorizes an
+# upload, never the origin, so the origin adds no protection worth the API's origin being known
+# here. infra/template.yaml gives the AWS bucket the same rule (a test checks both agree).
+UPLOAD_CORS_RULE: CORSRuleTypeDef = {
+    "AllowedMethods": ["POST"],
+    "AllowedOrigins": ["*"],
+    "AllowedHeaders": ["*"],
+    "MaxAgeSeconds": 3000,
+}
 
 
 @dataclass(frozen=True)
@@ -31,8 +44,9 @@ class CreatedResources:
 
 def ensure_resources(sqs: SQSClient, s3: S3Client, sns: SNSClient, bucket: str) -> CreatedResources:
     """Each queue with its DLQ and redrive policy, the bucket notifying the uploads queue of
-    every object created under ``incoming/`` (as infra/ configures it on AWS), the alerts topic
-    and the digests topic."""
+    every object created under ``incoming/`` and taking browser form uploads from any page
+    (``UPLOAD_CORS_RULE``), as infra/ configures it on AWS, the alerts topic and the digests
+    topic."""
     urls: dict[str, str] = {}
     for spec in QUEUES:
         dlq_url = sqs.create_queue(
@@ -54,6 +68,7 @@ def ensure_resources(sqs: SQSClient, s3: S3Client, sns: SNSClient, bucket: str) 
     existing = {entry["Name"] for entry in s3.list_buckets().get("Buckets", [])}
     if bucket not in existing:
         s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [UPLOAD_CORS_RULE]})
     uploads_arn = sqs.get_queue_attributes(
         QueueUrl=urls[UPLOADS_QUEUE], AttributeNames=["QueueArn"]
     )["Attributes"]["QueueArn"]

@@ -102,10 +102,10 @@ class S3PostGuard:
             return self.app(environ, start_response)
         length = _content_length(environ)
         if length is None:
-            return error_response(MISSING_LENGTH, start_response)
+            return error_response(MISSING_LENGTH, start_response, environ)
         if _mimetype(environ) != MULTIPART:
             _discard(environ["wsgi.input"], length)
-            return error_response(NOT_MULTIPART, start_response)
+            return error_response(NOT_MULTIPART, start_response, environ)
         return self._upload(environ, start_response, bucket, length)
 
     def _upload(
@@ -123,7 +123,7 @@ class S3PostGuard:
             spool.close()
             raise
         spool.close()
-        return error_response(violation, start_response)
+        return error_response(violation, start_response, environ)
 
     def _judge(
         self, environ: WSGIEnvironment, bucket: str, length: int, spool: IO[bytes]
@@ -272,8 +272,15 @@ class UploadForm:
             self._value.clear()
 
 
-def error_response(violation: PolicyViolation, start_response: StartResponse) -> list[bytes]:
-    """S3's error document: ``Code``, ``Message``, the details, then the request ids."""
+def error_response(
+    violation: PolicyViolation, start_response: StartResponse, environ: WSGIEnvironment
+) -> list[bytes]:
+    """S3's error document: ``Code``, ``Message``, the details, then the request ids.
+
+    A refusal of a page's form (one sent with an ``Origin``) is readable by that page, as S3's
+    is under the bucket's CORS rule: moto's server allows every origin on what it answers, the
+    accepted upload included (naming the origin back), so the refusal answered here in its place
+    allows it the same way."""
     request_id = secrets.token_hex(8).upper()
     host_id = secrets.token_urlsafe(48)
     root = ET.Element("Error")
@@ -295,6 +302,12 @@ def error_response(violation: PolicyViolation, start_response: StartResponse) ->
             ("Content-Length", str(len(body))),
             ("x-amz-request-id", request_id),
             ("x-amz-id-2", host_id),
+            *_allowed_origin(environ),
         ],
     )
     return [body]
+
+
+def _allowed_origin(environ: WSGIEnvironment) -> list[tuple[str, str]]:
+    origin = str(environ.get("HTTP_ORIGIN") or "")
+    return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")] if origin else []

@@ -1,4 +1,4 @@
-"""SqlKpiReader: ``GET /kpis`` read from the ``kpi_*_facts`` views of migration 0007.
+"""SqlKpiReader: ``GET /kpis`` read from the ``kpi_*_facts`` views of migrations 0007 and 0008.
 
 Each query filters a facts view by its time column and groups it by the view's bucket column.
 The facts views have no GROUP BY, so MySQL merges them (``ALGORITHM=MERGE``) and SQLite
@@ -29,20 +29,23 @@ from chalicelib.domain.reports import (
 )
 
 
-def _bucketed(name: str, at: str, *others: str) -> TableClause:
-    """A facts view: its time column, both buckets, and plain text columns."""
+def _bucketed(name: str, at: str, buckets: tuple[str, ...], *others: str) -> TableClause:
+    """A facts view: its time column, its buckets, and plain text columns."""
     return table(
         name,
         column(at, UtcDateTime),
-        column("hour", String),
-        column("day", String),
+        *(column(bucket, String) for bucket in buckets),
         *(column(other, String) for other in others),
     )
 
 
-EVENT_FACTS = _bucketed("kpi_event_facts", "occurred_at", "source", "type")
-REJECT_FACTS = _bucketed("kpi_reject_facts", "rejected_at", "source", "upload_id")
-MATCH_FACTS = _bucketed("kpi_rule_match_facts", "occurred_at", "rule_id", "source")
+BY_DAY_HOUR = ("day", "hour")
+BY_DAY_HOUR_MINUTE = (*BY_DAY_HOUR, "minute")  # migration 0008
+EVENT_FACTS = _bucketed("kpi_event_facts", "occurred_at", BY_DAY_HOUR_MINUTE, "source", "type")
+REJECT_FACTS = _bucketed("kpi_reject_facts", "rejected_at", BY_DAY_HOUR, "source", "upload_id")
+MATCH_FACTS = _bucketed(
+    "kpi_rule_match_facts", "occurred_at", BY_DAY_HOUR_MINUTE, "rule_id", "source"
+)
 ALERT_FACTS = table(
     "kpi_alert_facts",
     column("opened_at", UtcDateTime),

@@ -2,8 +2,8 @@
 
 The range is half-open (``since`` inclusive, ``until`` exclusive) and bounded: without one the
 last week is shown, and a range wider than :data:`MAX_RANGE` is refused rather than left to scan
-months of events. Hourly buckets are allowed up to :data:`MAX_HOURLY_RANGE`, so an answer stays
-a few thousand rows. Medians and 90th percentiles are computed here from the alerts in range:
+months of events. Finer buckets are allowed over shorter ranges (:data:`MAX_BUCKETED_RANGE`:
+hours up to a week, minutes up to a day), so an answer stays a few thousand rows. Medians and 90th percentiles are computed here from the alerts in range:
 SQLite has no percentile function and MySQL 8 none that works as an aggregate.
 """
 
@@ -18,10 +18,13 @@ from chalicelib.domain.errors import Detail, InvalidQuery
 from chalicelib.domain.paging import time_parameter
 
 KPI_PARAMETERS = ("since", "until", "source", "interval")
-INTERVALS = ("day", "hour")
+INTERVALS = ("day", "hour", "minute")
 DEFAULT_RANGE = timedelta(days=7)
 MAX_RANGE = timedelta(days=92)
-MAX_HOURLY_RANGE = timedelta(days=7)
+MAX_BUCKETED_RANGE = {  # the widest range each bucket may cover (a day's: MAX_RANGE)
+    "hour": (timedelta(days=7), "hourly figures cover at most 7 days"),
+    "minute": (timedelta(days=1), "figures by the minute cover at most 1 day"),
+}
 MAX_UPLOADS = 1000  # the newest uploads in range; the answer says when there were more
 
 
@@ -110,9 +113,9 @@ def parse_kpi_query(params: Mapping[str, str], *, now: datetime, scope: KpiScope
     since, until = _range(params, now, problems)
     interval = params.get("interval", "day")
     if interval not in INTERVALS:
-        problems.append(Detail("must be day or hour", field="interval", value=interval))
-    elif interval == "hour" and until - since > MAX_HOURLY_RANGE:
-        problems.append(Detail("hourly figures cover at most 7 days", field="interval"))
+        problems.append(Detail("must be day, hour or minute", field="interval", value=interval))
+    elif interval in MAX_BUCKETED_RANGE and until - since > MAX_BUCKETED_RANGE[interval][0]:
+        problems.append(Detail(MAX_BUCKETED_RANGE[interval][1], field="interval"))
     sources = _sources(params.get("source"), scope, problems)
     if problems:
         raise InvalidQuery("invalid query parameters", problems)

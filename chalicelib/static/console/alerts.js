@@ -1,9 +1,10 @@
-// Alerts: the list filtered by status, severity, rule and source; one alert's facts, timeline
-// and sample event; acknowledge and resolve with a comment, offered only when the key's role
-// reaches those routes. The comment being typed survives the page's refreshes.
+// Alerts: the list filtered by status, severity, rule and source, a page at a time by the API's
+// cursor; one alert's facts, timeline and sample event; acknowledge and resolve with a comment,
+// offered only when the key's role reaches those routes. The comment being typed survives the
+// page's refreshes, and a refresh re-reads the page shown, not the first.
 
 import { api, may, withQuery } from "./api.js";
-import { compact, el, fill, number, panel, table, when } from "./dom.js";
+import { compact, el, fill, number, Pager, panel, table, when } from "./dom.js";
 
 const STATUSES = [
   ["active", "active (open or acknowledged)"],
@@ -13,7 +14,8 @@ const STATUSES = [
   ["", "any"],
 ];
 const SEVERITIES = ["critical", "high", "medium", "low", "info"];
-const LIMIT = 100;
+const PAGE_SIZES = [10, 25, 50, 100];
+const PAGE_SIZE = 100;
 
 export class AlertsPage {
   constructor(me) {
@@ -23,6 +25,8 @@ export class AlertsPage {
     this.severity = select("severity", [["", "any"], ...SEVERITIES.map((one) => [one, one])]);
     this.rule = select("rule", [["", "any"]]);
     this.source = el("input", { name: "source", type: "text", placeholder: "any", size: 14 });
+    this.limit = select("limit", PAGE_SIZES.map((size) => [size, String(size)]));
+    this.limit.value = String(PAGE_SIZE);
     const filters = el(
       "form",
       { class: "filters", id: "alert-filters", onsubmit: (event) => event.preventDefault() },
@@ -30,16 +34,20 @@ export class AlertsPage {
       field("Severity", this.severity),
       field("Rule", this.rule),
       field("Source", this.source),
+      field("Per page", this.limit),
     );
-    filters.addEventListener("change", () => this.refresh());
+    filters.addEventListener("change", () => this.pager.restart());
     this.list = el("div", { id: "alert-list" });
+    this.pager = new Pager("alerts", () => this.refresh());
+    this.asked = 0;
     this.detail = new AlertDetail(me, () => this.refresh());
     this.root = el(
       "div",
       { class: "alerts" },
       el("h1", {}, "Alerts"),
       filters,
-      el("div", { class: "split" }, panel("Alerts", this.list), this.detail.root),
+      el("div", { class: "split" }, panel("Alerts", [this.list, this.pager.root]),
+        this.detail.root),
     );
     this.rulesLoaded = false;
   }
@@ -51,10 +59,14 @@ export class AlertsPage {
       severity: this.severity.value,
       rule: this.rule.value,
       source: this.source.value.trim().toLowerCase(),
-      limit: LIMIT,
+      limit: this.limit.value,
+      cursor: this.pager.cursor,
     };
+    const asked = ++this.asked;
     const page = await api(withQuery("alerts", query));
+    if (asked !== this.asked) return; // a later read (a turned page, a filter) answers instead
     this.showList(page);
+    this.pager.shown(page);
     if (this.selected !== null) await this.detail.show(this.selected);
   }
 
@@ -66,7 +78,9 @@ export class AlertsPage {
 
   showList(page) {
     if (!page.items.length) {
-      fill(this.list, el("p", { class: "muted" }, "No alert matches these filters."));
+      const none = this.pager.before.length ? "Nothing is left on this page: go back a page."
+        : "No alert matches these filters.";
+      fill(this.list, el("p", { class: "muted" }, none));
       return;
     }
     const rows = page.items.map((alert) => [
@@ -93,8 +107,7 @@ export class AlertsPage {
     for (const [index, row] of [...shown.tBodies[0].rows].entries()) {
       if (page.items[index].id === this.selected) row.classList.add("selected");
     }
-    fill(this.list, shown, page.next_cursor && el("p", { class: "muted" },
-      `The first ${LIMIT} only: narrow the filters to see the others.`));
+    fill(this.list, shown);
   }
 
   async select(id) {

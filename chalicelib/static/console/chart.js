@@ -10,7 +10,7 @@ const MARGIN = { top: 16, right: 28, bottom: 28, left: 52 };
 const COLOURS = 8;
 const TICKS = 4;
 
-// slots: [{key, label}] in time order; series: [{name, values: Map(slot key → number)}]
+// slots: [{key, label, tick?}] in time order; series: [{name, values: Map(slot key → number)}]
 export function lineChart({ slots, series, title, unit }) {
   const plot = { w: WIDTH - MARGIN.left - MARGIN.right, h: HEIGHT - MARGIN.top - MARGIN.bottom };
   const top = TICKS * niceStep(Math.max(0, ...series.flatMap((one) => [...one.values.values()])) / TICKS);
@@ -42,7 +42,8 @@ function line(one, index, slots, x, y, unit) {
   group.append(svg("polyline", { points, fill: "none", "data-source": one.name }));
   values.forEach((value, i) => {
     if (!value) return;
-    const dot = svg("circle", { cx: x(i).toFixed(1), cy: y(value).toFixed(1), r: 3.5 });
+    const r = slots.length > 60 ? 2 : 3.5; // a point a minute: small dots, the line reads
+    const dot = svg("circle", { cx: x(i).toFixed(1), cy: y(value).toFixed(1), r });
     dot.append(svg("title", {}, `${one.name}, ${slots[i].label}: ${value} ${unit}`));
     group.append(dot);
   });
@@ -63,10 +64,13 @@ function yAxis(top, y, plot) {
   return parts;
 }
 
+// Labels on the slots marked `tick`, or, when none is, on about eight evenly spread.
 function xAxis(slots, x) {
   const every = Math.max(1, Math.ceil(slots.length / 8));
+  const marked = slots.some((slot) => slot.tick);
+  const labelled = (slot, i) => (marked ? slot.tick : i % every === 0 || i === slots.length - 1);
   return slots.flatMap((slot, i) =>
-    i % every === 0 || i === slots.length - 1
+    labelled(slot, i)
       ? [svg("text", { class: "tick", x: x(i).toFixed(1), y: HEIGHT - 8, "text-anchor": "middle" },
           slot.label)]
       : [],

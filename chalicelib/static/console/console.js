@@ -5,8 +5,12 @@
 
 import { AlertsPage } from "./alerts.js";
 import { api, forgetKey, may, saveKey, savedKey } from "./api.js";
+import { AuditPage } from "./audit.js";
 import { el, fill } from "./dom.js";
 import { OverviewPage } from "./overview.js";
+import { RulesPage } from "./rules.js";
+import { SilencesPage } from "./silences.js";
+import { UploadsPage } from "./uploads.js";
 
 const REFRESH_MS = 5000;
 const PAGES = [
@@ -16,6 +20,30 @@ const PAGES = [
     title: "Alerts",
     make: (me) => new AlertsPage(me),
     allowed: (me) => may(me, "GET", "/alerts"),
+  },
+  {
+    id: "uploads",
+    title: "Uploads",
+    make: (me) => new UploadsPage(me),
+    allowed: (me) => may(me, "GET", "/uploads") || may(me, "POST", "/uploads"),
+  },
+  {
+    id: "rules",
+    title: "Rules",
+    make: (me) => new RulesPage(me),
+    allowed: (me) => may(me, "GET", "/rules"),
+  },
+  {
+    id: "silences",
+    title: "Silences",
+    make: (me) => new SilencesPage(me),
+    allowed: (me) => may(me, "GET", "/silences"),
+  },
+  {
+    id: "audit",
+    title: "Audit",
+    make: (me) => new AuditPage(me),
+    allowed: (me) => may(me, "GET", "/audit"),
   },
 ];
 

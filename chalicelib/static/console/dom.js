@@ -67,7 +67,81 @@ export function number(value) {
   return value === null || value === undefined ? "—" : Number(value).toLocaleString("en");
 }
 
+// `value` as an address a link may carry: an absolute http(s) URL, else null. Addresses come
+// from the API (presigned links, runbooks) and may hold anything: "javascript:" never links.
+export function webAddress(value) {
+  if (typeof value !== "string" || !value) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
 // A JSON value as one line of text (group values, event data).
 export function compact(value) {
   return JSON.stringify(value ?? null);
+}
+
+// Paging through a list by the API's keyset cursor. The API only pages forward (next_cursor),
+// so the cursors of the pages before this one are kept in a stack, and "previous" pops one.
+// `cursor` is the one this page was read with (null: the first), so a refresh re-reads the
+// same page; `restart()` (filters changed) goes back to the first. `turned` re-reads the list.
+export class Pager {
+  constructor(id, turned, { previous = "Previous page", next = "Next page" } = {}) {
+    this.turned = turned;
+    this.cursor = null;
+    this.before = [];
+    this.following = null;
+    this.previous = el("button", { type: "button", id: `${id}-previous`,
+      onclick: () => this.go(this.before.at(-1) ?? null, this.before.slice(0, -1)) }, previous);
+    this.next = el("button", { type: "button", id: `${id}-next`,
+      onclick: () => this.go(this.following, [...this.before, this.cursor]) }, next);
+    this.label = el("span", { class: "where", id: `${id}-page` });
+    this.root = el("div", { class: "pager", hidden: true }, this.previous, this.label, this.next);
+  }
+
+  reset() {
+    this.cursor = null;
+    this.before = [];
+  }
+
+  // Filters changed: theirs are other pages, so back to the first.
+  async restart() {
+    this.reset();
+    try {
+      await this.turned();
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  // After a page is read: where it is, and which way one may go from it.
+  shown(page) {
+    this.following = page.next_cursor || null;
+    this.previous.disabled = !this.before.length;
+    this.next.disabled = !this.following;
+    this.label.textContent = `Page ${this.before.length + 1}${this.following ? "" : " (last)"}`;
+    this.root.hidden = !this.before.length && !this.following;
+  }
+
+  async go(cursor, before) {
+    const was = [this.cursor, this.before];
+    [this.cursor, this.before] = [cursor, before];
+    this.previous.disabled = this.next.disabled = true;
+    try {
+      await this.turned();
+    } catch (error) {
+      [this.cursor, this.before] = was;
+      this.failed(error);
+    }
+  }
+
+  failed(error) {
+    this.previous.disabled = !this.before.length;
+    this.next.disabled = !this.following;
+    this.label.textContent = `Could not read the page: ${error.message}`;
+    this.root.hidden = false;
+  }
 }
