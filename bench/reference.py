@@ -139,7 +139,7 @@ class MysqlReferenceHandler:
     """
 
     def __init__(self, connect: dict[str, Any]) -> None:
-        import pymysql  # type: ignore[import-untyped]  # no stubs in the dev extras
+        import pymysql
 
         self._conn = pymysql.connect(charset="utf8mb4", autocommit=False, **connect)
 
