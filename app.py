@@ -18,7 +18,7 @@ from chalice.app import (
     SQSEvent,
 )
 
-from chalicelib import access_edge, blueprints, bootstrap, observability, web
+from chalicelib import access_edge, blueprints, bootstrap, observability, topology, web
 from chalicelib.topology import EVENTS_QUEUE, REPORTS_QUEUE, ROWS_QUEUE, UPLOADS_QUEUE
 from chalicelib.triggers import sqs_messages
 from chalicelib.use_cases import use_cases
@@ -141,12 +141,6 @@ def delete_silence(silence_id: str) -> Response:
     return web.json_response(use_cases().expire_silence(silence_id))
 
 
-@app.route("/audit", methods=["GET"], authorizer=api_key)
-@web.answers_errors
-def get_audit() -> Response:
-    return web.json_response(use_cases().list_audit(incoming.query()))
-
-
 @app.route("/health", methods=["GET"])
 @web.answers_errors
 def health() -> Response:
@@ -175,6 +169,11 @@ def generate_reports(event: SQSEvent) -> dict[str, Any]:
     return use_cases().generate_reports(sqs_messages(event.to_dict()["Records"]))
 
 
+@app.on_sqs_message(queue=topology.REPLAYS_QUEUE, batch_size=1, name="run_replays")
+def run_replays(event: SQSEvent) -> dict[str, Any]:
+    return use_cases().run_replays(sqs_messages(event.to_dict()["Records"]))
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="tick")
 def run_tick(event: CloudWatchEvent) -> dict[str, Any]:
     """What only a clock notices: absences, alerts to resolve or repeat, the outbox to retry."""
@@ -187,9 +186,13 @@ def send_digest(event: CloudWatchEvent) -> dict[str, Any]:
     return use_cases().send_digest(None)
 
 
+@app.schedule(Rate(1, unit=Rate.HOURS), name="purge")
+def purge(event: CloudWatchEvent) -> dict[str, Any]:
+    return use_cases().purge_expired()  # rows past retention, in short batches; then EMF
+
+
 @app.lambda_function(name="migrate")
 @web.answers_request_errors
 def migrate(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """One-off, after a deploy, never at a cold start (``use_cases.migrate``); the invoker's
-    mistake is answered in the API's error shape."""
+    """One-off, after a deploy, never at a cold start; a bad invocation gets the API's errors."""
     return use_cases().migrate(event or {})

@@ -35,6 +35,8 @@ AUDITED: Mapping[tuple[str, str], tuple[str, str]] = {
     ("POST", "/silences"): ("silence.created", "silence {id}"),
     ("DELETE", "/silences/{silence_id}"): ("silence.ended", "silence {silence_id}"),
     ("POST", "/uploads"): ("upload.granted", "upload {upload_id}"),
+    ("POST", "/replays"): ("replay.requested", "replay {id}"),  # it writes matches and alerts
+    ("POST", "/replays/{replay_id}/cancel"): ("replay.cancelled", "replay {replay_id}"),
 }
 DETAIL_FIELDS = (
     "comment",
@@ -45,6 +47,11 @@ DETAIL_FIELDS = (
     "starts_at",
     "ends_at",
     "author",
+    "rules",  # a replay's
+    "since",
+    "until",
+    "sources",
+    "notify",
 )
 
 

@@ -1,15 +1,17 @@
 """The routes ``app.py`` takes from blueprints, registered in one call so it stays one screen:
-the pages that need no key (``/openapi.json``, ``/docs``, ``/console``), ``/me``, and the reading
-side (``/kpis``, ``/reports``, ``/digests``). Each blueprint's module is one hop from here."""
+the pages that need no key (``/openapi.json``, ``/docs``, ``/console``), ``/me``, the reading
+side (``/kpis``, ``/reports``, ``/digests``) and the operations side (incidents, known errors,
+replays, metrics). Each blueprint's module is one hop from here."""
 
 from __future__ import annotations
 
 from chalice.app import Chalice, ChaliceAuthorizer
 
-from chalicelib import console_page, docs_page, reporting_routes, web
+from chalicelib import console_page, docs_page, operations_routes, reporting_routes, web
 
 
 def register(app: Chalice, authorizer: ChaliceAuthorizer, incoming: web.RequestReader) -> None:
     app.register_blueprint(docs_page.blueprint(incoming))
     app.register_blueprint(console_page.blueprint(authorizer, incoming))
     app.register_blueprint(reporting_routes.blueprint(authorizer, incoming))
+    app.register_blueprint(operations_routes.blueprint(authorizer, incoming))

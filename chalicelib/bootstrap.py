@@ -47,9 +47,11 @@ if TYPE_CHECKING:
         MessageQueue,
         ObjectStore,
         Redelivery,
+        ReplayStore,
         ReportFiles,
         ReportRows,
         ReportStore,
+        RuleFailures,
         RuleParser,
         RuleReader,
         SchemaHistory,
@@ -62,9 +64,20 @@ if TYPE_CHECKING:
     from chalicelib.services.completion import UploadPorts
     from chalicelib.services.digests import DigestSettings
     from chalicelib.services.fanout import FanOutSettings
+    from chalicelib.services.incidents import Incidents
     from chalicelib.services.notifications import NotificationDelivery
     from chalicelib.services.reports import ReportSettings
     from chalicelib.services.uploads import UploadLimits
+
+
+if TYPE_CHECKING:  # retention and metrics (issue 19)
+    from chalicelib.ports import MetricsExposition, PipelineCounts, QueueDepths, RetentionStore
+
+
+if TYPE_CHECKING:  # known errors (issue 19)
+    from chalicelib.domain.known_errors import KnownErrorBook
+    from chalicelib.ports import UploadRemedies
+    from chalicelib.services.known_errors import KnownErrorStore
 
 
 class SystemClock:
@@ -172,6 +185,21 @@ class Container:
         client = make_client("sqs", self.settings)
         return SqsQueue(client, EVENTS_QUEUE, attempts=self.settings.send_attempts)
 
+    @cached_property
+    def uploads_queue(self) -> MessageQueue:
+        """The S3 notifications' queue: ``POST /uploads/{id}/retry`` sends one there again."""
+        from chalicelib.adapters.aws.clients import make_client
+        from chalicelib.adapters.aws.sqs_queue import SqsQueue
+
+        client = make_client("sqs", self.settings)
+        return SqsQueue(client, UPLOADS_QUEUE, attempts=self.settings.send_attempts)
+
+    @cached_property
+    def rule_failures(self) -> RuleFailures:
+        from chalicelib.adapters.db.incident_reads import SqlRuleFailures
+
+        return SqlRuleFailures(self.engine)
+
     @property
     def redelivery(self) -> Redelivery:
         """Failed messages put back with their backoff; its SQS client is made only when a
@@ -250,6 +278,31 @@ class Container:
         return SqlKpiReader(self.engine)
 
     @cached_property
+    def retention(self) -> RetentionStore:
+        from chalicelib.adapters.db.retention_store import SqlRetention
+
+        return SqlRetention(self.engine)
+
+    @cached_property
+    def pipeline_counts(self) -> PipelineCounts:
+        from chalicelib.adapters.db.pipeline_counts import SqlPipelineCounts
+
+        return SqlPipelineCounts(self.engine)
+
+    @cached_property
+    def queue_depths(self) -> QueueDepths:
+        from chalicelib.adapters.aws.clients import make_client
+        from chalicelib.adapters.aws.queue_depths import SqsQueueDepths
+
+        return SqsQueueDepths(make_client("sqs", self.settings), QUEUES)
+
+    @property
+    def metrics_exposition(self) -> MetricsExposition:
+        from chalicelib.adapters.metrics.prometheus_text import exposition
+
+        return exposition
+
+    @cached_property
     def audit(self) -> AuditLog:
         from chalicelib.adapters.db.access_store import SqlAuditLog
 
@@ -302,6 +355,13 @@ class Container:
         )
 
     @cached_property
+    def incidents(self) -> Incidents:
+        """Pipeline incidents: operations alerts on the alerts' store, sent by its notifier."""
+        from chalicelib.services.incidents import Incidents
+
+        return Incidents(self.alerts, self.clock, self.notifier)
+
+    @cached_property
     def objects(self) -> ObjectStore:
         from chalicelib.adapters.aws.clients import make_client
         from chalicelib.adapters.aws.s3_objects import S3Objects
@@ -342,6 +402,21 @@ class Container:
 
         client = make_client("sqs", self.settings)
         return SqsQueue(client, REPORTS_QUEUE, attempts=self.settings.send_attempts)
+
+    @cached_property
+    def replays(self) -> ReplayStore:
+        from chalicelib.adapters.db.replay_store import SqlReplayStore
+
+        return SqlReplayStore(self.engine)
+
+    @cached_property
+    def replays_queue(self) -> MessageQueue:
+        from chalicelib.adapters.aws.clients import make_client
+        from chalicelib.adapters.aws.sqs_queue import SqsQueue
+        from chalicelib.topology import REPLAYS_QUEUE
+
+        client = make_client("sqs", self.settings)
+        return SqsQueue(client, REPLAYS_QUEUE, attempts=self.settings.send_attempts)
 
     @cached_property
     def report_settings(self) -> ReportSettings:
@@ -428,6 +503,38 @@ class Container:
             self.rows_queue,
             self.pipeline,
             self.notifier,
+            self.incidents,
+            self.upload_remedies,
+        )
+
+    @cached_property
+    def known_errors(self) -> KnownErrorBook:
+        """``rules/known-errors.yaml``, read when a failure first needs it: a file with
+        problems fails the remedies only (``tripline rules check`` finds them first)."""
+        from pathlib import Path
+
+        from chalicelib.adapters.rule_files.known_errors import load_known_errors
+
+        return load_known_errors(Path(self.settings.rules_dir), self.sources)
+
+    @cached_property
+    def known_error_store(self) -> KnownErrorStore:
+        from chalicelib.adapters.db.known_error_store import SqlKnownErrorStore
+
+        return SqlKnownErrorStore(self.engine)
+
+    @cached_property
+    def upload_remedies(self) -> UploadRemedies:
+        from chalicelib.services.known_errors import KnownErrorRemedies
+
+        return KnownErrorRemedies(
+            book=lambda: self.known_errors,
+            store=self.known_error_store,
+            uploads=self.uploads,
+            uploads_queue=self.uploads_queue,
+            incidents=self.incidents,
+            clock=self.clock,
+            bucket=self.settings.bucket,
         )
 
     @property

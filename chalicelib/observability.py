@@ -29,6 +29,8 @@ from chalicelib.domain.events import ItemResult, ItemStatus
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Metrics
 
+    from chalicelib.domain.metrics import PipelineFigures
+
 SERVICE = "tripline"
 NAMESPACE = "Tripline"
 
@@ -204,3 +206,53 @@ def record_processing(outcome: ProcessedBatch) -> None:
                 "errors": [e.as_dict() for e in rejected.errors],
             },
         )
+
+
+def record_purge(totals: Mapping[str, int]) -> None:
+    """Rows one scheduled purge deleted, per table (``RowsPurged`` with a ``table``
+    dimension); a run that deleted nothing writes nothing."""
+    for table, rows in totals.items():
+        if rows:
+            gauge("RowsPurged", rows, {"table": table})
+
+
+def record_figures(figures: PipelineFigures) -> None:
+    """What ``GET /metrics`` shows, as EMF gauges (one line each, with its dimension), so
+    CloudWatch dashboards and alarms see the same numbers as Prometheus."""
+    stored = figures.stored
+    for source, count in stored.events_by_source.items():
+        gauge("EventsStored", count, {"source": source})
+    for rejected_source, count in stored.rejected_by_source.items():
+        gauge("RowsRejected", count, {"source": rejected_source or "(none)"})
+    for status, count in stored.uploads_by_status.items():
+        gauge("Uploads", count, {"status": status})
+    for alert in stored.alerts:
+        dimensions = {"kind": alert.kind, "severity": alert.severity, "status": alert.status}
+        gauge("AlertsActive", alert.alerts, dimensions)
+    gauge("NotificationsPending", stored.notifications_pending, {})
+    for queue in figures.queues:
+        gauge("QueueMessages", queue.waiting, {"queue": queue.queue})
+        gauge("QueueMessagesInFlight", queue.in_flight, {"queue": queue.queue})
+        gauge("DeadLetterMessages", queue.dead_letters, {"queue": queue.dead_letter_queue})
+
+
+def metrics_enabled() -> bool:
+    """False with ``POWERTOOLS_METRICS_DISABLED`` (the local runtime's and the tests' setting):
+    ``single_metric`` would print anyway, so :func:`gauge` asks, as ``flush_metrics`` does."""
+    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+
+    return not is_metrics_disabled()
+
+
+def gauge(name: str, value: int, dimensions: Mapping[str, str]) -> None:
+    """One EMF line now, with its own dimensions (zeros too: a gauge at zero is news)."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    if not metrics_enabled():
+        return
+    with single_metric(
+        name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE
+    ) as metric:
+        metric.add_dimension(name="service", value=SERVICE)
+        for key, text in dimensions.items():
+            metric.add_dimension(name=key, value=text[:250] or "(empty)")

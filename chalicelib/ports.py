@@ -216,12 +216,21 @@ class UploadStore(Protocol):
         landed_at: datetime,
         message_id: str,
         at: datetime,
+        pin: Mapping[str, str | None] | None = None,
     ) -> bool:
         """``awaiting_upload`` → ``importing`` for this object version and notification message.
 
         True also when this same message claimed it before (a redelivery after a crash must
-        redo the work); False when another message or another version holds it.
+        redo the work); False when another message or another version holds it. ``pin``
+        (``version_id``, ``sequencer``, ``etag``) is kept for a retry to read the same version.
         """
+
+    def object_pin(self, upload_id: str) -> dict[str, str | None] | None:
+        """The ``pin`` its claim recorded (None before the claim, or for an older upload)."""
+
+    def reopen(self, upload_id: str, reason: str) -> bool:
+        """``failed`` → ``awaiting_upload`` with its outcome cleared (``reason`` as its status
+        reason), for a retry; False when it was not failed."""
 
     def record_header(self, upload_id: str, header: Sequence[str]) -> None: ...
 
@@ -229,9 +238,8 @@ class UploadStore(Protocol):
         self, upload_id: str, chunks_total: int, rows_seen: int, at: datetime
     ) -> None: ...
 
-    def fail(
-        self, upload_id: str, reason: str, problems: Sequence[Detail], at: datetime
-    ) -> None: ...
+    def fail(self, upload_id: str, reason: str, problems: Sequence[Detail], at: datetime) -> bool:
+        """→ ``failed`` unless it already finished; whether this call changed it."""
 
     def finish(
         self,
@@ -532,3 +540,117 @@ class StatusObservations(Protocol):
         end: datetime,
     ) -> Iterator[Observation]:
         """Each event of ``source`` in ``[start, end)`` with a status, oldest first."""
+
+
+if TYPE_CHECKING:  # replays (issue 19)
+    from chalicelib.domain.replays import Keyset, ReplayJob
+
+
+class ReplayWork(VerdictWork, Protocol):
+    """One replay chunk's transaction: the rules' state and alerts, the job and its chunks."""
+
+    def still_running(self, replay_id: str, now: datetime) -> bool:
+        """Touch the job if it is running (holding it until the end); False: it is not."""
+        ...
+
+    def claim_chunk(self, replay_id: str, chunk: int, events_read: int, now: datetime) -> bool:
+        """Record the chunk done; False when an earlier delivery did."""
+        ...
+
+    def add_progress(
+        self, replay_id: str, chunk: int, *, events_read: int, matches: int, notices: int
+    ) -> None: ...
+
+
+class ReplayStore(Protocol):
+    def add(self, job: ReplayJob) -> None: ...
+
+    def get(self, replay_id: str) -> ReplayJob | None: ...
+
+    def start(self, replay_id: str, events_total: int, now: datetime) -> bool: ...
+
+    def complete(self, replay_id: str, now: datetime) -> bool: ...
+
+    def fail(self, replay_id: str, reason: str, now: datetime) -> bool: ...
+
+    def cancel(self, replay_id: str, by: str, now: datetime) -> bool: ...
+
+    def list_replays(self, after: tuple[datetime, str] | None, limit: int) -> list[ReplayJob]: ...
+
+    def count_events(self, job: ReplayJob, sources: Sequence[str] | None) -> int: ...
+
+    def events_after(
+        self, job: ReplayJob, sources: Sequence[str] | None, after: Keyset | None, limit: int
+    ) -> tuple[list[Event], Keyset | None, bool]:
+        """A keyset page of the job's events by ``(occurred_at, id)``, its last key, and
+        whether more follow."""
+        ...
+
+    def unit_of_work(self, suppress: str | None = None) -> AbstractContextManager[ReplayWork]:
+        """``suppress``: why this chunk's notices are recorded ``suppressed``, never sent."""
+        ...
+
+
+if TYPE_CHECKING:  # retention and metrics (issue 19)
+    from chalicelib.domain.metrics import PipelineFigures, QueueDepth, StoredCounts
+    from chalicelib.domain.retention import RuleCutoff, SourceCutoff
+
+
+class RetentionStore(Protocol):
+    """Rows past a retention cutoff; each purge call one short transaction of its own."""
+
+    def count_past(self, cutoff: SourceCutoff) -> Mapping[str, int]:
+        """Per table (events, raw_events, rejected_items, rule_matches, upload_chunks)."""
+
+    def count_windows_past(self, cutoff: RuleCutoff) -> Mapping[str, int]: ...
+
+    def purge(self, cutoff: SourceCutoff, table: str, limit: int) -> Mapping[str, int]:
+        """At most ``limit`` of ``table``'s oldest rows past the cutoff (events take their raw
+        items along); how many went, per table."""
+
+    def empty_chunks(self, cutoff: SourceCutoff, limit: int) -> Mapping[str, int]:
+        """Empty the bytes of at most ``limit`` chunks of finished uploads created before the
+        cutoff (the rows stay: an upload's counts are summed from them)."""
+
+    def purge_windows(self, cutoff: RuleCutoff, limit: int) -> Mapping[str, int]: ...
+
+
+class PipelineCounts(Protocol):
+    def counts(self) -> StoredCounts: ...
+
+
+class QueueDepths(Protocol):
+    def depths(self) -> Sequence[QueueDepth]:
+        """Every queue and its dead-letter queue; ``DependencyError`` when SQS is away."""
+
+
+class MetricsExposition(Protocol):
+    def __call__(self, figures: PipelineFigures) -> tuple[str, str]:
+        """The figures in a monitoring system's text format, and its media type."""
+
+
+if TYPE_CHECKING:  # pipeline incidents (issue 19)
+    from chalicelib.domain.incidents import RuleFailing
+
+
+class RuleFailures(Protocol):
+    def failing_since(self, since: datetime) -> list[RuleFailing]:
+        """Each rule that failed on an event at or after ``since``: how often, and the latest."""
+
+
+if TYPE_CHECKING:  # known errors (issue 19)
+    from chalicelib.domain.known_errors import ReadOptions, UploadFailure
+
+
+class UploadRemedies(Protocol):
+    """Known errors' remedies (``services.known_errors``), told of every upload that fails or
+    completes, and asked how a (re-)import reads its file."""
+
+    def upload_failed(self, upload: UploadRecord, failure: UploadFailure, incident: str) -> None:
+        """Match the failure; carry out (or note) the remedy of the known error it fits."""
+
+    def upload_completed(self, upload: UploadRecord) -> None:
+        """A remedy that was pending for it worked."""
+
+    def read_options(self, upload_id: str) -> ReadOptions:
+        """How the import starting now reads the file (a pending remedy's options, or none)."""

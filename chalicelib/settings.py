@@ -157,6 +157,21 @@ def _directory(text: str) -> str:
     return text or str(DEFAULT_RULES_DIR)
 
 
+def _retention_days(text: str) -> int | None:
+    """Empty: keep every source without its own ``retention_days`` for ever."""
+    if not text:
+        return None
+    from chalicelib.domain.sources import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, retention_problem
+
+    number = int(text) if text.isascii() and text.isdigit() else text
+    if retention_problem(number) is not None:
+        raise ValueError(
+            f"a whole number of days from {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS}, or "
+            "nothing to keep events for ever"
+        )
+    return int(number)
+
+
 def _name(text: str) -> str:
     if not text or not all(ch.isalnum() or ch in "-_" for ch in text) or len(text) > 80:
         raise ValueError("1 to 80 letters, digits, '-' or '_'")
@@ -362,6 +377,13 @@ VARIABLES: tuple[Variable, ...] = (
         "the longest range POST /reports takes, in days",
     ),
     Variable(
+        "TRIPLINE_REPLAY_CHUNK_EVENTS",
+        "replay_chunk_events",
+        _positive_int,
+        "5000",
+        "the stored events one chunk of a replay reads, judges and writes in one transaction",
+    ),
+    Variable(
         "TRIPLINE_DIGESTS_TOPIC_ARN",
         "digests_topic_arn",
         _topic_arn,
@@ -476,6 +498,15 @@ VARIABLES: tuple[Variable, ...] = (
         "300",
         "the longest wait before a failed queue message comes back",
     ),
+    Variable(
+        "TRIPLINE_RETENTION_DAYS",
+        "retention_days",
+        _retention_days,
+        "",
+        "days an event, its raw item and rejects are kept when its source declares no "
+        "retention_days; empty: kept for ever (the hourly purge deletes only what a source "
+        "declares)",
+    ),
 )
 
 
@@ -584,6 +615,7 @@ class Settings:
     upload_expiry_seconds: int = 900
     report_link_seconds: int = 3600
     report_max_days: int = 92
+    replay_chunk_events: int = 5000
     digests_topic_arn: str | None = None
     digest_timezone: str = "UTC"
     digest_link_seconds: int = 7 * 24 * 3600
@@ -600,6 +632,7 @@ class Settings:
     key_stale_seconds: int = 900
     retry_first_seconds: int = 30
     retry_longest_seconds: int = 300
+    retention_days: int | None = None
 
     @property
     def retry_schedule(self) -> RetrySchedule:

@@ -13,6 +13,7 @@ EVENTS_QUEUE = "tripline-events"
 UPLOADS_QUEUE = "tripline-uploads"  # S3 ObjectCreated notifications for incoming/
 ROWS_QUEUE = "tripline-rows"  # CSV chunks: byte ranges of an uploaded object
 REPORTS_QUEUE = "tripline-reports"  # ids of requested reports
+REPLAYS_QUEUE = "tripline-replays"  # chunks of replays: a job's id and where its next page starts
 INCOMING_PREFIX = "incoming/"
 REPORTS_PREFIX = "reports/"
 
@@ -43,6 +44,11 @@ QUEUES: tuple[QueueSpec, ...] = (
     # delivery that cannot reach the database takes no attempt, so ten cover an outage as above.
     QueueSpec(
         REPORTS_QUEUE, f"{REPORTS_QUEUE}-dlq", max_receive_count=10, visibility_timeout_seconds=5400
+    ),
+    # run_replays 300 s (a chunk of 5,000 events). A chunk the database refused fails its job;
+    # one that cannot reach it is delivered again, ten times as above.
+    QueueSpec(
+        REPLAYS_QUEUE, f"{REPLAYS_QUEUE}-dlq", max_receive_count=10, visibility_timeout_seconds=1800
     ),
 )
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600

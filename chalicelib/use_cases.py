@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import bootstrap, observability
 from chalicelib.bound_use_cases import JsonObject
+from chalicelib.housekeeping_use_cases import HousekeepingUseCases
+from chalicelib.incident_use_cases import IncidentUseCases
+from chalicelib.replay_use_cases import ReplayUseCases
 from chalicelib.reporting_use_cases import ReportingUseCases
 
 if TYPE_CHECKING:
@@ -39,7 +42,7 @@ def use_cases() -> UseCases:
     return UseCases(bootstrap.container())
 
 
-class UseCases(ReportingUseCases):
+class UseCases(ReportingUseCases, ReplayUseCases, HousekeepingUseCases, IncidentUseCases):
     """The use cases bound to one container's collaborators (the reading side's, KPIs, reports
     and digests, in ``reporting_use_cases``)."""
 
@@ -167,6 +170,13 @@ class UseCases(ReportingUseCases):
             limits=container.settings.limits,
             parse_rule=container.parse_rule,
         )
+
+    def list_known_errors(self) -> JsonObject:
+        """``GET /known-errors``: each known error with its matches and remedies' outcomes."""
+        from chalicelib.services.known_errors import list_known_errors
+
+        container = self._container
+        return list_known_errors(book=container.known_errors, store=container.known_error_store)
 
     # -- silences ----------------------------------------------------------------------------
 
@@ -299,6 +309,7 @@ class UseCases(ReportingUseCases):
             notifier=container.notifier,
             windows=container.window_state,
             clock=container.clock,
+            incidents=self._watch_incidents,
         )
 
     def list_alerts(self, params: Mapping[str, str]) -> JsonObject:

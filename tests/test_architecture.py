@@ -3,9 +3,14 @@
 The domain's packages stand in layers; a package imports only the kernel and the packages below
 it, never one beside or above it::
 
+    metrics      the pipeline's figures: stored counts, queue depths
+    retention    how long each source's rows are kept; a purge's cutoffs and counts
     reports      report requests, their lifecycle, the digest's week, table cells
     access       keys, roles, the audit log
+    known_errors failure patterns, their remedies, what a match does to one upload
+    incidents    pipeline failures as operations alerts: kinds, details, open and note
     uploads      upload records, the CSV scan, rows to events, rejects reports
+    replays      stored events through the current rules, as a job in chunks
     dry_run      what one rule would have done to stored events
     silences     matchers, one-off and weekly windows
     alerts       lifecycle, notification texts and emails, the alert list
@@ -53,9 +58,14 @@ LAYERS = (
     "alerts",
     "silences",
     "dry_run",
+    "replays",
     "uploads",
+    "incidents",
+    "known_errors",
     "access",
     "reports",
+    "retention",
+    "metrics",
 )  # lowest first, as drawn above
 DOMAIN_THIRD_PARTY = ("re2",)
 EDGE = (
@@ -286,6 +296,7 @@ ADAPTERS_MAY_CALL = (
     "parse_availability",
     "parse_enrichment",
     "parse_hours_table",
+    "parse_known_errors",
     "parse_rule",
     "parse_source_definition",
     "rule_catalog",

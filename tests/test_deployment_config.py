@@ -62,17 +62,18 @@ def test_sqs_triggers_set_their_batch_size_instead_of_chalices_default_of_one() 
         "fan_out_uploads": 1,
         "process_rows": 4,
         "generate_reports": 1,
+        "run_replays": 1,
     }
 
 
-def test_the_clock_driven_work_runs_every_minute_and_the_digest_every_hour() -> None:
+def test_the_clock_driven_work_runs_every_minute_and_the_digest_and_purge_every_hour() -> None:
     schedules = [
         source for source in app.app.event_sources if isinstance(source, ScheduledEventConfig)
     ]
     assert [
         (one.name, one.schedule_expression.to_string())
         for one in schedules  # type: ignore[union-attr]
-    ] == [("tick", "rate(1 minute)"), ("send_digest", "rate(1 hour)")]
+    ] == [("tick", "rate(1 minute)"), ("send_digest", "rate(1 hour)"), ("purge", "rate(1 hour)")]
 
 
 def sqs_sources() -> list[SQSEventConfig]:

@@ -5,13 +5,17 @@
                           and keep the application login of TRIPLINE_DATABASE_APP_SECRET_ARN)
 ``tripline db downgrade`` undo the last migration (or down to REVISION: -N, an id, base)
 ``tripline db sql``       print the MySQL DDL of that history, for a DBA to review (no server needed)
+``tripline db purge``     delete the rows past their source's retention; ``--dry-run`` only counts
 ``tripline local``        run everything on this machine (moto + SQLite by default); ``--demo``
 ``tripline upload FILE``  send a CSV file through a presigned upload and wait for its report
-``tripline rules check``  lint rules/ (or PATH): every problem as file:line:col, exit 1 if any
-``tripline keys create``  an API key (ingest, operator or admin), printed once; ``list``, ``revoke``
+``tripline rules check``  lint rules/ (or PATH), known-errors.yaml too: every problem as
+                          file:line:col, exit 1 if any
+``tripline keys create``  an API key (ingest, operator, admin, metrics); ``keys list``, ``keys revoke``
 ``tripline dlq list``     what waits on each DLQ; ``dlq show QUEUE``, ``dlq redrive QUEUE`` (back)
 ``tripline report create`` ask the API for a report; ``--wait`` follows it and downloads the file;
                           ``report list``, ``report show ID``
+``tripline replay create`` run stored events through the rules (``--rule ID`` or ``--all``);
+                          ``--wait`` follows it; ``replay list``, ``show ID``, ``cancel ID``
 ``tripline digest send``  the weekly digest of ``--week`` (default the week due), sent once
 """
 
@@ -26,6 +30,8 @@ from chalicelib.domain.errors import TriplineError
 from tripline.dead_letter_cli import add_arguments as add_dlq_commands
 from tripline.digest_cli import add_arguments as add_digest_commands
 from tripline.keys_cli import add_arguments as add_keys_commands
+from tripline.purge_cli import add_purge_command
+from tripline.replay_cli import add_arguments as add_replay_commands
 from tripline.report_cli import add_arguments as add_report_commands
 from tripline.rule_dry_run_cli import add_arguments as add_dry_run_arguments
 from tripline.rule_dry_run_cli import run_rules_test
@@ -104,6 +110,7 @@ def _rules_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from chalicelib.adapters.rule_files.availability import read_availability
+    from chalicelib.adapters.rule_files.known_errors import KNOWN_ERRORS_FILE, read_known_errors
     from chalicelib.adapters.rule_files.rules import read_rulebook
     from chalicelib.domain.errors import RuleFileError
     from chalicelib.settings import DEFAULT_RULES_DIR
@@ -114,12 +121,16 @@ def _rules_check(args: argparse.Namespace) -> int:
         return 2
     book, details = read_rulebook(directory)
     details.extend(one for one in read_availability(directory)[1] if one not in details)
+    known, known_problems = read_known_errors(directory, book.sources)
+    details.extend(known_problems)
     for detail in details:
         print(RuleFileError.describe(detail))
     loaded = (
         f"{_count(len(book.rules), 'rule')}, {_count(len(book.sources.definitions), 'source')}"
         f", {_count(len(book.references), 'reference table')}"
     )
+    if (directory / KNOWN_ERRORS_FILE).is_file():
+        loaded += f", {_count(len(known.known_errors), 'known error')}"
     if not details:
         print(f"{directory.name}/: {loaded}: no problems")
         return 0
@@ -156,6 +167,7 @@ def _add_db_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     )
     downgrade.set_defaults(run=_db_downgrade)
     db.add_parser("sql", help="print the MySQL DDL of the migrations").set_defaults(run=_db_sql)
+    add_purge_command(db)
 
 
 def _add_rules_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -251,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rules_commands(commands)
     add_dlq_commands(commands)
     add_report_commands(commands)
+    add_replay_commands(commands)
     add_digest_commands(commands)
     return parser
 

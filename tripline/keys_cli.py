@@ -26,8 +26,9 @@ def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "create",
         help="create a key and print it once",
         description="Roles: ingest (POST /events and POST /uploads for its --source list), "
-        "operator (every route but /audit), admin (every route). Exit status: 0 "
-        "created, 2 a bad request.",
+        "operator (every route but /audit and /metrics), admin (every route), metrics "
+        "(GET /metrics and /me only: a Prometheus server's). Exit status: 0 created, 2 a bad "
+        "request.",
     )
     create.add_argument("--name", required=True, help="who or what holds it, e.g. shop-backend")
     create.add_argument("--role", required=True, choices=ROLES)

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """``entry_id`` is the caller's handle for the per-entry receipt."""
+    """``entry_id`` is the caller's handle for the per-entry receipt; ``delay_seconds`` (at most
+    900, SQS's limit) keeps the message from being received that long."""
 
     entry_id: str
     body: str
+    delay_seconds: int = 0
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,13 @@ from chalicelib.domain.alerts import (
     parse_alert_action,
     parse_alert_id,
     parse_alert_query,
+    remind,
     resolve,
     sweep,
 )
 from chalicelib.domain.errors import Detail, NotFound
+from chalicelib.domain.incidents import POLICY as INCIDENTS
+from chalicelib.domain.incidents import is_incident
 from chalicelib.domain.json_values import json_value
 from chalicelib.domain.rules import AlertPolicy, Rule, RuleBook, WindowBucket, window_at
 from chalicelib.domain.silences import SilenceTarget, silencing
@@ -205,7 +208,10 @@ def sweep_alert(
             window=_window(work, alert, rule, now),
             last_seen_at=_last_seen(work, alert, rule),
         )
-        change = sweep(alert, rule, clear=clear, flap=flap, silenced=silenced(alert), now=now)
+        if is_incident(alert):  # no rule's condition: services.incident_watch resolves it
+            change = remind(alert, INCIDENTS, flap=flap, silenced=silenced(alert), now=now)
+        else:
+            change = sweep(alert, rule, clear=clear, flap=flap, silenced=silenced(alert), now=now)
         if change is not None:
             work.write_change(change, now)
         return change

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from chalicelib.domain.errors import DependencyError, ObjectUnavailable, TriplineError
 from chalicelib.domain.events import RejectedItem, RowEvent
+from chalicelib.domain.incidents import CHUNK_EXHAUSTED
 from chalicelib.domain.messages import QueueMessage
 from chalicelib.domain.sources import match_header
 from chalicelib.domain.uploads import (
@@ -94,6 +95,9 @@ def _give_up_if_last(
                 f"failed {message.receive_count} times and went to the dead-letter "
                 f"queue: {error}",
                 [],
+                incident=CHUNK_EXHAUSTED,
+                kind="dependency",
+                where=f"chunk {task.chunk} ({task.rows} rows from line {task.first_line})",
             )
     except (ValueError, TriplineError):
         logger().warning(
@@ -118,7 +122,7 @@ def _process(
     except ObjectUnavailable as exc:
         upload = ports.uploads.get(task.upload_id)
         if upload is not None:
-            fail_upload(ports, upload, str(exc), [])
+            fail_upload(ports, upload, str(exc), [], kind="object")
         return
     if chunk is None:
         return
@@ -146,11 +150,19 @@ def _read_chunk(
     upload = ports.uploads.get(task.upload_id)
     if definition is None or upload is None:
         if upload is not None:
-            fail_upload(ports, upload, f"source {task.source!r} is no longer declared", [])
+            reason = f"source {task.source!r} is no longer declared"
+            fail_upload(ports, upload, reason, [], kind="source")
         return None, [], []
+    if task.encoding or task.delimiter:  # a re-import reads the file as a remedy said
+        definition = replace(
+            definition,
+            encoding=task.encoding or definition.encoding,
+            delimiter=task.delimiter or definition.delimiter,
+        )
     match = match_header(definition, task.header)
     if isinstance(match, list):  # the definition changed since the fan-out checked the header
-        fail_upload(ports, upload, f"the header no longer fits source {task.source!r}", match)
+        reason = f"the header no longer fits source {task.source!r}"
+        fail_upload(ports, upload, reason, match, kind="header")
         return None, [], []
     raw = ports.objects.read_range(
         task.key, version_id=task.version_id, etag=task.etag, start=task.start, end=task.end

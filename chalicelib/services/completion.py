@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from chalicelib.domain.errors import Detail
+from chalicelib.domain.incidents import UPLOAD_FAILED
+from chalicelib.domain.known_errors import UploadFailure
 from chalicelib.domain.rules import EventPipeline
 from chalicelib.domain.sources import SourceCatalog
 from chalicelib.domain.uploads import (
@@ -34,8 +36,10 @@ from chalicelib.ports import (
     MessageQueue,
     Notifier,
     ObjectStore,
+    UploadRemedies,
     UploadStore,
 )
+from chalicelib.services.incidents import Incidents, upload_failed, upload_imported
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class UploadPorts:
     rows_queue: MessageQueue
     pipeline: EventPipeline
     notifier: Notifier | None = None
+    incidents: Incidents | None = None  # a failed upload opens one; its import resolves it
+    remedies: UploadRemedies | None = None  # known errors: a matching failure gets its remedy
 
 
 def complete_if_done(ports: UploadPorts, upload_id: str, note: str | None = None) -> bool:
@@ -69,7 +75,12 @@ def complete_if_done(ports: UploadPorts, upload_id: str, note: str | None = None
     )
     finished = _finished(upload, status, note, completed_at)
     _write_reports(ports, finished, progress)
-    if ports.uploads.finish(upload_id, status, progress, note, completed_at):
+    finished_now = ports.uploads.finish(upload_id, status, progress, note, completed_at)
+    if ports.remedies is not None:  # before the incidents: it resolves them saying the remedy
+        ports.remedies.upload_completed(finished)
+    if ports.incidents is not None:  # a retried upload: also when another finisher crashed
+        upload_imported(ports.incidents, upload_id, status)
+    if finished_now:
         logger().info(
             "upload complete",
             extra={
@@ -83,11 +94,22 @@ def complete_if_done(ports: UploadPorts, upload_id: str, note: str | None = None
 
 
 def fail_upload(
-    ports: UploadPorts, upload: UploadRecord, reason: str, problems: Sequence[Detail]
+    ports: UploadPorts,
+    upload: UploadRecord,
+    reason: str,
+    problems: Sequence[Detail],
+    *,
+    incident: str = UPLOAD_FAILED,
+    where: str | None = None,
+    kind: str = "other",
 ) -> None:
-    """Record why the file as a whole cannot be imported, and say so in ``report.json``."""
+    """Record why the file as a whole cannot be imported, open its ``incident`` (``where``:
+    the place, when the problems do not name it), and say so in ``report.json``; then the
+    known errors are told, as a failure of ``kind`` (``domain.known_errors.FAILURE_KINDS``),
+    by the call that failed it only (a failure noticed twice is remedied once)."""
     now = ports.clock.now()
-    ports.uploads.fail(upload.id, reason, problems, now)
+    failed_now = ports.uploads.fail(upload.id, reason, problems, now)
+    _open_incident(ports, upload, problems, incident, where)
     logger().warning(
         "upload failed", extra={"upload_id": upload.id, "source": upload.source, "reason": reason}
     )
@@ -95,6 +117,28 @@ def fail_upload(
     _, report_key = report_keys(upload.source, upload.id)
     report = _report(failed, UploadProgress(), [], include_rejects=False)
     ports.objects.put_text(report_key, [_json(report)], "application/json")
+    if failed_now and ports.remedies is not None:
+        messages = tuple(detail.message for detail in problems)
+        failure = UploadFailure(kind, upload.source, reason, messages)
+        ports.remedies.upload_failed(upload, failure, incident)
+
+
+def _open_incident(
+    ports: UploadPorts,
+    upload: UploadRecord,
+    problems: Sequence[Detail],
+    incident: str,
+    where: str | None,
+) -> None:
+    """Only for an upload that is failed now, with the reason it failed for first: a late
+    redelivery of a failure must not reopen an upload a retry has imported since."""
+    if ports.incidents is None:
+        return
+    stored = ports.uploads.get(upload.id)
+    if stored is None or stored.status != UploadStatus.FAILED:
+        return
+    reason = stored.status_reason or ""
+    upload_failed(ports.incidents, stored, reason, stored.problems or problems, incident, where)
 
 
 def _finished(

@@ -15,7 +15,7 @@ the processors then recognise as done.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chalicelib.domain.errors import (
     DependencyError,
@@ -23,6 +23,7 @@ from chalicelib.domain.errors import (
     ObjectUnavailable,
     StorageError,
 )
+from chalicelib.domain.known_errors import ReadOptions
 from chalicelib.domain.messages import OutgoingMessage, QueueMessage
 from chalicelib.domain.sources import SourceDefinition, match_header
 from chalicelib.domain.uploads import (
@@ -122,19 +123,23 @@ def _import(
         landed_at=landed.landed_at,
         message_id=message.message_id,
         at=ports.clock.now(),
+        pin={"version_id": landed.version_id, "sequencer": landed.sequencer, "etag": landed.etag},
     ):
         logger().info(
             "upload already claimed; duplicate notification ignored",
             extra={"upload_id": upload.id, "source": upload.source, "key": landed.key},
         )
         return None
+    # a known error's remedy may have asked for this import to read the file another way
+    options = ports.remedies.read_options(upload.id) if ports.remedies else ReadOptions()
     try:
-        _scan_and_send(upload, landed, ports, settings)
+        _scan_and_send(upload, landed, ports, settings, options)
     except ObjectUnavailable as exc:
-        fail_upload(ports, upload, str(exc), [])
+        fail_upload(ports, upload, str(exc), [], kind="object")
     except (DependencyError, StorageError) as exc:
         if message.receive_count >= settings.max_receive_count:
-            fail_upload(ports, upload, f"gave up after {message.receive_count} attempts: {exc}", [])
+            reason = f"gave up after {message.receive_count} attempts: {exc}"
+            fail_upload(ports, upload, reason, [], kind="dependency")
         raise
     return upload.id
 
@@ -171,12 +176,23 @@ def _upload_for(landed: LandedObject, ports: UploadPorts) -> UploadRecord | None
 
 
 def _scan_and_send(
-    upload: UploadRecord, landed: LandedObject, ports: UploadPorts, settings: FanOutSettings
+    upload: UploadRecord,
+    landed: LandedObject,
+    ports: UploadPorts,
+    settings: FanOutSettings,
+    options: ReadOptions,
 ) -> None:
     definition = _definition(upload, ports)
     if definition is None:
         return
-    fmt = CsvFormat(definition.delimiter, definition.encoding, settings.max_record_bytes)
+    definition = replace(
+        definition,
+        encoding=options.encoding or definition.encoding,
+        delimiter=options.delimiter or definition.delimiter,
+    )
+    fmt = CsvFormat(
+        definition.delimiter, definition.encoding, settings.max_record_bytes, options.skip_lines
+    )
     blocks = ports.objects.blocks(landed.key, version_id=landed.version_id, etag=landed.etag)
     scanner = CsvScanner(blocks, fmt)
     try:
@@ -187,8 +203,9 @@ def _scan_and_send(
         if not _header_fits(upload, header, definition, ports, fmt, settings.max_columns):
             return
         ports.uploads.record_header(upload.id, header.cells)
+        spans = scanner.chunks(settings.chunk_bytes)
         chunks, rows = _send_chunks(
-            upload, landed, header, scanner.chunks(settings.chunk_bytes), ports, settings.max_rows
+            upload, landed, header, spans, ports, settings.max_rows, options
         )
     except TooManyRows as exc:
         _too_many_rows(upload, ports, exc, settings.max_rows)
@@ -199,6 +216,7 @@ def _scan_and_send(
             upload,
             f"the file cannot be read as CSV: {exc.message}",
             [Detail(exc.message, line=exc.line)],
+            kind="malformed",
         )
         return
     note = "the file has a header and no rows" if rows == 0 else None
@@ -213,7 +231,8 @@ def _definition(upload: UploadRecord, ports: UploadPorts) -> SourceDefinition | 
             f"no source {upload.source!r}: declare it in "
             f"rules/sources/{upload.source}.yaml and upload the file again"
         )
-        fail_upload(ports, upload, reason, [Detail(reason, field="source", value=upload.source)])
+        named = Detail(reason, field="source", value=upload.source)
+        fail_upload(ports, upload, reason, [named], kind="source")
     return definition
 
 
@@ -227,7 +246,7 @@ def _header_fits(
 ) -> bool:
     if len(header.cells) > max_columns:
         reason = f"the header has {len(header.cells)} columns; the limit is {max_columns}"
-        fail_upload(ports, upload, reason, [Detail(reason, line=1)])
+        fail_upload(ports, upload, reason, [Detail(reason, line=1)], kind="header")
         return False
     if any("\udc80" <= ch <= "\udcff" for cell in header.cells for ch in cell):
         fail_upload(
@@ -235,11 +254,13 @@ def _header_fits(
             upload,
             f"the header is not valid {fmt.encoding}",
             [Detail(f"not valid {fmt.encoding}; declare encoding: in the source", line=1)],
+            kind="encoding",
         )
         return False
     matched = match_header(definition, header.cells)
     if isinstance(matched, list):
-        fail_upload(ports, upload, f"the header does not fit source {definition.source!r}", matched)
+        reason = f"the header does not fit source {definition.source!r}"
+        fail_upload(ports, upload, reason, matched, kind="header")
         return False
     return True
 
@@ -251,6 +272,7 @@ def _send_chunks(
     spans: Iterable[ChunkSpan],
     ports: UploadPorts,
     max_rows: int,
+    options: ReadOptions,
 ) -> tuple[int, int]:
     """Send tasks ten at a time as the scan finds them; a task SQS will not take fails the run,
     and the first chunk that would pass ``max_rows`` stops it (``TooManyRows``)."""
@@ -274,6 +296,8 @@ def _send_chunks(
             span.rows,
             tuple(header.cells),
             landed.landed_at,
+            options.encoding,
+            options.delimiter,
         )
         pending.append(OutgoingMessage(str(span.number), task.encode()))
         chunks, rows = chunks + 1, rows + span.rows
@@ -298,7 +322,7 @@ def _too_many_rows(
         f"the file has more than {max_rows} rows (TRIPLINE_CSV_MAX_ROWS); {imported}, "
         f"the rest from line {exc.line} was not: split the file"
     )
-    fail_upload(ports, upload, reason, [Detail(reason, line=exc.line)])
+    fail_upload(ports, upload, reason, [Detail(reason, line=exc.line)], kind="too_many_rows")
     ports.uploads.finish_fanout(upload.id, exc.chunks, exc.rows, ports.clock.now())
 
 

@@ -2,7 +2,8 @@
 
 The processor calls it right after a batch that queued notices (so on-call hears within seconds)
 and the schedule calls it every minute (so a failed publish is retried). Each run claims what is
-due; a notice covered by a silence is settled ``silenced`` and never sent; several alerts of one
+due; a notice covered by a silence is settled ``silenced`` and never sent, and one of an alert a
+replay opened without notifications is settled ``suppressed``; several alerts of one
 rule that opened at once go out as one grouped email; a publish that failed for an outage is
 retried later with doubling backoff; after three outages in a row the run stops (the topic is
 down, and the rest would only wait out timeouts: their claims lapse and a later run takes them).
@@ -114,6 +115,10 @@ class NotificationDelivery:
         self, notice: PendingNotice, live: Sequence[Silence], now: datetime, report: DeliveryReport
     ) -> bool:
         alert = notice.alert
+        if notice.quiet:
+            detail = f"{notice.kind} notice not sent: a replay opened it without notifications"
+            self._outbox.settle(notice.outbox_id, "suppressed", now, detail)
+            return True
         target = SilenceTarget(alert.rule_id, alert.source, alert.labels, alert.group)
         silence = silencing(live, target, now)
         if silence is None:

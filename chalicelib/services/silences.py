@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from chalicelib.domain.errors import Detail, NotFound
+from chalicelib.domain.incidents import INCIDENT_RULE_IDS
 from chalicelib.domain.rules import RuleBook
 from chalicelib.domain.silences import Silence, parse_silence, parse_silence_query
 from chalicelib.ports import Clock, SilenceStore
@@ -23,7 +24,7 @@ def create_silence(
         payload,
         now=clock.now(),
         new_id=new_id(),
-        known_rules=[rule.id for rule in book.rules],
+        known_rules=[*(rule.id for rule in book.rules), *INCIDENT_RULE_IDS],  # + pipeline.*
         known_sources=sources,
     )
     store.add(silence)

@@ -10,6 +10,7 @@ overlapping run changes nothing twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalicelib.domain.rules import RuleBook, prune_before
@@ -33,15 +34,20 @@ def tick(
     notifier: NotificationDelivery,
     windows: WindowState,
     clock: Clock,
+    incidents: Callable[[], Mapping[str, int]] | None = None,
 ) -> dict[str, Any]:
+    """``incidents``: the pipeline incidents' watch (``services.incident_watch``), before the
+    notifier, so what it opens is sent in the same minute."""
     absences = check_absences(book=book, state=absence_state, clock=clock)
     swept = sweep_alerts(store=alerts, book=book, silences=silences, clock=clock)
     pruned = prune_windows(book=book, windows=windows, clock=clock)
+    watched = dict(incidents()) if incidents is not None else {}
     delivered = notifier.deliver_due()
     return {
         "absences_recorded": absences,
         **swept.as_dict(),
         "window_buckets_pruned": pruned,
+        **watched,
         "notifications": delivered.as_dict(),
     }
 

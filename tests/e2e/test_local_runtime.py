@@ -283,15 +283,20 @@ def test_local_runtime_on_mysql_migrates_then_stores_each_event_once(
     engine.dispose()
 
 
-def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float) -> None:
+def wait_for_port(
+    port: int, process: subprocess.Popen[bytes], seconds: float, output: Path
+) -> None:
+    """Until something listens on ``port``; a start that exits or hangs fails with its output
+    (what it was doing when the time ran out)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        assert process.poll() is None, f"tripline local exited ({process.returncode})"
+        if process.poll() is not None:
+            pytest.fail(f"tripline local exited ({process.returncode}):\n{output.read_text()}")
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.05)
-    pytest.fail(f"nothing listening on {port} within {seconds} s")
+    pytest.fail(f"nothing listening on {port} within {seconds} s:\n{output.read_text()}")
 
 
 def test_twenty_starts_in_a_row_each_answer_at_once(tmp_path: Path) -> None:
@@ -323,7 +328,7 @@ def test_twenty_starts_in_a_row_each_answer_at_once(tmp_path: Path) -> None:
                 stderr=out,
             )
         try:
-            wait_for_port(port, process, STARTUP_SECONDS)
+            wait_for_port(port, process, STARTUP_SECONDS, tmp_path / f"out-{start}.txt")
             api = f"http://127.0.0.1:{port}"
             health, _ = http("GET", f"{api}/health", key=None)
             posted, _ = http(

@@ -61,7 +61,7 @@ def test_migrate_brings_an_empty_database_to_head_and_answers_the_revision(
     # WHEN the migrate function is invoked
     response = client.lambda_.invoke("migrate", {})
     # THEN it answers the head revision, and the database is there with the tables
-    assert response.payload == {"revision": HEAD} == {"revision": "0008"}
+    assert response.payload == {"revision": HEAD} == {"revision": "0009"}
     assert versions(empty_database) == [HEAD]
     assert {"events", "raw_events", "uploads", "alerts"} <= tables(empty_database)
 

@@ -24,7 +24,9 @@ FUNCTIONS = [
     "ProcessRows",
     "Tick",
     "GenerateReports",
+    "RunReplays",
     "SendDigest",
+    "Purge",
     "Migrate",
 ]
 # max_connections of RDS MySQL is DBInstanceClassMemory / 12582880: about 85 on a 1 GiB
@@ -127,6 +129,7 @@ def test_sqs_triggers_take_the_stages_batch_settings(template: dict[str, Any], s
         "fan_out_uploads": "FanOutUploads",
         "process_rows": "ProcessRows",
         "generate_reports": "GenerateReports",
+        "run_replays": "RunReplays",
     }
     for name, logical in cfn_names.items():
         mapping, wanted = by_function[logical], functions[name]

@@ -49,7 +49,7 @@ def test_history_lists_the_migrations_in_sql() -> None:
     # THEN every migration is there, newest first, head marked
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("0007 -> 0008 (head), Events and rule matches by the minute")
+    assert lines[0].startswith("0008 -> 0009 (head), Operations: pipeline incidents, known errors")
     assert any(line.startswith("<base> -> 0001, Raw events") for line in lines)
 
 
@@ -58,11 +58,11 @@ def test_upgrade_downgrade_and_upgrade_again_on_the_configured_database(tmp_path
     # WHEN the database is brought to head THEN it has the tables, and alembic says where it is
     up = alembic("upgrade", "head", database_url=url)
     assert up.returncode == 0, up.stderr
-    assert "Running upgrade 0007 -> 0008" in up.stderr  # alembic.ini's logging, as usual
+    assert "Running upgrade 0008 -> 0009" in up.stderr  # alembic.ini's logging, as usual
     assert {"events", "uploads", "alerts", "api_keys"} <= tables(url)
-    assert alembic("current", database_url=url).stdout.strip() == "0008 (head)"
-    # WHEN two steps are undone THEN 0007's tables are gone and it is at 0006
-    back = alembic("downgrade", "-2", database_url=url)
+    assert alembic("current", database_url=url).stdout.strip() == "0009 (head)"
+    # WHEN three steps are undone THEN 0007's tables are gone and it is at 0006
+    back = alembic("downgrade", "-3", database_url=url)
     assert back.returncode == 0, back.stderr
     assert "Running downgrade 0007 -> 0006" in back.stderr
     assert "reports" not in tables(url) and "rule_window_buckets" in tables(url)

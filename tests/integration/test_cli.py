@@ -81,9 +81,11 @@ def columns_of(url: str, view: str) -> set[str]:
 def test_db_downgrade_undoes_the_last_migration_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # GIVEN a database at head (0008 buckets events by the minute)
+    # GIVEN a database at head (0009, operations)
     url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
-    # WHEN the command runs with no revision
+    # WHEN the command runs with no revision, and again
+    code = run_db(monkeypatch, url, "downgrade")
+    assert code == 0 and capsys.readouterr().out.startswith("database downgraded from 0009 to 0008")
     code = run_db(monkeypatch, url, "downgrade")
     # THEN one step is undone, and it says from where to where, on which database
     assert code == 0
@@ -98,7 +100,7 @@ def test_db_downgrade_to_base_then_upgrade_rebuilds_everything(
     # GIVEN a database at head WHEN it is taken to base THEN no table is left
     url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
     assert run_db(monkeypatch, url, "downgrade", "base") == 0
-    assert capsys.readouterr().out == f"database downgraded from 0008 to base: {url}\n"
+    assert capsys.readouterr().out == f"database downgraded from 0009 to base: {url}\n"
     assert tables_at(url) == set()
     # AND `db upgrade` brings every table back
     assert run_db(monkeypatch, url, "upgrade") == 0
@@ -109,11 +111,11 @@ def test_db_downgrade_steps_back_n_or_to_a_revision(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = migrated(f"sqlite:///{tmp_path / 'tripline.db'}")
-    assert run_db(monkeypatch, url, "downgrade", "-5") == 0
+    assert run_db(monkeypatch, url, "downgrade", "-6") == 0
     assert run_db(monkeypatch, url, "downgrade", "0002") == 0
     assert run_db(monkeypatch, url, "downgrade", "0002") == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"database downgraded from 0008 to 0003: {url}",
+        f"database downgraded from 0009 to 0003: {url}",
         f"database downgraded from 0003 to 0002: {url}",
         f"database already at 0002, nothing undone: {url}",
     ]
@@ -127,11 +129,11 @@ def test_db_downgrade_steps_back_n_or_to_a_revision(
         ("-0", "cannot downgrade to '-0'\n  - revision: give -N"),
         ("0001:0003", "cannot downgrade to '0001:0003'\n  - revision: give -N"),
         (
-            "-9",
-            "cannot downgrade to '-9' from 0008\n  - revision: Relative revision -9 didn't "
-            "produce 9 migrations",
+            "-10",
+            "cannot downgrade to '-10' from 0009\n  - revision: Relative revision -10 didn't "
+            "produce 10 migrations",
         ),
-        ("0099", "cannot downgrade to '0099' from 0008\n  - revision: Can't locate revision"),
+        ("0099", "cannot downgrade to '0099' from 0009\n  - revision: Can't locate revision"),
     ],
 )
 def test_db_downgrade_refuses_a_target_it_cannot_reach_and_changes_nothing(
@@ -185,7 +187,7 @@ def test_rules_check_passes_the_repos_rules(capsys: pytest.CaptureFixture[str]) 
     # THEN it says what it loaded and that nothing is wrong
     assert code == 0
     assert capsys.readouterr().out == (
-        "rules/: 7 rules, 5 sources, 2 reference tables: no problems\n"
+        "rules/: 7 rules, 5 sources, 2 reference tables, 5 known errors: no problems\n"
     )
 
 

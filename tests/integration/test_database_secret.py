@@ -214,6 +214,6 @@ def test_db_upgrade_runs_with_the_secret_settings_as_an_operator_would_through_a
     # THEN it reaches the database through the secret, says the revision and where, no password
     out = capsys.readouterr().out
     assert code == 0
-    assert f"database at head (0008): mysql+pymysql://{make_url(MYSQL_SERVER_URL).host}" in out
+    assert f"database at head (0009): mysql+pymysql://{make_url(MYSQL_SERVER_URL).host}" in out
     assert world.database in out and world.fetches == 1
     assert services.schema_engine is not services.engine

@@ -45,6 +45,7 @@ def test_list_prints_each_queue_its_dlq_and_messages(
         "tripline-uploads  tripline-uploads-dlq  0",
         "tripline-rows     tripline-rows-dlq     2",
         "tripline-reports  tripline-reports-dlq  0",
+        "tripline-replays  tripline-replays-dlq  0",
     ]
 
 

@@ -60,6 +60,7 @@ def test_counts_name_every_queue_and_what_waits_on_its_dlq(aws: dict[str, Any]) 
         ("tripline-uploads", "tripline-uploads-dlq", 0),
         ("tripline-rows", "tripline-rows-dlq", 0),
         ("tripline-reports", "tripline-reports-dlq", 0),
+        ("tripline-replays", "tripline-replays-dlq", 0),
     ]
 
 

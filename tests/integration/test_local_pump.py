@@ -14,7 +14,14 @@ import pytest
 
 from chalicelib.adapters.aws.sqs_redelivery import SqsRedelivery
 from chalicelib.domain.retries import RetrySchedule
-from chalicelib.topology import EVENTS_QUEUE, QUEUES, REPORTS_QUEUE, ROWS_QUEUE, UPLOADS_QUEUE
+from chalicelib.topology import (
+    EVENTS_QUEUE,
+    QUEUES,
+    REPLAYS_QUEUE,
+    REPORTS_QUEUE,
+    ROWS_QUEUE,
+    UPLOADS_QUEUE,
+)
 from chalicelib.triggers import answer_batch, sqs_messages
 from tripline.local.pump import LambdaSettings, SqsPump, start_pump
 from tripline.local.triggers import MAX_LOCAL_CONCURRENCY, local_concurrency, sqs_triggers
@@ -282,8 +289,15 @@ def test_the_apps_sqs_triggers_are_pumped_with_their_queues_and_batch_sizes() ->
         ("fan_out_uploads", UPLOADS_QUEUE, 1),
         ("process_rows", ROWS_QUEUE, 4),
         ("generate_reports", REPORTS_QUEUE, 1),
+        ("run_replays", REPLAYS_QUEUE, 1),
     ]
-    handlers = [app.process_events, app.fan_out, app.process_rows, app.generate_reports]
+    handlers = [
+        app.process_events,
+        app.fan_out,
+        app.process_rows,
+        app.generate_reports,
+        app.run_replays,
+    ]
     assert [t.handler for t in triggers] == handlers
 
 

@@ -65,6 +65,7 @@ def test_the_apps_schedules_are_found_and_a_cron_one_is_refused() -> None:
     assert [(one.name, one.period_seconds) for one in scheduled_triggers(tripline.app)] == [
         ("tick", 60),
         ("send_digest", 3600),
+        ("purge", 3600),
     ]
     cron_app = Chalice(app_name="cron")
 

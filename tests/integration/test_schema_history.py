@@ -26,7 +26,7 @@ def test_upgrade_twice_changes_nothing(engine: Engine) -> None:
     # GIVEN a database at head WHEN upgrade runs again THEN it is still at the one head revision
     migrations.upgrade(engine)
     with engine.connect() as conn:
-        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0008"
+        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0009"
     assert {"raw_events", "events", "rejected_items", "uploads", "upload_chunks"} <= set(
         inspect(engine).get_table_names()
     )

@@ -91,7 +91,7 @@ class Banner:
             f"  API        {self.api_url}   (GET /health, POST|GET /events, POST|GET /uploads, "
             "GET /rules, POST /rules/test, GET /alerts, POST /alerts/{id}/ack|resolve, "
             "POST|GET|DELETE /silences, GET /kpis, POST|GET /reports, GET /digests, "
-            "/openapi.json)",
+            "POST|GET /replays, /openapi.json)",
             f"  docs       {self.api_url}/docs   (the API in Swagger UI, no key needed)",
             f"  console    {self.api_url}/console   (overview and alerts: sign in with a key)",
             f"  AWS (moto) {self.aws_url}   region {self.region}",

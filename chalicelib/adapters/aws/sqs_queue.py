@@ -13,10 +13,12 @@ from chalicelib.domain.messages import OutgoingMessage, SendReceipt
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 MAX_BATCH_ENTRIES = 10
 MAX_BATCH_BYTES = 256 * 1024
 BACKOFF_SECONDS = 0.2
+MAX_DELAY_SECONDS = 900
 
 
 class SqsQueue:
@@ -55,7 +57,7 @@ class SqsQueue:
         try:
             answer = self._client.send_message_batch(
                 QueueUrl=self.queue_url(),
-                Entries=[{"Id": m.entry_id, "MessageBody": m.body} for m in batch],
+                Entries=[_entry(message) for message in batch],
             )
         except (BotoCoreError, ClientError, DependencyError) as exc:
             for message in batch:
@@ -92,6 +94,16 @@ class SqsQueue:
             raise DependencyError(
                 f"queue {self._queue_name!r} unavailable: {_reason(exc)}"
             ) from exc
+
+
+def _entry(message: OutgoingMessage) -> SendMessageBatchRequestEntryTypeDef:
+    entry: SendMessageBatchRequestEntryTypeDef = {
+        "Id": message.entry_id,
+        "MessageBody": message.body,
+    }
+    if message.delay_seconds > 0:
+        entry["DelaySeconds"] = min(message.delay_seconds, MAX_DELAY_SECONDS)
+    return entry
 
 
 def _batches(messages: list[OutgoingMessage]) -> Iterator[list[OutgoingMessage]]:

@@ -54,6 +54,17 @@ class SqlAlertOutbox:
                 )
             }
             samples = _samples(conn, list(found.values()))
+            quiet = (  # alerts a replay opened without notifications
+                set(
+                    conn.scalars(
+                        select(box.c.alert_id)
+                        .where(box.c.alert_id.in_(list(found)), box.c.status == "suppressed")
+                        .distinct()
+                    )
+                )
+                if found
+                else set()
+            )
         return [
             PendingNotice(
                 row.id,
@@ -64,6 +75,7 @@ class SqlAlertOutbox:
                 samples.get(
                     (found[row.alert_id].sample_source, found[row.alert_id].sample_event_id)
                 ),
+                row.alert_id in quiet,
             )
             for row in claimed
         ]

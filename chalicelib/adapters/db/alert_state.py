@@ -34,10 +34,13 @@ ALERTS_PER_STATEMENT = 200  # fingerprints read, or alerts updated, in one state
 
 
 class SqlAlertWork:
-    """The alert side of one open transaction (``AlertWork``)."""
+    """The alert side of one open transaction (``AlertWork``). ``notices`` is the status new
+    outbox rows are written with: ``pending`` (to send), or ``suppressed`` (a replay asked for no
+    notifications: recorded, settled at once, never sent)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, notices: str = "pending") -> None:
         self._conn = conn
+        self._notices = notices
 
     def lock_fingerprints(self, rule_ids: Mapping[str, str], now: datetime) -> dict[str, bool]:
         return lock_fingerprints(self._conn, rule_ids, now)
@@ -107,7 +110,7 @@ class SqlAlertWork:
         return seen
 
     def write_change(self, change: AlertChange, now: datetime) -> None:
-        write_change(self._conn, change, now)
+        write_change(self._conn, change, now, self._notices)
 
     def write_changes(self, changes: Sequence[AlertChange], now: datetime) -> None:
         """A change that only updates a stored alert (matches added to it: nothing to add to
@@ -120,7 +123,7 @@ class SqlAlertWork:
             ):
                 updates.append(change.alert)
             else:
-                write_change(self._conn, change, now)
+                write_change(self._conn, change, now, self._notices)
         for start in range(0, len(updates), ALERTS_PER_STATEMENT):
             update_alerts(self._conn, updates[start : start + ALERTS_PER_STATEMENT], now)
 
@@ -159,8 +162,11 @@ def alert_by_id(conn: Connection, alert_id: int) -> Alert | None:
     return None if row is None else alert_from_row(row)
 
 
-def write_change(conn: Connection, change: AlertChange, now: datetime) -> None:
-    """Store the alert, its timeline lines and its notices."""
+def write_change(
+    conn: Connection, change: AlertChange, now: datetime, notices: str = "pending"
+) -> None:
+    """Store the alert, its timeline lines and its notices (with status ``notices``; any but
+    ``pending`` is settled now)."""
     alert = change.alert
     row = alert_row(alert, now)
     if alert.id is None:
@@ -180,10 +186,11 @@ def write_change(conn: Connection, change: AlertChange, now: datetime) -> None:
                 "transition": notice.transition,
                 "kind": notice.kind,
                 "rule_id": alert.rule_id,
-                "status": "pending",
+                "status": notices,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
+                "settled_at": None if notices == "pending" else now,
             }
             for notice in change.notices
         ],

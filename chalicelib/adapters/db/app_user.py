@@ -4,9 +4,10 @@ The owner login (RDS's master user) can change the schema and hand out privilege
 that only reads and writes rows should not hold it, so a bug or an injected statement there can
 do no more than its data grants allow. The grants are what the adapters use at runtime: reads,
 inserts, updates, and upserts (``INSERT ... ON DUPLICATE KEY UPDATE``, which takes ``INSERT`` and
-``UPDATE`` and is also how rows are locked). Only the schedule deletes rows, and only threshold
-windows' buckets no window can need any more, so ``DELETE`` is granted on those two tables alone
-(a silence ended early keeps its row, stamped). Nothing makes a temporary table, locks tables or
+``UPDATE`` and is also how rows are locked). Only the schedules delete rows: threshold windows'
+buckets no window can need any more, and the rows past their source's retention (events, raw
+items, rejects, rule matches), so ``DELETE`` is granted on those tables alone (a silence ended
+early keeps its row, stamped; alerts are never purged). Nothing makes a temporary table, locks tables or
 loads a file, so neither ``CREATE TEMPORARY TABLES``, ``LOCK TABLES`` nor ``FILE`` is granted: a
 change that needs one adds it here, and tests/iam's MySQL deployment runs every function on this
 login to find out.
@@ -25,7 +26,15 @@ from chalicelib.adapters.db.credentials import DatabaseLogin, LoginSource
 from chalicelib.adapters.db.errors import database_errors
 
 DATA_PRIVILEGES = ("SELECT", "INSERT", "UPDATE")
-PRUNED_TABLES = ("rule_window_buckets", "rule_window_tokens")  # DELETE on these only
+# DELETE on these only: the schedule's window pruning, and the retention purge
+PRUNED_TABLES = (
+    "rule_window_buckets",
+    "rule_window_tokens",
+    "events",
+    "raw_events",
+    "rejected_items",
+    "rule_matches",
+)
 # RDS Proxy opens the server connections from its own addresses in the VPC, which change.
 ANY_HOST = "%"
 

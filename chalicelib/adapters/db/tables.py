@@ -116,6 +116,7 @@ uploads = Table(
     Column("fanout_started_at", UtcDateTime, nullable=True),
     Column("fanout_finished_at", UtcDateTime, nullable=True),
     Column("completed_at", UtcDateTime, nullable=True),
+    Column("object_pin", JSON, nullable=True),  # versionId, sequencer, ETag: what a retry reads
     PrimaryKeyConstraint("id"),
     Index(None, "created_at", "id"),
     Index(None, "source", "created_at", "id"),
@@ -418,5 +419,67 @@ digests = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime, nullable=True),
     PrimaryKeyConstraint("week"),
+    **MYSQL_OPTIONS,
+)
+
+# --- replays: stored events run through the current rules as a job in chunks ----------------------
+
+replays = Table(
+    "replays",
+    metadata,
+    Column("id", String(32), nullable=False),
+    Column("rules", JSON, nullable=False),  # [{id, version}] replayed
+    Column("skipped", JSON, nullable=False),  # [{id, reason}] left out of "all"
+    Column("since", UtcDateTime, nullable=False),
+    Column("until", UtcDateTime, nullable=False),
+    Column("sources", JSON, nullable=True),  # null: every source the rules read
+    Column("notify", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),  # queued | running | complete | cancelled | …
+    Column("reason", String(1000), nullable=True),
+    Column("requested_by", String(200), nullable=False),
+    Column("events_total", BigInteger, nullable=True),  # counted when it starts: the progress
+    Column("events_done", BigInteger, nullable=False),
+    Column("matches_written", BigInteger, nullable=False),
+    Column("notices", BigInteger, nullable=False),  # queued, or recorded suppressed
+    Column("chunks_done", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime, nullable=True),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("id"),
+    Index(None, "created_at", "id"),
+    **MYSQL_OPTIONS,
+)
+
+# One row per chunk of a replay done, written with its matches: a redelivered chunk writes nothing.
+replay_chunks = Table(
+    "replay_chunks",
+    metadata,
+    Column("replay_id", String(32), nullable=False),
+    Column("chunk", Integer, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("matches", Integer, nullable=False),
+    Column("done_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("replay_id", "chunk"),
+    **MYSQL_OPTIONS,
+)
+
+# Known errors: one row per failed upload a known error matched, with its remedy's outcome.
+known_error_remedies = Table(
+    "known_error_remedies",
+    metadata,
+    Column("upload_id", String(32), nullable=False),
+    Column("seq", Integer, nullable=False),  # the upload's nth match
+    Column("known_error_id", String(64), nullable=False),
+    Column("remedy", String(16), nullable=False),  # retry | reread | skip_lines | none
+    Column("status", String(16), nullable=False),  # scheduled, succeeded, failed, annotated…
+    Column("failure_kind", String(32), nullable=False),
+    Column("failure_reason", String(1000), nullable=False),
+    Column("options", JSON, nullable=True),  # how the re-import reads the file
+    Column("note", String(1000), nullable=False),
+    Column("matched_at", UtcDateTime, nullable=False),
+    Column("settled_at", UtcDateTime, nullable=True),
+    PrimaryKeyConstraint("upload_id", "seq"),
+    Index(None, "known_error_id"),
     **MYSQL_OPTIONS,
 )

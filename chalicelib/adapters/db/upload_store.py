@@ -9,7 +9,7 @@ cannot count twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,7 @@ class SqlUploadStore:
         landed_at: datetime,
         message_id: str,
         at: datetime,
+        pin: Mapping[str, str | None] | None = None,
     ) -> bool:
         claimed = (
             update(uploads)
@@ -81,10 +82,43 @@ class SqlUploadStore:
                 fanout_started_at=at,
                 header=None,
                 chunks_total=None,
+                object_pin=dict(pin) if pin is not None else None,
             )
         )
         with database_errors("claiming an upload"), self._engine.begin() as conn:
             return conn.execute(claimed).rowcount == 1
+
+    def object_pin(self, upload_id: str) -> dict[str, str | None] | None:
+        with database_errors("reading an upload"), self._engine.connect() as conn:
+            pin: dict[str, str | None] | None = conn.scalar(
+                select(uploads.c.object_pin).where(uploads.c.id == upload_id)
+            )
+        return pin
+
+    def reopen(self, upload_id: str, reason: str) -> bool:
+        """``failed`` → ``awaiting_upload``, its outcome cleared, so that the object's
+        notification, sent again, claims it as it did the first time; False when it was not
+        failed (another retry won, or it never failed)."""
+        statement = (
+            update(uploads)
+            .where(uploads.c.id == upload_id, uploads.c.status == UploadStatus.FAILED)
+            .values(
+                status=UploadStatus.AWAITING_UPLOAD,
+                status_reason=reason[:1000],
+                problems=None,
+                claimed_by=None,
+                header=None,
+                chunks_total=None,
+                rows_seen=None,
+                rows_stored=None,
+                rows_duplicate=None,
+                rows_rejected=None,
+                fanout_finished_at=None,
+                completed_at=None,
+            )
+        )
+        with database_errors("reopening an upload"), self._engine.begin() as conn:
+            return conn.execute(statement).rowcount == 1
 
     def record_header(self, upload_id: str, header: Sequence[str]) -> None:
         self._update(upload_id, "recording a header", header=list(header))
@@ -100,7 +134,7 @@ class SqlUploadStore:
             fanout_finished_at=at,
         )
 
-    def fail(self, upload_id: str, reason: str, problems: Sequence[Detail], at: datetime) -> None:
+    def fail(self, upload_id: str, reason: str, problems: Sequence[Detail], at: datetime) -> bool:
         statement = (
             update(uploads)
             .where(uploads.c.id == upload_id, uploads.c.status.not_in(list(FINAL_STATUSES)))
@@ -112,7 +146,7 @@ class SqlUploadStore:
             )
         )
         with database_errors("failing an upload"), self._engine.begin() as conn:
-            conn.execute(statement)
+            return conn.execute(statement).rowcount == 1
 
     def finish(
         self,

@@ -7,7 +7,9 @@ random bits, so a fast hash is enough: there is nothing to guess a dictionary fr
 Roles nest: ``ingest`` writes events and uploads of its own sources and reads its uploads (only
 its own sources': another source's upload is a 404, as if absent), and reads KPIs and reports
 of its own sources; ``operator`` also reads everything (the weekly digests too), tries rules,
-and acts on alerts and silences; ``admin`` also reads the audit log. ``/health``, ``/openapi.json``, ``/docs`` and ``/console`` need no key.
+and acts on alerts and silences; ``admin`` also reads the audit log and ``/metrics``. A
+``metrics`` key stands apart: it reaches ``/metrics`` (and ``/me``) only, for a Prometheus
+server. ``/health``, ``/openapi.json``, ``/docs`` and ``/console`` need no key.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import datetime
 
 from chalicelib.domain.errors import Detail, Forbidden
 
-ROLES = ("ingest", "operator", "admin")
+ROLES = ("ingest", "operator", "admin", "metrics")
 KEY_PATTERN = re.compile(r"tl_([0-9a-f]{12})_([A-Za-z0-9_-]{32})")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}")
 
@@ -43,6 +45,7 @@ OPERATOR_ROUTES: tuple[Route, ...] = (
     ("/events/{source}/{event_id}", ("GET",)),
     ("/uploads", ("GET", "POST")),
     ("/uploads/{upload_id}", ("GET",)),
+    ("/uploads/{upload_id}/retry", ("POST",)),  # a failed upload imported again
     ("/rules", ("GET",)),
     ("/rules/test", ("POST",)),
     ("/alerts", ("GET",)),
@@ -56,12 +59,24 @@ OPERATOR_ROUTES: tuple[Route, ...] = (
     ("/reports/{report_id}", ("GET",)),
     ("/digests", ("GET",)),
     ("/digests/latest", ("GET",)),
+    ("/replays", ("GET", "POST")),  # stored events through the current rules
+    ("/replays/{replay_id}", ("GET",)),
+    ("/replays/{replay_id}/cancel", ("POST",)),
+    ("/known-errors", ("GET",)),  # rules/known-errors.yaml with what each remedy did
 )
-ADMIN_ROUTES: tuple[Route, ...] = (*OPERATOR_ROUTES, ("/audit", ("GET",)))
+ADMIN_ROUTES: tuple[Route, ...] = (
+    *OPERATOR_ROUTES,
+    ("/audit", ("GET",)),
+    ("/metrics", ("GET",)),
+)
+# A Prometheus server's key: it scrapes /metrics and nothing else (no event, alert or source name
+# beyond the figures' labels), so a scraper's leaked key reads no data.
+METRICS_ROUTES: tuple[Route, ...] = (("/me", ("GET",)), ("/metrics", ("GET",)))
 ROUTES_BY_ROLE: Mapping[str, tuple[Route, ...]] = {
     "ingest": INGEST_ROUTES,
     "operator": OPERATOR_ROUTES,
     "admin": ADMIN_ROUTES,
+    "metrics": METRICS_ROUTES,
 }
 
 

@@ -12,7 +12,9 @@ from chalicelib.domain.alerts.conditions import (
 )
 from chalicelib.domain.alerts.lifecycle import (
     acknowledge,
+    open_alert,
     open_or_add,
+    remind,
     resolve,
     revise_observed,
     still_flapping,
@@ -83,10 +85,12 @@ __all__ = [
     "grouped_message",
     "notice_message",
     "notification",
+    "open_alert",
     "open_or_add",
     "parse_alert_action",
     "parse_alert_id",
     "parse_alert_query",
+    "remind",
     "resolve",
     "revise_observed",
     "silence_leaves_owed",

@@ -114,6 +114,14 @@ def _seen(alert: Alert, match: RuleMatch) -> Alert:
     )
 
 
+def open_alert(
+    alert: Alert, opened: Happening, policy: AlertPolicy, flap: FlapState
+) -> AlertChange:
+    """A new alert that no rule's match opened (an operations incident), told as a rule's new
+    alert is: once, or as the start of a flapping spell, or withheld while one lasts."""
+    return _flap_guard(alert, opened, policy, flap)
+
+
 def _flap_guard(
     alert: Alert, opened: Happening, policy: AlertPolicy, flap: FlapState
 ) -> AlertChange:
@@ -159,6 +167,22 @@ def sweep(
         change = AlertChange(
             replace(change.alert, flapping=False),
             (*change.timeline, Happening("settled", "no longer flapping")),
+        )
+    return _remind_or_repeat(change, policy, flap, silenced, now) or (
+        change if change.alert != alert else None
+    )
+
+
+def remind(
+    alert: Alert, policy: AlertPolicy, *, flap: FlapState, silenced: bool, now: datetime
+) -> AlertChange | None:
+    """The clock's turn on an alert no rule's condition resolves (an operations incident, whose
+    cause is watched elsewhere): only what a silence or a flapping spell withheld is told, and
+    repeats as ``policy`` says. None when nothing changes."""
+    change = AlertChange(alert)
+    if alert.flapping and not flap.flapping:
+        change = AlertChange(
+            replace(alert, flapping=False), (Happening("settled", "no longer flapping"),)
         )
     return _remind_or_repeat(change, policy, flap, silenced, now) or (
         change if change.alert != alert else None

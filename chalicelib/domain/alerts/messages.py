@@ -140,6 +140,8 @@ def _body(
             sample,
         )
         text = body(rule, facts)
+    elif alert.kind == "incident":
+        text = _incident_text(alert)
     else:
         text = (
             f"Rule {alert.rule_id} (no longer loaded), {visible(describe_group(alert.group))}"
@@ -149,6 +151,17 @@ def _body(
         "\n".join([head, "", text.rstrip("\n"), "", *_state(alert), "", *_calls(alert, api_url)])
         + "\n"
     )
+
+
+def _incident_text(alert: Alert) -> str:
+    """An operations incident (``domain.incidents``): no rule file behind it, its labels say
+    what failed, where, the error and what resolves it."""
+    lines = [f"Pipeline incident {alert.rule_id}: {visible(describe_group(alert.group))}", ""]
+    for name in ("what", "where", "error", "resolves"):
+        if alert.labels.get(name):
+            lines.append(visible(f"{name.capitalize() + ':':<10} {alert.labels[name]}"))
+    lines.append(f"How many:  {alert.count} time(s) since {_time(alert.first_seen_at)}")
+    return "\n".join(lines) + "\n"
 
 
 def _state(alert: Alert) -> list[str]:

@@ -32,6 +32,9 @@ class PendingNotice:
     attempts: int
     alert: Alert
     sample: Mapping[str, Any] | None = None
+    # a replay opened the alert without notifications (its notices were recorded suppressed):
+    # on-call never heard it open, so is not told it repeats or resolved either
+    quiet: bool = False
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ from chalicelib.domain.rules.verdicts import (
     Verdicts,
     WindowHit,
     describe_group,
+    fingerprint,
 )
 from chalicelib.domain.rules.windows import (
     COMPARE,
@@ -111,6 +112,7 @@ __all__ = [
     "crossings",
     "describe_group",
     "expected_groups",
+    "fingerprint",
     "merge_into",
     "parse_enrichment",
     "parse_rule",

@@ -49,11 +49,18 @@ from chalicelib.domain.sources.problems import (
     Problems,
     yaml_kind,
 )
+from chalicelib.domain.sources.retention import (
+    MAX_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
+    retention_problem,
+)
 
 __all__ = [
     "FIELD_NAME_PATTERN",
     "INT64_MAX",
     "INT64_MIN",
+    "MAX_RETENTION_DAYS",
+    "MIN_RETENTION_DAYS",
     "SOURCE_PATTERN",
     "TYPE_PATTERN",
     "CellError",
@@ -72,5 +79,6 @@ __all__ = [
     "normalize_header",
     "parse_source_definition",
     "read_cell",
+    "retention_problem",
     "yaml_kind",
 ]

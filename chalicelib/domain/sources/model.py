@@ -106,6 +106,7 @@ class SourceDefinition:
     delimiter: str
     decimal_separator: str
     columns: tuple[ColumnSpec, ...]
+    retention_days: int | None = None  # None: the default retention (TRIPLINE_RETENTION_DAYS)
     by_header: Mapping[str, ColumnSpec] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

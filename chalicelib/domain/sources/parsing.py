@@ -23,6 +23,7 @@ from chalicelib.domain.sources.model import (
     SourceDefinition,
 )
 from chalicelib.domain.sources.problems import Problems
+from chalicelib.domain.sources.retention import read_retention_days
 
 SOURCE_KEYS = (
     "source",
@@ -38,6 +39,7 @@ SOURCE_KEYS = (
     "derived",
     "lookups",
     "availability",
+    "retention_days",
 )  # enrichment: checked by rules.parsing.enrichment; availability by availability.parsing
 
 
@@ -56,6 +58,7 @@ def parse_source_definition(file: str, document: LocatedMapping) -> SourceDefini
     event_type, type_column = _event_type(document, declared, problems)
     id_columns = _id_columns(document.get("id"), declared, problems)
     occurred_at = _occurred_at(document.get("occurred_at"), declared, problems)
+    retention_days = read_retention_days(document.get("retention_days"), problems)
     if problems.details or source is None or encoding is None or delimiter is None or not decimal:
         count = len(problems.details)
         raise SourceDefinitionError(
@@ -79,6 +82,7 @@ def parse_source_definition(file: str, document: LocatedMapping) -> SourceDefini
         delimiter,
         decimal,
         columns,
+        retention_days,
     )
 
 

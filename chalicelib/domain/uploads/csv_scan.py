@@ -38,6 +38,7 @@ class CsvFormat:
     delimiter: str = ","
     encoding: str = "utf-8"
     max_record_bytes: int = 1024 * 1024
+    skip_lines: int = 0  # physical lines before the header (a preamble), left unread
 
 
 @dataclass(frozen=True)
@@ -151,10 +152,17 @@ class CsvScanner:
     def __init__(self, blocks: Iterable[bytes], fmt: CsvFormat) -> None:
         _allow_long_fields(fmt.max_record_bytes)
         self._lines = _Lines(blocks, fmt)
+        self._skip_lines = fmt.skip_lines
         self._reader = csv.reader(self._lines, delimiter=fmt.delimiter, strict=False)
 
     def header(self) -> Header | None:
-        """The first non-blank record; ``None`` when the file holds nothing else."""
+        """The first non-blank record after the lines to skip; ``None`` when there is none.
+
+        Skipped lines are physical lines, read past before the CSV parser sees anything (a
+        preamble may hold quotes of its own); line numbers still count them."""
+        for _ in range(self._skip_lines):
+            if next(self._lines, None) is None:
+                return None
         for cells in self._records():
             if cells:
                 return Header(cells, self._lines.offset, self._lines.line)

@@ -144,6 +144,9 @@ class ChunkTask:
     rows: int
     header: tuple[str, ...]
     landed_at: datetime
+    # a re-import's reading where it differs from the source's (a known error's remedy)
+    encoding: str | None = None
+    delimiter: str | None = None
 
     def encode(self) -> str:
         body: dict[str, Any] = {
@@ -162,6 +165,8 @@ class ChunkTask:
             "header": list(self.header),
             "landed_at": self.landed_at.isoformat(),
         }
+        read_as = {"encoding": self.encoding, "delimiter": self.delimiter}
+        body |= {name: value for name, value in read_as.items() if value is not None}
         return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -193,6 +198,8 @@ class ChunkTask:
             _whole(body, "rows"),
             _header(body),
             landed_at,
+            _optional_text(body, "encoding"),
+            _optional_text(body, "delimiter"),
         )
 
 

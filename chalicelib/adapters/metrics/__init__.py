@@ -1,0 +1,1 @@
+"""Figures written out for monitoring systems: Prometheus' text exposition format."""
