@@ -70,8 +70,12 @@ def page_window(
     return since, until, limit, after
 
 
-def time_parameter(params: Mapping[str, str], name: str, problems: list[Detail]) -> datetime | None:
-    if name not in params:
+def time_parameter(
+    params: Mapping[str, object], name: str, problems: list[Detail]
+) -> datetime | None:
+    """``params[name]`` as a UTC time; None when absent (or null, in a JSON body) or when it is
+    not one, which ``problems`` then names."""
+    if params.get(name) is None:
         return None
     parsed = parse_timestamp(params[name])
     if isinstance(parsed, str):

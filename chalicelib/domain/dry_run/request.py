@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.errors import Detail, RequestError
-from chalicelib.domain.json_values import parse_timestamp
+from chalicelib.domain.paging import time_parameter
 
 FIELDS = ("rule", "rule_id", "events", "since", "until")
 MAX_LISTED_EVENTS = 10_000
@@ -89,15 +89,11 @@ def _events(payload: Mapping[str, Any], problems: list[Detail]) -> list[Any] | N
 def _range(
     payload: Mapping[str, Any], now: datetime, problems: list[Detail]
 ) -> tuple[datetime | None, datetime | None]:
-    stamps: dict[str, datetime] = {}
-    for name in ("since", "until"):
-        if payload.get(name) is None:
-            continue
-        parsed = parse_timestamp(payload[name])
-        if isinstance(parsed, str):
-            problems.append(Detail(parsed, field=name, value=payload[name]))
-        else:
-            stamps[name] = parsed
+    stamps = {
+        name: stamp
+        for name in ("since", "until")
+        if (stamp := time_parameter(payload, name, problems)) is not None
+    }
     since, until = stamps.get("since"), stamps.get("until", now)
     if since is None:
         if "until" in stamps:

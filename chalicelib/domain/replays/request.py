@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import Detail, RequestError
-from chalicelib.domain.json_values import parse_timestamp
+from chalicelib.domain.paging import time_parameter
 from chalicelib.domain.replays.model import QUEUED, ReplayedRule, ReplayJob, SkippedRule
 from chalicelib.domain.rules import Rule
 
@@ -120,15 +120,11 @@ def _rule_problem(rule_id: object, rule: Rule | None, loaded: Mapping[str, Rule]
 def _range(
     payload: Mapping[str, object], now: datetime, problems: list[Detail]
 ) -> tuple[datetime | None, datetime | None]:
-    stamps: dict[str, datetime] = {}
-    for name in ("since", "until"):
-        if payload.get(name) is None:
-            continue
-        parsed = parse_timestamp(payload[name])
-        if isinstance(parsed, str):
-            problems.append(Detail(parsed, field=name, value=payload[name]))
-        else:
-            stamps[name] = parsed
+    stamps = {
+        name: stamp
+        for name in ("since", "until")
+        if (stamp := time_parameter(payload, name, problems)) is not None
+    }
     if "since" not in payload:
         problems.append(
             Detail("is required (the start of the stored events to replay)", field="since")
