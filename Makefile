@@ -39,6 +39,7 @@ bench: $(STAMP) mariadb package
 	$(BIN)/python -m bench.local_concurrency
 	$(BIN)/python -m bench.report_export --rows 1000000
 	$(BIN)/python -m bench.console_pages
+	$(BIN)/python -m bench.protocol_ingest
 	$(BIN)/python -m bench.cold_start --zip dist/$(STAGE)/deployment.zip
 
 # every bench at a tiny size, checks on, timings never asserted (`make test` runs them too)

@@ -44,7 +44,7 @@ blueprints.register(app, api_key, incoming)  # /docs, /console, /me, /kpis, /rep
 @app.route("/events", methods=["POST"], content_types=ANY, authorizer=api_key)
 @web.answers_errors
 def post_events() -> Response:
-    return web.intake_response(use_cases().accept_events(incoming.body(), incoming.caller()))
+    return web.intake_response(use_cases().accept_events(incoming.events(), incoming.caller()))
 
 
 @app.route("/events", methods=["GET"], authorizer=api_key)

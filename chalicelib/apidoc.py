@@ -43,6 +43,8 @@ def _describe_access(operation: dict[str, Any], roles: list[str]) -> None:
     if operation.get("security"):
         operation["x-roles"] = roles
         line = f"Roles: {', '.join(roles) or 'none'}."
+    elif operation.get("x-key-in-body"):  # PagerDuty's events: no header, the key in the body
+        line = f"No Authorization header: the API key is the body's {operation['x-key-in-body']}."
     else:
         line = "No API key needed."
     described = operation.get("description")

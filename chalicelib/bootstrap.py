@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         MessageQueue,
         ObjectStore,
         Redelivery,
+        RejectionReader,
         ReplayStore,
         ReportFiles,
         ReportRows,
@@ -72,6 +73,10 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:  # retention and metrics (issue 19)
     from chalicelib.ports import MetricsExposition, PipelineCounts, QueueDepths, RetentionStore
+
+
+if TYPE_CHECKING:  # CloudEvents' source map (issue 20)
+    from chalicelib.domain.protocols import SourceRoutes
 
 
 if TYPE_CHECKING:  # known errors (issue 19)
@@ -176,6 +181,12 @@ class Container:
         from chalicelib.adapters.db.event_reader import SqlEventReader
 
         return SqlEventReader(self.engine)
+
+    @cached_property
+    def rejections(self) -> RejectionReader:
+        from chalicelib.adapters.db.rejection_reader import SqlRejectionReader
+
+        return SqlRejectionReader(self.engine)
 
     @cached_property
     def events_queue(self) -> MessageQueue:
@@ -506,6 +517,16 @@ class Container:
             self.incidents,
             self.upload_remedies,
         )
+
+    @cached_property
+    def cloudevent_routes(self) -> SourceRoutes:
+        """``rules/cloudevents.yaml``, read when a CloudEvent first arrives: a file with problems
+        fails CloudEvents only (``tripline rules check`` finds them first)."""
+        from pathlib import Path
+
+        from chalicelib.adapters.rule_files.cloudevents import load_source_routes
+
+        return load_source_routes(Path(self.settings.rules_dir))
 
     @cached_property
     def known_errors(self) -> KnownErrorBook:

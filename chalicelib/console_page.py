@@ -38,6 +38,7 @@ ASSETS: Mapping[str, Asset] = {
         for name in (
             *("console.js", "api.js", "dom.js", "chart.js"),
             *("overview.js", "alerts.js", "uploads.js", "rules.js", "silences.js", "audit.js"),
+            "integrations.js",
         )
     },
 }

@@ -68,6 +68,13 @@ def blueprint(authorizer: ChaliceAuthorizer, incoming: web.RequestReader) -> Blu
         body, media_type = use_cases().scrape_metrics()
         return Response(body=body, status_code=200, headers={"Content-Type": media_type})
 
+    # -- rejected items: every item refused on its way in, with its errors (Segment's calls too) --
+
+    @routes.route("/rejections", methods=["GET"], authorizer=authorizer)
+    @web.answers_errors
+    def get_rejections() -> Response:
+        return web.json_response(use_cases().list_rejections(incoming.query(), incoming.caller()))
+
     @routes.route("/audit", methods=["GET"], authorizer=authorizer)
     @web.answers_errors
     def get_audit() -> Response:

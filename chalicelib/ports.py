@@ -20,6 +20,8 @@ from chalicelib.domain.events import (
     EventQuery,
     EventView,
     RejectedItem,
+    RejectionPage,
+    RejectionQuery,
     RowEvent,
 )
 from chalicelib.domain.messages import OutgoingMessage, QueueMessage, SendReceipt
@@ -166,6 +168,12 @@ class EventStore(Protocol):
     def unit_of_work(self) -> AbstractContextManager[EventWork]:
         """One transaction for one batch: committed when the block ends, rolled back when it
         raises; database errors come out as ``DependencyError`` or ``StorageError``."""
+
+
+class RejectionReader(Protocol):
+    """``GET /rejections``: the rejected items a query asks for, newest first."""
+
+    def list_rejections(self, query: RejectionQuery) -> RejectionPage: ...
 
 
 class EventReader(Protocol):

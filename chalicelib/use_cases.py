@@ -24,6 +24,7 @@ from chalicelib.reporting_use_cases import ReportingUseCases
 if TYPE_CHECKING:
     from chalicelib.domain.access import Principal
     from chalicelib.domain.messages import QueueMessage
+    from chalicelib.domain.protocols import CloudEventsMessage
     from chalicelib.services.health import HealthReport
     from chalicelib.services.intake import IntakeResult
 
@@ -50,22 +51,42 @@ class UseCases(ReportingUseCases, ReplayUseCases, HousekeepingUseCases, Incident
 
     def accept_events(self, payload: object, caller: Principal) -> IntakeResult:
         """``POST /events``: the caller may write every source the body names, or nothing is
-        queued; then each item's answer, and the intake metrics."""
+        queued; then each item's answer, and the intake metrics. CloudEvents (the edge reads a
+        ``CloudEventsMessage``) take ``services.cloudevents_intake``'s path to the same end."""
+        from chalicelib.domain.protocols import CloudEventsMessage
         from chalicelib.services.access import written_sources
         from chalicelib.services.intake import accept_events
 
-        caller.check_sources(written_sources(payload))
         container = self._container
-        result = accept_events(
-            payload,
+        if isinstance(payload, CloudEventsMessage):
+            result = self._accept_cloudevents(payload, caller)
+        else:
+            caller.check_sources(written_sources(payload))
+            result = accept_events(
+                payload,
+                queue=container.events_queue,
+                clock=container.clock,
+                new_id=container.new_id,
+                limits=container.settings.limits,
+                sources=container.sources,
+            )
+        observability.record_intake(result)
+        return result
+
+    def _accept_cloudevents(self, message: CloudEventsMessage, caller: Principal) -> IntakeResult:
+        from chalicelib.services.cloudevents_intake import accept_cloudevents
+
+        container = self._container
+        return accept_cloudevents(
+            message,
+            caller=caller,
+            routes=container.cloudevent_routes,
             queue=container.events_queue,
             clock=container.clock,
             new_id=container.new_id,
             limits=container.settings.limits,
             sources=container.sources,
         )
-        observability.record_intake(result)
-        return result
 
     def list_events(self, params: Mapping[str, str]) -> JsonObject:
         from chalicelib.services.reads import list_events
@@ -77,6 +98,37 @@ class UseCases(ReportingUseCases, ReplayUseCases, HousekeepingUseCases, Incident
         from chalicelib.services.reads import get_event
 
         return get_event(source, event_id, reader=self._container.reader, caller=caller).as_dict()
+
+    def accept_segment_calls(
+        self, body: object, call_type: str | None, caller: Principal
+    ) -> IntakeResult:
+        """``POST /v1/batch`` (``call_type`` None) and ``/v1/<call_type>``: Segment's calls for
+        the caller's one source, each queued, the rejected ones to be kept with their errors."""
+        from chalicelib.services.segment_intake import accept_segment_calls
+
+        container = self._container
+        result = accept_segment_calls(
+            body,
+            call_type,
+            caller=caller,
+            queue=container.events_queue,
+            clock=container.clock,
+            new_id=container.new_id,
+            limits=container.settings.limits,
+            sources=container.sources,
+        )
+        observability.record_intake(result)
+        return result
+
+    def list_rejections(self, params: Mapping[str, str], caller: Principal) -> JsonObject:
+        """``GET /rejections``: rejected items with their errors, newest first; an ingest key's
+        own sources only."""
+        from chalicelib.services.rejections import list_rejections
+
+        page = list_rejections(
+            params, reader=self._container.rejections, caller=caller, **self._page_limits()
+        )
+        return page_body(page.items, page.next_cursor, lambda view: view.as_dict())
 
     # -- uploads -----------------------------------------------------------------------------
 
@@ -349,3 +401,12 @@ class UseCases(ReportingUseCases, ReplayUseCases, HousekeepingUseCases, Incident
             clock=container.clock,
             actor=caller.actor,
         )
+
+    def enqueue_pagerduty_event(self, payload: object) -> JsonObject:
+        """``POST /v2/enqueue``: a PagerDuty Events API v2 event, its key in the body
+        (``routing_key``), carried out on the alerts; PagerDuty's answer."""
+        from chalicelib.services.pagerduty import PagerDutyPorts, enqueue_event
+
+        c = self._container
+        done = enqueue_event(payload, ports=PagerDutyPorts(c.keys, c.alerts, c.clock, c.notifier))
+        return {"status": "success", "message": "Event processed", "dedup_key": done.dedup_key}

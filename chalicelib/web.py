@@ -10,13 +10,14 @@ import codecs
 import functools
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from chalice.app import Chalice, Request, Response
 
 from chalicelib import access_edge, observability
+from chalicelib.content_encoding import decoded_body
 from chalicelib.domain.errors import (
     ConfigurationError,
     Conflict,
@@ -32,6 +33,12 @@ from chalicelib.domain.errors import (
     StorageError,
     TriplineError,
     UnsupportedMediaType,
+)
+from chalicelib.domain.protocols import (
+    CloudEventsMessage,
+    carries_json,
+    ce_attributes,
+    http_mode,
 )
 
 if TYPE_CHECKING:
@@ -72,9 +79,22 @@ class RequestReader:
             raise RuntimeError("no current request")
         return request
 
-    def body(self) -> object:
+    def body(self, *, encodings: Collection[str] = ()) -> object:
+        """The JSON body; one sent in a ``Content-Encoding`` of ``encodings`` is inflated first
+        (``content_encoding``), within the same limit."""
         request = self.request()
-        return read_json_body(request.headers, request.raw_body, self._max_body_bytes())
+        raw = request.raw_body
+        if encodings:
+            sent = raw.encode() if isinstance(raw, str) else raw or b""
+            raw = decoded_body(request.headers, sent, self._max_body_bytes(), encodings)
+        return read_json_body(request.headers, raw, self._max_body_bytes())
+
+    def events(self) -> object:
+        """``POST /events``: the CloudEvents message of a request in one of CloudEvents' HTTP
+        modes (:func:`read_cloudevents`), else the JSON body as :meth:`body` reads it."""
+        request = self.request()
+        message = read_cloudevents(request.headers, request.raw_body, self._max_body_bytes())
+        return self.body() if message is None else message
 
     def query(self) -> Mapping[str, str]:
         return self.request().query_params or {}
@@ -120,17 +140,26 @@ def error_response(error: TriplineError) -> Response:
     return json_response(error_body(error), status, headers)
 
 
-def answers_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Turn our errors raised by a view into their JSON responses."""
+def answers_errors_as(
+    refusal: Callable[[TriplineError], Response],
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A decorator turning our errors raised by a view into ``refusal``'s response: the API's
+    own shape (:func:`answers_errors`), or a protocol's (Segment's, PagerDuty's)."""
 
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except TriplineError as error:
-            return error_response(error)
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            try:
+                return view(*args, **kwargs)
+            except TriplineError as error:
+                return refusal(error)
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+answers_errors = answers_errors_as(error_response)  # our errors as their JSON responses
 
 
 def answers_request_errors(
@@ -182,13 +211,34 @@ def read_json_body(headers: Mapping[str, str], body: str | bytes | None, max_byt
             f"send Content-Type: application/json (got {content_type or 'none'!r})",
             [Detail("must be application/json", field="Content-Type", value=content_type)],
         )
+    return parse_json(within_limit(body, max_bytes))
+
+
+def read_cloudevents(
+    headers: Mapping[str, str], body: str | bytes | None, max_bytes: int
+) -> CloudEventsMessage | None:
+    """A request in one of CloudEvents' HTTP modes (``domain.protocols.cloudevents_http``), its
+    size checked and its JSON parsed as every body's is; None for Tripline's own shape."""
+    content_type = next(
+        (value for name, value in headers.items() if name.lower() == "content-type"), None
+    )
+    mode = http_mode(content_type, headers.keys())
+    if mode is None:
+        return None
+    raw = within_limit(body, max_bytes)
+    document = parse_json(raw) if carries_json(mode, content_type, raw) else None
+    return CloudEventsMessage(mode, content_type, ce_attributes(headers), raw, document)
+
+
+def within_limit(body: str | bytes | None, max_bytes: int) -> bytes:
+    """The body's bytes; :class:`PayloadTooLarge` past ``max_bytes``."""
     raw = body.encode() if isinstance(body, str) else body or b""
     if len(raw) > max_bytes:
         raise PayloadTooLarge(
             f"the body is {len(raw)} bytes; the limit is {max_bytes}",
             [Detail(f"at most {max_bytes} bytes", field="body")],
         )
-    return parse_json(raw)
+    return raw
 
 
 def parse_json(raw: bytes) -> object:

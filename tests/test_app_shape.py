@@ -75,7 +75,12 @@ def test_every_bound_use_case_is_called_from_the_edge() -> None:
     # WHEN app.py's handlers and the access edge's authorizer and audit trail are read
     called = set(use_case_calls(ast.parse(APP.read_text())))
     # the blueprints app.py registers call their use cases the same way
-    for blueprint in ("reporting_routes.py", "console_page.py", "operations_routes.py"):
+    for blueprint in (
+        "reporting_routes.py",
+        "console_page.py",
+        "operations_routes.py",
+        "protocol_routes.py",
+    ):
         called |= set(use_case_calls(ast.parse((ROOT / "chalicelib" / blueprint).read_text())))
     edge = ast.parse((ROOT / "chalicelib" / "access_edge.py").read_text())
     called |= {

@@ -6,6 +6,7 @@ it, never one beside or above it::
     metrics      the pipeline's figures: stored counts, queue depths
     retention    how long each source's rows are kept; a purge's cutoffs and counts
     reports      report requests, their lifecycle, the digest's week, table cells
+    pagerduty    PagerDuty Events API v2: events, routing keys, what they do to alerts
     access       keys, roles, the audit log
     known_errors failure patterns, their remedies, what a match does to one upload
     incidents    pipeline failures as operations alerts: kinds, details, open and note
@@ -16,6 +17,7 @@ it, never one beside or above it::
     alerts       lifecycle, notification texts and emails, the alert list
     rules        model, parsing, enrichment, engine, windows, absence, the rule book
     events       an event, the intake plan, the queue envelope, conforming, the event list
+    protocols    CloudEvents and Segment calls read as Tripline items
     sources      CSV source definitions, cells and their formats
     availability business hours, time zones, uptime from status observations
     expressions  the rule language's compiler
@@ -53,6 +55,7 @@ LAYERS = (
     "expressions",
     "sources",
     "availability",
+    "protocols",
     "events",
     "rules",
     "alerts",
@@ -63,6 +66,7 @@ LAYERS = (
     "incidents",
     "known_errors",
     "access",
+    "pagerduty",
     "reports",
     "retention",
     "metrics",
@@ -299,6 +303,7 @@ ADAPTERS_MAY_CALL = (
     "parse_known_errors",
     "parse_rule",
     "parse_source_definition",
+    "parse_source_routes",
     "rule_catalog",
     "spreadsheet_safe",
 )

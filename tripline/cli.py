@@ -8,8 +8,8 @@
 ``tripline db purge``     delete the rows past their source's retention; ``--dry-run`` only counts
 ``tripline local``        run everything on this machine (moto + SQLite by default); ``--demo``
 ``tripline upload FILE``  send a CSV file through a presigned upload and wait for its report
-``tripline rules check``  lint rules/ (or PATH), known-errors.yaml too: every problem as
-                          file:line:col, exit 1 if any
+``tripline rules check``  lint rules/ (or PATH), known-errors.yaml and cloudevents.yaml too:
+                          every problem as file:line:col, exit 1 if any
 ``tripline keys create``  an API key (ingest, operator, admin, metrics); ``keys list``, ``keys revoke``
 ``tripline dlq list``     what waits on each DLQ; ``dlq show QUEUE``, ``dlq redrive QUEUE`` (back)
 ``tripline report create`` ask the API for a report; ``--wait`` follows it and downloads the file;
@@ -110,6 +110,7 @@ def _rules_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from chalicelib.adapters.rule_files.availability import read_availability
+    from chalicelib.adapters.rule_files.cloudevents import CLOUDEVENTS_FILE, read_source_routes
     from chalicelib.adapters.rule_files.known_errors import KNOWN_ERRORS_FILE, read_known_errors
     from chalicelib.adapters.rule_files.rules import read_rulebook
     from chalicelib.domain.errors import RuleFileError
@@ -123,6 +124,8 @@ def _rules_check(args: argparse.Namespace) -> int:
     details.extend(one for one in read_availability(directory)[1] if one not in details)
     known, known_problems = read_known_errors(directory, book.sources)
     details.extend(known_problems)
+    routes, route_problems = read_source_routes(directory)
+    details.extend(route_problems)
     for detail in details:
         print(RuleFileError.describe(detail))
     loaded = (
@@ -131,6 +134,8 @@ def _rules_check(args: argparse.Namespace) -> int:
     )
     if (directory / KNOWN_ERRORS_FILE).is_file():
         loaded += f", {_count(len(known.known_errors), 'known error')}"
+    if (directory / CLOUDEVENTS_FILE).is_file():
+        loaded += f", {_count(len(routes.prefixes), 'CloudEvents source mapping')}"
     if not details:
         print(f"{directory.name}/: {loaded}: no problems")
         return 0

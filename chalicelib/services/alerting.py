@@ -10,11 +10,11 @@ writes the alert, its timeline and its notices together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.domain.alerts import Alert, FlapState, open_or_add, still_flapping
+from chalicelib.domain.alerts import Alert, AlertChange, FlapState, open_or_add, still_flapping
 from chalicelib.domain.rules import AlertPolicy, Rule, RuleMatch
 from chalicelib.ports import AlertWork, VerdictWork
 
@@ -66,6 +66,30 @@ def open_or_advance(
         changes.append(open_or_add(alert, found, rule, flap, now))
     work.write_changes(changes, now)
     return sum(len(change.notices) for change in changes)
+
+
+Decide = Callable[[Alert | None, FlapState, datetime], AlertChange | None]
+
+
+def change_fingerprint(
+    work: AlertWork,
+    fingerprint: str,
+    rule_id: str,
+    policy: AlertPolicy,
+    decide: Decide,
+    now: datetime,
+) -> tuple[Alert | None, AlertChange | None]:
+    """One fingerprint's decision made outside a rule's matches (a pipeline incident, another
+    tool's alert): under the fingerprint's lock, ``decide`` sees its active alert and flapping
+    state, and what it decided is written with its timeline and notices. The active alert
+    afterwards, and the change written (None: nothing was)."""
+    flapping = work.lock_fingerprints({fingerprint: rule_id}, now)[fingerprint]
+    active = work.active_alert(fingerprint)
+    change = decide(active, flap_state(work, fingerprint, flapping, policy, now), now)
+    if change is None:
+        return active, None
+    work.write_change(change, now)
+    return work.active_alert(fingerprint) or change.alert, change
 
 
 def flap_state(

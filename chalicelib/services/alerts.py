@@ -22,6 +22,7 @@ from chalicelib.domain.alerts import (
     acknowledge,
     alert_view,
     condition_clear,
+    is_external,
     parse_alert_action,
     parse_alert_id,
     parse_alert_query,
@@ -33,6 +34,7 @@ from chalicelib.domain.errors import Detail, NotFound
 from chalicelib.domain.incidents import POLICY as INCIDENTS
 from chalicelib.domain.incidents import is_incident
 from chalicelib.domain.json_values import json_value
+from chalicelib.domain.pagerduty import POLICY as EXTERNAL
 from chalicelib.domain.rules import AlertPolicy, Rule, RuleBook, WindowBucket, window_at
 from chalicelib.domain.silences import SilenceTarget, silencing
 from chalicelib.ports import AlertStore, AlertWork, Clock, LiveSilences
@@ -210,6 +212,8 @@ def sweep_alert(
         )
         if is_incident(alert):  # no rule's condition: services.incident_watch resolves it
             change = remind(alert, INCIDENTS, flap=flap, silenced=silenced(alert), now=now)
+        elif is_external(alert):  # another tool's alert: its sender (or on-call) resolves it
+            change = remind(alert, EXTERNAL, flap=flap, silenced=silenced(alert), now=now)
         else:
             change = sweep(alert, rule, clear=clear, flap=flap, silenced=silenced(alert), now=now)
         if change is not None:

@@ -23,7 +23,7 @@ schedule retries whatever that could not send.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from chalicelib.domain.alerts import Alert, AlertChange, FlapState, resolve
@@ -40,10 +40,9 @@ from chalicelib.domain.incidents import (
 )
 from chalicelib.domain.uploads import UploadRecord
 from chalicelib.ports import AlertStore, Clock, Notifier
-from chalicelib.services.alerting import flap_state
+from chalicelib.services.alerting import Decide, change_fingerprint
 from chalicelib.services.notifications import notify_now
 
-Decide = Callable[[Alert | None, FlapState, datetime], AlertChange | None]
 UPLOAD_KINDS = (UPLOAD_FAILED, CHUNK_EXHAUSTED)
 
 
@@ -109,14 +108,8 @@ class Incidents:
         if only_active and self.active_incident(kind, subject) is None:
             return None
         with self._store.unit_of_work(action) as work:
-            flapping = work.lock_fingerprints({print_: found.rule_id}, now)[print_]
-            active = work.active_alert(print_)
-            change = decide(active, flap_state(work, print_, flapping, POLICY, now), now)
-            if change is None:
-                return active
-            work.write_change(change, now)
-            after = work.active_alert(print_) or change.alert
-        if change.notices and self._notifier is not None:
+            after, change = change_fingerprint(work, print_, found.rule_id, POLICY, decide, now)
+        if change is not None and change.notices and self._notifier is not None:
             notify_now(self._notifier)
         return after
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chalicelib.domain.events import (
@@ -40,6 +40,12 @@ class IntakeResult:
         """True when valid items exist but the queue took none of them: a 503, not a 202."""
         return self.count(ItemStatus.NOT_QUEUED) > 0 and self.count(ItemStatus.ACCEPTED) == 0
 
+    @property
+    def all_queued(self) -> bool:
+        """Every item the queue was to hold holds it: a protocol that answers for the whole
+        request (Segment's) may say success only then."""
+        return self.count(ItemStatus.NOT_QUEUED) == 0
+
 
 def accept_events(
     payload: object,
@@ -50,13 +56,38 @@ def accept_events(
     limits: Limits,
     sources: SourceCatalog | None = None,
 ) -> IntakeResult:
+    """``POST /events`` in Tripline's shape: one event, or ``{"events": [...]}``."""
     items = extract_items(payload, limits)
+    return accept_items(
+        items, queue=queue, clock=clock, new_id=new_id, limits=limits, sources=sources
+    )
+
+
+def accept_items(
+    items: Sequence[object],
+    *,
+    queue: MessageQueue,
+    clock: Clock,
+    new_id: Callable[[], str],
+    limits: Limits,
+    sources: SourceCatalog | None = None,
+    keep_rejected: bool = False,
+) -> IntakeResult:
+    """Items already taken out of their request (Tripline's own, or ``IncomingItem`` of another
+    protocol, ``domain.protocols``): decided, queued, answered per item. ``keep_rejected``
+    queues the rejected ones too, for the processor to record (a protocol whose answer cannot
+    tell the client about an item)."""
     plan = plan_intake(
-        items, received_at=clock.now(), new_id=new_id, limits=limits, sources=sources
+        items,
+        received_at=clock.now(),
+        new_id=new_id,
+        limits=limits,
+        sources=sources,
+        keep_rejected=keep_rejected,
     )
     messages = [
-        OutgoingMessage(entry_id=str(admission.index), body=encode_envelope(admission.envelope))
-        for admission in plan.admissions
+        OutgoingMessage(entry_id=str(index), body=encode_envelope(envelope))
+        for index, envelope in plan.envelopes()
     ]
     receipts = queue.send(messages) if messages else []
     queued = {int(receipt.entry_id) for receipt in receipts if receipt.queued}

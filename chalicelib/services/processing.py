@@ -17,7 +17,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from chalicelib.domain.errors import DependencyError, TriplineError
+from chalicelib.domain.errors import DependencyError, Detail, TriplineError
 from chalicelib.domain.events import (
     ArrivedEvent,
     Event,
@@ -28,6 +28,7 @@ from chalicelib.domain.events import (
     validate_event,
 )
 from chalicelib.domain.messages import QueueMessage
+from chalicelib.domain.protocols import TRIPLINE, Refused, in_protocol_terms, tripline_item
 from chalicelib.domain.rules import EventPipeline, Verdicts
 from chalicelib.ports import Clock, EventStore, Notifier
 from chalicelib.services.notifications import notify_now
@@ -109,22 +110,37 @@ def _decide(
             received_at=clock.now(),
         )
         return _Decision(message.message_id, rejected=undecodable)
-    outcome = validate_event(
-        envelope.item,
-        received_at=envelope.received_at,
-        assigned_id=envelope.event_id,
-        limits=limits,
+    native = tripline_item(envelope.incoming())
+    outcome: Event | list[Detail] = (
+        list(native.problems)
+        if isinstance(native, Refused)
+        else validate_event(
+            native,
+            received_at=envelope.received_at,
+            assigned_id=envelope.event_id,
+            limits=limits,
+        )
     )
     raw = json.dumps(envelope.item, ensure_ascii=False, separators=(",", ":"))
     if isinstance(outcome, Event):
         outcome = pipeline.prepare(outcome)
     if isinstance(outcome, Event):
         return _Decision(message.message_id, arrived=ArrivedEvent(outcome, raw, message.message_id))
-    item_source = envelope.item.get("source")
+    item_source = envelope.source or envelope.item.get("source")
+    # another protocol's item has a key of its own: a client's retry is recorded once
+    item_key = (
+        f"sqs:{message.message_id}"
+        if envelope.protocol == TRIPLINE
+        else f"{envelope.protocol}:{envelope.source}:{envelope.event_id}"
+    )
     rejected = RejectedItem(
-        item_key=f"sqs:{message.message_id}",
+        item_key=item_key,
         reason="invalid event",
-        errors=tuple(outcome),
+        errors=(
+            tuple(outcome)
+            if isinstance(native, Refused)
+            else in_protocol_terms(envelope.incoming(), outcome)
+        ),
         payload=raw,
         received_at=envelope.received_at,
         source=item_source if isinstance(item_source, str) else None,

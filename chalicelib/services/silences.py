@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 
 from chalicelib.domain.errors import Detail, NotFound
 from chalicelib.domain.incidents import INCIDENT_RULE_IDS
+from chalicelib.domain.pagerduty import RULE_IDS as EXTERNAL_RULE_IDS
 from chalicelib.domain.rules import RuleBook
 from chalicelib.domain.silences import Silence, parse_silence, parse_silence_query
 from chalicelib.ports import Clock, SilenceStore
@@ -24,7 +25,8 @@ def create_silence(
         payload,
         now=clock.now(),
         new_id=new_id(),
-        known_rules=[*(rule.id for rule in book.rules), *INCIDENT_RULE_IDS],  # + pipeline.*
+        # + pipeline.* and external.pagerduty, the reserved ids
+        known_rules=[*(rule.id for rule in book.rules), *INCIDENT_RULE_IDS, *EXTERNAL_RULE_IDS],
         known_sources=sources,
     )
     store.add(silence)

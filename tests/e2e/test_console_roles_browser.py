@@ -37,9 +37,9 @@ from tests.e2e.test_local_runtime import ADMIN_KEY, PROCESSING_SECONDS, LocalRun
 pytestmark = pytest.mark.slow
 browser = test_docs_browser.browser  # the module's one Chromium
 
-OPERATOR_PAGES = ["Overview", "Alerts", "Uploads", "Rules", "Silences"]
+OPERATOR_PAGES = ["Overview", "Alerts", "Uploads", "Rules", "Silences", "Integrations"]
 PAGES_BY_ROLE = {
-    "ingest": ["Overview", "Uploads"],
+    "ingest": ["Overview", "Uploads", "Integrations"],
     "operator": OPERATOR_PAGES,
     "admin": [*OPERATOR_PAGES, "Audit"],
 }

@@ -26,6 +26,9 @@ from chalicelib.domain.access import ROUTES_BY_ROLE
 STAGE = "https://abc123.execute-api.eu-west-1.amazonaws.com/api/"
 PUBLIC = {("/health", "GET"), ("/openapi.json", "GET"), ("/docs", "GET"), ("/docs/{asset}", "GET")}
 PUBLIC |= {("/console", "GET"), ("/console/{asset}", "GET")}
+# PagerDuty's Events API: its clients send no Authorization header, the key is in the body
+BODY_KEYED = {("/v2/enqueue", "POST")}
+PUBLIC |= BODY_KEYED
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +96,11 @@ def test_an_operation_takes_a_key_exactly_when_its_route_has_the_authorizer(
     documented = operations(document)
     for path, entries in app.app.routes.items():
         for method, entry in entries.items():
-            # THEN a guarded route's operation asks for the bearer key, any other one for nothing
+            # THEN a guarded route's operation asks for the bearer key, any other one for nothing;
+            # Segment's routes take the same key as their clients send it too, as the Basic user
             wanted = [{"apiKey": []}] if entry.authorizer is not None else []
+            if path.startswith("/v1/"):
+                wanted.append({"segmentWriteKey": []})
             assert documented[(path, method)].get("security") == wanted, (method, path)
     # AND the key is the bearer scheme that Swagger UI's "Authorize" fills in
     scheme = document["components"]["securitySchemes"]["apiKey"]
@@ -120,7 +126,8 @@ def test_each_keyed_operation_names_the_roles_the_authorizer_lets_through(
     for route, operation in documented.items():
         if route in PUBLIC:
             assert "x-roles" not in operation
-            assert operation["description"].endswith("No API key needed."), route
+            ending = "the body's routing_key." if route in BODY_KEYED else "No API key needed."
+            assert operation["description"].endswith(ending), route
             continue
         path, method = route
         reaching = [

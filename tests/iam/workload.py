@@ -32,7 +32,9 @@ from sqlalchemy import select
 
 from chalicelib import bootstrap
 from chalicelib.adapters.aws.s3_multipart import PART_BYTES
+from chalicelib.adapters.db.access_store import SqlKeyStore
 from chalicelib.adapters.db.tables import events, uploads
+from chalicelib.domain.access import ApiKey, hash_secret, new_key_text
 from chalicelib.domain.errors import DependencyError
 from chalicelib.domain.reports import due_week
 from chalicelib.topology import REPLAYS_QUEUE, UPLOADS_QUEUE
@@ -105,6 +107,7 @@ def day(app: Tripline) -> None:
     links = get(app, f"/uploads/{upload_id}")["reports"]
     assert links["rejects_csv"] and links["report_json"], links
     assert get(app, "/health")["status"] == "ok"
+    pagerduty_trigger(app, make_routing_key(app))  # the API itself emails the alert it opened
     assert "tripline_dead_letter_messages" in scrape(app)  # every queue's and DLQ's depth
     assert purge(app)["complete"] is True  # then the figures as EMF: the queues' depths again
     # three minutes on, maria's failed sign-ins slide out of their window: a resolve email
@@ -128,6 +131,7 @@ def deployment(
     get(app, "/alerts")  # the authorizer's container reads the secret, then the route shares it
     cold_start(app, environment, "api_handler")
     assert get(app, "/health")["status"] == "ok"  # the API's own container: no authorizer
+    pagerduty_trigger(app, ROUTING_KEY[0])  # the key made in the day's work, copied over
     assert "tripline_queue_messages" in scrape(app)
     app.post(PAYMENTS[:1])
     cold_start(app, environment, "process_events")
@@ -153,6 +157,37 @@ def deployment(
     assert app.send_digest()["sent"] is True
     cold_start(app, environment, "purge")
     assert purge(app)["figures_recorded"] is True
+
+
+ROUTING_KEY: list[str] = []  # the ingest key PagerDuty's events carry, made once
+
+
+def make_routing_key(app: Tripline) -> str:
+    """An ingest key of one source, as ``tripline keys create --role ingest --source`` makes
+    the one a monitoring tool sends as PagerDuty's ``routing_key``."""
+    key_id, secret, text = new_key_text()
+    SqlKeyStore(app.engine).add(
+        ApiKey(key_id, "alertmanager", "ingest", ("sensors",), hash_secret(secret), NOW, "iam")
+    )
+    ROUTING_KEY[:] = [text]
+    return text
+
+
+def pagerduty_trigger(app: Tripline, routing_key: str) -> None:
+    """``POST /v2/enqueue`` as PagerDuty's clients send it (the key in the body, no
+    Authorization header): the alert opens and the API sends its email at once."""
+    event = {
+        "routing_key": routing_key,
+        "event_action": "trigger",
+        "dedup_key": f"disk-{len(routing_key)}-{app.clock.now().isoformat()}",
+        "payload": {"summary": "Disk full on db-1", "source": "db-1", "severity": "critical"},
+    }
+    response = app.client.http.post(
+        "/v2/enqueue",
+        headers={"Content-Type": "application/json", "Authorization": None},
+        body=json.dumps(event),
+    )
+    assert response.status_code == 202, response.body
 
 
 def retry_the_refused_upload(app: Tripline) -> None:

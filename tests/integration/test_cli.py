@@ -187,7 +187,8 @@ def test_rules_check_passes_the_repos_rules(capsys: pytest.CaptureFixture[str]) 
     # THEN it says what it loaded and that nothing is wrong
     assert code == 0
     assert capsys.readouterr().out == (
-        "rules/: 7 rules, 5 sources, 2 reference tables, 5 known errors: no problems\n"
+        "rules/: 7 rules, 6 sources, 2 reference tables, 5 known errors, "
+        "3 CloudEvents source mappings: no problems\n"
     )
 
 

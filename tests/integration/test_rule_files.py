@@ -78,7 +78,7 @@ def test_the_repos_rules_load_with_their_sources_tables_and_enrichments() -> Non
         "payment-volume-spike",
         "store-feed-silent",
     ]
-    assert set(book.sources.names()) == {"logins", "payments", "sensors", "shop", "stores"}
+    assert set(book.sources.names()) == {"logins", "payments", "sensors", "shop", "stores", "web"}
     assert set(book.references) == {"stores", "store-hours"}
     assert set(book.enrichments) == {"shop", "stores"}
 

@@ -145,7 +145,7 @@ def test_since_one_microsecond_before_until_is_accepted() -> None:
         ("until", "yesterday", "not an ISO 8601 timestamp"),
         ("since", "", "not an ISO 8601 timestamp"),
         ("source", "Bad Source!", "must match"),
-        ("type", "has space", "must match"),
+        ("type", "has space!", "must match"),
     ],
 )
 def test_bad_filter_is_refused_naming_the_parameter(name: str, value: str, words: str) -> None:

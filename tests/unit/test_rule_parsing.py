@@ -400,7 +400,7 @@ def test_an_empty_source_list_is_refused() -> None:
         (6, 16, "labels: {team: 7}", "labels.team: must be text, not a number; quote it"),
         (6, 9, "labels: [team]", "labels: must be a mapping of names to text, not a list"),
         (7, 10, "runbook: ftp://wiki/x", "runbook: 'ftp://wiki/x' is not an http(s) URL"),
-        (3, 7, "type: 'bad type'", "type: 'bad type' is not an event type"),
+        (3, 7, "type: 'bad type!'", "type: 'bad type!' is not an event type"),
         (2, 14, "description: [a]", "description: must be a string, not a list"),
         (12, 10, "enabled: maybe", "enabled: must be true or false, not a string"),
     ],

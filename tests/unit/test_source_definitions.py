@@ -226,7 +226,7 @@ def test_every_problem_is_reported_at_once_with_its_file_field_and_line(tmp_path
     # GIVEN a definition with a problem on nearly every line
     text = """\
         source: orders
-        type: order created
+        type: order created!
         id: [order_id, missing]
         occurred_at: store
         encoding: utf-16
@@ -313,7 +313,7 @@ def test_the_source_name_is_the_file_name_and_must_be_a_valid_lower_case_name(
             "one of type (the event type of every row) or type_column",
         ),
         ("type: a\ntype_column: order_id\nid: order_id\n", "type_column", "give either type or"),
-        ("type: 'order created'\nid: order_id\n", "type", "'order created' must match "),
+        ("type: 'order created!'\nid: order_id\n", "type", "'order created!' must match "),
         ("type: x\n", "id", "is required: the column, or list of columns, that identifies a row"),
         ("type: x\nid: []\n", "id", "must name at least one column"),
         ("type: x\nid: [order_id, order_id]\n", "id[1]", "'order_id' is listed twice"),

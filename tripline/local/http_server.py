@@ -10,9 +10,12 @@ runtime's parent process, its own interpreter apart from moto's and the pollers'
 
 from __future__ import annotations
 
+import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from chalice.app import Chalice
 from chalice.config import Config
@@ -36,6 +39,23 @@ class RunningServer:
         self.server.server.server_close()
 
 
+def _without_delay(
+    accept: Callable[[], tuple[socket.socket, Any]],
+) -> Callable[[], tuple[socket.socket, Any]]:
+    """Accepted connections with Nagle's algorithm off. The handler writes an answer's headers
+    and its body apart; on a kept-alive connection the body then waited for the client's
+    delayed ACK of the headers, 40 ms a request (measured: one event per request through
+    ``requests``, as Segment's client sends, 52 to 66 ms a request; 11 ms through ``urllib``,
+    which closes each connection)."""
+
+    def accepted() -> tuple[socket.socket, Any]:
+        connection, address = accept()
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
+
+    return accepted
+
+
 def serve_app(app: Chalice, project_dir: Path, host: str, port: int) -> RunningServer:
     """Bind now (a port in use fails here, in the caller's thread); serve on a daemon thread."""
     validate_routes(app.routes)
@@ -52,6 +72,7 @@ def serve_app(app: Chalice, project_dir: Path, host: str, port: int) -> RunningS
     # once overflowed it, and some were reset (measured: 32 clients, 3 to 7 resets in 15 s; none
     # with 128, werkzeug's and so moto's backlog). Listening again only changes the backlog.
     server.server.socket.listen(LISTEN_BACKLOG)
+    server.server.get_request = _without_delay(server.server.get_request)
     thread = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
     thread.start()
     return RunningServer(server, thread)

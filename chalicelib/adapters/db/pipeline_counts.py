@@ -12,10 +12,13 @@ from sqlalchemy import Engine, func, select
 
 from chalicelib.adapters.db.errors import database_errors
 from chalicelib.adapters.db.tables import alert_outbox, alerts, events, rejected_items, uploads
+from chalicelib.domain.alerts import EXTERNAL
 from chalicelib.domain.incidents import INCIDENT
 from chalicelib.domain.metrics import AlertCount, StoredCounts
 
 ACTIVE = ("open", "acknowledged")
+# ``tripline_alerts_active{kind}``: a rule's alert, a pipeline incident, or another tool's
+KINDS = {INCIDENT: "operations", EXTERNAL: "external"}
 
 
 class SqlPipelineCounts:
@@ -39,7 +42,7 @@ class SqlPipelineCounts:
             statuses = {row[0]: int(row[1]) for row in conn.execute(by_status)}
             found: dict[tuple[str, str, str], int] = {}
             for kind, severity, status, count in conn.execute(active):
-                key = ("operations" if kind == INCIDENT else "rule", severity, status)
+                key = (KINDS.get(kind, "rule"), severity, status)
                 found[key] = found.get(key, 0) + int(count)
             outbox = int(conn.execute(pending).scalar_one())
         return StoredCounts(

@@ -7,8 +7,8 @@ what the earlier ones could load, so one run of the linter shows everything it c
 definition that does not check is left out, so rules naming it are reported too; a source whose
 enrichment does not check keeps its columns.
 
-A rule file is a YAML file directly in ``rules/`` but ``known-errors.yaml`` (its own adapter's);
-``sources/`` and ``reference/`` hold the rest.
+A rule file is a YAML file directly in ``rules/`` but ``known-errors.yaml`` and
+``cloudevents.yaml`` (each its own adapter's); ``sources/`` and ``reference/`` hold the rest.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from chalicelib.adapters.rule_files.availability import read_availability
+from chalicelib.adapters.rule_files.cloudevents import CLOUDEVENTS_FILE, read_source_routes
 from chalicelib.adapters.rule_files.known_errors import KNOWN_ERRORS_FILE, read_known_errors
 from chalicelib.adapters.rule_files.references import read_references
 from chalicelib.adapters.rule_files.sources import (
@@ -39,6 +40,7 @@ from chalicelib.domain.rules import (
 from chalicelib.domain.sources import SourceCatalog, SourceDefinition
 
 _YAML = (".yaml", ".yml")
+_NOT_RULES = (KNOWN_ERRORS_FILE, CLOUDEVENTS_FILE)  # beside the rules, each its own adapter's
 
 
 def load_rulebook(directory: Path) -> RuleBook:
@@ -60,11 +62,12 @@ def load_rulebook(directory: Path) -> RuleBook:
 
 def check_rules(directory: Path) -> list[Detail]:
     """Every problem in ``directory``'s files (empty: all is well), for the linter; availability
-    sections and known errors too, which the rule book leaves out (events are judged without
-    them)."""
+    sections, known errors and the CloudEvents source map too, which the rule book leaves out
+    (events are judged without them)."""
     book, details = read_rulebook(directory)
     details.extend(one for one in read_availability(directory)[1] if one not in details)
     details.extend(read_known_errors(directory, book.sources)[1])
+    details.extend(read_source_routes(directory)[1])
     return details
 
 
@@ -143,5 +146,5 @@ def _yaml_files(folder: Path) -> list[Path]:
     return [
         path
         for path in sorted(folder.iterdir())
-        if path.suffix in _YAML and path.is_file() and path.name != KNOWN_ERRORS_FILE
+        if path.suffix in _YAML and path.is_file() and path.name not in _NOT_RULES
     ]

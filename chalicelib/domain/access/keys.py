@@ -6,14 +6,20 @@ random bits, so a fast hash is enough: there is nothing to guess a dictionary fr
 
 Roles nest: ``ingest`` writes events and uploads of its own sources and reads its uploads (only
 its own sources': another source's upload is a 404, as if absent), and reads KPIs and reports
-of its own sources; ``operator`` also reads everything (the weekly digests too), tries rules,
-and acts on alerts and silences; ``admin`` also reads the audit log and ``/metrics``. A
-``metrics`` key stands apart: it reaches ``/metrics`` (and ``/me``) only, for a Prometheus
-server. ``/health``, ``/openapi.json``, ``/docs`` and ``/console`` need no key.
+of its own sources and their rejected items (``/rejections``); ``operator`` also reads
+everything (the weekly digests too), tries rules, and acts on alerts and silences; ``admin``
+also reads the audit log and ``/metrics``. A ``metrics`` key stands apart: it reaches
+``/metrics`` (and ``/me``) only, for a Prometheus server. ``/health``, ``/openapi.json``,
+``/docs`` and ``/console`` need no key.
+
+A key may also come as the user of HTTP Basic credentials, as Segment's clients send their write
+key; Segment's ``/v1/*`` routes take an ingest key of exactly one source, which gets the calls.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import re
@@ -30,9 +36,17 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}")
 
 Route = tuple[str, tuple[str, ...]]  # a path as app.py declares it, and its methods
 
+# Segment's tracking API: the key (the HTTP Basic user) must write exactly one source, which
+# receives the calls; an operator's or admin's key reaches the routes to be told so in Segment's shape
+SEGMENT_ROUTES: tuple[Route, ...] = tuple(
+    (f"/v1/{call}", ("POST",))
+    for call in ("batch", "track", "identify", "page", "screen", "group", "alias")
+)
 INGEST_ROUTES: tuple[Route, ...] = (
     ("/me", ("GET",)),  # every key may ask who it is (the console offers what it may do)
     ("/events", ("POST",)),
+    *SEGMENT_ROUTES,
+    ("/rejections", ("GET",)),  # rejected items kept with their errors (its own sources')
     ("/uploads", ("POST",)),
     ("/uploads/{upload_id}", ("GET",)),
     ("/kpis", ("GET",)),  # the reading routes show an ingest key its own sources only
@@ -43,6 +57,8 @@ OPERATOR_ROUTES: tuple[Route, ...] = (
     ("/me", ("GET",)),
     ("/events", ("GET", "POST")),
     ("/events/{source}/{event_id}", ("GET",)),
+    *SEGMENT_ROUTES,
+    ("/rejections", ("GET",)),
     ("/uploads", ("GET", "POST")),
     ("/uploads/{upload_id}", ("GET",)),
     ("/uploads/{upload_id}/retry", ("POST",)),  # a failed upload imported again
@@ -140,12 +156,27 @@ class Principal:
 
 
 def split_key(text: str) -> tuple[str, str] | None:
-    """``(id, secret)`` of ``tl_<id>_<secret>``, also after ``Bearer ``; None otherwise."""
+    """``(id, secret)`` of ``tl_<id>_<secret>``, also after ``Bearer ``, or as the user of
+    ``Basic <base64 user:password>`` (Segment's clients send their write key so); None
+    otherwise, an undecodable Basic credential included."""
     token = text.strip()
     if token[:7].lower() == "bearer ":
         token = token[7:].strip()
+    elif token[:6].lower() == "basic ":
+        token = _basic_user(token[6:].strip())
     found = KEY_PATTERN.fullmatch(token)
     return (found.group(1), found.group(2)) if found else None
+
+
+def _basic_user(credentials: str) -> str:
+    """The user of HTTP Basic credentials (RFC 7617); empty when they are not base64 of
+    ``user:password`` in UTF-8."""
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    user, colon, _ = decoded.partition(":")
+    return user if colon else ""
 
 
 def hash_secret(secret: str) -> str:

@@ -10,6 +10,10 @@ from __future__ import annotations
 from chalicelib.domain.alerts.conditions import (
     condition_clear,
 )
+from chalicelib.domain.alerts.external import (
+    EXTERNAL,
+    is_external,
+)
 from chalicelib.domain.alerts.lifecycle import (
     acknowledge,
     open_alert,
@@ -65,6 +69,7 @@ from chalicelib.domain.alerts.views import (
 
 __all__ = [
     "DEFAULT_ACTOR",
+    "EXTERNAL",
     "Alert",
     "AlertChange",
     "AlertCursor",
@@ -83,6 +88,7 @@ __all__ = [
     "condition_clear",
     "condition_text",
     "grouped_message",
+    "is_external",
     "notice_message",
     "notification",
     "open_alert",

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.domain.alerts.external import external_summary, external_text, is_external
 from chalicelib.domain.alerts.mail_safety import safe_subject, visible
 from chalicelib.domain.alerts.model import Alert
 from chalicelib.domain.alerts.outgoing import OutgoingAlert
@@ -57,6 +58,10 @@ def notice_message(
 
 
 def notice_subject(kind: str, alert: Alert) -> str:
+    """An alert another tool sent says its own summary, where a rule's names its group."""
+    if is_external(alert):
+        prefix = PREFIXES.get(kind, "")
+        return safe_subject(f"{_tag(kind, alert)} {prefix}{external_summary(alert)}")
     return safe_subject(f"{_headline(kind, alert)}: {describe_group(alert.group)}")
 
 
@@ -66,8 +71,11 @@ def plain_subject(kind: str, alert: Alert) -> str:
 
 
 def _headline(kind: str, alert: Alert) -> str:
-    tag = "RESOLVED" if kind == "resolved" else alert.severity.upper()
-    return f"[{tag}] {PREFIXES.get(kind, '')}{alert.rule_id}"
+    return f"{_tag(kind, alert)} {PREFIXES.get(kind, '')}{alert.rule_id}"
+
+
+def _tag(kind: str, alert: Alert) -> str:
+    return f"[{'RESOLVED' if kind == 'resolved' else alert.severity.upper()}]"
 
 
 def grouped_message(
@@ -142,6 +150,8 @@ def _body(
         text = body(rule, facts)
     elif alert.kind == "incident":
         text = _incident_text(alert)
+    elif is_external(alert):
+        text = external_text(alert)
     else:
         text = (
             f"Rule {alert.rule_id} (no longer loaded), {visible(describe_group(alert.group))}"

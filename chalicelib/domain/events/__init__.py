@@ -6,7 +6,8 @@ POSTed payload, conforming to a source's declared fields, and the read-side quer
 - :mod:`.intake`: a payload to per-item decisions (:func:`plan_intake`, :func:`settle`);
 - :mod:`.envelopes`: the events queue's message, encoded and decoded;
 - :mod:`.conform`: an event's data checked against its source's declared columns;
-- :mod:`.queries`: ``GET /events`` filters, cursor and views.
+- :mod:`.queries`: ``GET /events`` filters, cursor and views;
+- :mod:`.rejections`: ``GET /rejections``, the rejected items with their errors.
 
 Imports the kernel and ``sources``.
 """
@@ -52,6 +53,12 @@ from chalicelib.domain.events.queries import (
     EventView,
     parse_event_query,
 )
+from chalicelib.domain.events.rejections import (
+    RejectionPage,
+    RejectionQuery,
+    RejectionView,
+    parse_rejection_query,
+)
 
 __all__ = [
     "EARLIEST",
@@ -70,6 +77,9 @@ __all__ = [
     "ItemStatus",
     "Limits",
     "RejectedItem",
+    "RejectionPage",
+    "RejectionQuery",
+    "RejectionView",
     "RowEvent",
     "StoreOutcome",
     "UndecodableMessage",
@@ -78,6 +88,7 @@ __all__ = [
     "encode_envelope",
     "extract_items",
     "parse_event_query",
+    "parse_rejection_query",
     "plan_intake",
     "settle",
     "validate_event",

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class AlertCount:
-    """Alerts not yet resolved, of one kind (``rule``, or ``operations`` for pipeline
-    incidents), severity and status (``open`` or ``acknowledged``)."""
+    """Alerts not yet resolved, of one kind (``rule``, ``operations`` for pipeline incidents,
+    or ``external`` for another tool's, sent to ``/v2/enqueue``), severity and status (``open``
+    or ``acknowledged``)."""
 
     kind: str
     severity: str

@@ -22,9 +22,10 @@ from typing import TypeAlias
 from chalicelib.domain.sources.cells import CellError, Converter, converter_for
 
 # What a source and an event type may be called: the API checks events' names, and source
-# definitions their own name and declared types, against the same two patterns.
+# definitions their own name and declared types, against the same two patterns. A type may have
+# inner spaces, as Segment's event names do ("Order Completed"), never a leading or trailing one.
 SOURCE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-TYPE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}")
+TYPE_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.:/ -]{0,126}[A-Za-z0-9_.:/-])?")
 COLUMN_TYPES = ("string", "integer", "number", "boolean", "timestamp", "date")
 ID_SEPARATOR = ":"
 

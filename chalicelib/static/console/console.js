@@ -7,6 +7,7 @@ import { AlertsPage } from "./alerts.js";
 import { api, forgetKey, may, saveKey, savedKey } from "./api.js";
 import { AuditPage } from "./audit.js";
 import { el, fill } from "./dom.js";
+import { IntegrationsPage } from "./integrations.js";
 import { OverviewPage } from "./overview.js";
 import { RulesPage } from "./rules.js";
 import { SilencesPage } from "./silences.js";
@@ -38,6 +39,12 @@ const PAGES = [
     title: "Silences",
     make: (me) => new SilencesPage(me),
     allowed: (me) => may(me, "GET", "/silences"),
+  },
+  {
+    id: "integrations",
+    title: "Integrations",
+    make: (me) => new IntegrationsPage(me),
+    allowed: (me) => may(me, "POST", "/events") || may(me, "GET", "/rejections"),
   },
   {
     id: "audit",

@@ -220,7 +220,11 @@ def _types(entry: Located | None, problems: RuleProblems) -> tuple[str, ...]:
     for item, path in _nonempty_items(entry, "type", "event type", problems):
         name = problems.string(item, path)
         if name is not None and not TYPE_PATTERN.fullmatch(name):
-            problems.at(f"'{name}' is not an event type: letters, digits and _.:/-", path, item)
+            problems.at(
+                f"'{name}' is not an event type: letters, digits, inner spaces and _.:/-",
+                path,
+                item,
+            )
         elif name is not None and name not in names:
             names.append(name)
     return tuple(names)
