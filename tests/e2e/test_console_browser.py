@@ -177,7 +177,7 @@ def test_an_ingest_key_sees_its_figures_and_is_offered_no_alert_action(
     )
     # THEN it sees its own source's figures only, and no page or button it may not use
     assert staged.page.locator("#events-chart g.series").count() == 1
-    assert staged.page.locator("nav a").all_inner_texts() == ["Overview", "Uploads"]
+    assert staged.page.locator("nav a").all_inner_texts() == ["Overview", "Uploads", "Integrations"]
     assert staged.page.locator("#open-alerts, #latest-events, #importing").count() == 0
     assert "ingest · payments" in staged.page.locator("#who").inner_text()
     # AND asking for the alerts page by its address shows the overview, with no action

@@ -20,13 +20,9 @@ def served_api(app_env: dict[str, Any]) -> Iterator[str]:
     import app
     from tripline.local.http_server import serve_app
 
-    # chalice.local gives the app object a class of its own and cannot do it twice in a process
-    # (an inheritance cycle): the class is put back after each test
-    own_class = app.app.__class__
     running = serve_app(app.app, ROOT, "127.0.0.1", 0)
     port = running.server.server.server_address[1]
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         running.stop()
-        app.app.__class__ = own_class

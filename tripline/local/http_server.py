@@ -20,7 +20,7 @@ from typing import Any
 from chalice.app import Chalice
 from chalice.config import Config
 from chalice.deploy.validate import validate_routes
-from chalice.local import LocalDevServer, create_local_server
+from chalice.local import CustomLocalChalice, LocalDevServer, create_local_server
 
 LAMBDA_TIMEOUT_SECONDS = 30
 LAMBDA_MEMORY_MB = 512
@@ -56,9 +56,19 @@ def _without_delay(
     return accepted
 
 
+def _own_class(app: Chalice) -> None:
+    """Give ``app`` back its own class if it was served before in this process.
+    ``create_local_server`` makes the app's class ``CustomLocalChalice``, whose base becomes the
+    app's class; a second call would make that class its own base (an inheritance cycle), so a
+    process could serve the app once only (tests serve it many times)."""
+    if isinstance(app, CustomLocalChalice):
+        app.__class__ = CustomLocalChalice.__bases__[-1]
+
+
 def serve_app(app: Chalice, project_dir: Path, host: str, port: int) -> RunningServer:
     """Bind now (a port in use fails here, in the caller's thread); serve on a daemon thread."""
     validate_routes(app.routes)
+    _own_class(app)
     config = Config(
         chalice_stage="local",
         user_provided_params={"chalice_app": app, "project_dir": str(project_dir)},
