@@ -40,19 +40,11 @@ def accept_cloudevents(
 ) -> IntakeResult:
     """The message's events, each for the Tripline source decided for it."""
     events = cloudevents_in(message, limits.max_batch_events)
-    key_source = key_single_source(caller)
     items = [
-        IncomingItem(event, CLOUDEVENTS, decide_source(event, routes, key_source))
+        IncomingItem(event, CLOUDEVENTS, decide_source(event, routes, caller.single_source))
         for event in events
     ]
     caller.check_sources({item.source for item in items if item.source})
     return accept_items(
         items, queue=queue, clock=clock, new_id=new_id, limits=limits, sources=sources
     )
-
-
-def key_single_source(caller: Principal) -> str | None:
-    """The source an ingest key for exactly one source writes; None for any other key."""
-    if caller.role == "ingest" and len(caller.sources) == 1:
-        return caller.sources[0]
-    return None

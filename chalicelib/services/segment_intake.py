@@ -49,8 +49,8 @@ def accept_segment_calls(
 
 def receiving_source(caller: Principal) -> str:
     """The one source a write key's calls go to; ``Forbidden`` for any other key."""
-    if caller.role == "ingest" and len(caller.sources) == 1:
-        return caller.sources[0]
+    if caller.single_source is not None:
+        return caller.single_source
     held = f"an {caller.role} key" + (
         f" of sources {', '.join(caller.sources)}" if caller.sources else ""
     )

@@ -133,6 +133,13 @@ class Principal:
     def actor(self) -> str:
         return f"{self.name} ({self.key_id})"
 
+    @property
+    def single_source(self) -> str | None:
+        """The one source an ingest key of exactly one source writes, where a protocol's items
+        name none of their own (Segment's calls, PagerDuty's events, an unmapped CloudEvent);
+        None for any other key, which could write several."""
+        return self.sources[0] if self.role == "ingest" and len(self.sources) == 1 else None
+
     def may_write(self, source: str) -> bool:
         return self.role != "ingest" or source in self.sources
 

@@ -153,7 +153,11 @@ def plan_intake(
             )
             plan.decided.append(ItemResult(index, ItemStatus.REJECTED, errors=errors))
             if keep_rejected and isinstance(incoming.raw, dict):
-                kept_id = given_id if isinstance(given_id, str) and given_id else new_id()
+                # the item's own id, else the one assigned above: a fresh one only for a
+                # given id that is no string (the rejection says so)
+                kept_id = (
+                    given_id if isinstance(given_id, str) and given_id else event_id or new_id()
+                )
                 envelope = _envelope(incoming, str(kept_id)[:MAX_EVENT_ID_LENGTH], received_at)
                 plan.kept.append(KeptRejection(index, envelope, errors))
             continue

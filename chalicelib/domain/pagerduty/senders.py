@@ -41,7 +41,7 @@ def sender_problems(routing_key: str | None, sender: Principal | None) -> list[D
                 f"`{CREATE_ONE}`",
             )
         ]
-    if len(sender.sources) != 1:
+    if sender.single_source is None:
         named = ", ".join(sender.sources) or "none"
         return [
             problem(
@@ -55,5 +55,6 @@ def sender_problems(routing_key: str | None, sender: Principal | None) -> list[D
 
 def alert_source(sender: Principal) -> str:
     """The one source of a key ``sender_problems`` accepted."""
-    (source,) = sender.sources
+    source = sender.single_source
+    assert source is not None  # sender_problems refused any other key
     return source
